@@ -1,0 +1,79 @@
+// Package proto implements natter/1, the line protocol spoken between a
+// Natter client and a Natter hub.
+//
+// A natter/1 line is UTF-8 text ending in LF. It starts with a keyword,
+// followed by arguments separated by single spaces; some forms end with an
+// argument that takes the rest of the line. Lines from a client to the hub
+// are parsed into a [Command] by [ParseCommand]; lines from the hub to a
+// client into an [Event] by [ParseEvent]. Both types have an Append method
+// that writes the canonical line, and the hub side has Append functions
+// (AppendMsg, AppendJoin, ...) that encode a line with no allocation beyond
+// the destination buffer.
+//
+// A [Reader] splits a byte stream into lines with a length limit, in the
+// manner of net/textproto.
+package proto
+
+// Version is the protocol name sent in the hub's HELLO line.
+const Version = "natter/1"
+
+// Line length limits, terminator included.
+const (
+	// MaxLineLen is the longest line a client may send.
+	MaxLineLen = 8192
+	// MaxHubLineLen is the longest line a hub may send: a client line plus
+	// the fields the hub adds (time, nicks).
+	MaxHubLineLen = MaxLineLen + 128
+)
+
+// Keywords of natter/1, in the upper-case form written on the wire.
+const (
+	KwHello   = "HELLO"
+	KwNick    = "NICK"
+	KwWelcome = "WELCOME"
+	KwMsg     = "MSG"
+	KwPriv    = "PRIV"
+	KwUsers   = "USERS"
+	KwUser    = "USER"
+	KwHistory = "HISTORY"
+	KwJoin    = "JOIN"
+	KwRename  = "RENAME"
+	KwLeave   = "LEAVE"
+	KwFiles   = "FILES"
+	KwFile    = "FILE"
+	KwGet     = "GET"
+	KwPut     = "PUT"
+	KwShared  = "SHARED"
+	KwPing    = "PING"
+	KwPong    = "PONG"
+	KwQuit    = "QUIT"
+	KwErr     = "ERR"
+	KwBye     = "BYE"
+)
+
+// Reasons carried by LEAVE lines.
+const (
+	LeaveQuit           = "quit"
+	LeaveTimeout        = "timeout"
+	LeaveTooSlow        = "too-slow"
+	LeaveFlood          = "flood"
+	LeaveConnectionLost = "connection-lost"
+	LeaveShutdown       = "shutdown"
+)
+
+// QuitReason returns the LEAVE reason for a client that quit with the given
+// words: "quit" when there are none, else "quit: <words>".
+func QuitReason(words string) string {
+	if words == "" {
+		return LeaveQuit
+	}
+	return LeaveQuit + ": " + words
+}
+
+// Reasons carried by BYE lines. A BYE that ends a session for one of the
+// LEAVE reasons carries that reason.
+const (
+	ByeShutdown            = "shutdown"
+	ByeRegistrationTimeout = "registration-timeout"
+	ByeHubFull             = "hub-full"
+)

@@ -1,0 +1,266 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/natter-chat/natter/server"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestParseOptionsDefaults(t *testing.T) {
+	var out bytes.Buffer
+	o, err := parseOptions(nil, env(nil), &out)
+	require.NoError(t, err)
+	d := server.DefaultConfig()
+	assert.Equal(t, d, o.cfg)
+	assert.Equal(t, "text", o.logFormat)
+	assert.Empty(t, out.String())
+}
+
+func TestParseOptionsFlagsAndEnv(t *testing.T) {
+	args := []string{"-addr", "127.0.0.1:6000", "-name", "My hub", "-out-queue", "512KiB", "-rate", "5",
+		"-idle-timeout", "2m", "-history", "0", "-log-format", "json"}
+	vars := map[string]string{
+		"NATTER_ADDR":                     "127.0.0.1:7000", // the flag wins
+		"NATTER_UDP_ADDR":                 "127.0.0.1:7001",
+		"NATTER_DIR":                      "/srv/natter",
+		"NATTER_MAX_CLIENTS":              "42",
+		"NATTER_BURST":                    "7",
+		"NATTER_FLOOD_LIMIT":              "9",
+		"NATTER_FLOOD_WINDOW":             "3s",
+		"NATTER_READ_BUFFER":              "2K",
+		"NATTER_REGISTER_TIMEOUT":         "5s",
+		"NATTER_MAX_NICK_TRIES":           "3",
+		"NATTER_PING_TIMEOUT":             "10s",
+		"NATTER_FLUSH_TIMEOUT":            "500ms",
+		"NATTER_MAX_TRANSFERS":            "8",
+		"NATTER_MAX_TRANSFERS_PER_CLIENT": "2",
+		"NATTER_LOG_LEVEL":                "debug",
+		"NATTER_LOG_FORMAT":               "text", // the flag wins
+	}
+	o, err := parseOptions(args, env(vars), &bytes.Buffer{})
+	require.NoError(t, err)
+	c := o.cfg
+	assert.Equal(t, "127.0.0.1:6000", c.Addr)
+	assert.Equal(t, "127.0.0.1:7001", c.UDPAddr)
+	assert.Equal(t, "/srv/natter", c.Dir)
+	assert.Equal(t, "My hub", c.Name)
+	assert.Equal(t, server.NoHistory, c.History)
+	assert.Equal(t, 42, c.MaxClients)
+	assert.Equal(t, 5.0, c.MaxLineRate)
+	assert.Equal(t, 7, c.LineBurst)
+	assert.Equal(t, 9, c.FloodLimit)
+	assert.Equal(t, 3*time.Second, c.FloodWindow)
+	assert.Equal(t, 512<<10, c.OutQueueBytes)
+	assert.Equal(t, 2048, c.ReadBufferSize)
+	assert.Equal(t, 5*time.Second, c.RegisterTimeout)
+	assert.Equal(t, 3, c.MaxNickTries)
+	assert.Equal(t, 2*time.Minute, c.IdleTimeout)
+	assert.Equal(t, 10*time.Second, c.PingTimeout)
+	assert.Equal(t, 500*time.Millisecond, c.FlushTimeout)
+	assert.Equal(t, 8, c.MaxTransfers)
+	assert.Equal(t, 2, c.MaxTransfersPerClient)
+	assert.Equal(t, "json", o.logFormat)
+	assert.Equal(t, "DEBUG", o.logLevel.String())
+}
+
+func TestParseOptionsErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"-out-queue", "lots"}, nil, "out-queue"},
+		{[]string{"-rate", "x"}, nil, "rate"},
+		{nil, map[string]string{"NATTER_MAX_CLIENTS": "many"}, "$NATTER_MAX_CLIENTS"},
+		{nil, map[string]string{"NATTER_IDLE_TIMEOUT": "soon"}, "$NATTER_IDLE_TIMEOUT"},
+		{[]string{"-log-format", "xml"}, nil, "text or json"},
+		{[]string{"-log-level", "loud"}, nil, "log-level"},
+		{[]string{"-history", "-1"}, nil, "history"},
+		{[]string{"-ping-timeout", "0s"}, nil, "positive"},
+		{[]string{"extra"}, nil, "unexpected argument"},
+		{[]string{"-no-such-flag"}, nil, "no-such-flag"},
+	}
+	for _, tt := range tests {
+		_, err := parseOptions(tt.args, env(tt.env), &bytes.Buffer{})
+		assert.ErrorContains(t, err, tt.want, "%v %v", tt.args, tt.env)
+	}
+}
+
+func TestHelpListsEveryFlagAndEnv(t *testing.T) {
+	var out bytes.Buffer
+	_, err := parseOptions([]string{"-h"}, env(nil), &out)
+	require.ErrorIs(t, err, flag.ErrHelp)
+	for _, name := range []string{"addr", "udp-addr", "dir", "name", "history", "max-clients", "rate", "burst",
+		"flood-limit", "flood-window", "out-queue", "read-buffer", "register-timeout", "max-nick-tries",
+		"idle-timeout", "ping-timeout", "flush-timeout", "max-transfers", "max-transfers-per-client", "log-format", "log-level"} {
+		assert.Contains(t, out.String(), "-"+name+" ", name)
+		assert.Contains(t, out.String(), "$"+envName(name)+"]", name)
+	}
+	assert.Equal(t, "NATTER_MAX_TRANSFERS_PER_CLIENT", envName("max-transfers-per-client"))
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "100": 100, "8MiB": 8 << 20, "8M": 8 << 20, "512KiB": 512 << 10,
+		"1GiB": 1 << 30, "2KB": 2000, "3MB": 3e6, "10B": 10, " 4 KiB ": 4096} {
+		got, err := parseSize(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, in := range []string{"", "-1", "1.5MiB", "MiB", "8 parsecs", "99999999999GiB"} {
+		_, err := parseSize(in)
+		assert.Error(t, err, in)
+	}
+	assert.Equal(t, "8MiB", formatSize(8<<20))
+	assert.Equal(t, "1000", formatSize(1000))
+}
+
+// TestRunInProcess runs natterd's run function and stops it with its context.
+func TestRunInProcess(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "shared", "nested")
+	stdout := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-dir", dir, "-name", "In process"}, env(nil), stdout, &bytes.Buffer{})
+	}()
+	var addr string
+	require.Eventually(t, func() bool {
+		m := listenLine.FindStringSubmatch(stdout.String())
+		if m != nil {
+			addr = m[1]
+		}
+		return m != nil
+	}, 20*time.Second, 10*time.Millisecond)
+	assert.DirExists(t, dir, "the shared folder is created")
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	line, err := r.ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, "HELLO natter/1 In process\n", line)
+	cancel()
+	line, err = r.ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, "BYE shutdown\n", line)
+	select {
+	case code := <-done:
+		assert.Equal(t, 0, code)
+	case <-time.After(20 * time.Second):
+		t.Fatal("run did not return")
+	}
+	assert.Equal(t, 2, run(context.Background(), []string{"-rate", "fast"}, env(nil), stdout, &bytes.Buffer{}))
+	assert.Equal(t, 0, run(context.Background(), []string{"-h"}, env(nil), stdout, &bytes.Buffer{}))
+}
+
+var listenLine = regexp.MustCompile(`listening on (\S+),`)
+
+// TestBinarySIGTERM builds natterd, runs it, and checks that SIGTERM makes
+// it say BYE shutdown to a client and exit with status 0.
+func TestBinarySIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
+	}
+	bin := filepath.Join(t.TempDir(), "natterd")
+	build := exec.Command(goTool, "build", "-o", bin, ".")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+
+	dir := filepath.Join(t.TempDir(), "shared")
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-log-format", "json")
+	cmd.Env = append(os.Environ(), "NATTER_DIR="+dir, "NATTER_NAME=Binary hub")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-exited
+		}
+	})
+
+	lines := bufio.NewReader(stdout)
+	first, err := lines.ReadString('\n')
+	require.NoError(t, err, "stderr: %s", stderr.String())
+	m := listenLine.FindStringSubmatch(first)
+	require.NotNil(t, m, "first line %q", first)
+	assert.DirExists(t, dir)
+
+	conn, err := net.Dial("tcp", m[1])
+	require.NoError(t, err)
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	r := bufio.NewReader(conn)
+	line, _ := r.ReadString('\n')
+	assert.Equal(t, "HELLO natter/1 Binary hub\n", line)
+	_, err = conn.Write([]byte("NICK bob\n"))
+	require.NoError(t, err)
+	line, _ = r.ReadString('\n')
+	assert.Equal(t, "WELCOME bob\n", line)
+
+	start := time.Now()
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	var last string
+	for range 20 {
+		l, err := r.ReadString('\n')
+		if err != nil {
+			break
+		}
+		last = l
+	}
+	assert.Equal(t, "BYE shutdown\n", last)
+	select {
+	case err := <-exited:
+		require.NoError(t, err, "exit status; stderr: %s", stderr.String())
+		t.Logf("natterd exited %v after SIGTERM", time.Since(start))
+	case <-time.After(20 * time.Second):
+		t.Fatal("natterd did not exit after SIGTERM")
+	}
+	assert.Contains(t, stderr.String(), `"msg":"hub stopped"`)
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

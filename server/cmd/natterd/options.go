@@ -1,0 +1,191 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/natter-chat/natter/server"
+)
+
+// envPrefix starts the name of the environment variable of every flag:
+// -max-clients is also NATTER_MAX_CLIENTS.
+const envPrefix = "NATTER_"
+
+// envName returns the environment variable for a flag.
+func envName(flagName string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// options is what the command line and environment say.
+type options struct {
+	cfg       server.Config
+	history   int
+	logFormat string
+	logLevel  slog.Level
+}
+
+// byteSize is a flag.Value for sizes such as 8MiB, 512KiB or 65536.
+type byteSize int
+
+func (s *byteSize) String() string { return formatSize(int64(*s)) }
+
+func (s *byteSize) Set(v string) error {
+	n, err := parseSize(v)
+	if err != nil {
+		return err
+	}
+	*s = byteSize(n)
+	return nil
+}
+
+var sizeUnits = []struct {
+	suffix string
+	factor int64
+}{
+	{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10},
+	{"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"kB", 1e3},
+	{"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"k", 1 << 10},
+	{"B", 1},
+}
+
+// parseSize parses a byte count with an optional unit: B, KiB, MiB, GiB
+// (K, M, G are the same), or KB, MB, GB (powers of ten).
+func parseSize(v string) (int64, error) {
+	num, factor := strings.TrimSpace(v), int64(1)
+	for _, u := range sizeUnits {
+		if strings.HasSuffix(num, u.suffix) {
+			num, factor = strings.TrimSpace(strings.TrimSuffix(num, u.suffix)), u.factor
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/factor {
+		return 0, fmt.Errorf("size %q: want a non-negative number of bytes, optionally with a unit such as KiB or MiB", v)
+	}
+	return n * factor, nil
+}
+
+func formatSize(n int64) string {
+	for _, u := range []struct {
+		suffix string
+		factor int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.factor && n%u.factor == 0 {
+			return strconv.FormatInt(n/u.factor, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// parseOptions reads the flags in args, taking each flag that args does not
+// set from its environment variable (looked up with getenv). Usage and
+// errors go to out. For -h it returns flag.ErrHelp.
+func parseOptions(args []string, getenv func(string) string, out io.Writer) (*options, error) {
+	d := server.DefaultConfig()
+	o := &options{cfg: d}
+	c := &o.cfg
+	fs := flag.NewFlagSet("natterd", flag.ContinueOnError)
+	fs.SetOutput(out)
+
+	fs.StringVar(&c.Addr, "addr", d.Addr, "TCP `address` for chat sessions")
+	fs.StringVar(&c.UDPAddr, "udp-addr", d.UDPAddr, "UDP `address` for file transfer requests (used once transfers are enabled)")
+	fs.StringVar(&c.Dir, "dir", d.Dir, "shared `folder`; created if missing")
+	fs.StringVar(&c.Name, "name", d.Name, "hub `name` sent to clients in HELLO")
+	fs.IntVar(&o.history, "history", d.History, "public `messages` replayed to a client on registration (0: none)")
+	fs.IntVar(&c.MaxClients, "max-clients", d.MaxClients, "most `clients` at once; the next gets ERR 503 hub-full")
+	fs.Float64Var(&c.MaxLineRate, "rate", d.MaxLineRate, "`lines` per second a client may send; more get ERR 429 slow-down")
+	fs.IntVar(&c.LineBurst, "burst", d.LineBurst, "`lines` a client may send at once above the rate")
+	fs.IntVar(&c.FloodLimit, "flood-limit", d.FloodLimit, "refused `lines` within -flood-window after which a client is dropped (flood)")
+	fs.DurationVar(&c.FloodWindow, "flood-window", d.FloodWindow, "`time` window for -flood-limit")
+	outQueue := byteSize(d.OutQueueBytes)
+	fs.Var(&outQueue, "out-queue", "`bytes` queued for one client before it is dropped as too-slow (units: KiB, MiB, ...)")
+	readBuf := byteSize(d.ReadBufferSize)
+	fs.Var(&readBuf, "read-buffer", "read buffer `bytes` per client; longer lines are assembled on demand")
+	fs.DurationVar(&c.RegisterTimeout, "register-timeout", d.RegisterTimeout, "`time` a client has to register before BYE registration-timeout")
+	fs.IntVar(&c.MaxNickTries, "max-nick-tries", d.MaxNickTries, "refused `nicks` before BYE registration-timeout")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", d.IdleTimeout, "silence from a client before the hub sends PING")
+	fs.DurationVar(&c.PingTimeout, "ping-timeout", d.PingTimeout, "further silence after PING before the client is dropped (timeout)")
+	fs.DurationVar(&c.FlushTimeout, "flush-timeout", d.FlushTimeout, "`time` a closing session gets to receive its last lines")
+	fs.IntVar(&c.MaxTransfers, "max-transfers", d.MaxTransfers, "file `transfers` at once, hub-wide")
+	fs.IntVar(&c.MaxTransfersPerClient, "max-transfers-per-client", d.MaxTransfersPerClient, "file `transfers` at once per client")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log `format`: text or json")
+	logLevel := "info"
+	fs.StringVar(&logLevel, "log-level", logLevel, "log `level`: debug, info, warn or error")
+
+	fs.VisitAll(func(f *flag.Flag) {
+		f.Usage += " [$" + envName(f.Name) + "]"
+	})
+	fs.Usage = func() {
+		fmt.Fprintf(out, "Usage: natterd [flags]\n\n"+
+			"natterd runs a Natter chat hub (protocol natter/1).\n"+
+			"Every flag can also be set with the environment variable shown in\n"+
+			"brackets; a flag on the command line wins over the environment.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] {
+			return
+		}
+		env := envName(f.Name)
+		if v := getenv(env); v != "" {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("$%s=%q: %w", env, v, err))
+			}
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+
+	c.OutQueueBytes = int(outQueue)
+	c.ReadBufferSize = int(readBuf)
+	c.History = o.history
+	if o.history == 0 {
+		c.History = server.NoHistory
+	}
+	switch o.logFormat {
+	case "text", "json":
+	default:
+		return nil, fmt.Errorf("-log-format %q: want text or json", o.logFormat)
+	}
+	if err := o.logLevel.UnmarshalText([]byte(logLevel)); err != nil {
+		return nil, fmt.Errorf("-log-level %q: want debug, info, warn or error", logLevel)
+	}
+	if o.history < 0 {
+		return nil, fmt.Errorf("-history %d: want 0 or more", o.history)
+	}
+	for name, d := range map[string]time.Duration{
+		"flood-window": c.FloodWindow, "register-timeout": c.RegisterTimeout, "idle-timeout": c.IdleTimeout,
+		"ping-timeout": c.PingTimeout, "flush-timeout": c.FlushTimeout,
+	} {
+		if d <= 0 {
+			return nil, fmt.Errorf("-%s %v: want a positive duration", name, d)
+		}
+	}
+	return o, nil
+}
+
+// newLogger returns the logger the options ask for, writing to w.
+func (o *options) newLogger(w io.Writer) *slog.Logger {
+	hopts := &slog.HandlerOptions{Level: o.logLevel}
+	if o.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, hopts))
+	}
+	return slog.New(slog.NewTextHandler(w, hopts))
+}

@@ -1,0 +1,165 @@
+// Package server implements the Natter hub: it accepts natter/1 sessions over
+// TCP, relays messages between them and lists the shared folder. Granting
+// file transfers is delegated to a [Transfers] implementation.
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/natter-chat/natter/core/proto"
+)
+
+// Defaults for the fields of Config.
+const (
+	DefaultAddr                  = ":50000"
+	DefaultUDPAddr               = ":50000"
+	DefaultDir                   = "./shared"
+	DefaultName                  = "Natter hub"
+	DefaultHistory               = 100
+	DefaultMaxClients            = 10000
+	DefaultMaxLineRate           = 20
+	DefaultLineBurst             = 50
+	DefaultFloodLimit            = 50
+	DefaultFloodWindow           = 10 * time.Second
+	DefaultOutQueueBytes         = 8 << 20
+	DefaultRegisterTimeout       = 30 * time.Second
+	DefaultMaxNickTries          = 10
+	DefaultIdleTimeout           = 60 * time.Second
+	DefaultPingTimeout           = 30 * time.Second
+	DefaultFlushTimeout          = time.Second
+	DefaultMaxTransfers          = 64
+	DefaultMaxTransfersPerClient = 4
+	DefaultReadBufferSize        = 1024
+)
+
+// NoHistory as Config.History keeps no public messages for replay.
+const NoHistory = -1
+
+// Config configures a Hub. A zero field takes its default (the Default
+// constants); DefaultConfig returns them all filled in.
+type Config struct {
+	Addr    string // TCP address for sessions (ListenAndServe)
+	UDPAddr string // UDP address for transfer requests, for the Transfers implementation
+	Dir     string // the shared folder; must exist
+	Name    string // hub name sent in HELLO
+
+	History    int // public messages replayed on registration; NoHistory for none
+	MaxClients int // sessions at once, registered or not
+
+	MaxLineRate float64 // lines per second per client
+	LineBurst   int     // lines a client may send at once above the rate
+	// A client that has FloodLimit lines refused for the rate within
+	// FloodWindow is dropped with LEAVE … flood.
+	FloodLimit  int
+	FloodWindow time.Duration
+
+	OutQueueBytes  int // bytes queued for one client before it is dropped as too-slow
+	ReadBufferSize int // bytes of read buffer per client; longer lines are assembled on demand
+
+	RegisterTimeout time.Duration // time to register before BYE registration-timeout
+	MaxNickTries    int           // refused nicks before BYE registration-timeout
+	IdleTimeout     time.Duration // silence from a client before the hub sends PING
+	PingTimeout     time.Duration // further silence before the client is dropped (timeout)
+	FlushTimeout    time.Duration // time a closing session gets to take its last lines
+
+	MaxTransfers          int // transfers at once, hub-wide (enforced by Transfers)
+	MaxTransfersPerClient int // transfers at once per client (enforced by Transfers)
+
+	// Transfers grants GET and PUT requests. When nil, a valid request is
+	// answered with ERR 409 <keyword> busy, saying transfers are disabled.
+	Transfers Transfers
+
+	Logger *slog.Logger // nil: slog.Default()
+}
+
+// DefaultConfig returns a Config with every field at its default.
+func DefaultConfig() Config {
+	var c Config
+	c.setDefaults()
+	return c
+}
+
+func (c *Config) setDefaults() {
+	setStr := func(p *string, v string) {
+		if *p == "" {
+			*p = v
+		}
+	}
+	setInt := func(p *int, v int) {
+		if *p == 0 {
+			*p = v
+		}
+	}
+	setDur := func(p *time.Duration, v time.Duration) {
+		if *p == 0 {
+			*p = v
+		}
+	}
+	setStr(&c.Addr, DefaultAddr)
+	setStr(&c.UDPAddr, DefaultUDPAddr)
+	setStr(&c.Dir, DefaultDir)
+	setStr(&c.Name, DefaultName)
+	setInt(&c.History, DefaultHistory)
+	setInt(&c.MaxClients, DefaultMaxClients)
+	if c.MaxLineRate == 0 {
+		c.MaxLineRate = DefaultMaxLineRate
+	}
+	setInt(&c.LineBurst, DefaultLineBurst)
+	setInt(&c.FloodLimit, DefaultFloodLimit)
+	setDur(&c.FloodWindow, DefaultFloodWindow)
+	setInt(&c.OutQueueBytes, DefaultOutQueueBytes)
+	setInt(&c.ReadBufferSize, DefaultReadBufferSize)
+	setDur(&c.RegisterTimeout, DefaultRegisterTimeout)
+	setInt(&c.MaxNickTries, DefaultMaxNickTries)
+	setDur(&c.IdleTimeout, DefaultIdleTimeout)
+	setDur(&c.PingTimeout, DefaultPingTimeout)
+	setDur(&c.FlushTimeout, DefaultFlushTimeout)
+	setInt(&c.MaxTransfers, DefaultMaxTransfers)
+	setInt(&c.MaxTransfersPerClient, DefaultMaxTransfersPerClient)
+}
+
+// validate reports every field that is out of range.
+func (c *Config) validate() error {
+	var errs []error
+	positive := func(name string, v float64) {
+		if v <= 0 {
+			errs = append(errs, fmt.Errorf("config field %s must be positive, got %v", name, v))
+		}
+	}
+	if err := proto.ValidText(c.Name); err != nil {
+		errs = append(errs, fmt.Errorf("hub name %q: %w", c.Name, err))
+	}
+	if c.History < NoHistory {
+		errs = append(errs, fmt.Errorf("config field History must be at least %d, got %d", NoHistory, c.History))
+	}
+	positive("MaxClients", float64(c.MaxClients))
+	positive("MaxLineRate", c.MaxLineRate)
+	positive("LineBurst", float64(c.LineBurst))
+	positive("FloodLimit", float64(c.FloodLimit))
+	positive("FloodWindow", float64(c.FloodWindow))
+	positive("MaxNickTries", float64(c.MaxNickTries))
+	positive("RegisterTimeout", float64(c.RegisterTimeout))
+	positive("IdleTimeout", float64(c.IdleTimeout))
+	positive("PingTimeout", float64(c.PingTimeout))
+	positive("FlushTimeout", float64(c.FlushTimeout))
+	positive("MaxTransfers", float64(c.MaxTransfers))
+	positive("MaxTransfersPerClient", float64(c.MaxTransfersPerClient))
+	if c.OutQueueBytes < proto.MaxHubLineLen*2 {
+		errs = append(errs, fmt.Errorf("config field OutQueueBytes must be at least %d (two of the longest lines), got %d", proto.MaxHubLineLen*2, c.OutQueueBytes))
+	}
+	if c.ReadBufferSize < 16 {
+		errs = append(errs, fmt.Errorf("config field ReadBufferSize must be at least 16, got %d", c.ReadBufferSize))
+	}
+	return errors.Join(errs...)
+}
+
+// historyLen is the number of messages kept for replay.
+func (c *Config) historyLen() int {
+	if c.History < 0 {
+		return 0
+	}
+	return c.History
+}

@@ -1,0 +1,392 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/natter-chat/natter/core/proto"
+)
+
+// Hub is a Natter hub. Create it with New and run it with Serve or
+// ListenAndServe; it stops when their context is done.
+type Hub struct {
+	cfg Config
+	log *slog.Logger
+
+	addr    atomic.Pointer[net.Addr]
+	serving atomic.Bool
+	nextID  atomic.Uint64
+
+	shared   atomic.Pointer[sharedDir] // set while serving
+	grantCtx context.Context           // done when the hub stops; set before any session starts
+
+	mu       sync.Mutex
+	closing  bool
+	sessions map[*session]struct{} // every open session
+	roster   []*session            // registered sessions, sorted by nick key
+	byKey    map[string]*session   // registered sessions by nick key
+	history  [][]byte              // last public MSG lines, oldest first
+	slow     []*session            // sessions to drop as too-slow, found while delivering
+
+	wg sync.WaitGroup // every goroutine the hub started
+}
+
+// New returns a Hub for cfg. Zero fields of cfg take their defaults; the
+// shared folder must exist.
+func New(cfg Config) (*Hub, error) {
+	cfg.setDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("natter hub config: %w", err)
+	}
+	fi, err := os.Stat(cfg.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("natter hub shared folder: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("natter hub shared folder %q is not a directory", cfg.Dir)
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Hub{
+		cfg:      cfg,
+		log:      log,
+		sessions: make(map[*session]struct{}),
+		byKey:    make(map[string]*session),
+	}, nil
+}
+
+// Config returns the hub's configuration, defaults filled in.
+func (h *Hub) Config() Config { return h.cfg }
+
+// Addr returns the address the hub listens on, or nil before Serve.
+func (h *Hub) Addr() net.Addr {
+	if a := h.addr.Load(); a != nil {
+		return *a
+	}
+	return nil
+}
+
+// ListenAndServe listens on Config.Addr and serves until ctx is done.
+func (h *Hub) ListenAndServe(ctx context.Context) error {
+	ln, err := net.Listen("tcp", h.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	return h.Serve(ctx, ln)
+}
+
+// Serve accepts sessions on ln until ctx is done or ln fails. Stopping sends
+// `BYE shutdown` to every session, closes them all and returns once every
+// goroutine of the hub has ended: nil after ctx is done, else the listener's
+// error. Serve closes ln. A Hub serves once.
+func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
+	if !h.serving.CompareAndSwap(false, true) {
+		ln.Close()
+		return errors.New("natter hub: Serve called twice")
+	}
+	a := ln.Addr()
+	h.addr.Store(&a)
+	shared, err := openSharedDir(h.cfg.Dir, h.log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	h.shared.Store(shared)
+	defer shared.close()
+
+	innerCtx, stop := context.WithCancel(context.Background())
+	defer stop()
+	h.grantCtx = innerCtx
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		shared.hashLoop(innerCtx)
+	}()
+	if _, err := shared.list(); err != nil { // start hashing what is there
+		h.log.Warn("cannot list shared folder", "dir", h.cfg.Dir, "err", err)
+	}
+
+	stopAccept := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stopAccept()
+	h.log.Info("hub listening", "addr", a.String(), "name", h.cfg.Name, "dir", h.cfg.Dir)
+
+	var acceptErr error
+	var backoff time.Duration
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded) || isTemporary(err) {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				h.log.Warn("accept failed; retrying", "err", err, "in", backoff)
+				select {
+				case <-time.After(backoff):
+				case <-ctx.Done():
+				}
+				continue
+			}
+			acceptErr = err
+			break
+		}
+		backoff = 0
+		h.accept(conn)
+	}
+	ln.Close()
+	h.shutdown()
+	stop()
+	h.wg.Wait()
+	h.log.Info("hub stopped", "addr", a.String())
+	return acceptErr
+}
+
+// isTemporary reports whether an accept error may pass: running out of file
+// descriptors or memory for a moment.
+func isTemporary(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM) || errors.Is(err, syscall.ECONNABORTED)
+}
+
+// accept starts a session for conn, or turns it away when the hub is full.
+func (h *Hub) accept(conn net.Conn) {
+	h.mu.Lock()
+	if h.closing {
+		h.mu.Unlock()
+		conn.Close()
+		return
+	}
+	if len(h.sessions) >= h.cfg.MaxClients {
+		h.mu.Unlock()
+		h.log.Info("hub full; turning a client away", "remote", conn.RemoteAddr().String(), "max", h.cfg.MaxClients)
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			b := proto.AppendHello(nil, h.cfg.Name)
+			b = proto.AppendErr(b, proto.ReasonHubFull, "", fmt.Sprintf("the hub has its maximum of %d clients", h.cfg.MaxClients))
+			b = proto.AppendBye(b, proto.ByeHubFull)
+			closeBy := time.Now().Add(h.cfg.FlushTimeout)
+			conn.SetWriteDeadline(closeBy)
+			if _, err := conn.Write(b); err != nil {
+				conn.Close()
+				return
+			}
+			lingeringClose(conn, closeBy)
+		}()
+		return
+	}
+	s := newSession(h, conn)
+	h.sessions[s] = struct{}{}
+	h.wg.Add(2)
+	h.mu.Unlock()
+	s.q.push(proto.AppendHello(nil, h.cfg.Name))
+	go func() {
+		defer h.wg.Done()
+		s.q.writeLoop(conn, h.cfg.FlushTimeout)
+	}()
+	go func() {
+		defer h.wg.Done()
+		s.readLoop()
+	}()
+}
+
+// shutdown ends every session with BYE shutdown. No LEAVE lines are sent:
+// everyone is leaving.
+func (h *Hub) shutdown() {
+	h.mu.Lock()
+	h.closing = true
+	all := make([]*session, 0, len(h.sessions))
+	for s := range h.sessions {
+		all = append(all, s)
+	}
+	h.mu.Unlock()
+	for _, s := range all {
+		h.endSession(s, "", proto.ByeShutdown, false)
+	}
+}
+
+// now returns the time for hub lines, in Unix milliseconds.
+func now() int64 { return time.Now().UnixMilli() }
+
+// deliverLocked queues line for s; a session whose queue is full is marked
+// for dropping by dropSlowLocked. h.mu is held.
+func (h *Hub) deliverLocked(s *session, line []byte) {
+	if !s.q.push(line) {
+		h.slow = append(h.slow, s)
+	}
+}
+
+// broadcastLocked queues line for every registered session but except (which
+// may be nil). h.mu is held; the caller calls dropSlowLocked afterwards.
+func (h *Hub) broadcastLocked(line []byte, except *session) {
+	for _, s := range h.roster {
+		if s != except {
+			h.deliverLocked(s, line)
+		}
+	}
+}
+
+// dropSlowLocked drops the sessions found too slow, announcing each with
+// LEAVE … too-slow, which may find more.
+func (h *Hub) dropSlowLocked() {
+	for len(h.slow) > 0 {
+		s := h.slow[len(h.slow)-1]
+		h.slow = h.slow[:len(h.slow)-1]
+		if s.ended.Load() {
+			continue
+		}
+		h.log.Info("dropping client that does not keep up", "nick", s.nick, "remote", s.remote.String())
+		h.removeLocked(s, proto.LeaveTooSlow)
+		s.q.abort()
+		s.wakeReader()
+	}
+}
+
+// removeLocked takes s out of the hub and, if it was registered, tells
+// everyone else why it left (unless leaveReason is "" or the hub is
+// closing). h.mu is held.
+func (h *Hub) removeLocked(s *session, leaveReason string) {
+	s.ended.Store(true)
+	delete(h.sessions, s)
+	if !s.registered {
+		return
+	}
+	delete(h.byKey, s.key)
+	h.rosterRemove(s)
+	if leaveReason != "" && !h.closing {
+		h.broadcastLocked(proto.AppendLeave(nil, now(), s.nick, leaveReason), nil)
+	}
+}
+
+// endSession ends s: it leaves the hub (LEAVE leaveReason to the others),
+// gets `BYE bye` if bye is not empty, and its connection is closed once its
+// queue is written. A session ends once; later calls do nothing.
+func (h *Hub) endSession(s *session, leaveReason, bye string, abort bool) {
+	h.mu.Lock()
+	if s.ended.Load() {
+		h.mu.Unlock()
+		return
+	}
+	h.removeLocked(s, leaveReason)
+	h.dropSlowLocked()
+	h.mu.Unlock()
+	if abort {
+		s.q.abort()
+	} else {
+		var last []byte
+		if bye != "" {
+			last = proto.AppendBye(nil, bye)
+		}
+		s.q.close(last)
+		// A write already blocked on a client that does not read must end
+		// too; the writer sets the same kind of deadline for later writes.
+		s.conn.SetWriteDeadline(time.Now().Add(h.cfg.FlushTimeout))
+	}
+	s.wakeReader()
+	h.log.Debug("session ended", "nick", s.nick, "remote", s.remote.String(), "leave", leaveReason, "bye", bye)
+}
+
+// sendTo queues line for s alone, dropping s if it cannot keep up.
+func (h *Hub) sendTo(s *session, line []byte) {
+	if s.q.push(line) {
+		return
+	}
+	h.endSession(s, proto.LeaveTooSlow, "", true)
+}
+
+func (h *Hub) rosterIndex(key string) (int, bool) {
+	return slices.BinarySearchFunc(h.roster, key, func(s *session, k string) int { return strings.Compare(s.key, k) })
+}
+
+func (h *Hub) rosterInsert(s *session) {
+	i, _ := h.rosterIndex(s.key)
+	h.roster = slices.Insert(h.roster, i, s)
+}
+
+func (h *Hub) rosterRemove(s *session) {
+	if i, ok := h.rosterIndex(s.key); ok && h.roster[i] == s {
+		h.roster = slices.Delete(h.roster, i, i+1)
+	}
+}
+
+// appendUsersLocked appends the USERS block. h.mu is held.
+func (h *Hub) appendUsersLocked(b []byte) []byte {
+	b = proto.AppendUsers(b, len(h.roster))
+	for _, s := range h.roster {
+		b = proto.AppendUser(b, s.nick)
+	}
+	return b
+}
+
+// addHistoryLocked keeps line as the newest public message. h.mu is held.
+func (h *Hub) addHistoryLocked(line []byte) {
+	n := h.cfg.historyLen()
+	if n == 0 {
+		return
+	}
+	if len(h.history) == n {
+		copy(h.history, h.history[1:])
+		h.history[n-1] = line
+		return
+	}
+	h.history = append(h.history, line)
+}
+
+// Users returns the nicks of the registered users, in USERS order.
+func (h *Hub) Users() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	nicks := make([]string, len(h.roster))
+	for i, s := range h.roster {
+		nicks[i] = s.nick
+	}
+	return nicks
+}
+
+// SharedFile returns the info of a shared file with its SHA-256, computing
+// the hash if it is not known yet. It fails with ErrNoSuchFile for a name
+// that is not a listed file, and with a bad-name *proto.Error for an invalid
+// name. It may be called only while the hub serves.
+func (h *Hub) SharedFile(ctx context.Context, name string) (FileInfo, error) {
+	shared := h.shared.Load()
+	if shared == nil {
+		return FileInfo{}, errors.New("natter hub: not serving")
+	}
+	return shared.hashed(ctx, name)
+}
+
+// AnnounceShared tells everyone that from stored a file in the shared
+// folder, with `SHARED <time> <from> <size> <sha256> <name…>`, and records
+// its hash. The file must be in place. It may be called only while the hub
+// serves.
+func (h *Hub) AnnounceShared(from, name, sha256 string) error {
+	shared := h.shared.Load()
+	if shared == nil {
+		return errors.New("natter hub: not serving")
+	}
+	if err := proto.ValidSHA256(sha256); err != nil {
+		return err
+	}
+	info, err := shared.remember(name, sha256)
+	if err != nil {
+		return fmt.Errorf("natter hub: announcing %q: %w", name, err)
+	}
+	h.mu.Lock()
+	h.broadcastLocked(proto.AppendShared(nil, now(), from, info.Size, sha256, name), nil)
+	h.dropSlowLocked()
+	h.mu.Unlock()
+	return nil
+}
