@@ -55,7 +55,7 @@ fuzz:
 
 # Everything that is pure Go must build for Android too.
 vet-android:
-	GOOS=android GOARCH=arm64 CGO_ENABLED=0 $(GO) vet ./core/proto/... ./server ./server/cmd/natterd
+	GOOS=android GOARCH=arm64 CGO_ENABLED=0 $(GO) vet ./core/... ./server/...
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \

@@ -1,0 +1,62 @@
+// Package tftp is Natter's file-transfer engine: TFTP over UDP, used by
+// both the hub and the client, wire-compatible with stock TFTP peers.
+//
+// # Wire
+//
+// Packets are those of RFC 1350 (RRQ, WRQ, DATA, ACK, ERROR) and RFC 2347
+// (OACK), encoded with the Append* functions and decoded with the Parse*
+// functions, which reject malformed input with an error naming what was
+// wrong. Negotiated options: blksize (RFC 2348, 8-65464), tsize and
+// timeout (RFC 2349), windowsize (RFC 7440), and Natter's offset, which
+// makes a read start after that many bytes (a multiple of blksize; the
+// OACK echoes it; the first DATA block is then block 1). Block numbers
+// are counted in 64 bits inside the engine and wrap from 65535 to 0 on the
+// wire, so any file size works. Only octet mode is served.
+//
+// # Engine
+//
+// A transfer runs between two UDP ports. Each end keeps to its peer's
+// address and answers packets from any other with ERROR 5 (unknown
+// transfer ID). The sending end keeps up to windowsize blocks in flight
+// (1, stop-and-wait, unless the client asks for more) and moves on when
+// an ACK advances; an ACK inside the window makes it go back to the block
+// after it. The receiving end writes each in-order block once, through a
+// bufio.Writer, hashing it with SHA-256; it acknowledges the last
+// in-order block at the end of each window, at a gap, and when its timer
+// expires, and acknowledges duplicate DATA again without writing it.
+// After the final ACK the receiver dallies briefly to answer a
+// retransmitted final block, in case that ACK was lost.
+//
+// # Timer
+//
+// Data is sent again only when the retransmission timer expires, never
+// in answer to a duplicate ACK (the Sorcerer's Apprentice bug, RFC 1123
+// 4.2.3.1). The timer follows RFC 6298: a smoothed round-trip time and
+// its mean deviation, fed only by blocks that were sent once (Karn's
+// rule), doubled on each expiry up to Config.MaxRTO, never below
+// Config.MinRTO (1 ms by default, so a lost block on loopback costs about a
+// millisecond). Waiting uses socket read deadlines, never polling. When
+// the peer negotiated a timeout option, that many seconds is the
+// retransmission interval toward it. The receiving end's timer, which
+// repeats its last ACK (or its OACK) when the sender has gone quiet, waits
+// twice as long once data flows, so that it does not race the sender's
+// timer in the middle of a window. A transfer with no progress for
+// Config.NoProgress (10 s) ends with an ERROR packet and ErrTimeout.
+//
+// # API
+//
+// Server answers requests arriving at a listening socket, asks its
+// Handler for a ReadSource or WriteSink, and runs each transfer from a
+// fresh socket (optionally from a port range), within a limit of
+// concurrent transfers; Handler errors become ERROR packets with the
+// matching code. Datagrams that are not TFTP go to Server.OtherPacket, so
+// that another protocol can share the port. Download and Upload are the
+// client side; DownloadFile adds what the app needs: a .part file,
+// resume with offset, size and SHA-256 verification, and a final name
+// that never overwrites an existing file. Progress callbacks receive
+// bytes done, the total and a smoothed rate after every block; the
+// per-block path does not allocate.
+//
+// Package lossy, beside this one, wraps a net.PacketConn with a seeded
+// lossy network for tests.
+package tftp

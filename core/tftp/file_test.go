@@ -1,0 +1,160 @@
+package tftp
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestValidateName(t *testing.T) {
+	for _, ok := range []string{"a", "notes.txt", "a b (1).tar.gz", "ünïcødé ✓.md", strings.Repeat("x", 255), "a..b"} {
+		assert.NoError(t, ValidateName(ok), ok)
+	}
+	for _, bad := range []string{"", ".", "..", ".hidden", "a/b", `a\b`, "a\x00b", "tab\there", "del\x7f",
+		"line\nbreak", strings.Repeat("x", 256), "\xff\xfe", "/abs"} {
+		assert.Error(t, ValidateName(bad), "%q", bad)
+	}
+}
+
+func sumHex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func TestDownloadFileResume(t *testing.T) {
+	h := newMemHandler()
+	data := randomBytes(11, 1<<20+333)
+	h.add("tok", data)
+	addr := startServer(t, &Server{Handler: h})
+	dir := t.TempDir()
+
+	// Cut the first attempt at a random block by cancelling its context.
+	cut := int64(10+rand.N(400)) * 2048
+	ctx, cancel := context.WithCancel(testCtx(t, 30*time.Second))
+	_, err := DownloadFile(ctx, addr, "tok", dir, "report.pdf", int64(len(data)), sumHex(data),
+		&ClientOptions{Config: Config{Progress: func(p Progress) {
+			if p.Done >= cut {
+				cancel()
+			}
+		}}})
+	require.ErrorIs(t, err, context.Canceled)
+	part := filepath.Join(dir, "report.pdf.part")
+	st, err := os.Stat(part)
+	require.NoError(t, err, "the .part stays for a resume")
+	require.GreaterOrEqual(t, st.Size(), cut)
+	_, err = os.Stat(filepath.Join(dir, "report.pdf"))
+	require.ErrorIs(t, err, os.ErrNotExist, "nothing under the final name yet")
+
+	// Spoil a byte past the last whole block: the resume must cut it off.
+	f, err := os.OpenFile(part, os.O_WRONLY|os.O_APPEND, 0)
+	require.NoError(t, err)
+	_, err = f.Write([]byte("junk"))
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	var first Progress
+	path, err := DownloadFile(testCtx(t, 30*time.Second), addr, "tok", dir, "report.pdf", int64(len(data)), sumHex(data),
+		&ClientOptions{Config: Config{Progress: func(p Progress) {
+			if first == (Progress{}) {
+				first = p
+			}
+		}}})
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "report.pdf"), path)
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, sumHex(data), sumHex(got))
+	_, err = os.Stat(part)
+	assert.ErrorIs(t, err, os.ErrNotExist)
+
+	off, ok := h.lastRequest().Options.Get("offset")
+	require.True(t, ok, "the second request resumes")
+	assert.NotEqual(t, "0", off)
+	assert.Equal(t, off, strconv.FormatInt(first.Done, 10), "progress starts at the kept prefix")
+}
+
+func TestDownloadFileNeverOverwrites(t *testing.T) {
+	h := newMemHandler()
+	data := randomBytes(12, 5000)
+	h.add("tok", data)
+	addr := startServer(t, &Server{Handler: h})
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.txt"), []byte("mine"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a (1).txt"), []byte("mine too"), 0o644))
+	path, err := DownloadFile(testCtx(t, 30*time.Second), addr, "tok", dir, "a.txt", int64(len(data)), sumHex(data), nil)
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "a (2).txt"), path)
+	kept, _ := os.ReadFile(filepath.Join(dir, "a.txt"))
+	assert.Equal(t, "mine", string(kept))
+}
+
+func TestDownloadFileChecksumMismatch(t *testing.T) {
+	h := newMemHandler()
+	data := randomBytes(13, 5000)
+	h.add("tok", data)
+	addr := startServer(t, &Server{Handler: h})
+	dir := t.TempDir()
+	wrong := sumHex([]byte("something else"))
+	_, err := DownloadFile(testCtx(t, 30*time.Second), addr, "tok", dir, "a.bin", int64(len(data)), wrong, nil)
+	require.ErrorIs(t, err, ErrChecksum)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "a corrupt download leaves nothing")
+
+	_, err = DownloadFile(testCtx(t, 30*time.Second), addr, "tok", dir, "a.bin", int64(len(data))+1, sumHex(data), nil)
+	require.ErrorIs(t, err, ErrChecksum)
+}
+
+func TestDownloadFileRejectsBadInput(t *testing.T) {
+	dir := t.TempDir()
+	ctx := testCtx(t, 10*time.Second)
+	good := sumHex(nil)
+	for _, name := range []string{"../evil", ".x", "a/b", ""} {
+		_, err := DownloadFile(ctx, "127.0.0.1:9", "tok", dir, name, 0, good, nil)
+		require.Error(t, err, name)
+	}
+	_, err := DownloadFile(ctx, "127.0.0.1:9", "tok", dir, "ok", 0, strings.ToUpper(good), nil)
+	require.Error(t, err)
+	_, err = DownloadFile(ctx, "127.0.0.1:9", "tok", dir, "ok", 0, "abc", nil)
+	require.Error(t, err)
+	entries, _ := os.ReadDir(dir)
+	assert.Empty(t, entries, "nothing touched on disk")
+	assert.NoDirExists(t, filepath.Join(filepath.Dir(dir), "evil.part"))
+}
+
+func TestDownloadFileStalePartIsReplaced(t *testing.T) {
+	h := newMemHandler()
+	data := randomBytes(14, 3000)
+	h.add("tok", data)
+	addr := startServer(t, &Server{Handler: h})
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "b.bin.part"), randomBytes(1, 9000), 0o644))
+	path, err := DownloadFile(testCtx(t, 30*time.Second), addr, "tok", dir, "b.bin", int64(len(data)), sumHex(data), nil)
+	require.NoError(t, err)
+	got, _ := os.ReadFile(path)
+	assert.Equal(t, data, got)
+}
+
+func TestDownloadFileEmpty(t *testing.T) {
+	h := newMemHandler()
+	h.add("tok", nil)
+	addr := startServer(t, &Server{Handler: h})
+	dir := t.TempDir()
+	path, err := DownloadFile(testCtx(t, 30*time.Second), addr, "tok", dir, "empty.txt", 0, sumHex(nil), nil)
+	require.NoError(t, err)
+	st, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Zero(t, st.Size())
+	entries, _ := os.ReadDir(dir)
+	assert.Len(t, entries, 1, "no .part left behind")
+}

@@ -1,0 +1,261 @@
+package tftp
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"hash"
+	"io"
+	"time"
+)
+
+// receiver takes DATA blocks in order, writes them once through a
+// bufio.Writer while hashing them with SHA-256, and acknowledges the last
+// in-order block of every window, on a gap, and on timer expiry. Duplicate
+// DATA is acknowledged again and not written.
+type receiver struct {
+	t       *transport
+	cfg     Config
+	w       *bufio.Writer
+	h       hash.Hash
+	blksize int
+	window  int
+	rto     rtoTimer
+	meter   meter
+	done    int64 // bytes received, a resumed prefix included
+	written int64 // bytes received in this transfer
+	ack     []byte
+	stats   Stats
+	// finish, when set, is called after the final block is written and
+	// flushed but before it is acknowledged; an error is sent as ERROR
+	// instead of the final ACK.
+	finish func() error
+}
+
+const writeBufferSize = 64 << 10
+
+func newReceiver(t *transport, cfg Config, w io.Writer, h hash.Hash, blksize, window int, offset, total int64) *receiver {
+	if h == nil {
+		h = sha256.New()
+	}
+	return &receiver{t: t, cfg: cfg, w: bufio.NewWriterSize(w, writeBufferSize), h: h,
+		blksize: blksize, window: window, rto: newRTOTimer(cfg), done: offset,
+		meter: meter{fn: cfg.Progress, total: total}, ack: make([]byte, 4)}
+}
+
+// Sum returns the SHA-256 of everything received (after any prefix the
+// hash was seeded with).
+func (r *receiver) sum() [sha256.Size]byte {
+	var out [sha256.Size]byte
+	r.h.Sum(out[:0])
+	return out
+}
+
+func (r *receiver) setAck(block uint64) []byte {
+	binary.BigEndian.PutUint16(r.ack, uint16(OpACK))
+	binary.BigEndian.PutUint16(r.ack[2:], uint16(block))
+	return r.ack
+}
+
+// interval is how long the receiver waits for data before it acknowledges
+// again. Retransmitting data is the sender's job; the receiver's timer is
+// twice as patient, so that it speaks up only when the sender has gone
+// quiet (its OACK or final ACK was lost) rather than racing the sender's
+// own timer in the middle of a window.
+// Before any data has come, the reply that opened the transfer (OACK or
+// ACK 0) is what was lost, and only this side can send it again.
+func (r *receiver) interval(started bool) time.Duration {
+	if r.rto.fixed > 0 || !started {
+		return r.rto.timeout()
+	}
+	return 2 * r.rto.timeout()
+}
+
+// run receives the stream. reply is the packet that opened the transfer
+// from this side (ACK 0 or an OACK), sent first and again on expiry until
+// data comes; first is a DATA packet already received, or nil.
+func (r *receiver) run(reply, first []byte) error {
+	expected := uint64(1) // next block wanted
+	inWindow := 0         // in-order blocks since the last ACK
+	gapAcked := false     // a gap was already answered since the last progress
+	resp := reply         // what a timer expiry sends again
+	respResent := false
+	var sentAt time.Time
+	progress := time.Now()
+	r.meter.start(r.done, progress)
+	if resp != nil {
+		sentAt = time.Now()
+		if err := r.t.send(resp); err != nil {
+			return err
+		}
+	}
+	sendAck := func() error {
+		resp, respResent, sentAt = r.setAck(expected-1), false, time.Now()
+		inWindow = 0
+		return r.t.send(resp)
+	}
+	p := first
+	for {
+		if p == nil {
+			var err error
+			p, err = r.t.recv(sentAt.Add(r.interval(expected > 1)))
+			if err == errExpired {
+				r.stats.Timeouts++
+				if time.Since(progress) >= r.cfg.NoProgress {
+					r.t.sendError(ErrNotDefined, "timed out")
+					return fmt.Errorf("%w for %v (peer %v)", ErrTimeout, r.cfg.NoProgress, r.t.peerAddr)
+				}
+				r.rto.backoff()
+				if expected > 1 {
+					// Say where we are: the last in-order block.
+					resp = r.setAck(expected - 1)
+				}
+				sentAt, inWindow = time.Now(), 0
+				if resp != nil {
+					r.stats.Retransmits++
+					respResent = true
+					if err := r.t.send(resp); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			if err != nil {
+				return failTransfer(r.t, err)
+			}
+		}
+		pkt := p
+		p = nil
+		op, err := PacketOpcode(pkt)
+		if err != nil {
+			continue
+		}
+		switch op {
+		case OpDATA:
+			wire, data, err := ParseData(pkt)
+			if err != nil {
+				r.t.sendError(ErrIllegalOp, err.Error())
+				return err
+			}
+			if len(data) > r.blksize {
+				r.t.sendError(ErrIllegalOp, fmt.Sprintf("block of %d bytes exceeds blksize %d", len(data), r.blksize))
+				return fmt.Errorf("tftp: DATA block %d has %d bytes, more than blksize %d", wire, len(data), r.blksize)
+			}
+			d := wire - uint16(expected)
+			switch {
+			case d == 0:
+				now := time.Now()
+				if inWindow == 0 && !respResent && resp != nil {
+					r.rto.sample(now.Sub(sentAt))
+				}
+				if _, err := r.w.Write(data); err != nil {
+					r.t.sendError(errorFor(err).Code, "writing the file failed")
+					return fmt.Errorf("tftp: writing block %d: %w", expected, err)
+				}
+				r.h.Write(data)
+				r.done += int64(len(data))
+				r.written += int64(len(data))
+				r.stats.Blocks++
+				expected++
+				inWindow++
+				gapAcked = false
+				progress = now
+				r.meter.update(r.done, now)
+				if len(data) < r.blksize {
+					return r.complete(expected - 1)
+				}
+				if inWindow >= r.window {
+					if err := sendAck(); err != nil {
+						return err
+					}
+				}
+			case d >= 1<<15:
+				// Behind: a duplicate. Acknowledge again, write nothing.
+				r.stats.DupData++
+				if err := sendAck(); err != nil {
+					return err
+				}
+			default:
+				// Ahead: a block was lost. Say where we are, once.
+				if !gapAcked {
+					gapAcked = true
+					if err := sendAck(); err != nil {
+						return err
+					}
+				}
+			}
+		case OpOACK:
+			// Our ACK 0 was lost and the server sent its OACK again.
+			if expected == 1 && resp != nil {
+				r.stats.Retransmits++
+				respResent = true
+				if err := r.t.send(resp); err != nil {
+					return err
+				}
+				continue
+			}
+			r.t.sendError(ErrIllegalOp, "unexpected OACK")
+			return fmt.Errorf("tftp: unexpected OACK after block %d", expected-1)
+		case OpERROR:
+			return peerError(pkt)
+		default:
+			r.t.sendError(ErrIllegalOp, "expected DATA")
+			return fmt.Errorf("tftp: unexpected %v from the sending end", op)
+		}
+	}
+}
+
+// complete flushes, lets finish judge the data, acknowledges the final
+// block and then dallies to acknowledge it again should the sender not
+// have heard.
+func (r *receiver) complete(last uint64) error {
+	if err := r.w.Flush(); err != nil {
+		r.t.sendError(errorFor(err).Code, "writing the file failed")
+		return fmt.Errorf("tftp: flushing: %w", err)
+	}
+	if r.finish != nil {
+		if err := r.finish(); err != nil {
+			e := errorFor(err)
+			r.t.sendError(e.Code, e.Message)
+			return err
+		}
+	}
+	ack := r.setAck(last)
+	if err := r.t.send(ack); err != nil {
+		return err
+	}
+	dally := r.cfg.Dally
+	if dally <= 0 {
+		dally = clampDur(4*r.rto.timeout(), 20*time.Millisecond, time.Second)
+	}
+	now := time.Now()
+	quiet, stop := now.Add(dally), now.Add(r.cfg.NoProgress)
+	for {
+		p, err := r.t.recv(minTime(quiet, stop))
+		if err != nil {
+			return nil // the data is complete whatever happens now
+		}
+		op, err := PacketOpcode(p)
+		if err != nil {
+			continue
+		}
+		switch op {
+		case OpDATA:
+			r.stats.DupData++
+			if err := r.t.send(ack); err != nil {
+				return nil
+			}
+			quiet = time.Now().Add(dally)
+		case OpERROR:
+			return nil
+		}
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}

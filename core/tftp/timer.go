@@ -1,0 +1,144 @@
+package tftp
+
+import "time"
+
+// Defaults of Config.
+const (
+	DefaultInitialRTO = 500 * time.Millisecond
+	DefaultMinRTO     = time.Millisecond
+	DefaultMaxRTO     = time.Second
+	DefaultNoProgress = 10 * time.Second
+)
+
+// Config tunes the engine at either end of a transfer. The zero value
+// uses the defaults.
+type Config struct {
+	// InitialRTO is the retransmission timeout before the first round-trip
+	// sample; MinRTO and MaxRTO bound the adaptive timeout and its back-off.
+	InitialRTO, MinRTO, MaxRTO time.Duration
+	// NoProgress is how long a transfer may go without progress before it
+	// is abandoned with an ERROR packet (default 10 s).
+	NoProgress time.Duration
+	// Dally is how long a receiver keeps answering retransmissions of the
+	// final block after acknowledging it (the final ACK may be lost).
+	// Zero means four times the current timeout, within 20 ms and 1 s.
+	Dally time.Duration
+	// Progress, when set, is called after every block. It must be cheap.
+	Progress func(Progress)
+}
+
+func (c *Config) withDefaults() Config {
+	var out Config
+	if c != nil {
+		out = *c
+	}
+	if out.InitialRTO <= 0 {
+		out.InitialRTO = DefaultInitialRTO
+	}
+	if out.MinRTO <= 0 {
+		out.MinRTO = DefaultMinRTO
+	}
+	if out.MaxRTO <= 0 {
+		out.MaxRTO = DefaultMaxRTO
+	}
+	if out.MaxRTO < out.MinRTO {
+		out.MaxRTO = out.MinRTO
+	}
+	if out.NoProgress <= 0 {
+		out.NoProgress = DefaultNoProgress
+	}
+	return out
+}
+
+// rtoTimer computes the retransmission timeout of one transfer in the
+// manner of RFC 6298: a smoothed round-trip time and its mean deviation,
+// fed only with samples of blocks sent once (Karn's rule), doubled on
+// every expiry up to a ceiling. When the peer negotiated a whole-second
+// timeout option (RFC 2349) that interval is used unchanged.
+type rtoTimer struct {
+	srtt, rttvar time.Duration
+	rto          time.Duration
+	min, max     time.Duration
+	fixed        time.Duration
+	sampled      bool
+}
+
+func newRTOTimer(c Config) rtoTimer {
+	return rtoTimer{rto: clampDur(c.InitialRTO, c.MinRTO, c.MaxRTO), min: c.MinRTO, max: c.MaxRTO}
+}
+
+func clampDur(d, lo, hi time.Duration) time.Duration {
+	return min(max(d, lo), hi)
+}
+
+// timeout is the current retransmission interval.
+func (t *rtoTimer) timeout() time.Duration {
+	if t.fixed > 0 {
+		return t.fixed
+	}
+	return t.rto
+}
+
+// sample feeds one round-trip measurement of a block that was sent once.
+func (t *rtoTimer) sample(r time.Duration) {
+	if r < 0 {
+		return
+	}
+	if !t.sampled {
+		t.srtt, t.rttvar, t.sampled = r, r/2, true
+	} else {
+		d := t.srtt - r
+		if d < 0 {
+			d = -d
+		}
+		t.rttvar = (3*t.rttvar + d) / 4
+		t.srtt = (7*t.srtt + r) / 8
+	}
+	t.rto = clampDur(t.srtt+4*t.rttvar, t.min, t.max)
+}
+
+// backoff doubles the timeout after an expiry.
+func (t *rtoTimer) backoff() {
+	t.rto = min(2*t.rto, t.max)
+}
+
+// Progress reports how far a transfer has come.
+type Progress struct {
+	Done  int64   // bytes of the file done, a resumed prefix included
+	Total int64   // size of the file, or -1 when unknown
+	Rate  float64 // recent rate in bytes per second
+}
+
+// meter turns byte counts into Progress reports with a smoothed rate.
+type meter struct {
+	fn       func(Progress)
+	total    int64
+	lastT    time.Time
+	lastDone int64
+	rate     float64
+}
+
+const meterInterval = 100 * time.Millisecond
+
+func (m *meter) start(done int64, now time.Time) {
+	m.lastT, m.lastDone = now, done
+	if m.fn != nil {
+		m.fn(Progress{Done: done, Total: m.total})
+	}
+}
+
+func (m *meter) update(done int64, now time.Time) {
+	if m.fn == nil {
+		return
+	}
+	if dt := now.Sub(m.lastT); dt >= meterInterval {
+		inst := float64(done-m.lastDone) / dt.Seconds()
+		if m.rate == 0 {
+			m.rate = inst
+		} else {
+			m.rate = 0.6*m.rate + 0.4*inst
+		}
+		m.lastT, m.lastDone = now, done
+	}
+	m.fn(Progress{Done: done, Total: m.total, Rate: m.rate})
+}

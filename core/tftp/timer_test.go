@@ -1,0 +1,88 @@
+package tftp
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRTOTimer(t *testing.T) {
+	cfg := (&Config{}).withDefaults()
+	r := newRTOTimer(cfg)
+	assert.Equal(t, DefaultInitialRTO, r.timeout(), "before any sample")
+
+	r.sample(100 * time.Millisecond) // first: srtt=R, rttvar=R/2, rto=R+4*R/2
+	assert.Equal(t, 300*time.Millisecond, r.timeout())
+	r.sample(100 * time.Millisecond) // rttvar=3/4*50, srtt=100
+	assert.Equal(t, 100*time.Millisecond+4*37500*time.Microsecond, r.timeout())
+
+	for range 200 {
+		r.sample(20 * time.Microsecond)
+	}
+	assert.Equal(t, DefaultMinRTO, r.timeout(), "floored at MinRTO on a fast link")
+
+	r.backoff()
+	assert.Equal(t, 2*DefaultMinRTO, r.timeout())
+	for range 20 {
+		r.backoff()
+	}
+	assert.Equal(t, DefaultMaxRTO, r.timeout(), "back-off stops at MaxRTO")
+	r.sample(20 * time.Microsecond)
+	assert.Equal(t, DefaultMinRTO, r.timeout(), "a fresh sample ends the back-off")
+
+	r.fixed = 3 * time.Second
+	r.backoff()
+	r.sample(time.Millisecond)
+	assert.Equal(t, 3*time.Second, r.timeout(), "a negotiated timeout is used as it is")
+}
+
+func TestNegotiate(t *testing.T) {
+	req := func(op Opcode, opts ...string) *Request {
+		r := &Request{Op: op, Filename: "f", Mode: "octet"}
+		for i := 0; i+1 < len(opts); i += 2 {
+			r.Options = append(r.Options, Option{opts[i], opts[i+1]})
+		}
+		return r
+	}
+	oack, p, e := negotiate(req(OpRRQ, "BLKSIZE", "2048", "tsize", "0", "timeout", "6", "windowsize", "200", "foo", "bar"), 5000, MaxBlockSize, 64)
+	require.Nil(t, e)
+	assert.Equal(t, Options{{"blksize", "2048"}, {"windowsize", "64"}, {"timeout", "6"}, {"tsize", "5000"}}, oack)
+	assert.Equal(t, params{blksize: 2048, window: 64, timeout: 6 * time.Second, tsize: 5000}, p)
+
+	oack, p, e = negotiate(req(OpRRQ, "blksize", "99999", "timeout", "0", "windowsize", "0"), 10, 1428, 64)
+	require.Nil(t, e)
+	assert.Equal(t, Options{{"blksize", "1428"}}, oack, "clamped blksize, out-of-range options left out")
+	assert.Equal(t, 1, p.window)
+
+	oack, _, e = negotiate(req(OpRRQ, "blksize", "65464", "windowsize", "64"), 10, MaxBlockSize, 64)
+	require.Nil(t, e)
+	assert.Equal(t, Options{{"blksize", "65464"}, {"windowsize", "16"}}, oack, "a window is bounded to 1 MiB")
+
+	oack, _, e = negotiate(req(OpRRQ, "blksize", "7", "tsize", "0"), 0, MaxBlockSize, 64)
+	require.Nil(t, e)
+	assert.Empty(t, oack, "blksize below 8 ignored, tsize 0 left out")
+
+	oack, p, e = negotiate(req(OpWRQ, "tsize", "12345"), -1, MaxBlockSize, 64)
+	require.Nil(t, e)
+	assert.Equal(t, Options{{"tsize", "12345"}}, oack)
+	assert.Equal(t, int64(12345), p.tsize)
+
+	oack, p, e = negotiate(req(OpRRQ, "blksize", "2048", "offset", "4096"), 5000, MaxBlockSize, 64)
+	require.Nil(t, e)
+	assert.Equal(t, Options{{"blksize", "2048"}, {"offset", "4096"}}, oack)
+	assert.Equal(t, int64(4096), p.offset)
+
+	for _, bad := range []*Request{
+		req(OpRRQ, "offset", "100"),
+		req(OpRRQ, "offset", "-512"),
+		req(OpRRQ, "offset", "+512"),
+		req(OpRRQ, "offset", "10240"),
+		req(OpWRQ, "offset", "0"),
+	} {
+		_, _, e := negotiate(bad, 5000, MaxBlockSize, 64)
+		require.NotNil(t, e, "%v", bad.Options)
+		assert.Equal(t, ErrOptionRefused, e.Code)
+	}
+}

@@ -1,0 +1,203 @@
+package tftp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"time"
+)
+
+// addrPortConn is implemented by *net.UDPConn; with it the engine reads and
+// writes without allocating an address per packet.
+type addrPortConn interface {
+	ReadFromUDPAddrPort(b []byte) (int, netip.AddrPort, error)
+	WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error)
+}
+
+// transport is one end of a transfer: a packet socket talking to a single
+// peer. Packets from any other address are answered with ERROR 5 and
+// dropped. A client's transport starts unlocked: it accepts the first
+// packet from the peer's IP address on any port and then keeps to that
+// port (the server's transfer identifier).
+type transport struct {
+	ctx      context.Context
+	conn     net.PacketConn
+	fast     addrPortConn
+	peer     netip.AddrPort
+	peerAddr net.Addr
+	locked   bool
+	deadline time.Time
+	buf      []byte
+	scratch  []byte
+	stop     func()
+	// readErrors counts consecutive failed reads.
+	readErrors int
+}
+
+const maxReadErrors = 10
+
+var errExpired = errors.New("tftp: retransmission timer expired")
+
+func newTransport(ctx context.Context, conn net.PacketConn, peer net.Addr, locked bool, bufSize int) (*transport, error) {
+	t := &transport{ctx: ctx, conn: conn, peerAddr: peer, locked: locked,
+		buf: make([]byte, max(bufSize, 1024)), scratch: make([]byte, 0, 64)}
+	if fc, ok := conn.(addrPortConn); ok {
+		ua, ok := peer.(*net.UDPAddr)
+		if !ok {
+			return nil, fmt.Errorf("tftp: peer %v is not a UDP address", peer)
+		}
+		t.fast, t.peer = fc, unmapAddrPort(ua.AddrPort())
+	}
+	t.stop = wakeOnCancel(ctx, conn)
+	return t, nil
+}
+
+func (t *transport) close() { t.stop() }
+
+// wakeOnCancel makes a cancelled ctx wake a read blocked on conn at once
+// (the reader then sees ctx.Err). The returned stop waits for the wake-up
+// if it has already begun, so that nothing touches conn afterwards.
+func wakeOnCancel(ctx context.Context, conn net.PacketConn) (stop func()) {
+	fired := make(chan struct{})
+	stopFn := context.AfterFunc(ctx, func() {
+		defer close(fired)
+		_ = conn.SetReadDeadline(time.Now())
+	})
+	return func() {
+		if !stopFn() {
+			<-fired
+		}
+	}
+}
+
+func unmapAddrPort(ap netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+func (t *transport) send(pkt []byte) error {
+	var err error
+	if t.fast != nil {
+		_, err = t.fast.WriteToUDPAddrPort(pkt, t.peer)
+	} else {
+		_, err = t.conn.WriteTo(pkt, t.peerAddr)
+	}
+	if err != nil {
+		return fmt.Errorf("tftp: sending to %v: %w", t.peerAddr, err)
+	}
+	return nil
+}
+
+// sendError tells the peer why the transfer ends. Failures are ignored:
+// the transfer is over either way.
+func (t *transport) sendError(code ErrorCode, msg string) {
+	t.scratch = AppendError(t.scratch[:0], code, msg)
+	_ = t.send(t.scratch)
+}
+
+// recv waits until deadline for a packet from the peer and returns it; the
+// slice is valid until the next call. It returns errExpired when the
+// deadline passes and the context's error when it is cancelled.
+func (t *transport) recv(deadline time.Time) ([]byte, error) {
+	for {
+		if !deadline.Equal(t.deadline) {
+			if err := t.conn.SetReadDeadline(deadline); err != nil {
+				return nil, fmt.Errorf("tftp: setting read deadline: %w", err)
+			}
+			t.deadline = deadline
+		}
+		if err := t.ctx.Err(); err != nil {
+			return nil, err
+		}
+		var (
+			n    int
+			err  error
+			from netip.AddrPort
+			addr net.Addr
+		)
+		if t.fast != nil {
+			n, from, err = t.fast.ReadFromUDPAddrPort(t.buf)
+		} else {
+			n, addr, err = t.conn.ReadFrom(t.buf)
+		}
+		if err != nil {
+			if cerr := t.ctx.Err(); cerr != nil {
+				return nil, cerr
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				if !time.Now().Before(deadline) {
+					return nil, errExpired
+				}
+				// The deadline was moved under us by a cancel that has
+				// not become visible yet; set it again.
+				t.deadline = time.Time{}
+				continue
+			}
+			// Windows reports an ICMP error for an earlier datagram (to a
+			// stranger, or a peer that left) as a failed read; such errors
+			// come once per datagram, so a few in a row are tolerated.
+			t.readErrors++
+			if errors.Is(err, net.ErrClosed) || t.readErrors > maxReadErrors {
+				return nil, fmt.Errorf("tftp: receiving from %v: %w", t.peerAddr, err)
+			}
+			continue
+		}
+		t.readErrors = 0
+		var ok bool
+		if t.fast != nil {
+			ok = t.acceptFast(unmapAddrPort(from))
+		} else {
+			ok = t.acceptAddr(addr)
+		}
+		if ok {
+			return t.buf[:n], nil
+		}
+		// A stranger: tell it so, once per packet, and keep waiting.
+		if IsTFTP(t.buf[:n]) && !isErrorPacket(t.buf[:n]) {
+			t.scratch = AppendError(t.scratch[:0], ErrUnknownTID, "unknown transfer ID")
+			if t.fast != nil {
+				_, _ = t.fast.WriteToUDPAddrPort(t.scratch, from)
+			} else {
+				_, _ = t.conn.WriteTo(t.scratch, addr)
+			}
+		}
+	}
+}
+
+func isErrorPacket(pkt []byte) bool {
+	return len(pkt) >= 2 && Opcode(uint16(pkt[0])<<8|uint16(pkt[1])) == OpERROR
+}
+
+func (t *transport) acceptFast(from netip.AddrPort) bool {
+	if t.locked {
+		return from == t.peer
+	}
+	if from.Addr() != t.peer.Addr() {
+		return false
+	}
+	t.peer, t.locked = from, true
+	t.peerAddr = net.UDPAddrFromAddrPort(from)
+	return true
+}
+
+func (t *transport) acceptAddr(from net.Addr) bool {
+	fu, ok1 := from.(*net.UDPAddr)
+	pu, ok2 := t.peerAddr.(*net.UDPAddr)
+	if !ok1 || !ok2 {
+		if t.locked {
+			return from.String() == t.peerAddr.String()
+		}
+		t.peerAddr, t.locked = from, true
+		return true
+	}
+	if !fu.IP.Equal(pu.IP) {
+		return false
+	}
+	if t.locked {
+		return fu.Port == pu.Port
+	}
+	t.peerAddr, t.locked = &net.UDPAddr{IP: fu.IP, Port: fu.Port, Zone: fu.Zone}, true
+	return true
+}

@@ -1,0 +1,92 @@
+package tftp
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func recvBlocks(t *testing.T, p *rawPeer, n int) []uint16 {
+	t.Helper()
+	var blocks []uint16
+	for len(blocks) < n {
+		pkt, _ := p.recv(5 * time.Second)
+		blk, _, err := ParseData(pkt)
+		require.NoError(t, err)
+		blocks = append(blocks, blk)
+	}
+	return blocks
+}
+
+// TestWindowGoBack checks the sending side of RFC 7440: a full window is
+// sent without waiting, and an ACK inside the window makes the sender go
+// back to the block after it.
+func TestWindowGoBack(t *testing.T) {
+	h := newMemHandler()
+	h.add("f", randomBytes(4, 20*512))
+	slow := Config{InitialRTO: 5 * time.Second, MinRTO: 5 * time.Second, MaxRTO: 5 * time.Second}
+	addr := startServer(t, &Server{Handler: h, Config: slow})
+	p := newRawPeer(t)
+	p.sendTo(addr, mustRequest(t, OpRRQ, "f", "windowsize", "4"))
+	pkt, tid := p.recv(5 * time.Second)
+	oack, err := ParseOACK(pkt)
+	require.NoError(t, err)
+	assert.Equal(t, Options{{"windowsize", "4"}}, oack)
+	ack := func(n uint16) {
+		_, err := p.conn.WriteToUDP(AppendAck(nil, n), tid)
+		require.NoError(t, err)
+	}
+	ack(0)
+	assert.Equal(t, []uint16{1, 2, 3, 4}, recvBlocks(t, p, 4))
+	ack(2) // 3 was lost
+	assert.Equal(t, []uint16{3, 4, 5, 6}, recvBlocks(t, p, 4))
+	ack(6)
+	assert.Equal(t, []uint16{7, 8, 9, 10}, recvBlocks(t, p, 4))
+	_, _ = p.conn.WriteToUDP(AppendError(nil, ErrNotDefined, "enough"), tid)
+}
+
+// TestWindowReceiverAcks checks the receiving side: one ACK per window,
+// and an ACK of the last in-order block at a gap.
+func TestWindowReceiverAcks(t *testing.T) {
+	fake := newRawPeer(t)
+	ctx := testCtx(t, 30*time.Second)
+	want := randomBytes(3, 9*512+100)
+	var got bytes.Buffer
+	done := make(chan error, 1)
+	slow := Config{InitialRTO: 5 * time.Second, MinRTO: 5 * time.Second, MaxRTO: 5 * time.Second}
+	go func() {
+		_, err := Download(ctx, fake.addr().String(), "f", &ClientOptions{Config: slow, BlockSize: 512, WindowSize: 4}, &got)
+		done <- err
+	}()
+	_, client := fake.recv(5 * time.Second)
+	tid := newRawPeer(t)
+	send := func(blocks ...int) {
+		for _, b := range blocks {
+			end := min(b*512, len(want))
+			_, err := tid.conn.WriteToUDP(AppendData(nil, uint16(b), want[(b-1)*512:end]), client)
+			require.NoError(t, err)
+		}
+	}
+	nextAck := func() uint16 {
+		pkt, _ := tid.recv(5 * time.Second)
+		n, err := ParseAck(pkt)
+		require.NoError(t, err)
+		return n
+	}
+	oack, err := AppendOACK(nil, Options{{"blksize", "512"}, {"windowsize", "4"}})
+	require.NoError(t, err)
+	_, err = tid.conn.WriteToUDP(oack, client)
+	require.NoError(t, err)
+	assert.Equal(t, uint16(0), nextAck())
+	send(1, 2, 3, 4)
+	assert.Equal(t, uint16(4), nextAck(), "one ACK for a whole window")
+	send(5, 6, 8) // 7 lost
+	assert.Equal(t, uint16(6), nextAck(), "a gap is answered with the last in-order block")
+	send(7, 8, 9, 10)
+	assert.Equal(t, uint16(10), nextAck(), "the short final block is acknowledged at once")
+	require.NoError(t, <-done)
+	assert.Equal(t, want, got.Bytes())
+}
