@@ -16,7 +16,8 @@ DEBIAN_PACKAGES := gcc libc6-dev pkg-config make \
 	libwayland-dev libx11-xcb-dev libxkbcommon-x11-dev libxcursor-dev libegl-dev libvulkan-dev \
 	libgles2 libegl-mesa0 libgl1-mesa-dri \
 	xvfb xdotool imagemagick \
-	curl tftp-hpa tftpd-hpa iproute2 util-linux
+	curl tftp-hpa tftpd-hpa atftp iproute2 util-linux \
+	avahi-daemon avahi-utils dbus
 
 FUZZTIME ?= 10s
 
