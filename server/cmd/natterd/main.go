@@ -1,4 +1,5 @@
-// Command natterd runs a Natter hub.
+// Command natterd runs a Natter hub: chat sessions over TCP and file
+// transfers (TFTP) over UDP.
 //
 // Run `natterd -h` for its flags; each can also be set from an environment
 // variable (NATTER_ADDR for -addr, and so on). SIGINT or SIGTERM stops the
@@ -42,6 +43,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stderr, "natterd: shared folder:", err)
 		return 1
 	}
+	ts := server.NewTransferService(opts.transfers)
+	cfg.Transfers = ts
 	h, err := server.New(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "natterd:", err)
@@ -52,8 +55,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stderr, "natterd:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "natterd: hub %q listening on %s, sharing %s\n", cfg.Name, ln.Addr(), cfg.Dir)
-	if err := h.Serve(ctx, ln); err != nil {
+	pc, err := net.ListenPacket("udp", cfg.UDPAddr)
+	if err != nil {
+		ln.Close()
+		fmt.Fprintln(stderr, "natterd: file transfers:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "natterd: hub %q listening on %s, sharing %s; file transfers on udp %s\n", cfg.Name, ln.Addr(), cfg.Dir, pc.LocalAddr())
+	if err := ts.Serve(ctx, h, ln, pc); err != nil {
 		fmt.Fprintln(stderr, "natterd:", err)
 		return 1
 	}

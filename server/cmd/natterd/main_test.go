@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -18,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/natter-chat/natter/core/tftp"
 	"github.com/natter-chat/natter/server"
 )
 
@@ -31,6 +34,7 @@ func TestParseOptionsDefaults(t *testing.T) {
 	require.NoError(t, err)
 	d := server.DefaultConfig()
 	assert.Equal(t, d, o.cfg)
+	assert.Equal(t, server.TransferConfig{MaxUpload: server.DefaultMaxUpload}, o.transfers)
 	assert.Equal(t, "text", o.logFormat)
 	assert.Empty(t, out.String())
 }
@@ -53,6 +57,9 @@ func TestParseOptionsFlagsAndEnv(t *testing.T) {
 		"NATTER_FLUSH_TIMEOUT":            "500ms",
 		"NATTER_MAX_TRANSFERS":            "8",
 		"NATTER_MAX_TRANSFERS_PER_CLIENT": "2",
+		"NATTER_UDP_PORTS":                "55000-55015",
+		"NATTER_TFTP_PUBLIC":              "true",
+		"NATTER_MAX_UPLOAD":               "100MiB",
 		"NATTER_LOG_LEVEL":                "debug",
 		"NATTER_LOG_FORMAT":               "text", // the flag wins
 	}
@@ -78,6 +85,7 @@ func TestParseOptionsFlagsAndEnv(t *testing.T) {
 	assert.Equal(t, 500*time.Millisecond, c.FlushTimeout)
 	assert.Equal(t, 8, c.MaxTransfers)
 	assert.Equal(t, 2, c.MaxTransfersPerClient)
+	assert.Equal(t, server.TransferConfig{Public: true, PortMin: 55000, PortMax: 55015, MaxUpload: 100 << 20}, o.transfers)
 	assert.Equal(t, "json", o.logFormat)
 	assert.Equal(t, "DEBUG", o.logLevel.String())
 }
@@ -98,6 +106,13 @@ func TestParseOptionsErrors(t *testing.T) {
 		{[]string{"-ping-timeout", "0s"}, nil, "positive"},
 		{[]string{"extra"}, nil, "unexpected argument"},
 		{[]string{"-no-such-flag"}, nil, "no-such-flag"},
+		{[]string{"-udp-ports", "55000"}, nil, "port range"},
+		{[]string{"-udp-ports", "55015-55000"}, nil, "port range"},
+		{[]string{"-udp-ports", "0-10"}, nil, "port range"},
+		{[]string{"-udp-ports", "1-70000"}, nil, "port range"},
+		{[]string{"-max-upload", "0"}, nil, "max-upload"},
+		{[]string{"-max-upload", "big"}, nil, "max-upload"},
+		{nil, map[string]string{"NATTER_TFTP_PUBLIC": "maybe"}, "$NATTER_TFTP_PUBLIC"},
 	}
 	for _, tt := range tests {
 		_, err := parseOptions(tt.args, env(tt.env), &bytes.Buffer{})
@@ -111,8 +126,9 @@ func TestHelpListsEveryFlagAndEnv(t *testing.T) {
 	require.ErrorIs(t, err, flag.ErrHelp)
 	for _, name := range []string{"addr", "udp-addr", "dir", "name", "history", "max-clients", "rate", "burst",
 		"flood-limit", "flood-window", "out-queue", "read-buffer", "register-timeout", "max-nick-tries",
-		"idle-timeout", "ping-timeout", "flush-timeout", "max-transfers", "max-transfers-per-client", "log-format", "log-level"} {
-		assert.Contains(t, out.String(), "-"+name+" ", name)
+		"idle-timeout", "ping-timeout", "flush-timeout", "max-transfers", "max-transfers-per-client", "log-format", "log-level",
+		"udp-ports", "tftp-public", "max-upload"} {
+		assert.Regexp(t, `\n  -`+name+`[ \n]`, out.String(), name)
 		assert.Contains(t, out.String(), "$"+envName(name)+"]", name)
 	}
 	assert.Equal(t, "NATTER_MAX_TRANSFERS_PER_CLIENT", envName("max-transfers-per-client"))
@@ -140,7 +156,7 @@ func TestRunInProcess(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-dir", dir, "-name", "In process"}, env(nil), stdout, &bytes.Buffer{})
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-dir", dir, "-name", "In process"}, env(nil), stdout, &bytes.Buffer{})
 	}()
 	var addr string
 	require.Eventually(t, func() bool {
@@ -173,7 +189,71 @@ func TestRunInProcess(t *testing.T) {
 	assert.Equal(t, 0, run(context.Background(), []string{"-h"}, env(nil), stdout, &bytes.Buffer{}))
 }
 
-var listenLine = regexp.MustCompile(`listening on (\S+),`)
+// TestRunServesTransfers runs natterd in public mode with a port range and
+// fetches a file with a token and by name.
+func TestRunServesTransfers(t *testing.T) {
+	dir := t.TempDir()
+	data := bytes.Repeat([]byte("natter "), 10000)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "doc.txt"), data, 0o644))
+	probe, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	require.NoError(t, err)
+	base := probe.LocalAddr().(*net.UDPAddr).Port
+	probe.Close()
+	stdout := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-dir", dir,
+			"-tftp-public", "-udp-ports", fmt.Sprintf("%d-%d", base, base+7), "-max-upload", "1KiB"}, env(nil), stdout, &bytes.Buffer{})
+	}()
+	defer func() {
+		cancel()
+		select {
+		case code := <-done:
+			assert.Equal(t, 0, code)
+		case <-time.After(20 * time.Second):
+			t.Fatal("run did not return")
+		}
+	}()
+	var m []string
+	require.Eventually(t, func() bool {
+		m = listenLine.FindStringSubmatch(stdout.String())
+		return m != nil
+	}, 20*time.Second, 10*time.Millisecond)
+	tctx, tcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer tcancel()
+
+	var got bytes.Buffer
+	_, err = tftp.Download(tctx, m[2], "doc.txt", nil, &got)
+	require.NoError(t, err)
+	assert.Equal(t, data, got.Bytes())
+
+	conn, err := net.Dial("tcp", m[1])
+	require.NoError(t, err)
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	r := bufio.NewReader(conn)
+	_, err = conn.Write([]byte("NICK bob\nPUT 2048 " + strings.Repeat("0", 64) + " big.bin\nGET doc.txt\n"))
+	require.NoError(t, err)
+	var lines []string
+	for range 20 {
+		line, err := r.ReadString('\n')
+		require.NoError(t, err)
+		lines = append(lines, line)
+		if strings.HasPrefix(line, "GET ") {
+			break
+		}
+	}
+	assert.Contains(t, lines, "ERR 413 PUT too-large an upload may have at most 1024 bytes, \"big.bin\" has 2048\n")
+	f := strings.Fields(lines[len(lines)-1])
+	require.Len(t, f, 6)
+	got.Reset()
+	_, err = tftp.Download(tctx, net.JoinHostPort("127.0.0.1", f[2]), f[1], nil, &got)
+	require.NoError(t, err)
+	assert.Equal(t, data, got.Bytes())
+}
+
+var listenLine = regexp.MustCompile(`listening on (\S+),.*udp (\S+)`)
 
 // TestBinarySIGTERM builds natterd, runs it, and checks that SIGTERM makes
 // it say BYE shutdown to a client and exit with status 0.
@@ -191,7 +271,7 @@ func TestBinarySIGTERM(t *testing.T) {
 	require.NoError(t, err, "go build: %s", out)
 
 	dir := filepath.Join(t.TempDir(), "shared")
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-log-format", "json")
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-log-format", "json")
 	cmd.Env = append(os.Environ(), "NATTER_DIR="+dir, "NATTER_NAME=Binary hub")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)

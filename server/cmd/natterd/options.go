@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -25,13 +26,14 @@ func envName(flagName string) string {
 // options is what the command line and environment say.
 type options struct {
 	cfg       server.Config
+	transfers server.TransferConfig
 	history   int
 	logFormat string
 	logLevel  slog.Level
 }
 
 // byteSize is a flag.Value for sizes such as 8MiB, 512KiB or 65536.
-type byteSize int
+type byteSize int64
 
 func (s *byteSize) String() string { return formatSize(int64(*s)) }
 
@@ -52,6 +54,32 @@ var sizeUnits = []struct {
 	{"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"kB", 1e3},
 	{"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"k", 1 << 10},
 	{"B", 1},
+}
+
+// portRange is a flag.Value for an inclusive range of ports, "55000-55015",
+// or "" for none.
+type portRange struct{ min, max int }
+
+func (r *portRange) String() string {
+	if r.min == 0 {
+		return ""
+	}
+	return strconv.Itoa(r.min) + "-" + strconv.Itoa(r.max)
+}
+
+func (r *portRange) Set(v string) error {
+	if v == "" {
+		*r = portRange{}
+		return nil
+	}
+	lo, hi, ok := strings.Cut(v, "-")
+	a, err1 := strconv.Atoi(lo)
+	b, err2 := strconv.Atoi(hi)
+	if !ok || err1 != nil || err2 != nil || a < 1 || b > 65535 || a > b {
+		return fmt.Errorf("port range %q: want two ports from 1 to 65535 such as 55000-55015, the first not above the second", v)
+	}
+	*r = portRange{a, b}
+	return nil
 }
 
 // parseSize parses a byte count with an optional unit: B, KiB, MiB, GiB
@@ -94,7 +122,12 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.SetOutput(out)
 
 	fs.StringVar(&c.Addr, "addr", d.Addr, "TCP `address` for chat sessions")
-	fs.StringVar(&c.UDPAddr, "udp-addr", d.UDPAddr, "UDP `address` for file transfer requests (used once transfers are enabled)")
+	fs.StringVar(&c.UDPAddr, "udp-addr", d.UDPAddr, "UDP `address` for file transfer requests (TFTP)")
+	var ports portRange
+	fs.Var(&ports, "udp-ports", "`range` of UDP ports transfers run from, such as 55000-55015 (default: any free port)")
+	fs.BoolVar(&o.transfers.Public, "tftp-public", false, "serve shared files to any TFTP client by name, read-only, without a token")
+	maxUpload := byteSize(server.DefaultMaxUpload)
+	fs.Var(&maxUpload, "max-upload", "largest upload in `bytes`; larger ones get ERR 413 too-large (units: KiB, MiB, GiB, ...)")
 	fs.StringVar(&c.Dir, "dir", d.Dir, "shared `folder`; created if missing")
 	fs.StringVar(&c.Name, "name", d.Name, "hub `name` sent to clients in HELLO")
 	fs.IntVar(&o.history, "history", d.History, "public `messages` replayed to a client on registration (0: none)")
@@ -112,8 +145,8 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", d.IdleTimeout, "silence from a client before the hub sends PING")
 	fs.DurationVar(&c.PingTimeout, "ping-timeout", d.PingTimeout, "further silence after PING before the client is dropped (timeout)")
 	fs.DurationVar(&c.FlushTimeout, "flush-timeout", d.FlushTimeout, "`time` a closing session gets to receive its last lines")
-	fs.IntVar(&c.MaxTransfers, "max-transfers", d.MaxTransfers, "file `transfers` at once, hub-wide")
-	fs.IntVar(&c.MaxTransfersPerClient, "max-transfers-per-client", d.MaxTransfersPerClient, "file `transfers` at once per client")
+	fs.IntVar(&c.MaxTransfers, "max-transfers", d.MaxTransfers, "file `transfers` at once, hub-wide, granted ones included; more get ERR 409 busy")
+	fs.IntVar(&c.MaxTransfersPerClient, "max-transfers-per-client", d.MaxTransfersPerClient, "file `transfers` at once per client, granted ones included")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log `format`: text or json")
 	logLevel := "info"
 	fs.StringVar(&logLevel, "log-level", logLevel, "log `level`: debug, info, warn or error")
@@ -153,8 +186,16 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 		return nil, err
 	}
 
+	if outQueue > math.MaxInt32 || readBuf > math.MaxInt32 {
+		return nil, errors.New("-out-queue and -read-buffer must be below 2GiB")
+	}
 	c.OutQueueBytes = int(outQueue)
 	c.ReadBufferSize = int(readBuf)
+	o.transfers.PortMin, o.transfers.PortMax = ports.min, ports.max
+	if maxUpload <= 0 {
+		return nil, fmt.Errorf("-max-upload %d: want a positive size", maxUpload)
+	}
+	o.transfers.MaxUpload = int64(maxUpload)
 	c.History = o.history
 	if o.history == 0 {
 		c.History = server.NoHistory

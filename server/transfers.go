@@ -1,0 +1,451 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/natter-chat/natter/core/proto"
+	"github.com/natter-chat/natter/core/tftp"
+)
+
+// Defaults of TransferConfig.
+const (
+	DefaultMaxUpload = 4 << 30
+	DefaultTokenTTL  = 60 * time.Second
+)
+
+// TransferConfig configures a TransferService. The UDP address and the
+// limits on concurrent transfers come from the hub's Config (UDPAddr,
+// MaxTransfers, MaxTransfersPerClient); a zero field here takes its default.
+type TransferConfig struct {
+	// Public serves a read request that names a shared file directly (not
+	// a token) to any address, so that stock TFTP clients can fetch files.
+	// Writes always need a token.
+	Public bool
+	// PortMin and PortMax, when both set, are the inclusive range of UDP
+	// ports transfers run from; otherwise each gets an ephemeral port.
+	PortMin, PortMax int
+	// MaxUpload is the largest upload accepted, in bytes (default 4 GiB).
+	MaxUpload int64
+	// TokenTTL is how long a granted token may be used (default 60 s).
+	TokenTTL time.Duration
+	// MaxWindow is the largest TFTP windowsize granted (default 64).
+	MaxWindow int
+	// OtherPacket, when set, receives every datagram at the UDP port that
+	// is not TFTP (LAN discovery probes, say). A non-nil result is sent back
+	// to from. pkt is only valid during the call, which runs on the UDP read
+	// loop and should return quickly.
+	OtherPacket func(pkt []byte, from net.Addr) []byte
+	// Engine tunes the timers of every transfer.
+	Engine tftp.Config
+
+	// freeSpace, when set, replaces the file system query for the bytes
+	// available in the shared folder (tests).
+	freeSpace func() (int64, error)
+	// wrapUpload, when set, wraps the file each upload is written to (tests
+	// use it to make the disk fill up).
+	wrapUpload func(io.Writer) io.Writer
+}
+
+// TransferService runs a hub's file transfers. It is the hub's Transfers:
+// it grants GET and PUT with single-use tokens, and it answers the TFTP
+// requests that present them on the hub's UDP port. Run it together with
+// its hub with Serve or ListenAndServe:
+//
+//	ts := server.NewTransferService(server.TransferConfig{})
+//	cfg.Transfers = ts
+//	h, err := server.New(cfg)
+//	...
+//	err = ts.ListenAndServe(ctx, h)
+//
+// A grant holds one of the hub's transfer slots (and one of its client's)
+// from the moment it is granted until its transfer ends, or until the token
+// expires unused.
+type TransferService struct {
+	cfg     TransferConfig
+	serving atomic.Bool
+
+	mu           sync.Mutex
+	hub          *Hub     // set while serving
+	root         *os.Root // the shared folder; set while serving
+	addr         net.Addr // the UDP listening address; set while serving
+	port         int
+	maxAll       int
+	maxPerClient int
+	grants       map[string]*grant // granted tokens not used yet
+	slots        int               // unused grants and running transfers, hub-wide
+	perClient    map[uint64]int    // unused grants and running transfers by session
+	names        map[string]bool   // stored names held by PUT grants and running uploads
+	pendingBytes int64             // declared sizes of granted and running uploads
+}
+
+// grant is what a token stands for.
+type grant struct {
+	token   string
+	put     bool // an upload (WRQ); otherwise a download (RRQ)
+	session uint64
+	nick    string
+	addr    netip.Addr
+	expires time.Time
+	name    string // GET: the shared file; PUT: the stored name reserved
+	asked   string // PUT: the name asked for
+	size    int64
+	sha256  string
+	mtime   int64 // GET: the file's modification time in ms when granted
+}
+
+// NewTransferService returns a TransferService for cfg; it does nothing
+// until Serve.
+func NewTransferService(cfg TransferConfig) *TransferService {
+	if cfg.MaxUpload <= 0 {
+		cfg.MaxUpload = DefaultMaxUpload
+	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = DefaultTokenTTL
+	}
+	if cfg.MaxWindow <= 0 {
+		cfg.MaxWindow = tftp.DefaultMaxWindow
+	}
+	return &TransferService{
+		cfg:       cfg,
+		grants:    make(map[string]*grant),
+		perClient: make(map[uint64]int),
+		names:     make(map[string]bool),
+	}
+}
+
+// Addr returns the UDP address transfer requests are served on, or nil
+// when the service is not serving.
+func (ts *TransferService) Addr() net.Addr {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.addr
+}
+
+// ListenAndServe listens on the hub's Config.Addr (TCP) and Config.UDPAddr
+// (UDP) and runs h and its transfers until ctx is done; see Serve.
+func (ts *TransferService) ListenAndServe(ctx context.Context, h *Hub) error {
+	cfg := h.Config()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	conn, err := net.ListenPacket("udp", cfg.UDPAddr)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("natter transfers: %w", err)
+	}
+	return ts.Serve(ctx, h, ln, conn)
+}
+
+// Serve runs the hub h on ln (h.Serve) and the transfer service on conn
+// until ctx is done or either side fails, then stops both and returns once
+// every goroutine they started has ended: nil after ctx is done, otherwise
+// what failed. On the way out transfers are stopped first (an upload that
+// was running leaves nothing behind), then the hub. h must have been
+// created with this service as its Config.Transfers. Serve closes ln and
+// conn. A TransferService serves once.
+func (ts *TransferService) Serve(ctx context.Context, h *Hub, ln net.Listener, conn net.PacketConn) error {
+	fail := func(err error) error {
+		ln.Close()
+		conn.Close()
+		return err
+	}
+	if h.cfg.Transfers != Transfers(ts) {
+		return fail(errors.New("natter transfers: the hub's Config.Transfers is not this service"))
+	}
+	ua, ok := conn.LocalAddr().(*net.UDPAddr)
+	if !ok {
+		return fail(fmt.Errorf("natter transfers: %v is not a UDP address", conn.LocalAddr()))
+	}
+	if !ts.serving.CompareAndSwap(false, true) {
+		return fail(errors.New("natter transfers: Serve called twice"))
+	}
+	root, err := os.OpenRoot(h.cfg.Dir)
+	if err != nil {
+		return fail(fmt.Errorf("natter transfers: shared folder: %w", err))
+	}
+	defer root.Close()
+	removeLeftoverUploads(root, h.log)
+
+	ts.mu.Lock()
+	ts.hub, ts.root, ts.addr, ts.port = h, root, conn.LocalAddr(), ua.Port
+	ts.maxAll, ts.maxPerClient = h.cfg.MaxTransfers, h.cfg.MaxTransfersPerClient
+	ts.mu.Unlock()
+	defer func() {
+		ts.mu.Lock()
+		ts.hub, ts.root, ts.addr, ts.port = nil, nil, nil, 0
+		clear(ts.grants)
+		ts.mu.Unlock()
+	}()
+
+	srv := ts.tftpServer(h, conn)
+	udpCtx, stopUDP := context.WithCancel(ctx)
+	hubCtx, stopHub := context.WithCancel(context.Background())
+	defer stopUDP()
+	defer stopHub()
+	udpDone := make(chan error, 1)
+	go func() {
+		err := srv.Serve(udpCtx, conn)
+		stopHub() // the hub follows the transfers, whyever they stopped
+		udpDone <- err
+	}()
+	h.log.Info("transfers listening", "udp", conn.LocalAddr().String(), "public", ts.cfg.Public)
+	hubErr := h.Serve(hubCtx, ln)
+	stopUDP()
+	udpErr := <-udpDone
+	conn.Close()
+	if ctx.Err() != nil && hubErr == nil {
+		return nil
+	}
+	return errors.Join(hubErr, udpErr)
+}
+
+// tftpServer returns the TFTP server answering on conn.
+func (ts *TransferService) tftpServer(h *Hub, conn net.PacketConn) *tftp.Server {
+	srv := &tftp.Server{
+		Handler: &udpHandler{ts: ts},
+		// The service keeps its own count, which includes unused grants;
+		// the engine's limit only bounds refusals in progress on top.
+		MaxTransfers: 2 * h.cfg.MaxTransfers,
+		PortMin:      ts.cfg.PortMin,
+		PortMax:      ts.cfg.PortMax,
+		MaxWindow:    ts.cfg.MaxWindow,
+		Config:       ts.cfg.Engine,
+		Logf: func(format string, args ...any) {
+			h.log.Debug(fmt.Sprintf(format, args...))
+		},
+	}
+	if other := ts.cfg.OtherPacket; other != nil {
+		srv.OtherPacket = func(pkt []byte, from net.Addr) {
+			if reply := other(pkt, from); reply != nil {
+				_, _ = conn.WriteTo(reply, from)
+			}
+		}
+	}
+	return srv
+}
+
+// errNotRunning refuses grants while the service is not serving.
+var errNotRunning = proto.NewError(proto.ReasonBusy, "", "file transfers are not running")
+
+// running returns the hub and the UDP port while the service serves.
+func (ts *TransferService) running() (*Hub, int) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.hub, ts.port
+}
+
+// GrantGet grants a download of a shared file, hashing the file first if
+// its SHA-256 is not known yet. It implements Transfers.
+func (ts *TransferService) GrantGet(ctx context.Context, req GetRequest) (GetGrant, error) {
+	h, port := ts.running()
+	if h == nil {
+		return GetGrant{}, errNotRunning
+	}
+	info := req.File
+	if info.SHA256 == "" {
+		var err error
+		if info, err = h.SharedFile(ctx, req.File.Name); err != nil {
+			if errors.Is(err, ErrNoSuchFile) {
+				return GetGrant{}, proto.NewError(proto.ReasonNoSuchFile, "", fmt.Sprintf("no shared file %q", req.File.Name))
+			}
+			return GetGrant{}, err
+		}
+	}
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if err := ts.reserveLocked(req.Requester); err != nil {
+		return GetGrant{}, err
+	}
+	g := ts.addGrantLocked(req.Requester, &grant{name: info.Name, size: info.Size, sha256: info.SHA256, mtime: info.ModTime})
+	return GetGrant{Token: g.token, Port: port, Size: info.Size, SHA256: info.SHA256, Name: info.Name}, nil
+}
+
+// GrantPut grants an upload: it checks the size against the limit and the
+// free space, and reserves the name it will be stored under (the asked
+// name, or "name (1).ext" and so on when that is taken). It implements
+// Transfers.
+func (ts *TransferService) GrantPut(ctx context.Context, req PutRequest) (PutGrant, error) {
+	h, port := ts.running()
+	if h == nil {
+		return PutGrant{}, errNotRunning
+	}
+	if req.Size > ts.cfg.MaxUpload {
+		return PutGrant{}, proto.NewError(proto.ReasonTooLarge, "",
+			fmt.Sprintf("an upload may have at most %d bytes, %q has %d", ts.cfg.MaxUpload, req.Name, req.Size))
+	}
+	free, err := ts.freeSpace(h.cfg.Dir)
+	if err != nil {
+		h.log.Warn("cannot tell the free space of the shared folder", "dir", h.cfg.Dir, "err", err)
+		free = -1
+	}
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.sweepLocked(time.Now())
+	if free >= 0 && req.Size > free-ts.pendingBytes {
+		return PutGrant{}, proto.NewError(proto.ReasonNoSpace, "",
+			fmt.Sprintf("the hub has room for %d more bytes, %q has %d", max(free-ts.pendingBytes, 0), req.Name, req.Size))
+	}
+	if ts.root == nil {
+		return PutGrant{}, errNotRunning
+	}
+	stored, err := ts.freeNameLocked(req.Name)
+	if err != nil {
+		return PutGrant{}, err
+	}
+	if err := ts.reserveLocked(req.Requester); err != nil {
+		return PutGrant{}, err
+	}
+	g := ts.addGrantLocked(req.Requester, &grant{put: true, name: stored, asked: req.Name, size: req.Size, sha256: req.SHA256})
+	ts.names[stored] = true
+	ts.pendingBytes += req.Size
+	return PutGrant{Token: g.token, Port: port, StoredName: stored}, nil
+}
+
+func (ts *TransferService) freeSpace(dir string) (int64, error) {
+	if ts.cfg.freeSpace != nil {
+		return ts.cfg.freeSpace()
+	}
+	return freeSpace(dir)
+}
+
+// reserveLocked takes a transfer slot for r, or says why there is none.
+// Expired grants give theirs back first. ts.mu is held.
+func (ts *TransferService) reserveLocked(r Requester) error {
+	ts.sweepLocked(time.Now())
+	if ts.perClient[r.SessionID] >= ts.maxPerClient {
+		return proto.NewError(proto.ReasonBusy, "",
+			fmt.Sprintf("a client may have %d transfers at once, granted ones included; try again when one has ended", ts.maxPerClient))
+	}
+	if ts.slots >= ts.maxAll {
+		return proto.NewError(proto.ReasonBusy, "",
+			fmt.Sprintf("the hub runs its maximum of %d transfers, granted ones included; try again later", ts.maxAll))
+	}
+	ts.slots++
+	ts.perClient[r.SessionID]++
+	return nil
+}
+
+// addGrantLocked completes g for r with a fresh token and records it.
+// ts.mu is held.
+func (ts *TransferService) addGrantLocked(r Requester, g *grant) *grant {
+	var b [16]byte
+	rand.Read(b[:]) // never fails
+	g.token = hex.EncodeToString(b[:])
+	g.session, g.nick, g.addr = r.SessionID, r.Nick, r.Addr
+	g.expires = time.Now().Add(ts.cfg.TokenTTL)
+	ts.grants[g.token] = g
+	return g
+}
+
+// sweepLocked forgets grants whose tokens expired unused. ts.mu is held.
+func (ts *TransferService) sweepLocked(now time.Time) {
+	for tok, g := range ts.grants {
+		if now.After(g.expires) {
+			delete(ts.grants, tok)
+			ts.releaseLocked(g)
+		}
+	}
+}
+
+// release gives back what g holds: its transfer slots and, for an upload,
+// its stored name and declared size.
+func (ts *TransferService) release(g *grant) {
+	ts.mu.Lock()
+	ts.releaseLocked(g)
+	ts.mu.Unlock()
+}
+
+func (ts *TransferService) releaseLocked(g *grant) {
+	ts.slots--
+	if n := ts.perClient[g.session] - 1; n > 0 {
+		ts.perClient[g.session] = n
+	} else {
+		delete(ts.perClient, g.session)
+	}
+	if g.put {
+		delete(ts.names, g.name)
+		ts.pendingBytes -= g.size
+	}
+}
+
+// take redeems the token a request names. It returns nil and no error
+// when the name is not a granted token, and a *tftp.Error when the token
+// may not be used by this request; a refused token stays valid for the
+// address and kind of request it was granted to.
+func (ts *TransferService) take(req *tftp.Request, put bool) (*grant, error) {
+	peer := peerIP(req.Peer)
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	g, ok := ts.grants[req.Filename]
+	if !ok {
+		return nil, nil
+	}
+	switch {
+	case time.Now().After(g.expires):
+		delete(ts.grants, g.token)
+		ts.releaseLocked(g)
+		return nil, tftp.NewError(tftp.ErrAccessViolation, "token expired; ask the hub again")
+	case peer != g.addr:
+		return nil, tftp.NewError(tftp.ErrAccessViolation, "token was granted to another address")
+	case g.put && !put:
+		return nil, tftp.NewError(tftp.ErrAccessViolation, "token was granted for an upload (WRQ)")
+	case !g.put && put:
+		return nil, tftp.NewError(tftp.ErrAccessViolation, "token was granted for a download (RRQ)")
+	}
+	delete(ts.grants, g.token)
+	return g, nil
+}
+
+// takePublic takes a hub-wide transfer slot for a public read.
+func (ts *TransferService) takePublic() (*grant, error) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.sweepLocked(time.Now())
+	if ts.slots >= ts.maxAll {
+		return nil, tftp.NewError(tftp.ErrNotDefined, "hub busy, try again later")
+	}
+	ts.slots++
+	// Session IDs start at 1, so session 0 stands for public reads, which
+	// count against the hub-wide limit only.
+	ts.perClient[0]++
+	return &grant{}, nil
+}
+
+func peerIP(a net.Addr) netip.Addr {
+	if ua, ok := a.(*net.UDPAddr); ok {
+		return ua.AddrPort().Addr().Unmap()
+	}
+	if ap, err := netip.ParseAddrPort(a.String()); err == nil {
+		return ap.Addr().Unmap()
+	}
+	return netip.Addr{}
+}
+
+// notify sends line to the session with this ID, if it is still connected.
+// It lets a transfer tell its client what went wrong beyond the TFTP ERROR.
+func (h *Hub) notify(sessionID uint64, line []byte) {
+	var target *session
+	h.mu.Lock()
+	for s := range h.sessions {
+		if s.id == sessionID {
+			target = s
+			break
+		}
+	}
+	h.mu.Unlock()
+	if target != nil && !target.ended.Load() {
+		h.sendTo(target, line)
+	}
+}
