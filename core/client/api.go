@@ -1,0 +1,564 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+)
+
+// DefaultPort is the hub's port when Config.Addr names none.
+const DefaultPort = "50000"
+
+// Config says which hub to join and how to behave while connected.
+// Only Addr and Nick are required; every zero duration takes its default.
+type Config struct {
+	// Addr is the hub's TCP address, host:port; without a port the hub's
+	// default port 50000 is used.
+	Addr string
+	// Nick is the nickname to register. It is registered again after every
+	// reconnect; when it is taken then (say the hub has not yet noticed our
+	// old connection died) a digit is appended, and the next reconnect
+	// tries the chosen nick first again. A nick taken on the first connect
+	// closes the client instead: the person must choose another.
+	Nick string
+	// DownloadDir is the folder downloads are written to (as <name>.part,
+	// renamed to <name> once size and SHA-256 match). Empty means the
+	// current directory.
+	DownloadDir string
+	// TempDir is where an upload from a stream that cannot seek is copied
+	// while it is hashed (as a hidden .natter-upload-* file, removed when
+	// the transfer ends). Empty means DownloadDir, which the client can
+	// write to on every platform; os.TempDir may not be writable on Android.
+	TempDir string
+	// Logger receives diagnostics; nil discards them.
+	Logger *slog.Logger
+
+	// DialTimeout bounds one TCP connect attempt (default 5 s).
+	DialTimeout time.Duration
+	// ReconnectMin is the first back-off delay after a drop (default 200 ms);
+	// each failed attempt doubles it, with jitter, up to ReconnectMax
+	// (default 3 s) so the client is back within a few seconds of the hub.
+	ReconnectMin time.Duration
+	ReconnectMax time.Duration
+	// PingIdle is how long the connection may stay silent before the client
+	// sends PING (default 30 s); PingTimeout is how long it then waits for any
+	// line before it treats the connection as dead and reconnects (default 20 s).
+	PingIdle    time.Duration
+	PingTimeout time.Duration
+	// WriteTimeout bounds writing one line to the hub (default 10 s).
+	WriteTimeout time.Duration
+
+	// SendRate and SendBurst pace the lines the client sends so that it
+	// stays under the hub's flood limit (defaults 18 lines/s, bursts of 40;
+	// the hub's own defaults are 20 and 50). Lines over the rate wait in order.
+	SendRate  float64
+	SendBurst int
+
+	// MaxTransfers is how many transfers run at once; more are queued
+	// (default 4, the hub's per-client limit).
+	MaxTransfers int
+	// EventBuffer is the capacity of the Events channel (default 256).
+	EventBuffer int
+	// MaxMessages bounds the message log; the oldest lines are dropped
+	// beyond it (default 50,000).
+	MaxMessages int
+}
+
+// ConnState is where the client is in its life with the hub.
+type ConnState int
+
+const (
+	// Connecting: dialling, or connected and registering, for the first time.
+	Connecting ConnState = iota
+	// Registered: the hub accepted our nick; messages flow.
+	Registered
+	// Reconnecting: the connection dropped (or the first connect failed);
+	// the next attempt is at Connection.NextTry, or under way when NextTry
+	// is zero. Connection.Reason says what went wrong.
+	Reconnecting
+	// Closed: the client has stopped for good; Connection.Reason says why.
+	Closed
+)
+
+func (s ConnState) String() string {
+	switch s {
+	case Connecting:
+		return "connecting"
+	case Registered:
+		return "registered"
+	case Reconnecting:
+		return "reconnecting"
+	case Closed:
+		return "closed"
+	}
+	return fmt.Sprintf("ConnState(%d)", int(s))
+}
+
+// Connection describes the link to the hub.
+type Connection struct {
+	State ConnState
+	// Attempt counts reconnect attempts since the last successful registration.
+	Attempt int
+	// NextTry is when the next reconnect attempt starts (Reconnecting only;
+	// zero while an attempt is under way).
+	NextTry time.Time
+	// Reason is a sentence for people: why the connection dropped
+	// (Reconnecting) or why the client stopped (Closed).
+	Reason string
+	// Err is the underlying error behind Reason, if any.
+	Err error
+}
+
+// SecondsLeft is how many whole seconds remain until NextTry, rounded up,
+// measured from now; 0 when no attempt is scheduled.
+func (c Connection) SecondsLeft(now time.Time) int {
+	if c.State != Reconnecting || c.NextTry.IsZero() || !c.NextTry.After(now) {
+		return 0
+	}
+	d := c.NextTry.Sub(now)
+	return int((d + time.Second - 1) / time.Second)
+}
+
+// MessageKind tells chat lines from lines the client writes itself.
+type MessageKind int
+
+const (
+	// Public: a message to everyone.
+	Public MessageKind = iota
+	// Private: a message between two people; Message.To is the recipient.
+	Private
+	// System: a line about the hub or the session (join, leave, rename,
+	// shared file, error, connection change); Message.Event says which.
+	System
+)
+
+func (k MessageKind) String() string {
+	switch k {
+	case Public:
+		return "public"
+	case Private:
+		return "private"
+	case System:
+		return "system"
+	}
+	return fmt.Sprintf("MessageKind(%d)", int(k))
+}
+
+// SystemEvent says what a System line is about.
+type SystemEvent int
+
+const (
+	SysNone SystemEvent = iota
+	SysJoin
+	SysLeave
+	SysRename
+	SysShared
+	SysError
+	SysConnection // connected, dropped, reconnected, closed
+	SysInfo       // anything else, e.g. "nick taken, now alice2"
+)
+
+func (e SystemEvent) String() string {
+	switch e {
+	case SysNone:
+		return "none"
+	case SysJoin:
+		return "join"
+	case SysLeave:
+		return "leave"
+	case SysRename:
+		return "rename"
+	case SysShared:
+		return "shared"
+	case SysError:
+		return "error"
+	case SysConnection:
+		return "connection"
+	case SysInfo:
+		return "info"
+	}
+	return fmt.Sprintf("SystemEvent(%d)", int(e))
+}
+
+// Message is one line of the log. Messages are immutable once in a Snapshot.
+type Message struct {
+	// Seq numbers the lines of the log from 1, in the order they were
+	// added: a key that stays with a line when older lines are dropped.
+	Seq   uint64
+	Kind  MessageKind
+	Event SystemEvent // System lines only
+	// Time is the hub's time for chat, join, leave, rename and shared
+	// lines; the client's time for lines it writes itself.
+	Time time.Time
+	From string // sender; empty for System lines written by the client
+	To   string // recipient of a Private message
+	// Text is the message body with line breaks restored (\n), or the
+	// human-readable text of a System line.
+	Text string
+	// Own is true for messages we sent (the hub's echo of them).
+	Own bool
+	// History is true for messages that arrived in the hub's HISTORY block.
+	History bool
+}
+
+// User is someone online.
+type User struct {
+	Nick string
+	Self bool // this client
+}
+
+// File is one file the hub shares.
+type File struct {
+	Name string
+	Size int64
+	// SHA256 is 64 lower-case hex digits, or empty while the hub has not
+	// hashed the file yet.
+	SHA256  string
+	ModTime time.Time
+}
+
+// Shared is a SHARED announcement: someone's upload was stored on the hub.
+type Shared struct {
+	Time   time.Time
+	From   string
+	Size   int64
+	SHA256 string
+	Name   string
+}
+
+// TransferID names a transfer for the life of the Client.
+type TransferID uint64
+
+// Direction of a transfer.
+type Direction int
+
+const (
+	Download Direction = iota
+	Upload
+)
+
+func (d Direction) String() string {
+	if d == Upload {
+		return "upload"
+	}
+	return "download"
+}
+
+// TransferState is where a transfer is.
+type TransferState int
+
+const (
+	// Queued: waiting for a free slot or for the hub to come back.
+	TransferQueued TransferState = iota
+	// Running: requested from the hub or moving data.
+	TransferRunning
+	// TransferDone: finished; for a download the file is at Transfer.Path
+	// with its size and SHA-256 checked.
+	TransferDone
+	// TransferFailed: stopped for Transfer.Reason; nothing is left under the
+	// final name.
+	TransferFailed
+	// TransferCancelled: stopped by Cancel; nothing is left under the final
+	// name and no .part file remains.
+	TransferCancelled
+)
+
+func (s TransferState) String() string {
+	switch s {
+	case TransferQueued:
+		return "queued"
+	case TransferRunning:
+		return "running"
+	case TransferDone:
+		return "done"
+	case TransferFailed:
+		return "failed"
+	case TransferCancelled:
+		return "cancelled"
+	}
+	return fmt.Sprintf("TransferState(%d)", int(s))
+}
+
+// Finished reports whether the transfer has reached a final state.
+func (s TransferState) Finished() bool {
+	return s == TransferDone || s == TransferFailed || s == TransferCancelled
+}
+
+// Transfer is the state of one download or upload.
+type Transfer struct {
+	ID        TransferID
+	Direction Direction
+	// Name is the file's name on the hub. For an upload it becomes the
+	// stored name once the hub grants it (which may differ: "a (1).txt").
+	Name  string
+	Bytes int64 // bytes moved so far (including a resumed .part)
+	Total int64 // the file's size; -1 until known
+	// Rate is the recent speed in bytes per second; 0 when unknown.
+	Rate float64
+	// ETA is the estimated time left; -1 when unknown.
+	ETA   time.Duration
+	State TransferState
+	// Reason explains a Queued, Failed or Cancelled state in words a person
+	// understands ("Waiting for the hub to come back", "The hub does not
+	// share a file with that name").
+	Reason string
+	Err    error
+	// Path is, for a download, the final file path (valid once Done); for an
+	// upload from a path, the source path.
+	Path string
+	// SHA256 is the file's hash once known.
+	SHA256   string
+	Started  time.Time
+	Finished time.Time
+}
+
+// HubError is an ERR line from the hub.
+type HubError struct {
+	Code    int
+	Keyword string // the request keyword the error answers, or "-"
+	Reason  string // e.g. "nick-in-use"
+	Detail  string // optional words from the hub
+	Time    time.Time
+}
+
+// Error returns the readable text with the raw line's fields, for logs.
+func (e *HubError) Error() string {
+	s := fmt.Sprintf("%s (ERR %d %s %s)", e.Text(), e.Code, e.Keyword, e.Reason)
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	return s
+}
+
+// Text is the error in words a person understands (see ReasonText); the
+// hub's own detail, meant for logs, is left out.
+func (e *HubError) Text() string { return ReasonText(e.Reason) }
+
+// Snapshot is the whole client state at one moment. A Snapshot is
+// immutable: never modify it or anything it points to. Taking one is cheap;
+// the message log is shared between snapshots, append-only.
+type Snapshot struct {
+	// Version increases with every change the client publishes.
+	Version uint64
+	Conn    Connection
+	// Nick is the nick the hub knows us by (or the one we are trying to
+	// register).
+	Nick    string
+	HubName string
+	// Addr is the hub's address, host:port.
+	Addr string
+	// Messages is the log, oldest first.
+	Messages []Message
+	// Users are the people online, sorted case-insensitively, as of the
+	// last time the client was registered.
+	Users []User
+	// Files is the hub's shared list as of FilesTime (zero until the hub
+	// answered FILES once).
+	Files     []File
+	FilesTime time.Time
+	// Shared are the SHARED announcements seen, oldest first.
+	Shared []Shared
+	// Transfers in the order they were asked for.
+	Transfers []Transfer
+	// LastError is the most recent ERR from the hub, or nil.
+	LastError *HubError
+	// DroppedEvents counts events dropped from a full Events channel.
+	DroppedEvents uint64
+}
+
+// Transfer finds a transfer by id.
+func (s *Snapshot) Transfer(id TransferID) (Transfer, bool) {
+	for _, t := range s.Transfers {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return Transfer{}, false
+}
+
+// EventKind says what an Event is about.
+type EventKind int
+
+const (
+	// EventMessage: a Public or Private message was added to the log, ours
+	// and those from the hub's HISTORY included (Message.History tells).
+	// Event.Message is set.
+	EventMessage EventKind = iota
+	// EventPrivate: a private message to us from someone else arrived
+	// (also sent as EventMessage). Event.Message is set.
+	EventPrivate
+	// EventError: something failed; Event.Text says what, Event.Err holds
+	// the error (a *HubError for ERR lines).
+	EventError
+	// EventConnection: the connection state changed; Event.Conn is set.
+	EventConnection
+	// EventTransfer: a transfer changed state or made progress; Event.Transfer
+	// is set. Progress events for one transfer arrive in order.
+	EventTransfer
+	// EventShared: someone's upload was stored on the hub; Event.Shared is set.
+	EventShared
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case EventMessage:
+		return "message"
+	case EventPrivate:
+		return "private"
+	case EventError:
+		return "error"
+	case EventConnection:
+		return "connection"
+	case EventTransfer:
+		return "transfer"
+	case EventShared:
+		return "shared"
+	}
+	return fmt.Sprintf("EventKind(%d)", int(k))
+}
+
+// Event is a one-off notification. Events go to a bounded channel; when it
+// is full the oldest event is dropped to make room, so a reader that falls
+// behind sees the latest events and never stalls the client.
+type Event struct {
+	Kind     EventKind
+	Time     time.Time
+	Text     string
+	Err      error
+	Message  *Message
+	Conn     *Connection
+	Transfer *Transfer
+	Shared   *Shared
+}
+
+// Errors returned by the intent methods.
+var (
+	// ErrClosed: the client has stopped.
+	ErrClosed = errors.New("client: closed")
+	// ErrNotStarted: Start or Run has not been called.
+	ErrNotStarted = errors.New("client: not started")
+	// ErrStarted: Start or Run was called twice.
+	ErrStarted = errors.New("client: already started")
+	// ErrNoSuchTransfer: Cancel got an id it does not know.
+	ErrNoSuchTransfer = errors.New("client: no such transfer")
+	// ErrNoTransfers: this build has no file-transfer engine.
+	ErrNoTransfers = errors.New("client: file transfers are not available")
+)
+
+// New checks cfg and returns a Client that has not yet connected.
+// Call Start or Run to join the hub.
+func New(cfg Config) (*Client, error) { return newClient(cfg) }
+
+// Start connects in the background and returns at once. Cancelling ctx
+// closes the client as Close does (without waiting). The client keeps
+// reconnecting after drops until Quit, Close, ctx, or a BYE from the hub.
+func (c *Client) Start(ctx context.Context) error { return c.start(ctx) }
+
+// Run is Start followed by Wait: it returns when the client has stopped,
+// with nil after Quit/Close or ctx's end, else with the reason it stopped
+// (a *HubError when the hub refused registration, *ByeError for BYE).
+func (c *Client) Run(ctx context.Context) error {
+	if err := c.start(ctx); err != nil {
+		return err
+	}
+	return c.Wait()
+}
+
+// Wait blocks until every goroutine of the client has ended and returns
+// what Run returns.
+func (c *Client) Wait() error { return c.wait() }
+
+// Done is closed once the client has stopped and every goroutine has ended.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+// Snapshot returns the current state. It never blocks on the network.
+func (c *Client) Snapshot() *Snapshot { return c.snap.Load() }
+
+// Changed receives a value after the state changed. It has capacity 1 and
+// coalesces: however many changes happen while nobody reads, one value
+// waits. Read it, then take a Snapshot.
+func (c *Client) Changed() <-chan struct{} { return c.changed }
+
+// Events is the bounded stream of one-off notifications (see Event for the
+// drop-oldest policy). Reading it is optional. It is closed once the client
+// has stopped, so a range over it ends.
+func (c *Client) Events() <-chan Event { return c.events }
+
+// Send sends text to everyone. Line breaks in text are kept. It returns an
+// error for text that cannot be sent (control characters, too long) or
+// when the client is closed; otherwise the message is queued and goes out
+// as soon as the hub is reachable and the rate allows.
+func (c *Client) Send(text string) error { return c.sendText("", text) }
+
+// SendPrivate sends text to nick only.
+func (c *Client) SendPrivate(nick, text string) error { return c.sendText(nick, text) }
+
+// RefreshUsers asks the hub who is online.
+func (c *Client) RefreshUsers() { c.post(intent{kind: intentUsers}) }
+
+// RefreshFiles asks the hub what it shares.
+func (c *Client) RefreshFiles() { c.post(intent{kind: intentFiles}) }
+
+// SetNick changes our nick (or the nick to register, if not yet
+// registered). It returns an error for a nick the hub would refuse.
+func (c *Client) SetNick(nick string) error { return c.setNick(nick) }
+
+// Download queues a download of the shared file name into DownloadDir and
+// returns its id. It survives reconnects, resuming from <name>.part.
+func (c *Client) Download(name string) (TransferID, error) { return c.download(name) }
+
+// Upload queues an upload of the file at path, shared under its base name.
+func (c *Client) Upload(path string) (TransferID, error) { return c.uploadPath(path) }
+
+// UploadReader queues an upload of size bytes read from r, shared as name.
+// If r is an io.ReadSeeker it is read twice (hash, then send) and must stay
+// usable until the transfer finishes; otherwise it is copied once into a
+// temporary file while hashing. If r is an io.Closer it is closed when the
+// transfer ends.
+func (c *Client) UploadReader(name string, r io.Reader, size int64) (TransferID, error) {
+	return c.uploadReader(name, r, size)
+}
+
+// Cancel stops a queued or running transfer. A cancelled download leaves
+// neither the final file nor its .part.
+func (c *Client) Cancel(id TransferID) error { return c.cancel(id) }
+
+// Quit says goodbye to the hub with reason (may be empty) and stops the
+// client; it does not wait (see Wait).
+func (c *Client) Quit(reason string) { c.quit(reason) }
+
+// Close quits and waits until every goroutine has ended. It is safe to call
+// more than once and before Start.
+func (c *Client) Close() error {
+	c.quit("")
+	if !c.started.Load() {
+		return nil
+	}
+	<-c.done
+	return nil
+}
+
+// ByeError is the hub's BYE line: the hub closed the session on purpose.
+type ByeError struct{ Reason string }
+
+func (e *ByeError) Error() string { return "hub said goodbye: " + e.Reason }
+
+// Text is the reason in words a person understands.
+func (e *ByeError) Text() string { return ReasonText(e.Reason) }
+
+// FormatSize writes a byte count for people: "512 B", "1.5 KB", "20.3 MB".
+func FormatSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "KMGTP"[exp])
+}

@@ -1,0 +1,59 @@
+// Package client is the core of a Natter chat client: it joins a hub over
+// natter/1, keeps the session alive across drops, and moves files with the
+// hub over UDP.
+//
+// # Shape
+//
+// A [Client] owns one hub session. One event-loop goroutine owns all of
+// its state; a reader goroutine parses the hub's lines and hands them to
+// the loop, a writer goroutine sends the loop's lines, paced under the
+// hub's flood limit, and each running transfer has a worker goroutine.
+// Nothing but the loop changes the state, and the loop never waits for
+// the application.
+//
+// Intents go in through methods that never block and are safe from any
+// goroutine: [Client.Send], [Client.SendPrivate], [Client.SetNick],
+// [Client.RefreshUsers], [Client.RefreshFiles], [Client.Download],
+// [Client.Upload], [Client.UploadReader], [Client.Cancel] and
+// [Client.Quit]. [Client.Close] quits and returns once every goroutine of
+// the client has ended.
+//
+// State comes out as an immutable [Snapshot] plus the coalescing
+// [Client.Changed] channel: a user interface redraws from the latest
+// snapshot whenever Changed fires. Taking a snapshot is cheap whatever the
+// size of the log, because the message log is shared between snapshots,
+// append-only, and every other list is replaced, never modified, when it
+// changes. One-off notifications (messages, private messages, errors,
+// transfer progress) also go to the bounded [Client.Events] stream, which
+// drops its oldest entry rather than wait for a slow reader.
+//
+// # State model
+//
+// The connection is [Connecting] until the hub first accepts the nick,
+// then [Registered]. A drop makes it [Reconnecting] (with the time of the
+// next attempt); exponential back-off with jitter, from 200 ms up to 3 s by
+// default, brings it back soon after the hub returns. [Closed] is final:
+// after Quit, Close or the Start context's end; after a BYE from the hub
+// (other than shutdown, timeout, too-slow and connection-lost, after which
+// it reconnects); or when the first registration is refused (nick taken or
+// invalid, hub full). Connection.Reason says why in words a person
+// understands; every ERR, BYE and LEAVE reason of natter/1 has its text
+// (see [ReasonText]).
+//
+// After a reconnect the client registers the same nick (with a digit
+// appended if it is now taken), asks for the file list again, sends the
+// messages typed while it was away, keeps its message log and skips the
+// lines of the hub's HISTORY it already holds (same time, sender and
+// text).
+//
+// Transfers are queued, then running (asked for, then moving data), then
+// done, failed or cancelled. Up to Config.MaxTransfers (the hub's
+// per-client limit, 4) run at once. A download is written to <name>.part
+// and renamed only once its size and SHA-256 match; one cut by a drop is
+// queued again and resumes from its .part with a new GET after the
+// reconnect. A cancelled download leaves neither the file nor its .part.
+//
+// Replies are matched to requests in order: each request the hub answers
+// waits in a FIFO per keyword, so a GET or PUT grant or an ERR naming GET
+// or PUT finds its transfer even while chat lines arrive in between.
+package client
