@@ -21,12 +21,12 @@ DEBIAN_PACKAGES := gcc libc6-dev pkg-config make \
 
 FUZZTIME ?= 10s
 
-.PHONY: all run server build test test-short fuzz deps lint bench bench-transfer bench-hub screenshots apk clean
+.PHONY: all run server build test test-short e2e fuzz vet-android deps deps-quiet lint bench bench-transfer bench-hub screenshots apk clean
 
 all: build
 
-run:
-	$(GO) run ./server/cmd/natterd -dir ./shared
+run: deps-quiet
+	$(GO) run ./app
 
 server:
 	$(GO) run ./server/cmd/natterd -dir ./shared
@@ -34,11 +34,12 @@ server:
 build:
 	mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/natterd ./server/cmd/natterd
+	$(GO) build -o $(BIN)/natter ./app
 
 
 test:
 	$(GO) vet ./...
-	$(GO) test -count=1 -race -timeout 20m ./...
+	NATTER_E2E=1 $(GO) test -count=1 -race -timeout 20m ./...
 	$(MAKE) fuzz
 	$(MAKE) vet-android
 
@@ -56,7 +57,7 @@ fuzz:
 
 # Everything that is pure Go must build for Android too.
 vet-android:
-	GOOS=android GOARCH=arm64 CGO_ENABLED=0 $(GO) vet ./core/... ./server/...
+	GOOS=android GOARCH=arm64 CGO_ENABLED=0 $(GO) vet ./core/... ./server/... ./icons/... ./app/ui/... ./app/theme/... ./app/prefs/... ./app/hosting/...
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -78,6 +79,26 @@ lint:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The end-to-end test: the real binary in a real window under Xvfb, driven
+# with xdotool. Set NATTER_E2E_SHOTS=dir to keep its screenshots.
+e2e:
+	NATTER_E2E=1 $(GO) test -count=1 -run TestE2E -v ./app
+
+# Every screen, light and dark, wide and narrow, rendered headless through the
+# same layout code the window uses.
+screenshots:
+	$(GO) run ./app/cmd/screenshots -out docs/screenshots
+
+bench-transfer:
+	bash scripts/bench-transfer.sh
+
+# The Android package: needs gogio, the Android SDK and NDK (see android/README.md).
+APK_VERSION ?= 0.1.0.1
+apk:
+	@[ -n "$$ANDROID_SDK_ROOT" ] && [ -n "$$ANDROID_NDK_ROOT" ] || { echo "set ANDROID_SDK_ROOT and ANDROID_NDK_ROOT (see android/README.md)"; exit 1; }
+	gogio -target android -arch arm64,amd64 -appid chat.natter.app -name Natter -version $(APK_VERSION) \
+	  -minsdk 28 -targetsdk 34 -icon icons/appicon.png -o bin/natter.apk ./app
 
 clean:
 	rm -rf $(BIN)

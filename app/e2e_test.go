@@ -1,0 +1,283 @@
+package main
+
+// The end-to-end test runs the real binary under a virtual X display and
+// drives it with xdotool. It runs only with NATTER_E2E=1:
+//
+//	NATTER_E2E=1 go test -count=1 -run TestE2E -v ./app
+//
+// It needs Xvfb, xdotool and ImageMagick's import (Debian: xvfb xdotool
+// imagemagick), plus the Gio build and GLES libraries. Screenshots go to a
+// temporary folder, or to NATTER_E2E_SHOTS when set (e.g. app/testdata/e2e).
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"image/color"
+	"image/png"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/natter-chat/natter/app/hosting"
+)
+
+func TestE2E(t *testing.T) {
+	if os.Getenv("NATTER_E2E") != "1" {
+		t.Skip("end-to-end test: set NATTER_E2E=1 to run it (needs Xvfb, xdotool, import)")
+	}
+	for _, tool := range []string{"Xvfb", "xdotool", "import"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("end-to-end test skipped: %s is not installed (apt-get install xvfb xdotool imagemagick)", tool)
+		}
+	}
+	shots := os.Getenv("NATTER_E2E_SHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	}
+	require.NoError(t, os.MkdirAll(shots, 0o755))
+	tmp := t.TempDir()
+
+	// The real binary.
+	bin := filepath.Join(tmp, "natter")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run(), "building the app")
+
+	// A real hub, and someone on it to see what arrives.
+	hub, err := hosting.Start(context.Background(), hosting.Config{Addr: "127.0.0.1:0", Dir: t.TempDir(), Name: "E2E hub"})
+	require.NoError(t, err)
+	defer hub.Close()
+	zed := dialHub(t, hub.Addr(), "zed")
+
+	display := startXvfb(t)
+	x := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("xdotool", args...)
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "xdotool %v: %s", args, out)
+	}
+	// shot saves the screen as name.png once the window has drawn.
+	shot := func(name string) {
+		t.Helper()
+		path := filepath.Join(shots, name+".png")
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			cmd := exec.Command("import", "-window", "root", path)
+			cmd.Env = append(os.Environ(), "DISPLAY="+display)
+			out, err := cmd.CombinedOutput()
+			require.NoError(t, err, "import: %s", out)
+			if colours(t, path) > 4 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the window stays blank", path)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+
+	app := exec.Command(bin, "-nick", "alice", "-addr", hub.Addr(), "-data", filepath.Join(tmp, "data"),
+		"-downloads", filepath.Join(tmp, "downloads"), "-theme", "light")
+	app.Env = append(os.Environ(), "DISPLAY="+display, "XDG_RUNTIME_DIR="+tmp)
+	var appLog strings.Builder
+	app.Stdout, app.Stderr = &appLog, &appLog
+	dieWithTest(app)
+	require.NoError(t, app.Start())
+	exited := make(chan struct{})
+	var exitErr error
+	go func() { exitErr = app.Wait(); close(exited) }()
+	defer func() {
+		select {
+		case <-exited:
+		default:
+			app.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("app output:\n%s", appLog.String())
+		}
+	}()
+
+	// Wait for the window, then join: Tab focuses the nickname field and
+	// Enter submits the prefilled form.
+	waitWindow(t, display)
+	shot("1-login")
+	joined := false
+	for attempt := 0; attempt < 4 && !joined; attempt++ {
+		// A window that has not drawn its first frame yet ignores keys;
+		// a retry starts from a clean focus.
+		x("mousemove", "5", "690", "click", "1")
+		x("key", "Tab")
+		x("key", "Return")
+		_, joined = zed.expectWithin("JOIN ", "alice", 10*time.Second)
+		if !joined {
+			t.Logf("attempt %d to join did not reach the hub; trying again", attempt+1)
+		}
+	}
+	require.True(t, joined, "the app did not join the hub")
+
+	// The composer has the focus once joined: type and send.
+	time.Sleep(300 * time.Millisecond)
+	x("type", "--delay", "20", "hello from the e2e test")
+	x("key", "Return")
+	line := zed.expect("MSG ", "alice")
+	assert.True(t, strings.HasSuffix(line, " alice hello from the e2e test"), line)
+
+	zed.send("MSG welcome alice")
+	time.Sleep(500 * time.Millisecond)
+	shot("2-chat")
+
+	// Closing the app (SIGTERM goes through the window's close) leaves the
+	// hub with QUIT.
+	require.NoError(t, app.Process.Signal(syscall.SIGTERM))
+	line = zed.expect("LEAVE ", "alice")
+	assert.True(t, strings.HasSuffix(line, " alice quit"), line)
+	select {
+	case <-exited:
+		assert.NoError(t, exitErr, "the app exits cleanly")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the app did not exit")
+	}
+	t.Logf("screenshots in %s", shots)
+}
+
+// colours counts the colours of a screenshot, up to 5: a window that has
+// not drawn yet is one colour.
+func colours(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	seen := map[color.Color]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y && len(seen) <= 4; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			seen[img.At(x, y)] = true
+		}
+	}
+	return len(seen)
+}
+
+// startXvfb starts a virtual display on a free display number.
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	for n := 90; n < 140; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+			continue
+		}
+		display := fmt.Sprintf(":%d", n)
+		cmd := exec.Command("Xvfb", display, "-screen", "0", "1024x768x24", "-nolisten", "tcp")
+		dieWithTest(cmd)
+		require.NoError(t, cmd.Start())
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		t.Cleanup(func() {
+			cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				cmd.Process.Kill()
+				<-done
+			}
+		})
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			select {
+			case <-done:
+				t.Fatalf("Xvfb %s exited at once", display)
+			default:
+			}
+			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+				return display
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("Xvfb %s did not start", display)
+	}
+	t.Fatal("no free X display number")
+	return ""
+}
+
+// waitWindow waits until a window named Natter is mapped.
+func waitWindow(t *testing.T, display string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "Natter")
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		if out, err := cmd.Output(); err == nil && len(strings.TrimSpace(string(out))) > 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("the Natter window did not appear")
+}
+
+// hubClient is a raw natter/1 client on the hub.
+type hubClient struct {
+	t    *testing.T
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+func dialHub(t *testing.T, addr, nick string) *hubClient {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	c := &hubClient{t: t, conn: conn, r: bufio.NewReader(conn)}
+	c.send("NICK " + nick)
+	c.expect("WELCOME ", nick)
+	return c
+}
+
+func (c *hubClient) send(line string) {
+	c.t.Helper()
+	require.NoError(c.t, c.conn.SetWriteDeadline(time.Now().Add(5*time.Second)))
+	_, err := fmt.Fprintf(c.conn, "%s\n", line)
+	require.NoError(c.t, err)
+}
+
+// expect reads lines until one starts with prefix and contains substr.
+func (c *hubClient) expect(prefix, substr string) string {
+	c.t.Helper()
+	line, ok := c.expectWithin(prefix, substr, 30*time.Second)
+	require.True(c.t, ok, "no line %q…%q from the hub", prefix, substr)
+	return line
+}
+
+// expectWithin is expect that gives up after d.
+func (c *hubClient) expectWithin(prefix, substr string, d time.Duration) (string, bool) {
+	c.t.Helper()
+	require.NoError(c.t, c.conn.SetReadDeadline(time.Now().Add(d)))
+	for range 10_000 {
+		line, err := c.r.ReadString('\n')
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			return "", false
+		}
+		require.NoError(c.t, err, "waiting for %q", prefix)
+		line = strings.TrimRight(line, "\r\n")
+		if strings.HasPrefix(line, prefix) && strings.Contains(line, substr) {
+			return line, true
+		}
+		if tok, ok := strings.CutPrefix(line, "PING "); ok {
+			c.send("PONG " + tok)
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,17 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/natter-chat/natter/app/hosting"
+	"github.com/natter-chat/natter/app/ui"
+)
+
+// hoster starts a hub on this device sharing dir, on port 50000 or, when
+// that is taken, a free port.
+func hoster(dir string, logger *slog.Logger) ui.Hoster {
+	return func(ctx context.Context) (ui.Hosted, error) {
+		return hosting.Start(ctx, hosting.Config{Dir: dir, Logger: logger})
+	}
+}

@@ -1,0 +1,154 @@
+// Package hosting runs a Natter hub inside the app, for "Host a hub on
+// this device": one person starts the app, ticks the box, and the others
+// on the network join them.
+package hosting
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+
+	"github.com/natter-chat/natter/server"
+)
+
+// DefaultAddr is where a hosted hub listens when the port is free: every
+// interface, so others on the network can join.
+const DefaultAddr = ":50000"
+
+// Config says where a hosted hub listens and what it shares.
+type Config struct {
+	// Addr is the TCP address to listen on (default DefaultAddr). When that
+	// port is taken, the hub takes a free port on the same host instead.
+	Addr string
+	// Dir is the shared folder; it is created if missing.
+	Dir string
+	// Name is the hub's name (default: "<host name>'s hub").
+	Name string
+	// Logger receives the hub's diagnostics; nil discards them.
+	Logger *slog.Logger
+}
+
+// Hub is a running hosted hub.
+type Hub struct {
+	port   int
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// Start starts a hub for cfg and returns once it is accepting sessions.
+// The hub runs until Close or until ctx is done.
+func Start(ctx context.Context, cfg Config) (*Hub, error) {
+	if cfg.Addr == "" {
+		cfg.Addr = DefaultAddr
+	}
+	if cfg.Dir == "" {
+		return nil, errors.New("hosting: no shared folder given")
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("hosting: shared folder: %w", err)
+	}
+	if cfg.Name == "" {
+		cfg.Name = defaultName()
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		// The port is taken (another hub?): any free port will do.
+		host, _, splitErr := net.SplitHostPort(cfg.Addr)
+		if splitErr != nil {
+			return nil, fmt.Errorf("hosting: address %q: %w", cfg.Addr, splitErr)
+		}
+		var err2 error
+		ln, err2 = net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err2 != nil {
+			return nil, fmt.Errorf("hosting: listen on %s: %w", cfg.Addr, err)
+		}
+		log.Info("hub port taken; using a free one", "wanted", cfg.Addr, "got", ln.Addr().String())
+	}
+	// Transfers run over UDP on the same port number when it is free.
+	tcpAddr := ln.Addr().(*net.TCPAddr)
+	host, _, _ := net.SplitHostPort(cfg.Addr)
+	conn, err := net.ListenPacket("udp", net.JoinHostPort(host, strconv.Itoa(tcpAddr.Port)))
+	if err != nil {
+		conn, err = net.ListenPacket("udp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("hosting: listen for transfers: %w", err)
+		}
+	}
+	ts := server.NewTransferService(server.TransferConfig{})
+	hub, err := server.New(server.Config{
+		Addr:      ln.Addr().String(),
+		UDPAddr:   conn.LocalAddr().String(),
+		Dir:       cfg.Dir,
+		Name:      cfg.Name,
+		Transfers: ts,
+		Logger:    log,
+	})
+	if err != nil {
+		ln.Close()
+		conn.Close()
+		return nil, fmt.Errorf("hosting: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	h := &Hub{port: tcpAddr.Port, cancel: cancel, done: make(chan error, 1)}
+	go func() { h.done <- ts.Serve(ctx, hub, ln, conn) }()
+	return h, nil
+}
+
+func defaultName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" || host == "localhost" {
+		return "Natter hub"
+	}
+	return host + "'s hub"
+}
+
+// Addr is the address to join the hub at from this device.
+func (h *Hub) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(h.port)) }
+
+// Port is the TCP port the hub listens on.
+func (h *Hub) Port() int { return h.port }
+
+// Close stops the hub (its sessions get `BYE shutdown`) and waits for it.
+func (h *Hub) Close() error {
+	h.cancel()
+	err := <-h.done
+	h.done <- err // a second Close returns the same
+	return err
+}
+
+// LANAddrs are the addresses others on the network can join at, best
+// effort: the hub's port on each up, non-loopback IPv4 interface address.
+// It is empty where interfaces cannot be listed (Android since targetSdk 30).
+func (h *Hub) LANAddrs() []string {
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, err := ifc.Addrs()
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			ipn, ok := a.(*net.IPNet)
+			if !ok || ipn.IP.To4() == nil || ipn.IP.IsLinkLocalUnicast() {
+				continue
+			}
+			out = append(out, net.JoinHostPort(ipn.IP.String(), strconv.Itoa(h.port)))
+		}
+	}
+	return out
+}

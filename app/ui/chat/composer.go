@@ -1,0 +1,354 @@
+package chat
+
+import (
+	"image"
+	"strings"
+
+	"gioui.org/font"
+	"gioui.org/io/key"
+	"gioui.org/layout"
+	"gioui.org/widget"
+	"gioui.org/widget/material"
+
+	"github.com/natter-chat/natter/app/theme"
+	"github.com/natter-chat/natter/app/ui/kit"
+	"github.com/natter-chat/natter/core/client"
+	"github.com/natter-chat/natter/icons"
+)
+
+// Sender is what the chat screen needs from the client core.
+type Sender interface {
+	Send(text string) error
+	SendPrivate(nick, text string) error
+}
+
+// Recipient is who the next message goes to: everyone, or one nick.
+type Recipient struct {
+	// Nick is empty for everyone.
+	Nick string
+}
+
+// Everyone reports whether the message goes to everyone.
+func (r Recipient) Everyone() bool { return r.Nick == "" }
+
+// Composer is the message editor with its recipient selector and send
+// button. On desktops Enter sends and Shift+Enter starts a new line; on
+// phones Enter starts a new line and the button sends.
+type Composer struct {
+	Editor widget.Editor
+	send   widget.Clickable
+
+	// To is the selected recipient. It stays selected when that person
+	// leaves, so a private conversation never turns public by itself.
+	To       Recipient
+	toButton widget.Clickable
+	menuOpen bool
+	everyone widget.Clickable
+	users    []userOption
+	menuList widget.List
+
+	// Err is why the last send failed, shown under the editor.
+	Err string
+}
+
+type userOption struct {
+	nick string
+	btn  widget.Clickable
+}
+
+// NewComposer returns an empty composer addressed to everyone.
+func NewComposer() *Composer {
+	c := &Composer{}
+	c.Editor.Submit = enterSends
+	c.menuList.Axis = layout.Vertical
+	return c
+}
+
+// SendButton and RecipientButton are the clickables, for tests.
+func (c *Composer) SendButton() *widget.Clickable      { return &c.send }
+func (c *Composer) RecipientButton() *widget.Clickable { return &c.toButton }
+
+// MenuOpen reports whether the recipient menu is showing.
+func (c *Composer) MenuOpen() bool { return c.menuOpen }
+
+// Gone reports whether the selected recipient is no longer online.
+func (c *Composer) Gone(users []client.User) bool {
+	return !c.To.Everyone() && !online(users, c.To.Nick)
+}
+
+func online(users []client.User, nick string) bool {
+	for _, u := range users {
+		if strings.EqualFold(u.Nick, nick) {
+			return true
+		}
+	}
+	return false
+}
+
+// ComposerStyle draws a Composer.
+type ComposerStyle struct {
+	Th       *theme.Theme
+	Composer *Composer
+	Sender   Sender
+	// Users are the people online, for the recipient menu.
+	Users []client.User
+	// Disabled, when not empty, is why sending is off (not connected).
+	Disabled string
+}
+
+// reason is why sending is not possible now, or "".
+func (s ComposerStyle) reason() string {
+	c := s.Composer
+	if s.Disabled != "" {
+		return s.Disabled
+	}
+	if c.Gone(s.Users) {
+		return c.To.Nick + " has left. Choose someone else, or Everyone."
+	}
+	return ""
+}
+
+// update handles the composer's events: menu choices, Enter and the send
+// button.
+func (s ComposerStyle) update(gtx C) {
+	c := s.Composer
+	if c.toButton.Clicked(gtx) {
+		c.menuOpen = !c.menuOpen
+	}
+	// Escape closes the recipient menu.
+	for c.menuOpen {
+		ev, ok := gtx.Event(key.Filter{Name: key.NameEscape})
+		if !ok {
+			break
+		}
+		if e, ok := ev.(key.Event); ok && e.State == key.Press {
+			c.menuOpen = false
+		}
+	}
+	if c.everyone.Clicked(gtx) {
+		c.To = Recipient{}
+		c.menuOpen = false
+		gtx.Execute(focusEditor(&c.Editor))
+	}
+	for i := range c.users {
+		if c.users[i].btn.Clicked(gtx) {
+			c.To = Recipient{Nick: c.users[i].nick}
+			c.menuOpen = false
+			gtx.Execute(focusEditor(&c.Editor))
+		}
+	}
+	submit := false
+	for {
+		ev, ok := c.Editor.Update(gtx)
+		if !ok {
+			break
+		}
+		switch ev.(type) {
+		case widget.SubmitEvent:
+			submit = true
+		case widget.ChangeEvent:
+			c.Err = ""
+		}
+	}
+	if c.send.Clicked(gtx) {
+		submit = true
+		// Keep typing after a click on Send.
+		gtx.Execute(focusEditor(&c.Editor))
+	}
+	if submit && s.reason() == "" {
+		s.submit()
+	}
+}
+
+func (s ComposerStyle) submit() {
+	c := s.Composer
+	text := strings.TrimRight(c.Editor.Text(), " \t\r\n")
+	if strings.TrimSpace(text) == "" {
+		return
+	}
+	var err error
+	if c.To.Everyone() {
+		err = s.Sender.Send(text)
+	} else {
+		err = s.Sender.SendPrivate(c.To.Nick, text)
+	}
+	if err != nil {
+		// Keep the text so nothing typed is lost.
+		c.Err = "Not sent: " + err.Error()
+		return
+	}
+	c.Err = ""
+	c.Editor.SetText("")
+}
+
+// Layout handles events, then draws the optional recipient menu, the
+// reason sending is off (if it is), the editor row and any error.
+func (s ComposerStyle) Layout(gtx C) D {
+	s.update(gtx)
+	c := s.Composer
+	th := s.Th
+	s.syncUsers()
+	reason := s.reason()
+	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+		layout.Rigid(func(gtx C) D {
+			if !c.menuOpen {
+				return D{}
+			}
+			return s.menu(gtx)
+		}),
+		layout.Rigid(func(gtx C) D {
+			if reason == "" {
+				return D{}
+			}
+			return layout.Inset{Top: 6, Left: 12, Right: 12}.Layout(gtx, func(gtx C) D {
+				return kit.IconLabel(gtx, icons.Error, th.Danger, 16, kit.Label(th, 13, th.Danger, reason))
+			})
+		}),
+		layout.Rigid(func(gtx C) D {
+			return layout.UniformInset(8).Layout(gtx, func(gtx C) D {
+				return layout.Flex{Alignment: layout.End}.Layout(gtx,
+					layout.Rigid(s.recipientButton),
+					layout.Rigid(layout.Spacer{Width: 6}.Layout),
+					layout.Flexed(1, s.editor),
+					layout.Rigid(layout.Spacer{Width: 4}.Layout),
+					layout.Rigid(func(gtx C) D {
+						return kit.Disabled(gtx, reason != "", func(gtx C) D {
+							b := material.IconButton(th.Theme, &c.send, icons.Send, "Send")
+							b.Size = 22
+							b.Inset = layout.UniformInset(9)
+							return b.Layout(gtx)
+						})
+					}),
+				)
+			})
+		}),
+		layout.Rigid(func(gtx C) D {
+			if c.Err == "" {
+				return D{}
+			}
+			return layout.Inset{Bottom: 6, Left: 12, Right: 12}.Layout(gtx,
+				kit.Label(th, 13, th.Danger, c.Err).Layout)
+		}),
+	)
+}
+
+func (s ComposerStyle) recipientButton(gtx C) D {
+	c := s.Composer
+	th := s.Th
+	label := "To: Everyone"
+	col := th.Primary
+	if !c.To.Everyone() {
+		label = "To: " + c.To.Nick
+		col = th.PrivateText
+		if c.Gone(s.Users) {
+			label += " (left)"
+			col = th.Danger
+		}
+	}
+	b := material.ButtonLayout(th.Theme, &c.toButton)
+	b.Background = th.SurfaceAlt
+	b.CornerRadius = 18
+	return b.Layout(gtx, func(gtx C) D {
+		return layout.Inset{Top: 9, Bottom: 9, Left: 12, Right: 6}.Layout(gtx, func(gtx C) D {
+			return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
+				layout.Rigid(func(gtx C) D {
+					gtx.Constraints.Max.X = min(gtx.Constraints.Max.X, gtx.Dp(160))
+					l := kit.Bold(kit.Label(th, 13, col, label))
+					l.MaxLines = 1
+					return l.Layout(gtx)
+				}),
+				layout.Rigid(func(gtx C) D { return kit.Icon(gtx, icons.DropDown, col, 18) }),
+			)
+		})
+	})
+}
+
+func (s ComposerStyle) editor(gtx C) D {
+	c := s.Composer
+	th := s.Th
+	hint := "Message everyone"
+	if !c.To.Everyone() {
+		hint = "Private message to " + c.To.Nick
+	}
+	return kit.Background(gtx, th.SurfaceAlt, 18, func(gtx C) D {
+		return layout.Inset{Top: 9, Bottom: 9, Left: 14, Right: 14}.Layout(gtx, func(gtx C) D {
+			gtx.Constraints.Min.X = gtx.Constraints.Max.X
+			gtx.Constraints.Max.Y = min(gtx.Constraints.Max.Y, gtx.Dp(120))
+			e := material.Editor(th.Theme, &c.Editor, hint)
+			e.TextSize = 15
+			e.HintColor = th.TextMuted
+			return e.Layout(gtx)
+		})
+	})
+}
+
+// syncUsers keeps one menu entry per online user other than ourselves.
+func (s ComposerStyle) syncUsers() {
+	c := s.Composer
+	n := 0
+	for _, u := range s.Users {
+		if !u.Self {
+			n++
+		}
+	}
+	if cap(c.users) < n {
+		c.users = append(c.users[:cap(c.users)], make([]userOption, n-cap(c.users))...)
+	}
+	c.users = c.users[:n]
+	i := 0
+	for _, u := range s.Users {
+		if u.Self {
+			continue
+		}
+		if c.users[i].nick != u.Nick {
+			c.users[i] = userOption{nick: u.Nick}
+		}
+		i++
+	}
+}
+
+func (s ComposerStyle) menu(gtx C) D {
+	c := s.Composer
+	th := s.Th
+	return layout.Inset{Top: 6, Left: 8, Right: 8}.Layout(gtx, func(gtx C) D {
+		gtx.Constraints.Max.Y = min(gtx.Constraints.Max.Y, gtx.Dp(220))
+		gtx.Constraints.Max.X = min(gtx.Constraints.Max.X, gtx.Dp(280))
+		gtx.Constraints.Min = image.Pt(gtx.Constraints.Max.X, 0)
+		return kit.Background(gtx, th.SurfaceAlt, 8, func(gtx C) D {
+			item := func(gtx C, btn *widget.Clickable, txt string, selected bool, ic *widget.Icon) D {
+				return material.Clickable(gtx, btn, func(gtx C) D {
+					return layout.Inset{Top: 8, Bottom: 8, Left: 12, Right: 12}.Layout(gtx, func(gtx C) D {
+						gtx.Constraints.Min.X = gtx.Constraints.Max.X
+						l := kit.Label(th, 14, th.Text, txt)
+						if selected {
+							l.Font.Weight = font.Bold
+							l.Color = th.Primary
+						}
+						return kit.IconLabel(gtx, ic, th.TextMuted, 18, l)
+					})
+				})
+			}
+			return material.List(th.Theme, &c.menuList).Layout(gtx, 1+len(c.users), func(gtx C, i int) D {
+				if i == 0 {
+					return item(gtx, &c.everyone, "Everyone", c.To.Everyone(), icons.People)
+				}
+				u := &c.users[i-1]
+				return item(gtx, &u.btn, u.nick, strings.EqualFold(c.To.Nick, u.nick), icons.Person)
+			})
+		})
+	})
+}
+
+// MenuItem returns the clickable of the menu entry for nick ("" for
+// everyone), for tests; nil when there is none.
+func (c *Composer) MenuItem(nick string) *widget.Clickable {
+	if nick == "" {
+		return &c.everyone
+	}
+	for i := range c.users {
+		if c.users[i].nick == nick {
+			return &c.users[i].btn
+		}
+	}
+	return nil
+}

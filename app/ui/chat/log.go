@@ -1,0 +1,236 @@
+package chat
+
+import (
+	"fmt"
+	"image"
+	"time"
+
+	"gioui.org/font"
+	"gioui.org/layout"
+	"gioui.org/unit"
+	"gioui.org/widget"
+	"gioui.org/widget/material"
+
+	"github.com/natter-chat/natter/app/theme"
+	"github.com/natter-chat/natter/app/ui/kit"
+	"github.com/natter-chat/natter/core/client"
+	"github.com/natter-chat/natter/icons"
+)
+
+type (
+	C = layout.Context
+	D = layout.Dimensions
+)
+
+// Log is the state of the message log: its scroll position and the
+// "new messages" pill. Only the rows in view are laid out each frame.
+type Log struct {
+	List widget.List
+	jump widget.Clickable
+	// seen is how many messages there were when the log was last scrolled
+	// to the bottom; messages beyond it are "new" while scrolled up.
+	seen int
+	// RowsLaidOut is how many rows the last frame laid out.
+	RowsLaidOut int
+}
+
+// NewLog returns a log that starts at, and sticks to, the newest message.
+func NewLog() *Log {
+	l := &Log{}
+	l.List.Axis = layout.Vertical
+	l.List.ScrollToEnd = true
+	return l
+}
+
+// AtBottom reports whether the log shows the newest message.
+func (l *Log) AtBottom() bool { return !l.List.Position.BeforeEnd }
+
+// ScrollToBottom jumps to the newest message and sticks there again.
+func (l *Log) ScrollToBottom() { l.List.Position.BeforeEnd = false }
+
+// Unread is how many messages arrived since the user scrolled up.
+func (l *Log) Unread(total int) int {
+	if l.AtBottom() || total < l.seen {
+		return 0
+	}
+	return total - l.seen
+}
+
+// JumpButton is the pill's clickable, for tests.
+func (l *Log) JumpButton() *widget.Clickable { return &l.jump }
+
+// LogStyle draws a Log of msgs.
+type LogStyle struct {
+	Th   *theme.Theme
+	Log  *Log
+	Msgs []client.Message
+}
+
+// Layout handles the pill's clicks, then lays out the visible rows and,
+// when scrolled up with unread messages, the pill over them.
+func (s LogStyle) Layout(gtx C) D {
+	l := s.Log
+	if l.jump.Clicked(gtx) {
+		l.ScrollToBottom()
+	}
+	n := len(s.Msgs)
+	l.RowsLaidOut = 0
+	dims := layout.Stack{Alignment: layout.S}.Layout(gtx,
+		layout.Expanded(func(gtx C) D {
+			if n == 0 {
+				return layout.Center.Layout(gtx,
+					kit.Label(s.Th, 14, s.Th.TextMuted, "No messages yet. Say hello!").Layout)
+			}
+			lst := material.List(s.Th.Theme, &l.List)
+			lst.AnchorStrategy = material.Overlay
+			return lst.Layout(gtx, n, func(gtx C, i int) D {
+				l.RowsLaidOut++
+				var prev *client.Message
+				if i > 0 {
+					prev = &s.Msgs[i-1]
+				}
+				return s.row(gtx, prev, &s.Msgs[i])
+			})
+		}),
+		layout.Stacked(func(gtx C) D {
+			unread := l.Unread(n)
+			if unread == 0 {
+				return D{}
+			}
+			txt := "1 new message"
+			if unread > 1 {
+				txt = fmt.Sprintf("%d new messages", unread)
+			}
+			return layout.Inset{Bottom: 12}.Layout(gtx, func(gtx C) D {
+				b := material.ButtonLayout(s.Th.Theme, &l.jump)
+				b.Background = s.Th.Primary
+				b.CornerRadius = 16
+				return b.Layout(gtx, func(gtx C) D {
+					return layout.Inset{Top: 6, Bottom: 6, Left: 12, Right: 14}.Layout(gtx, func(gtx C) D {
+						return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
+							layout.Rigid(func(gtx C) D { return kit.Icon(gtx, icons.ArrowDown, s.Th.OnPrimary, 18) }),
+							layout.Rigid(layout.Spacer{Width: 6}.Layout),
+							layout.Rigid(kit.Label(s.Th, 13, s.Th.OnPrimary, txt).Layout),
+						)
+					})
+				})
+			})
+		}),
+	)
+	if l.AtBottom() {
+		l.seen = n
+	}
+	return dims
+}
+
+// continues reports whether m follows prev closely enough (same sender,
+// same kind and recipient, within three minutes) to leave out its header.
+func continues(prev, m *client.Message) bool {
+	if prev == nil || prev.Kind == client.System || m.Kind == client.System {
+		return false
+	}
+	return prev.Kind == m.Kind && prev.From == m.From && prev.To == m.To &&
+		m.Time.Sub(prev.Time) < 3*time.Minute && !m.Time.Before(prev.Time)
+}
+
+func (s LogStyle) row(gtx C, prev, m *client.Message) D {
+	th := s.Th
+	if m.Kind == client.System {
+		col := th.TextMuted
+		if m.Event == client.SysError {
+			col = th.Danger
+		}
+		return layout.Inset{Top: 3, Bottom: 3, Left: 12, Right: 12}.Layout(gtx, func(gtx C) D {
+			return layout.Flex{Alignment: layout.Baseline}.Layout(gtx,
+				layout.Rigid(s.clock(m)),
+				layout.Flexed(1, func(gtx C) D {
+					l := kit.Label(th, 13, col, m.Text)
+					l.Font.Style = font.Italic
+					return l.Layout(gtx)
+				}),
+			)
+		})
+	}
+	grouped := continues(prev, m)
+	top := unit.Dp(6)
+	if grouped {
+		top = 1
+	}
+	bg := th.Surface
+	switch {
+	case m.Kind == client.Private:
+		bg = th.Private
+	case m.Own:
+		bg = th.Own
+	}
+	return layout.Inset{Top: top, Left: 8, Right: 12}.Layout(gtx, func(gtx C) D {
+		return kit.Background(gtx, bg, 8, func(gtx C) D {
+			return layout.Inset{Top: 4, Bottom: 4, Left: 4, Right: 8}.Layout(gtx, func(gtx C) D {
+				return layout.Flex{Alignment: layout.Start}.Layout(gtx,
+					layout.Rigid(func(gtx C) D {
+						if grouped {
+							gtx.Constraints.Min.X = gtx.Dp(timeWidth)
+							return D{Size: image.Pt(gtx.Dp(timeWidth), 0)}
+						}
+						return layout.Inset{Top: 2}.Layout(gtx, s.clock(m))
+					}),
+					layout.Flexed(1, func(gtx C) D {
+						return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+							layout.Rigid(func(gtx C) D {
+								if grouped {
+									return D{}
+								}
+								return s.header(gtx, m)
+							}),
+							layout.Rigid(func(gtx C) D {
+								l := kit.Label(th, 15, th.Text, m.Text)
+								return l.Layout(gtx)
+							}),
+						)
+					}),
+				)
+			})
+		})
+	})
+}
+
+// timeWidth fits "Mon 15:04"; older dates wrap onto a second line.
+const timeWidth = unit.Dp(56)
+
+func (s LogStyle) clock(m *client.Message) layout.Widget {
+	return func(gtx C) D {
+		gtx.Constraints.Min.X = gtx.Dp(timeWidth)
+		gtx.Constraints.Max.X = gtx.Constraints.Min.X
+		return layout.Inset{Left: 4}.Layout(gtx, kit.Label(s.Th, 12, s.Th.TextMuted, kit.Clock(gtx.Now, m.Time)).Layout)
+	}
+}
+
+// header is the sender line: the nick, and for a private message a lock
+// and its direction ("to Bob" or "from Bob").
+func (s LogStyle) header(gtx C, m *client.Message) D {
+	th := s.Th
+	nickCol := th.Text
+	if m.Own {
+		nickCol = th.Primary
+	}
+	from := m.From
+	if m.Own {
+		from = m.From + " (you)"
+	}
+	children := []layout.FlexChild{
+		layout.Rigid(kit.Bold(kit.Label(th, 14, nickCol, from)).Layout),
+	}
+	if m.Kind == client.Private {
+		dir := "from " + m.From
+		if m.Own {
+			dir = "to " + m.To
+		}
+		children = append(children,
+			layout.Rigid(layout.Spacer{Width: 8}.Layout),
+			layout.Rigid(func(gtx C) D { return kit.Icon(gtx, icons.Private, th.PrivateText, 14) }),
+			layout.Rigid(layout.Spacer{Width: 3}.Layout),
+			layout.Rigid(kit.Label(th, 13, th.PrivateText, "private, "+dir).Layout),
+		)
+	}
+	return layout.Flex{Alignment: layout.Middle}.Layout(gtx, children...)
+}

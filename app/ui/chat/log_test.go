@@ -1,0 +1,156 @@
+package chat
+
+import (
+	"fmt"
+	"image"
+	"testing"
+	"time"
+
+	"gioui.org/f32"
+	"gioui.org/io/input"
+	"gioui.org/io/pointer"
+	"gioui.org/layout"
+	"gioui.org/op"
+	"gioui.org/unit"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/natter-chat/natter/app/theme"
+	"github.com/natter-chat/natter/core/client"
+)
+
+var testShaper = theme.NewShaper()
+
+// logHarness lays out a LogStyle in a 600×400 window through a real input
+// router, so scrolling and clicks behave as in the app.
+type logHarness struct {
+	r    input.Router
+	ops  op.Ops
+	th   *theme.Theme
+	log  *Log
+	msgs []client.Message
+	now  time.Time
+}
+
+func newLogHarness(msgs []client.Message) *logHarness {
+	return &logHarness{th: theme.New(testShaper, false), log: NewLog(), msgs: msgs, now: time.Unix(1_800_000_000, 0)}
+}
+
+func (h *logHarness) frame() {
+	h.ops.Reset()
+	gtx := layout.Context{
+		Ops: &h.ops, Now: h.now,
+		Metric:      unit.Metric{PxPerDp: 1, PxPerSp: 1},
+		Constraints: layout.Exact(image.Pt(600, 400)),
+		Source:      h.r.Source(),
+	}
+	LogStyle{Th: h.th, Log: h.log, Msgs: h.msgs}.Layout(gtx)
+	h.r.Frame(&h.ops)
+}
+
+func (h *logHarness) scroll(dy float32) {
+	h.r.Queue(pointer.Event{Kind: pointer.Scroll, Source: pointer.Mouse, Position: f32.Pt(300, 200), Scroll: f32.Pt(0, dy)})
+}
+
+func messages(n int) []client.Message {
+	base := time.Unix(1_800_000_000, 0)
+	msgs := make([]client.Message, n)
+	for i := range msgs {
+		m := client.Message{Kind: client.Public, Time: base.Add(time.Duration(i) * 4 * time.Minute), From: "bob",
+			Text: fmt.Sprintf("message number %d with some words to wrap across the row", i)}
+		switch i % 7 {
+		case 1:
+			m.From, m.Own = "alice", true
+		case 3:
+			m.Kind, m.From, m.To = client.Private, "carol", "alice"
+		case 5:
+			m = client.Message{Kind: client.System, Event: client.SysJoin, Time: m.Time, Text: "dave joined"}
+		case 6:
+			m.Text = "line one\nline two\nline three"
+		}
+		msgs[i] = m
+	}
+	return msgs
+}
+
+func TestLogLaysOutOnlyVisibleRows(t *testing.T) {
+	h := newLogHarness(messages(10_000))
+	h.frame()
+	h.frame()
+	assert.True(t, h.log.AtBottom(), "a new log starts at the newest message")
+	assert.Greater(t, h.log.RowsLaidOut, 0)
+	assert.Less(t, h.log.RowsLaidOut, 40, "only the rows in view are laid out")
+	last := h.log.List.Position.First + h.log.List.Position.Count
+	assert.Equal(t, 10_000, last, "the newest message is in view")
+}
+
+func TestLogSticksToBottomUnlessScrolledUp(t *testing.T) {
+	h := newLogHarness(messages(200))
+	h.frame()
+	h.frame()
+	require.True(t, h.log.AtBottom())
+
+	// New messages while at the bottom: still at the bottom, no pill.
+	h.msgs = append(h.msgs, messages(3)...)
+	h.frame()
+	assert.True(t, h.log.AtBottom())
+	assert.Equal(t, 0, h.log.Unread(len(h.msgs)))
+
+	// Scroll up, then messages arrive: the view stays, the pill counts them.
+	h.scroll(-600)
+	h.frame()
+	h.frame()
+	require.False(t, h.log.AtBottom(), "scrolling up leaves the bottom")
+	first := h.log.List.Position.First
+	h.msgs = append(h.msgs, messages(2)...)
+	h.frame()
+	assert.False(t, h.log.AtBottom())
+	assert.Equal(t, first, h.log.List.Position.First, "the view does not jump while reading")
+	assert.Equal(t, 2, h.log.Unread(len(h.msgs)))
+
+	// Jumping down resumes sticking.
+	h.log.ScrollToBottom()
+	h.frame()
+	assert.True(t, h.log.AtBottom())
+	assert.Equal(t, 0, h.log.Unread(len(h.msgs)))
+}
+
+func TestLogPillClickJumpsDown(t *testing.T) {
+	h := newLogHarness(messages(300))
+	h.frame()
+	h.frame()
+	h.scroll(-800)
+	h.frame()
+	h.msgs = append(h.msgs, messages(5)...)
+	h.frame()
+	h.frame()
+	require.Equal(t, 5, h.log.Unread(len(h.msgs)))
+	// The pill sits centred near the bottom edge.
+	p := f32.Pt(300, 400-12-14)
+	h.r.Queue(
+		pointer.Event{Kind: pointer.Press, Source: pointer.Mouse, Buttons: pointer.ButtonPrimary, Position: p},
+		pointer.Event{Kind: pointer.Release, Source: pointer.Mouse, Buttons: pointer.ButtonPrimary, Position: p},
+	)
+	h.frame()
+	h.frame()
+	assert.True(t, h.log.AtBottom(), "clicking the pill jumps to the newest message")
+}
+
+// BenchmarkLogFrame measures one frame of the log at the bottom of a long
+// and of a short history: with virtualisation both cost about the same.
+func BenchmarkLogFrame(b *testing.B) {
+	for _, n := range []int{100, 10_000} {
+		b.Run(fmt.Sprintf("messages=%d", n), func(b *testing.B) {
+			h := newLogHarness(messages(n))
+			h.frame()
+			b.ReportAllocs()
+			b.ResetTimer()
+			rows := 0
+			for range b.N {
+				h.frame()
+				rows += h.log.RowsLaidOut
+			}
+			b.ReportMetric(float64(rows)/float64(b.N), "rows/frame")
+		})
+	}
+}

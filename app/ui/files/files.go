@@ -1,0 +1,261 @@
+// Package files is the list of files the hub shares, with a download
+// button per file, and the upload and refresh actions.
+package files
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"gioui.org/layout"
+	"gioui.org/widget"
+	"gioui.org/widget/material"
+
+	"github.com/natter-chat/natter/app/theme"
+	"github.com/natter-chat/natter/app/ui/kit"
+	"github.com/natter-chat/natter/core/client"
+	"github.com/natter-chat/natter/icons"
+)
+
+type (
+	C = layout.Context
+	D = layout.Dimensions
+)
+
+// Actions is what the files screen asks of the client core.
+type Actions interface {
+	RefreshFiles()
+	Download(name string) (client.TransferID, error)
+	Upload(path string) (client.TransferID, error)
+}
+
+// List is the files screen's state.
+type List struct {
+	list    widget.List
+	rows    []row
+	refresh widget.Clickable
+	upload  widget.Clickable
+	// uploadWanted is set when Upload was clicked, until UploadRequested.
+	uploadWanted bool
+
+	// PathEntry shows a field to type the path of a file to upload, for
+	// desktops without a file picker.
+	PathEntry  bool
+	Path       widget.Editor
+	pathUpload widget.Clickable
+	// Err is why the last action failed, shown over the list.
+	Err string
+}
+
+type row struct {
+	name string
+	btn  widget.Clickable
+}
+
+// New returns an empty files list.
+func New() *List {
+	l := &List{}
+	l.list.Axis = layout.Vertical
+	l.Path.SingleLine, l.Path.Submit = true, true
+	return l
+}
+
+// PathUploadButton is the button next to the path field, for tests.
+func (l *List) PathUploadButton() *widget.Clickable { return &l.pathUpload }
+
+// UploadRequested reports, once, that the user asked to upload a file; the
+// owner of the window then opens a file picker.
+func (l *List) UploadRequested() bool {
+	w := l.uploadWanted
+	l.uploadWanted = false
+	return w
+}
+
+// DownloadButton returns the download button of the file name, for tests.
+func (l *List) DownloadButton(name string) *widget.Clickable {
+	for i := range l.rows {
+		if l.rows[i].name == name {
+			return &l.rows[i].btn
+		}
+	}
+	return nil
+}
+
+// RefreshButton and UploadButton are the clickables, for tests.
+func (l *List) RefreshButton() *widget.Clickable { return &l.refresh }
+func (l *List) UploadButton() *widget.Clickable  { return &l.upload }
+
+// Header is the title with the count.
+func Header(snap *client.Snapshot) string {
+	if snap.FilesTime.IsZero() {
+		return "Shared files"
+	}
+	return fmt.Sprintf("Shared files · %d", len(snap.Files))
+}
+
+// Style draws a List.
+type Style struct {
+	Th      *theme.Theme
+	List    *List
+	Actions Actions
+	Snap    *client.Snapshot
+	// CanUpload is false where no file picker is available.
+	CanUpload bool
+}
+
+func (s Style) sync() {
+	l := s.List
+	if len(l.rows) != len(s.Snap.Files) {
+		l.rows = make([]row, len(s.Snap.Files))
+	}
+	for i, f := range s.Snap.Files {
+		if l.rows[i].name != f.Name {
+			l.rows[i] = row{name: f.Name}
+		}
+	}
+}
+
+// Layout handles the buttons, then lays out the header with its actions
+// and the list (or a note when it is empty).
+func (s Style) Layout(gtx C) D {
+	l := s.List
+	th := s.Th
+	if l.refresh.Clicked(gtx) {
+		l.Err = ""
+		s.Actions.RefreshFiles()
+	}
+	if l.upload.Clicked(gtx) {
+		if s.CanUpload {
+			l.uploadWanted = true
+		} else {
+			l.PathEntry = !l.PathEntry
+		}
+	}
+	submit := l.pathUpload.Clicked(gtx)
+	for {
+		ev, ok := l.Path.Update(gtx)
+		if !ok {
+			break
+		}
+		if _, ok := ev.(widget.SubmitEvent); ok {
+			submit = true
+		}
+	}
+	if submit {
+		s.uploadPath()
+	}
+	for i := range l.rows {
+		if l.rows[i].btn.Clicked(gtx) {
+			if _, err := s.Actions.Download(l.rows[i].name); err != nil {
+				l.Err = fmt.Sprintf("Cannot download %s: %v", l.rows[i].name, err)
+			} else {
+				l.Err = ""
+			}
+		}
+	}
+	s.sync()
+	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+		layout.Rigid(func(gtx C) D {
+			return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
+				layout.Flexed(1, func(gtx C) D { return kit.SectionHeader(gtx, th, Header(s.Snap)) }),
+				layout.Rigid(kit.IconButton(th, &l.upload, icons.Upload, th.Primary, "Upload a file").Layout),
+				layout.Rigid(kit.IconButton(th, &l.refresh, icons.Refresh, th.Primary, "Refresh the list").Layout),
+				layout.Rigid(layout.Spacer{Width: 4}.Layout),
+			)
+		}),
+		layout.Rigid(func(gtx C) D {
+			if !l.PathEntry {
+				return D{}
+			}
+			return s.pathEntry(gtx)
+		}),
+		layout.Rigid(func(gtx C) D {
+			if l.Err == "" {
+				return D{}
+			}
+			return layout.Inset{Left: 12, Right: 12, Bottom: 6}.Layout(gtx,
+				kit.Label(th, 13, th.Danger, l.Err).Layout)
+		}),
+		layout.Flexed(1, func(gtx C) D {
+			if s.Snap.FilesTime.IsZero() && len(s.Snap.Files) == 0 {
+				return layout.UniformInset(12).Layout(gtx,
+					kit.Label(th, 14, th.TextMuted, "Asking the hub for its files…").Layout)
+			}
+			if len(s.Snap.Files) == 0 {
+				return layout.UniformInset(12).Layout(gtx,
+					kit.Label(th, 14, th.TextMuted, "No files are shared yet. Upload one to share it with everyone here.").Layout)
+			}
+			return material.List(th.Theme, &l.list).Layout(gtx, len(s.Snap.Files), func(gtx C, i int) D {
+				return s.row(gtx, i)
+			})
+		}),
+	)
+}
+
+func (s Style) uploadPath() {
+	l := s.List
+	path := strings.TrimSpace(l.Path.Text())
+	if path == "" {
+		l.Err = "Type the path of the file to upload"
+		return
+	}
+	if _, err := s.Actions.Upload(path); err != nil {
+		l.Err = "Cannot upload: " + err.Error()
+		return
+	}
+	l.Err = ""
+	l.Path.SetText("")
+	l.PathEntry = false
+}
+
+func (s Style) pathEntry(gtx C) D {
+	th := s.Th
+	l := s.List
+	return layout.Inset{Left: 12, Right: 8, Bottom: 8}.Layout(gtx, func(gtx C) D {
+		return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
+			layout.Flexed(1, func(gtx C) D {
+				return kit.Background(gtx, th.SurfaceAlt, 6, func(gtx C) D {
+					return layout.UniformInset(8).Layout(gtx, func(gtx C) D {
+						gtx.Constraints.Min.X = gtx.Constraints.Max.X
+						e := material.Editor(th.Theme, &l.Path, "Path of the file to share")
+						e.TextSize = 14
+						e.HintColor = th.TextMuted
+						return e.Layout(gtx)
+					})
+				})
+			}),
+			layout.Rigid(layout.Spacer{Width: 6}.Layout),
+			layout.Rigid(kit.Button(th, &l.pathUpload, "Upload", true).Layout),
+		)
+	})
+}
+
+func (s Style) row(gtx C, i int) D {
+	th := s.Th
+	f := s.Snap.Files[i]
+	now := gtx.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	detail := kit.Bytes(f.Size)
+	if age := kit.Age(now, f.ModTime); age != "" {
+		detail += " · " + age
+	}
+	return layout.Inset{Top: 4, Bottom: 4, Left: 12, Right: 4}.Layout(gtx, func(gtx C) D {
+		return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
+			layout.Rigid(func(gtx C) D { return kit.Icon(gtx, icons.File, th.TextMuted, 22) }),
+			layout.Rigid(layout.Spacer{Width: 10}.Layout),
+			layout.Flexed(1, func(gtx C) D {
+				return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+					layout.Rigid(func(gtx C) D {
+						l := kit.Label(th, 14, th.Text, f.Name)
+						l.MaxLines = 1
+						return l.Layout(gtx)
+					}),
+					layout.Rigid(kit.Label(th, 12, th.TextMuted, detail).Layout),
+				)
+			}),
+			layout.Rigid(kit.IconButton(th, &s.List.rows[i].btn, icons.Download, th.Primary, "Download "+f.Name).Layout),
+		)
+	})
+}

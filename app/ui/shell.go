@@ -1,0 +1,294 @@
+package ui
+
+import (
+	"fmt"
+	"image"
+	"strings"
+
+	"gioui.org/layout"
+	"gioui.org/text"
+	"gioui.org/widget"
+	"gioui.org/widget/material"
+
+	"github.com/natter-chat/natter/app/theme"
+	"github.com/natter-chat/natter/app/ui/chat"
+	"github.com/natter-chat/natter/app/ui/files"
+	"github.com/natter-chat/natter/app/ui/kit"
+	"github.com/natter-chat/natter/app/ui/people"
+	"github.com/natter-chat/natter/app/ui/transfers"
+	"github.com/natter-chat/natter/core/client"
+	"github.com/natter-chat/natter/icons"
+)
+
+// topBar holds the buttons of the bar above the chat.
+type topBar struct {
+	theme      widget.Clickable
+	disconnect widget.Clickable
+	back       widget.Clickable // on the banner once the session closed
+}
+
+// tabBar holds the tab buttons of narrow windows.
+type tabBar struct {
+	btns [4]widget.Clickable
+}
+
+// DisconnectButton and ThemeButton are the top bar's clickables, for tests.
+func (u *UI) DisconnectButton() *widget.Clickable { return &u.bar.disconnect }
+func (u *UI) ThemeButton() *widget.Clickable      { return &u.bar.theme }
+
+// TabButton is the clickable of a narrow window's tab, for tests.
+func (u *UI) TabButton(t Tab) *widget.Clickable { return &u.tabs.btns[t] }
+
+// Wide reports whether a window gtx wide shows the panels side by side.
+func Wide(gtx C) bool { return gtx.Constraints.Max.X >= gtx.Dp(WideWidth) }
+
+func (u *UI) updateShell(gtx C) {
+	if u.bar.theme.Clicked(gtx) {
+		u.Dark = !u.Dark
+		u.savePrefs("", "")
+	}
+	if u.bar.disconnect.Clicked(gtx) || u.bar.back.Clicked(gtx) {
+		u.Disconnect()
+	}
+	for i := range u.tabs.btns {
+		if u.tabs.btns[i].Clicked(gtx) {
+			u.Tab = Tab(i)
+		}
+	}
+}
+
+func (u *UI) layoutShell(gtx C, th *theme.Theme, snap *client.Snapshot) D {
+	u.updateShell(gtx)
+	if u.session == nil {
+		// Disconnected by a click above; the next frame shows the login.
+		return kit.Fill(gtx, th.Window)
+	}
+	kit.Fill(gtx, th.Window)
+	wide := Wide(gtx)
+	if wide {
+		u.chatSeen = len(snap.Messages)
+	}
+	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+		layout.Rigid(func(gtx C) D { return u.layoutTopBar(gtx, th, snap) }),
+		layout.Rigid(func(gtx C) D { return kit.HLine(gtx, th.Divider) }),
+		layout.Rigid(func(gtx C) D { return u.layoutBanner(gtx, th, snap) }),
+		layout.Flexed(1, func(gtx C) D {
+			if wide {
+				return u.layoutWide(gtx, th, snap)
+			}
+			return u.layoutPanel(gtx, th, snap, u.Tab)
+		}),
+		layout.Rigid(func(gtx C) D {
+			if wide {
+				return D{}
+			}
+			return u.layoutTabs(gtx, th, snap)
+		}),
+	)
+}
+
+func (u *UI) layoutTopBar(gtx C, th *theme.Theme, snap *client.Snapshot) D {
+	return kit.Panel(gtx, th.Surface, func(gtx C) D {
+		return layout.Inset{Top: 6, Bottom: 6, Left: 12, Right: 6}.Layout(gtx, func(gtx C) D {
+			gtx.Constraints.Min.X = gtx.Constraints.Max.X
+			themeIcon, themeDesc := icons.DarkMode, "Dark theme"
+			if u.Dark {
+				themeIcon, themeDesc = icons.LightMode, "Light theme"
+			}
+			hub := snap.HubName
+			if hub == "" {
+				hub = "Natter hub"
+			}
+			sub := fmt.Sprintf("%s · you are %s", u.addr, snap.Nick)
+			if u.hosted != nil {
+				at := u.addr
+				if len(u.joinAt) > 0 {
+					at = strings.Join(u.joinAt, ", ")
+				}
+				sub = fmt.Sprintf("hosted here · others join at %s · you are %s", at, snap.Nick)
+			}
+			return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
+				layout.Rigid(func(gtx C) D { return kit.Icon(gtx, icons.Conversation, th.Primary, 26) }),
+				layout.Rigid(layout.Spacer{Width: 10}.Layout),
+				layout.Flexed(1, func(gtx C) D {
+					return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+						layout.Rigid(func(gtx C) D {
+							l := kit.Bold(kit.Label(th, 16, th.Text, hub))
+							l.MaxLines = 1
+							return l.Layout(gtx)
+						}),
+						layout.Rigid(func(gtx C) D {
+							l := kit.Label(th, 12, th.TextMuted, sub)
+							l.MaxLines = 1
+							return l.Layout(gtx)
+						}),
+					)
+				}),
+				layout.Rigid(kit.IconButton(th, &u.bar.theme, themeIcon, th.TextMuted, themeDesc).Layout),
+				layout.Rigid(kit.IconButton(th, &u.bar.disconnect, icons.Disconnect, th.TextMuted, "Disconnect").Layout),
+			)
+		})
+	})
+}
+
+// BannerText is the connection banner's text for conn at now, or "" when
+// connected.
+func BannerText(conn client.Connection, now func() int) string {
+	switch conn.State {
+	case client.Reconnecting:
+		cause := "Connection lost"
+		if conn.Reason != "" {
+			cause = conn.Reason
+		}
+		if s := now(); s > 0 {
+			return fmt.Sprintf("%s. Reconnecting in %d s…", cause, s)
+		}
+		return cause + ". Reconnecting…"
+	case client.Connecting:
+		return "Connecting…"
+	case client.Closed:
+		if conn.Reason != "" {
+			return "Disconnected: " + conn.Reason
+		}
+		return "Disconnected"
+	}
+	return ""
+}
+
+func (u *UI) layoutBanner(gtx C, th *theme.Theme, snap *client.Snapshot) D {
+	txt := BannerText(snap.Conn, func() int { return snap.Conn.SecondsLeft(gtx.Now) })
+	if txt == "" {
+		return D{}
+	}
+	return kit.Panel(gtx, th.Warning, func(gtx C) D {
+		return layout.Inset{Top: 6, Bottom: 6, Left: 12, Right: 8}.Layout(gtx, func(gtx C) D {
+			gtx.Constraints.Min.X = gtx.Constraints.Max.X
+			return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
+				layout.Flexed(1, func(gtx C) D {
+					return kit.IconLabel(gtx, icons.Offline, th.OnWarning, 18, kit.Label(th, 13, th.OnWarning, txt))
+				}),
+				layout.Rigid(func(gtx C) D {
+					if snap.Conn.State != client.Closed {
+						return D{}
+					}
+					b := kit.Button(th, &u.bar.back, "Back to sign in", true)
+					return b.Layout(gtx)
+				}),
+			)
+		})
+	})
+}
+
+// sidebarWidth is the width of the side panel on wide windows.
+const sidebarWidth = 330
+
+// unreadChat counts the messages from others in msgs.
+func unreadChat(msgs []client.Message) int {
+	n := 0
+	for _, m := range msgs {
+		if m.Kind != client.System && !m.Own {
+			n++
+		}
+	}
+	return n
+}
+
+func (u *UI) layoutWide(gtx C, th *theme.Theme, snap *client.Snapshot) D {
+	return layout.Flex{}.Layout(gtx,
+		layout.Flexed(1, func(gtx C) D { return u.layoutPanel(gtx, th, snap, TabChat) }),
+		layout.Rigid(func(gtx C) D { return kit.VLine(gtx, th.Divider) }),
+		layout.Rigid(func(gtx C) D {
+			w := gtx.Dp(sidebarWidth)
+			gtx.Constraints = layout.Exact(image.Pt(w, gtx.Constraints.Max.Y))
+			return kit.Panel(gtx, th.Surface, func(gtx C) D {
+				hasTransfers := len(u.Transfers.Visible(snap.Transfers)) > 0
+				tw := float32(0.22)
+				if hasTransfers {
+					tw = 0.34
+				}
+				return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+					layout.Flexed(0.30, func(gtx C) D { return u.layoutPanel(gtx, th, snap, TabPeople) }),
+					layout.Rigid(func(gtx C) D { return kit.HLine(gtx, th.Divider) }),
+					layout.Flexed(0.70-tw, func(gtx C) D { return u.layoutPanel(gtx, th, snap, TabFiles) }),
+					layout.Rigid(func(gtx C) D { return kit.HLine(gtx, th.Divider) }),
+					layout.Flexed(tw, func(gtx C) D { return u.layoutPanel(gtx, th, snap, TabTransfers) }),
+				)
+			})
+		}),
+	)
+}
+
+func (u *UI) layoutPanel(gtx C, th *theme.Theme, snap *client.Snapshot, t Tab) D {
+	switch t {
+	case TabPeople:
+		return kit.Panel(gtx, th.Surface, people.Style{
+			Th: th, List: u.People, Users: snap.Users,
+			Selected: u.Chat.Composer.To.Nick, ShowHeader: true,
+		}.Layout)
+	case TabFiles:
+		return kit.Panel(gtx, th.Surface, files.Style{
+			Th: th, List: u.Files, Actions: u.session, Snap: snap,
+			CanUpload: u.cfg.PickFile != nil,
+		}.Layout)
+	case TabTransfers:
+		return kit.Panel(gtx, th.Surface, transfers.Style{
+			Th: th, List: u.Transfers, Actions: u.session, Snap: snap,
+			OpenFolder: u.cfg.OpenFolder, ShowHeader: true,
+		}.Layout)
+	}
+	return chat.Style{Th: th, Screen: u.Chat, Sender: u.session, Snap: snap}.Layout(gtx)
+}
+
+func (u *UI) layoutTabs(gtx C, th *theme.Theme, snap *client.Snapshot) D {
+	type tab struct {
+		icon  *widget.Icon
+		label string
+	}
+	if u.Tab == TabChat || len(snap.Messages) < u.chatSeen {
+		u.chatSeen = len(snap.Messages)
+	}
+	chatLabel := "Chat"
+	if n := unreadChat(snap.Messages[u.chatSeen:]); n > 0 {
+		chatLabel = fmt.Sprintf("Chat (%d new)", n)
+	}
+	tabs := [4]tab{
+		{icons.Chat, chatLabel},
+		{icons.People, fmt.Sprintf("People (%d)", len(snap.Users))},
+		{icons.Files, "Files"},
+		{icons.Transfers, "Transfers"},
+	}
+	if n := transfers.Active(snap.Transfers); n > 0 {
+		tabs[TabTransfers].label = fmt.Sprintf("Transfers (%d)", n)
+	}
+	children := make([]layout.FlexChild, 0, 5)
+	children = append(children, layout.Rigid(func(gtx C) D { return kit.HLine(gtx, th.Divider) }))
+	return layout.Flex{Axis: layout.Vertical}.Layout(gtx, append(children, layout.Rigid(func(gtx C) D {
+		return kit.Panel(gtx, th.Surface, func(gtx C) D {
+			var row [4]layout.FlexChild
+			for i := range tabs {
+				i := i
+				row[i] = layout.Flexed(1, func(gtx C) D {
+					col := th.TextMuted
+					if u.Tab == Tab(i) {
+						col = th.Primary
+					}
+					return material.Clickable(gtx, &u.tabs.btns[i], func(gtx C) D {
+						return layout.Inset{Top: 6, Bottom: 6}.Layout(gtx, func(gtx C) D {
+							gtx.Constraints.Min.X = gtx.Constraints.Max.X
+							return layout.Flex{Axis: layout.Vertical, Alignment: layout.Middle}.Layout(gtx,
+								layout.Rigid(func(gtx C) D { return kit.Icon(gtx, tabs[i].icon, col, 22) }),
+								layout.Rigid(func(gtx C) D {
+									l := kit.Label(th, 11, col, tabs[i].label)
+									l.MaxLines = 1
+									l.Alignment = text.Middle
+									return l.Layout(gtx)
+								}),
+							)
+						})
+					})
+				})
+			}
+			return layout.Flex{}.Layout(gtx, row[:]...)
+		})
+	}))...)
+}

@@ -1,0 +1,298 @@
+// Package transfers lists downloads and uploads with their progress,
+// speed and time left, and offers cancel, retry and "open folder".
+package transfers
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"gioui.org/layout"
+	"gioui.org/widget"
+	"gioui.org/widget/material"
+
+	"github.com/natter-chat/natter/app/theme"
+	"github.com/natter-chat/natter/app/ui/kit"
+	"github.com/natter-chat/natter/core/client"
+	"github.com/natter-chat/natter/icons"
+)
+
+type (
+	C = layout.Context
+	D = layout.Dimensions
+)
+
+// Actions is what the transfers screen asks of the client core.
+type Actions interface {
+	Cancel(id client.TransferID) error
+	Download(name string) (client.TransferID, error)
+	Upload(path string) (client.TransferID, error)
+}
+
+// List is the transfers screen's state.
+type List struct {
+	list widget.List
+	rows map[client.TransferID]*row
+	// hidden are finished transfers the user dismissed or retried.
+	hidden map[client.TransferID]bool
+	// Err is why the last action failed.
+	Err string
+}
+
+type row struct {
+	cancel, retry, open, dismiss widget.Clickable
+}
+
+// New returns an empty transfers list.
+func New() *List {
+	l := &List{rows: map[client.TransferID]*row{}, hidden: map[client.TransferID]bool{}}
+	l.list.Axis = layout.Vertical
+	return l
+}
+
+// Buttons returns the clickables of a transfer's row, for tests.
+func (l *List) Buttons(id client.TransferID) (cancel, retry, open *widget.Clickable) {
+	r := l.row(id)
+	return &r.cancel, &r.retry, &r.open
+}
+
+func (l *List) row(id client.TransferID) *row {
+	r, ok := l.rows[id]
+	if !ok {
+		r = &row{}
+		l.rows[id] = r
+	}
+	return r
+}
+
+// Visible returns the transfers to show: all but the dismissed ones.
+func (l *List) Visible(all []client.Transfer) []client.Transfer {
+	out := make([]client.Transfer, 0, len(all))
+	for _, t := range all {
+		if !l.hidden[t.ID] {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Active counts transfers that have not finished.
+func Active(all []client.Transfer) int {
+	n := 0
+	for _, t := range all {
+		if !t.State.Finished() {
+			n++
+		}
+	}
+	return n
+}
+
+// Style draws a List.
+type Style struct {
+	Th      *theme.Theme
+	List    *List
+	Actions Actions
+	Snap    *client.Snapshot
+	// OpenFolder opens the folder holding a finished download; nil where
+	// the platform cannot.
+	OpenFolder func(path string) error
+	// ShowHeader draws the title above the list.
+	ShowHeader bool
+}
+
+// Layout handles the row buttons, then lays out the rows.
+func (s Style) Layout(gtx C) D {
+	l := s.List
+	th := s.Th
+	visible := l.Visible(s.Snap.Transfers)
+	for _, t := range visible {
+		s.update(gtx, t)
+	}
+	visible = l.Visible(s.Snap.Transfers)
+	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+		layout.Rigid(func(gtx C) D {
+			if !s.ShowHeader {
+				return D{}
+			}
+			title := "Transfers"
+			if n := Active(s.Snap.Transfers); n > 0 {
+				title = fmt.Sprintf("Transfers · %d active", n)
+			}
+			return kit.SectionHeader(gtx, th, title)
+		}),
+		layout.Rigid(func(gtx C) D {
+			if l.Err == "" {
+				return D{}
+			}
+			return layout.Inset{Left: 12, Right: 12, Bottom: 6}.Layout(gtx, kit.Label(th, 13, th.Danger, l.Err).Layout)
+		}),
+		layout.Flexed(1, func(gtx C) D {
+			if len(visible) == 0 {
+				return layout.UniformInset(12).Layout(gtx,
+					kit.Label(th, 14, th.TextMuted, "No transfers. Downloads and uploads show up here.").Layout)
+			}
+			return material.List(th.Theme, &l.list).Layout(gtx, len(visible), func(gtx C, i int) D {
+				// Newest first.
+				return s.layoutRow(gtx, visible[len(visible)-1-i])
+			})
+		}),
+	)
+}
+
+func (s Style) update(gtx C, t client.Transfer) {
+	l := s.List
+	r := l.row(t.ID)
+	if r.cancel.Clicked(gtx) && !t.State.Finished() {
+		if err := s.Actions.Cancel(t.ID); err != nil {
+			l.Err = "Cannot cancel: " + err.Error()
+		}
+	}
+	if r.retry.Clicked(gtx) && canRetry(t) {
+		var err error
+		if t.Direction == client.Download {
+			_, err = s.Actions.Download(t.Name)
+		} else {
+			_, err = s.Actions.Upload(t.Path)
+		}
+		if err != nil {
+			l.Err = "Cannot retry: " + err.Error()
+		} else {
+			l.Err = ""
+			l.hidden[t.ID] = true
+		}
+	}
+	if r.open.Clicked(gtx) && s.OpenFolder != nil && t.Path != "" {
+		if err := s.OpenFolder(filepath.Dir(t.Path)); err != nil {
+			l.Err = "Cannot open the folder: " + err.Error()
+		}
+	}
+	if r.dismiss.Clicked(gtx) && t.State.Finished() {
+		l.hidden[t.ID] = true
+	}
+}
+
+// canRetry: downloads always; uploads only when read from a path (a
+// stream from a file picker cannot be read twice).
+func canRetry(t client.Transfer) bool {
+	if t.State != client.TransferFailed && t.State != client.TransferCancelled {
+		return false
+	}
+	return t.Direction == client.Download || t.Path != ""
+}
+
+// Status is the line under a transfer's name: sizes, speed, time left,
+// or why it stopped.
+func Status(t client.Transfer) string {
+	switch t.State {
+	case client.TransferQueued:
+		if t.Reason != "" {
+			return "Queued: " + t.Reason
+		}
+		return "Queued"
+	case client.TransferRunning:
+		parts := []string{progressText(t)}
+		if r := kit.Rate(t.Rate); r != "" {
+			parts = append(parts, r)
+		}
+		if e := kit.Remaining(t.ETA); e != "" && t.Total > 0 {
+			parts = append(parts, e)
+		}
+		return strings.Join(parts, " · ")
+	case client.TransferDone:
+		verb := "Downloaded"
+		if t.Direction == client.Upload {
+			verb = "Uploaded"
+		}
+		return fmt.Sprintf("%s · %s", verb, kit.Bytes(t.Total))
+	case client.TransferFailed:
+		if t.Reason != "" {
+			return "Failed: " + t.Reason
+		}
+		return "Failed"
+	case client.TransferCancelled:
+		return "Cancelled"
+	}
+	return t.State.String()
+}
+
+func progressText(t client.Transfer) string {
+	if t.Total < 0 {
+		return kit.Bytes(t.Bytes)
+	}
+	return kit.Bytes(t.Bytes) + " of " + kit.Bytes(t.Total)
+}
+
+func fraction(t client.Transfer) float32 {
+	if t.State == client.TransferDone {
+		return 1
+	}
+	if t.Total <= 0 {
+		return 0
+	}
+	return float32(float64(t.Bytes) / float64(t.Total))
+}
+
+func (s Style) layoutRow(gtx C, t client.Transfer) D {
+	th := s.Th
+	r := s.List.row(t.ID)
+	ic := icons.Download
+	if t.Direction == client.Upload {
+		ic = icons.Upload
+	}
+	statusCol := th.TextMuted
+	switch t.State {
+	case client.TransferFailed:
+		statusCol = th.Danger
+	case client.TransferDone:
+		statusCol = th.Success
+	}
+	return layout.Inset{Top: 6, Bottom: 6, Left: 12, Right: 4}.Layout(gtx, func(gtx C) D {
+		return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
+			layout.Rigid(func(gtx C) D { return kit.Icon(gtx, ic, th.TextMuted, 22) }),
+			layout.Rigid(layout.Spacer{Width: 10}.Layout),
+			layout.Flexed(1, func(gtx C) D {
+				return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+					layout.Rigid(func(gtx C) D {
+						l := kit.Label(th, 14, th.Text, t.Name)
+						l.MaxLines = 1
+						return l.Layout(gtx)
+					}),
+					layout.Rigid(func(gtx C) D {
+						if t.State != client.TransferRunning && t.State != client.TransferQueued {
+							return D{}
+						}
+						return layout.Inset{Top: 4, Bottom: 4}.Layout(gtx, func(gtx C) D {
+							p := material.ProgressBar(th.Theme, fraction(t))
+							p.Height = 4
+							p.Radius = 2
+							p.TrackColor = th.Divider
+							return p.Layout(gtx)
+						})
+					}),
+					layout.Rigid(func(gtx C) D {
+						l := kit.Label(th, 12, statusCol, Status(t))
+						l.MaxLines = 2
+						return l.Layout(gtx)
+					}),
+				)
+			}),
+			layout.Rigid(func(gtx C) D {
+				switch {
+				case !t.State.Finished():
+					return kit.IconButton(th, &r.cancel, icons.Close, th.TextMuted, "Cancel").Layout(gtx)
+				case canRetry(t):
+					return kit.IconButton(th, &r.retry, icons.Retry, th.Primary, "Retry").Layout(gtx)
+				case t.State == client.TransferDone && t.Direction == client.Download && s.OpenFolder != nil:
+					return kit.IconButton(th, &r.open, icons.FolderOpen, th.Primary, "Open folder").Layout(gtx)
+				}
+				return D{}
+			}),
+			layout.Rigid(func(gtx C) D {
+				if !t.State.Finished() {
+					return D{}
+				}
+				return kit.IconButton(th, &r.dismiss, icons.Close, th.TextMuted, "Dismiss").Layout(gtx)
+			}),
+		)
+	})
+}

@@ -1,0 +1,513 @@
+// Package ui is Natter's root user interface: it routes between the login
+// and chat screens, owns the session with the hub, and arranges the chat,
+// people, files and transfers panels side by side on wide windows and as
+// tabs on narrow ones. It does not import gioui.org/app: the window, the
+// tests and the screenshot tool all drive the same UI.Layout.
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"gioui.org/layout"
+	"gioui.org/op"
+	"gioui.org/text"
+	"gioui.org/unit"
+
+	"github.com/natter-chat/natter/app/prefs"
+	"github.com/natter-chat/natter/app/theme"
+	"github.com/natter-chat/natter/app/ui/chat"
+	"github.com/natter-chat/natter/app/ui/files"
+	"github.com/natter-chat/natter/app/ui/login"
+	"github.com/natter-chat/natter/app/ui/people"
+	"github.com/natter-chat/natter/app/ui/transfers"
+	"github.com/natter-chat/natter/core/client"
+)
+
+type (
+	C = layout.Context
+	D = layout.Dimensions
+)
+
+// Config tells the UI how to reach the world outside the window. Every
+// function may be nil where the platform lacks it.
+type Config struct {
+	// DataDir is where preferences live; empty means they are not kept.
+	DataDir string
+	// DownloadDir is where downloads go.
+	DownloadDir string
+	// Nick and Addr prefill the login form (over the remembered ones).
+	Nick, Addr string
+	// Dark starts in the dark theme (over the remembered choice).
+	Dark *bool
+
+	// Connect starts a session; nil means the real client core (Connect).
+	Connect Connector
+	// Host starts a hub on this device, for "Host a hub on this device".
+	Host Hoster
+	// HostNote says where a hosted hub listens, shown under the choice.
+	HostNote string
+	// Found lists hubs seen on the network; nil or empty shows a note.
+	Found func() []login.FoundHub
+	// PickFile opens the platform's file picker (it may block).
+	PickFile func() (io.ReadCloser, error)
+	// OpenFolder shows a folder in the platform's file manager.
+	OpenFolder func(path string) error
+	// Notify shows a desktop notification.
+	Notify func(title, body string) error
+	// Invalidate asks the window for a new frame, from any goroutine.
+	Invalidate func()
+	// Shaper is the text shaper; nil means a fresh one with the Go fonts.
+	Shaper *text.Shaper
+	// Logger receives diagnostics; nil discards them.
+	Logger *slog.Logger
+	// ClientConfig, if set, adjusts the client configuration before each
+	// connect (tests shorten time-outs with it).
+	ClientConfig func(*client.Config)
+}
+
+// ErrNoFileChosen is what Config.PickFile returns when the user closed
+// the picker without choosing.
+var ErrNoFileChosen = errors.New("no file chosen")
+
+// Route is the screen shown.
+type Route int
+
+const (
+	RouteLogin Route = iota
+	RouteChat
+)
+
+// Tab is the panel shown on narrow windows.
+type Tab int
+
+const (
+	TabChat Tab = iota
+	TabPeople
+	TabFiles
+	TabTransfers
+)
+
+// WideWidth is the window width from which panels sit side by side.
+const WideWidth = unit.Dp(760)
+
+// UI is the root of Natter's interface.
+type UI struct {
+	cfg    Config
+	log    *slog.Logger
+	shaper *text.Shaper
+	light  *theme.Theme
+	dark   *theme.Theme
+	Dark   bool
+
+	route Route
+	Tab   Tab
+
+	Login     *login.Form
+	Chat      *chat.Screen
+	People    *people.List
+	Files     *files.List
+	Transfers *transfers.List
+	bar       topBar
+	tabs      tabBar
+
+	// session is the current session with the hub, nil on the login
+	// screen when none is being set up. pending is true while it has not
+	// registered yet.
+	session Session
+	pending bool
+	addr    string
+	hosted  Hosted
+	// joinAt are the addresses others can join a hosted hub at.
+	joinAt []string
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	focused    bool
+	focusChat  bool // put the cursor in the composer on the next frame
+	sharedSeen int
+	filesAsked bool
+	// chatSeen is how many messages the log held when the chat was last
+	// in view; newer ones count as unread on the Chat tab.
+	chatSeen int
+
+	mu      sync.Mutex
+	results []func() // work finished in the background, applied in Layout
+	closing sync.WaitGroup
+	closed  bool
+}
+
+// New returns the UI on its login screen.
+func New(cfg Config) *UI {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Connect == nil {
+		cfg.Connect = Connect
+	}
+	shaper := cfg.Shaper
+	if shaper == nil {
+		shaper = theme.NewShaper()
+	}
+	var p prefs.Prefs
+	if cfg.DataDir != "" {
+		var err error
+		if p, err = prefs.Load(cfg.DataDir); err != nil {
+			log.Warn("preferences not loaded", "err", err)
+		}
+	}
+	nick, addr := p.Nick, p.Addr
+	if cfg.Nick != "" {
+		nick = cfg.Nick
+	}
+	if cfg.Addr != "" {
+		addr = cfg.Addr
+	}
+	dark := p.Dark
+	if cfg.Dark != nil {
+		dark = *cfg.Dark
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	u := &UI{
+		cfg: cfg, log: log, shaper: shaper,
+		light: theme.New(shaper, false), dark: theme.New(shaper, true),
+		Dark:    dark,
+		Login:   login.New(nick, addr),
+		focused: true,
+		ctx:     ctx, cancel: cancel,
+	}
+	u.resetScreens()
+	return u
+}
+
+func (u *UI) resetScreens() {
+	u.Chat = chat.New()
+	u.People = people.New()
+	u.Files = files.New()
+	u.Transfers = transfers.New()
+	u.Tab = TabChat
+	u.sharedSeen = 0
+	u.filesAsked = false
+	u.chatSeen = 0
+}
+
+// Theme is the theme in use.
+func (u *UI) Theme() *theme.Theme {
+	if u.Dark {
+		return u.dark
+	}
+	return u.light
+}
+
+// Route is the screen shown.
+func (u *UI) Route() Route { return u.route }
+
+// Title is the window title: the hub's name once joined.
+func (u *UI) Title() string {
+	if u.route != RouteChat || u.session == nil {
+		return "Natter"
+	}
+	if snap := u.session.Snapshot(); snap != nil && snap.HubName != "" {
+		return snap.HubName + " · Natter"
+	}
+	return "Natter"
+}
+
+// Session is the current session, or nil.
+func (u *UI) Session() Session { return u.session }
+
+// SetFocused tells the UI whether the window has the keyboard focus;
+// private messages raise notifications only while it does not.
+func (u *UI) SetFocused(f bool) { u.focused = f }
+
+// Join starts joining as the login form would on Join (used for -join).
+// A nickname the rules refuse is shown on the form instead.
+func (u *UI) Join(r login.Request) {
+	if msg := login.CheckNick(r.Nick); msg != "" {
+		u.Login.SetError(login.NickField, msg)
+		return
+	}
+	u.startJoin(r)
+}
+
+// post queues f to run at the start of the next frame and asks for one.
+func (u *UI) post(f func()) {
+	u.mu.Lock()
+	u.results = append(u.results, f)
+	u.mu.Unlock()
+	u.invalidate()
+}
+
+func (u *UI) invalidate() {
+	if u.cfg.Invalidate != nil {
+		u.cfg.Invalidate()
+	}
+}
+
+func (u *UI) runPosted() {
+	u.mu.Lock()
+	rs := u.results
+	u.results = nil
+	u.mu.Unlock()
+	for _, f := range rs {
+		f()
+	}
+}
+
+// Close quits the session (so others see "LEAVE … quit"), stops a hosted
+// hub and waits for both.
+func (u *UI) Close() error {
+	if u.closed {
+		return nil
+	}
+	u.closed = true
+	u.endSession("")
+	// The session says QUIT before its context ends.
+	u.closing.Wait()
+	u.cancel()
+	return nil
+}
+
+// endSession quits the session and stops the hosted hub in the background.
+func (u *UI) endSession(reason string) {
+	s, h := u.session, u.hosted
+	u.session, u.hosted, u.pending = nil, nil, false
+	if s == nil && h == nil {
+		return
+	}
+	u.closing.Add(1)
+	go func() {
+		defer u.closing.Done()
+		if s != nil {
+			s.Quit(reason)
+			if err := s.Close(); err != nil {
+				u.log.Warn("session close", "err", err)
+			}
+		}
+		if h != nil {
+			if err := h.Close(); err != nil {
+				u.log.Warn("hosted hub close", "err", err)
+			}
+		}
+	}()
+}
+
+// Disconnect leaves the hub and goes back to the login screen.
+func (u *UI) Disconnect() {
+	u.endSession("")
+	u.route = RouteLogin
+	u.Login.Busy = false
+	u.resetScreens()
+}
+
+func (u *UI) startJoin(r login.Request) {
+	f := u.Login
+	f.ClearErrors()
+	addr := r.Addr
+	var hosted Hosted
+	if r.Host {
+		if u.cfg.Host == nil {
+			f.SetError(login.General, "Hosting a hub is not available here")
+			return
+		}
+		h, err := u.cfg.Host(u.ctx)
+		if err != nil {
+			f.SetError(login.General, "Cannot start a hub on this device: "+err.Error())
+			return
+		}
+		hosted, addr = h, h.Addr()
+		u.joinAt = nil
+		if l, ok := h.(interface{ LANAddrs() []string }); ok {
+			u.joinAt = l.LANAddrs()
+		}
+	}
+	if u.cfg.DownloadDir != "" {
+		if err := os.MkdirAll(u.cfg.DownloadDir, 0o755); err != nil {
+			u.log.Warn("download folder", "err", err)
+		}
+	}
+	cc := client.Config{Addr: addr, Nick: r.Nick, DownloadDir: u.cfg.DownloadDir, Logger: u.log}
+	if u.cfg.ClientConfig != nil {
+		u.cfg.ClientConfig(&cc)
+	}
+	s, err := u.cfg.Connect(u.ctx, cc)
+	if err != nil {
+		if hosted != nil {
+			_ = hosted.Close()
+		}
+		f.SetError(login.General, "Cannot start: "+err.Error())
+		return
+	}
+	u.session, u.hosted, u.pending, u.addr = s, hosted, true, addr
+	f.Busy = true
+	f.BusyText = "Joining " + addr + "…"
+	u.savePrefs(r.Nick, addrToRemember(r, addr))
+}
+
+func addrToRemember(r login.Request, addr string) string {
+	if r.Host {
+		return ""
+	}
+	return addr
+}
+
+func (u *UI) savePrefs(nick, addr string) {
+	if u.cfg.DataDir == "" {
+		return
+	}
+	p, _ := prefs.Load(u.cfg.DataDir)
+	if nick != "" {
+		p.Nick = nick
+	}
+	if addr != "" {
+		p.Addr = addr
+	}
+	p.Dark = u.Dark
+	if err := prefs.Save(u.cfg.DataDir, p); err != nil {
+		u.log.Warn("preferences not saved", "err", err)
+	}
+}
+
+// checkPending moves a registered session to the chat screen, or back to
+// the form with the reason it failed.
+func (u *UI) checkPending() {
+	snap := u.session.Snapshot()
+	if snap == nil {
+		return
+	}
+	switch snap.Conn.State {
+	case client.Registered:
+		u.pending = false
+		u.route = RouteChat
+		u.Login.Busy = false
+		u.resetScreens()
+		u.focusChat = true
+	case client.Closed, client.Reconnecting:
+		field, msg := loginFailure(u.addr, snap.Conn)
+		u.endSession("")
+		u.Login.Busy = false
+		u.Login.SetError(field, msg)
+	}
+}
+
+// drainEvents raises notifications for private messages that arrive while
+// the window is not focused.
+func (u *UI) drainEvents() {
+	if u.session == nil {
+		return
+	}
+	ch := u.session.Events()
+	for range 512 {
+		select {
+		case ev := <-ch:
+			if ev.Kind == client.EventPrivate && ev.Message != nil && !u.focused && u.cfg.Notify != nil {
+				title := "Private message from " + ev.Message.From
+				if err := u.cfg.Notify(title, ev.Message.Text); err != nil {
+					u.log.Info("notification not shown", "err", err)
+				}
+			}
+		default:
+			return
+		}
+	}
+}
+
+// Layout handles posted work and session changes, then lays out the
+// current screen. It is the one layout function behind the window, the
+// tests and the screenshots.
+func (u *UI) Layout(gtx C) D {
+	u.runPosted()
+	if u.session != nil && u.pending {
+		u.checkPending()
+	}
+	u.drainEvents()
+	th := u.Theme()
+	if u.route == RouteLogin || u.session == nil {
+		u.route = RouteLogin
+		st := login.Style{Th: th, Form: u.Login, HostNote: u.cfg.HostNote}
+		if u.cfg.Found != nil {
+			st.Found = u.cfg.Found()
+		}
+		d := st.Layout(gtx)
+		if r, ok := u.Login.Submitted(); ok {
+			u.startJoin(r)
+			gtx.Execute(op.InvalidateCmd{})
+		}
+		return d
+	}
+	return u.layoutChat(gtx, th)
+}
+
+func (u *UI) layoutChat(gtx C, th *theme.Theme) D {
+	snap := u.session.Snapshot()
+	if !u.filesAsked {
+		u.filesAsked = true
+		u.session.RefreshFiles()
+	}
+	if n := len(snap.Shared); n != u.sharedSeen {
+		if n > u.sharedSeen {
+			u.session.RefreshFiles()
+		}
+		u.sharedSeen = n
+	}
+	if u.focusChat {
+		u.focusChat = false
+		u.Chat.Focus(gtx)
+	}
+	if u.Files.UploadRequested() {
+		u.pickAndUpload()
+	}
+	if nick, ok := u.People.Chosen(); ok {
+		u.Chat.SetRecipient(gtx, nick)
+		u.Tab = TabChat
+	}
+	if snap.Conn.State == client.Reconnecting {
+		// Redraw each second for the countdown.
+		next := gtx.Now.Truncate(time.Second).Add(time.Second)
+		gtx.Execute(op.InvalidateCmd{At: next})
+	}
+	return u.layoutShell(gtx, th, snap)
+}
+
+// pickAndUpload opens the file picker in the background and uploads what
+// the user chose.
+func (u *UI) pickAndUpload() {
+	s := u.session
+	go func() {
+		rc, err := u.cfg.PickFile()
+		if errors.Is(err, ErrNoFileChosen) {
+			return
+		}
+		if err != nil {
+			// No picker on this desktop (no xdg-desktop-portal, say):
+			// offer to type a path instead.
+			u.post(func() {
+				u.Files.Err = "The file picker is not available (" + err.Error() + "); type the file's path instead."
+				u.Files.PathEntry = true
+			})
+			return
+		}
+		name, size, err := uploadInfo(rc)
+		if err == nil {
+			_, err = s.UploadReader(name, rc, size)
+		}
+		if err != nil {
+			rc.Close()
+			u.post(func() { u.Files.Err = fmt.Sprintf("Cannot upload: %v", err) })
+			return
+		}
+		u.post(func() {
+			u.Files.Err = ""
+			if u.Tab == TabFiles {
+				u.Tab = TabTransfers
+			}
+		})
+	}()
+}
