@@ -90,6 +90,10 @@ e2e:
 screenshots:
 	$(GO) run ./app/cmd/screenshots -out docs/screenshots
 
+# The hub under load: N clients, fan-out rate, latency, memory per client.
+bench-hub:
+	bash scripts/bench-hub.sh
+
 bench-transfer:
 	bash scripts/bench-transfer.sh
 

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/natter-chat/natter/server"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+func TestRefusesNonLoopbackAddress(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"-addr", "192.0.2.1:50000", "-clients", "5", "-timeout", "5s"}, &stdout, &stderr)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr.String(), "-allow-remote")
+	assert.Empty(t, stdout.String())
+}
+
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-mode", "shout"},
+		{"-clients", "0"},
+		{"-size", "10"},
+		{"-spawn-hub", "natterd", "-hub-pid", "1"},
+		{"extra"},
+	} {
+		var stdout, stderr bytes.Buffer
+		assert.Equal(t, 2, run(append(args, "-q"), &stdout, &stderr), "%q", args)
+		assert.NotEmpty(t, stderr.String(), "%q", args)
+	}
+}
+
+func TestJSONReportAgainstHub(t *testing.T) {
+	cfg := server.DefaultConfig()
+	cfg.Dir = t.TempDir()
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	cfg.MaxLineRate = 1e9
+	cfg.LineBurst = 1 << 30
+	h, err := server.New(cfg)
+	require.NoError(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- h.Serve(ctx, ln) }()
+	defer func() {
+		cancel()
+		select {
+		case <-served:
+		case <-time.After(30 * time.Second):
+			t.Error("hub did not stop")
+		}
+	}()
+
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"-addr", ln.Addr().String(), "-clients", "10", "-senders", "2", "-messages", "30",
+		"-timeout", "60s", "-json", "-q"}, &stdout, &stderr)
+	require.Equal(t, 0, code, "stderr: %s", stderr.String())
+	var rep map[string]any
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep), stdout.String())
+	assert.EqualValues(t, 10*2*30, rep["delivered"])
+	assert.EqualValues(t, 0, rep["lost"])
+	assert.EqualValues(t, 10, rep["registered"])
+	assert.Positive(t, rep["latency_p50_ns"])
+	assert.Empty(t, stderr.String(), "-q")
+}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package main
+
+import "syscall"
+
+func hubProcAttr() *syscall.SysProcAttr { return nil }
