@@ -66,7 +66,7 @@ func (u *UI) layoutShell(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 	kit.Fill(gtx, th.Window)
 	wide := Wide(gtx)
 	if wide {
-		u.chatSeen = len(snap.Messages)
+		u.chatSeen = lastSeq(snap.Messages)
 	}
 	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Rigid(func(gtx C) D { return u.layoutTopBar(gtx, th, snap) }),
@@ -182,11 +182,19 @@ func (u *UI) layoutBanner(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 // sidebarWidth is the width of the side panel on wide windows.
 const sidebarWidth = 330
 
-// unreadChat counts the messages from others in msgs.
-func unreadChat(msgs []client.Message) int {
+// lastSeq is the Seq of the newest message in msgs, 0 if none.
+func lastSeq(msgs []client.Message) uint64 {
+	if len(msgs) == 0 {
+		return 0
+	}
+	return msgs[len(msgs)-1].Seq
+}
+
+// unreadChat counts the messages from others in msgs newer than seq.
+func unreadChat(msgs []client.Message, seq uint64) int {
 	n := 0
-	for _, m := range msgs {
-		if m.Kind != client.System && !m.Own {
+	for i := len(msgs) - 1; i >= 0 && msgs[i].Seq > seq; i-- {
+		if m := &msgs[i]; m.Kind != client.System && !m.Own {
 			n++
 		}
 	}
@@ -244,11 +252,11 @@ func (u *UI) layoutTabs(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 		icon  *widget.Icon
 		label string
 	}
-	if u.Tab == TabChat || len(snap.Messages) < u.chatSeen {
-		u.chatSeen = len(snap.Messages)
+	if u.Tab == TabChat {
+		u.chatSeen = lastSeq(snap.Messages)
 	}
 	chatLabel := "Chat"
-	if n := unreadChat(snap.Messages[u.chatSeen:]); n > 0 {
+	if n := unreadChat(snap.Messages, u.chatSeen); n > 0 {
 		chatLabel = fmt.Sprintf("Chat (%d new)", n)
 	}
 	tabs := [4]tab{

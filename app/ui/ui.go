@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
@@ -40,7 +39,8 @@ type (
 type Config struct {
 	// DataDir is where preferences live; empty means they are not kept.
 	DataDir string
-	// DownloadDir is where downloads go.
+	// DownloadDir is where downloads go; the client core creates it when
+	// the first download starts.
 	DownloadDir string
 	// Nick and Addr prefill the login form (over the remembered ones).
 	Nick, Addr string
@@ -133,9 +133,10 @@ type UI struct {
 	focusChat  bool // put the cursor in the composer on the next frame
 	sharedSeen int
 	filesAsked bool
-	// chatSeen is how many messages the log held when the chat was last
-	// in view; newer ones count as unread on the Chat tab.
-	chatSeen int
+	// chatSeen is the Seq of the newest message when the chat was last in
+	// view; newer ones count as unread on the Chat tab. (A Seq, not a
+	// count: the client drops the oldest lines of a long log.)
+	chatSeen uint64
 
 	mu      sync.Mutex
 	results []func() // work finished in the background, applied in Layout
@@ -328,11 +329,6 @@ func (u *UI) startJoin(r login.Request) {
 			u.joinAt = l.LANAddrs()
 		}
 	}
-	if u.cfg.DownloadDir != "" {
-		if err := os.MkdirAll(u.cfg.DownloadDir, 0o755); err != nil {
-			u.log.Warn("download folder", "err", err)
-		}
-	}
 	cc := client.Config{Addr: addr, Nick: r.Nick, DownloadDir: u.cfg.DownloadDir, Logger: u.log}
 	if u.cfg.ClientConfig != nil {
 		u.cfg.ClientConfig(&cc)
@@ -398,15 +394,20 @@ func (u *UI) checkPending() {
 }
 
 // drainEvents raises notifications for private messages that arrive while
-// the window is not focused.
-func (u *UI) drainEvents() {
+// the window is not focused. It takes at most a bounded number of events
+// per frame and returns how many it took. The channel is closed once the
+// session has stopped: a closed channel yields nothing more.
+func (u *UI) drainEvents() int {
 	if u.session == nil {
-		return
+		return 0
 	}
 	ch := u.session.Events()
-	for range 512 {
+	for n := range 512 {
 		select {
-		case ev := <-ch:
+		case ev, ok := <-ch:
+			if !ok {
+				return n
+			}
 			if ev.Kind == client.EventPrivate && ev.Message != nil && !u.focused && u.cfg.Notify != nil {
 				title := "Private message from " + ev.Message.From
 				if err := u.cfg.Notify(title, ev.Message.Text); err != nil {
@@ -414,9 +415,10 @@ func (u *UI) drainEvents() {
 				}
 			}
 		default:
-			return
+			return n
 		}
 	}
+	return 512
 }
 
 // Layout handles posted work and session changes, then lays out the
@@ -464,6 +466,9 @@ func (u *UI) layoutChat(gtx C, th *theme.Theme) D {
 	if u.Files.UploadRequested() {
 		u.pickAndUpload()
 	}
+	// Follow a recipient who changes nick before the people list and the
+	// composer are drawn.
+	u.Chat.Follow(snap.Messages)
 	if nick, ok := u.People.Chosen(); ok {
 		u.Chat.SetRecipient(gtx, nick)
 		u.Tab = TabChat

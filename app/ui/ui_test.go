@@ -1,12 +1,14 @@
 package ui_test
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gioui.org/io/key"
 	"github.com/stretchr/testify/assert"
@@ -186,11 +188,19 @@ func TestRecipientWhoLeavesIsShownGone(t *testing.T) {
 	h.until("bob is gone from the list", func() bool { return !h.hasUser("bob") })
 	assert.Equal(t, "bob", c.To.Nick, "the recipient does not silently fall back to everyone")
 	assert.True(t, c.Gone(h.snap().Users))
+	h.frame()
+	assert.Contains(t, h.labels(), `bob left ("bye")`, "the log says who left, in their words")
 
-	// Sending is refused while the recipient is gone: nothing reaches zed.
+	// Sending is refused while the recipient is gone, and says why: nothing
+	// reaches anyone.
 	h.typeInto(&c.Editor, "are you there?")
 	h.key(key.NameReturn, 0)
 	assert.Equal(t, "are you there?", c.Editor.Text(), "the text is kept")
+	h.press(c.SendButton())
+	assert.Equal(t, "are you there?", c.Editor.Text(), "the text is kept")
+	assert.Contains(t, h.labels(), "bob has left. Choose someone else, or Everyone.")
+	assert.Contains(t, h.labels(), "To: bob (left)")
+	assert.False(t, h.hasMessage(func(m client.Message) bool { return m.Text == "are you there?" }))
 
 	// Back to everyone: the kept text goes to the room.
 	h.press(c.RecipientButton())
@@ -203,7 +213,8 @@ func TestRecipientWhoLeavesIsShownGone(t *testing.T) {
 func TestDownloadShowsTransferAndCompletes(t *testing.T) {
 	content := []byte(strings.Repeat("natter shares files over TFTP\n", 700))
 	hub := startHub(t, map[string][]byte{"notes.txt": content})
-	downloads := t.TempDir()
+	// The folder does not exist yet: the first download creates it.
+	downloads := filepath.Join(t.TempDir(), "Downloads", "Natter")
 	var opened []string
 	h := newHarness(t, ui.Config{DownloadDir: downloads, OpenFolder: func(dir string) error {
 		opened = append(opened, dir)
@@ -326,4 +337,73 @@ func TestEnterInTheFormJoins(t *testing.T) {
 	h.until("the chat screen shows", func() bool { return h.u.Route() == ui.RouteChat })
 	h.frame()
 	assert.True(t, h.r.Source().Focused(&h.u.Chat.Composer.Editor), "the composer has the focus once joined")
+}
+
+func TestRecipientWhoRenamesIsFollowed(t *testing.T) {
+	hub := startHub(t, nil)
+	bob := dialRaw(t, hub.addr, "bob")
+	h := newHarness(t, ui.Config{})
+	h.login("alice", hub.addr)
+	h.until("bob is listed", func() bool { return h.hasUser("bob") })
+	h.press(h.u.People.Row("bob"))
+	c := h.u.Chat.Composer
+	require.Equal(t, "bob", c.To.Nick)
+
+	bob.send("NICK Robert")
+	h.until("the people list shows the new nick", func() bool { return h.u.People.Row("Robert") != nil })
+	assert.Nil(t, h.u.People.Row("bob"), "the old nick is gone from the list")
+	assert.Equal(t, "Robert", c.To.Nick, "the recipient follows the rename")
+	assert.False(t, c.Gone(h.snap().Users))
+	h.frame()
+	labels := h.labels()
+	assert.Contains(t, labels, "To: Robert")
+	assert.NotContains(t, labels, "To: bob (left)")
+	assert.Contains(t, labels, "bob is now known as Robert")
+	assert.Contains(t, labels, "private", "the people list highlights the new nick as the recipient")
+
+	// The next message goes to the new nick.
+	h.typeInto(&c.Editor, "nice name")
+	h.key(key.NameReturn, 0)
+	line := bob.expect("PRIV ")
+	assert.Equal(t, []string{"alice", "Robert", "nice name"}, fields(line, 5)[2:])
+}
+
+func TestEventsAreNotReadAfterTheSessionStops(t *testing.T) {
+	hub := startHub(t, nil)
+	h := newHarness(t, ui.Config{})
+	h.login("alice", hub.addr)
+	s := h.u.Session()
+	s.Quit("")
+	select {
+	case <-s.Done():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the session did not stop")
+	}
+	h.until("the banner says the session ended", func() bool { return h.snap().Conn.State == client.Closed })
+	h.frame()
+	// What was left in the closed channel has been taken; a closed
+	// channel yields no more events, however often a frame asks.
+	for range 3 {
+		assert.Equal(t, 0, h.u.DrainEvents())
+	}
+}
+
+func TestChatTabCountsNewMessagesWhenOldOnesAreDropped(t *testing.T) {
+	hub := startHub(t, nil)
+	zed := dialRaw(t, hub.addr, "zed")
+	// A log of at most 8 (+1) lines: the client drops the oldest soon.
+	h := newHarness(t, ui.Config{ClientConfig: func(c *client.Config) { c.MaxMessages = 8 }})
+	h.size.X, h.size.Y = 400, 800
+	h.login("alice", hub.addr)
+	h.press(h.u.TabButton(ui.TabFiles))
+	for i := range 9 {
+		zed.send(fmt.Sprintf("MSG note %d", i))
+	}
+	h.until("the last note arrives", func() bool {
+		return h.hasMessage(func(m client.Message) bool { return m.Text == "note 8" })
+	})
+	require.Less(t, len(h.snap().Messages), 10, "the oldest lines were dropped")
+	h.frame()
+	// Every line still in the log is a note from zed that was not seen.
+	assert.Contains(t, h.labels(), fmt.Sprintf("Chat (%d new)", len(h.snap().Messages)))
 }

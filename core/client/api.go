@@ -26,12 +26,14 @@ type Config struct {
 	Nick string
 	// DownloadDir is the folder downloads are written to (as <name>.part,
 	// renamed to <name> once size and SHA-256 match). Empty means the
-	// current directory.
+	// current directory. It is created, with its parents (mode 0755), when
+	// a download starts; if it cannot be, the download fails saying so.
 	DownloadDir string
 	// TempDir is where an upload from a stream that cannot seek is copied
 	// while it is hashed (as a hidden .natter-upload-* file, removed when
 	// the transfer ends). Empty means DownloadDir, which the client can
 	// write to on every platform; os.TempDir may not be writable on Android.
+	// It is created like DownloadDir when first needed.
 	TempDir string
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
@@ -131,7 +133,8 @@ const (
 	// Private: a message between two people; Message.To is the recipient.
 	Private
 	// System: a line about the hub or the session (join, leave, rename,
-	// shared file, error, connection change); Message.Event says which.
+	// shared file, error, connection change); Message.Event says which,
+	// and Message.From, To and Reason carry who and why (see Message).
 	System
 )
 
@@ -193,8 +196,17 @@ type Message struct {
 	// Time is the hub's time for chat, join, leave, rename and shared
 	// lines; the client's time for lines it writes itself.
 	Time time.Time
-	From string // sender; empty for System lines written by the client
-	To   string // recipient of a Private message
+	// From is the sender of a Public or Private message. On a System line
+	// it is the person the line is about: who joined (SysJoin), left
+	// (SysLeave) or shared a file (SysShared), and the old nick of a
+	// SysRename; empty on lines about the connection or errors.
+	From string
+	// To is the recipient of a Private message, and the new nick of a
+	// SysRename line.
+	To string
+	// Reason is, on a SysLeave line, the natter/1 reason the person left
+	// for ("quit", "quit: <their words>", "timeout", "flood", ...).
+	Reason string
 	// Text is the message body with line breaks restored (\n), or the
 	// human-readable text of a System line.
 	Text string

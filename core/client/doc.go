@@ -38,7 +38,10 @@
 // it reconnects); or when the first registration is refused (nick taken or
 // invalid, hub full). Connection.Reason says why in words a person
 // understands; every ERR, BYE and LEAVE reason of natter/1 has its text
-// (see [ReasonText]).
+// (see [ReasonText]), and a LEAVE becomes a log line such as "erin left"
+// or "erin timed out" (see [LeaveText]). System lines of the log say who
+// they are about in Message.From (and, for a rename, the new nick in
+// Message.To), so a user interface can follow people without parsing text.
 //
 // After a reconnect the client registers the same nick (with a digit
 // appended if it is now taken), asks for the file list again, sends the

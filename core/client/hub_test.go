@@ -158,7 +158,7 @@ func TestHubTwoClientsChat(t *testing.T) {
 	waitFor(t, alice, "no-such-user", func(s *Snapshot) bool {
 		return s.LastError != nil && s.LastError.Reason == "no-such-user" &&
 			hasMessage(s, func(m Message) bool {
-				return m.Text == "Private message not sent to carol: "+s.LastError.Text()
+				return m.Text == "Private message not sent to carol (hi): "+s.LastError.Text()
 			})
 	})
 
@@ -169,7 +169,7 @@ func TestHubTwoClientsChat(t *testing.T) {
 	bob.Quit("bye now")
 	require.NoError(t, bob.Wait())
 	snap = waitFor(t, alice, "leave", func(s *Snapshot) bool { return len(s.Users) == 1 })
-	require.True(t, hasMessage(snap, func(m Message) bool { return m.Text == "robert left (Left: bye now)" }))
+	require.True(t, hasMessage(snap, func(m Message) bool { return m.Text == `robert left ("bye now")` }))
 }
 
 func TestHubNickTakenOnFirstRegistration(t *testing.T) {
@@ -368,7 +368,7 @@ func TestHubNickComesBackAfterGhostLeaves(t *testing.T) {
 	waitFor(t, alice, "back as alice2", func(s *Snapshot) bool { return registered(s) && s.Nick == "alice2" })
 	// The hub drops the old session for its silence...
 	waitFor(t, bob, "ghost gone", func(s *Snapshot) bool {
-		return hasMessage(s, func(m Message) bool { return m.Text == "alice left (Connection timed out)" })
+		return hasMessage(s, func(m Message) bool { return m.Text == "alice timed out" })
 	})
 	// ...and the next reconnect gets the chosen nick back.
 	p.blip()

@@ -521,10 +521,10 @@ func (l *loop) handleLine(h hubLine) {
 		l.log.Warn("hub sent a list line outside a list; skipped", "keyword", h.kw)
 	case proto.KwJoin:
 		l.addUser(h.nick)
-		l.systemAt(h.time, SysJoin, h.nick+" joined")
+		l.appendMsg(Message{Kind: System, Event: SysJoin, Time: h.time, From: h.nick, Text: h.nick + " joined"})
 	case proto.KwLeave:
 		l.removeUser(h.nick)
-		l.systemAt(h.time, SysLeave, h.nick+" left ("+ReasonText(h.text)+")")
+		l.appendMsg(Message{Kind: System, Event: SysLeave, Time: h.time, From: h.nick, Reason: h.text, Text: LeaveText(h.nick, h.text)})
 	case proto.KwRename:
 		l.rename(h)
 	case proto.KwMsg:
@@ -667,11 +667,11 @@ func (l *loop) rename(h hubLine) {
 	}
 	l.removeUser(old)
 	l.addUser(nw)
+	m := Message{Kind: System, Event: SysRename, Time: h.time, From: old, To: nw, Text: old + " is now known as " + nw}
 	if self {
-		l.systemAt(h.time, SysRename, "You are now known as "+nw)
-	} else {
-		l.systemAt(h.time, SysRename, old+" is now known as "+nw)
+		m.Text = "You are now known as " + nw
 	}
+	l.appendMsg(m)
 }
 
 // message logs a MSG or PRIV line.
@@ -754,7 +754,7 @@ func (l *loop) sharedFile(h hubLine) {
 		i, _ := slices.BinarySearchFunc(files, f, func(a, b File) int { return strings.Compare(a.Name, b.Name) })
 		l.files = slices.Insert(files, i, f)
 	}
-	l.systemAt(h.time, SysShared, h.from+" shared "+h.name+" ("+FormatSize(h.size)+")")
+	l.appendMsg(Message{Kind: System, Event: SysShared, Time: h.time, From: h.from, Text: h.from + " shared " + h.name + " (" + FormatSize(h.size) + ")"})
 	shc := sh
 	l.emit(Event{Kind: EventShared, Time: h.time, Text: h.name, Shared: &shc})
 }
@@ -795,7 +795,9 @@ func (l *loop) hubError(e *HubError) {
 		if e.Keyword == proto.KwPriv {
 			what := "Private message not sent"
 			if req != nil {
-				what += " to " + req.to
+				// Say which message: the person may have left while it
+				// was on its way, after the composer had let it go.
+				what += " to " + req.to + " (" + ellipsis(req.text, 40) + ")"
 			}
 			l.system(SysError, what+": "+e.Text())
 			return

@@ -1,6 +1,10 @@
 package client
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/natter-chat/natter/core/proto"
+)
 
 // reasonTexts maps every reason word of natter/1 (ERR reasons, BYE and
 // LEAVE reasons) to words a person understands.
@@ -57,4 +61,34 @@ func ReasonText(reason string) string {
 	}
 	s := strings.ReplaceAll(reason, "-", " ")
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// LeaveText is the log line for someone leaving the hub for reason, a
+// LEAVE reason of natter/1: "erin left", `erin left ("see you")` for
+// "quit: see you", "erin lost the connection", "erin timed out",
+// "erin was disconnected: too slow", "erin was removed for flooding",
+// "erin left: hub shut down". An unknown reason is shown in brackets after
+// "left" in the words ReasonText gives it.
+func LeaveText(nick, reason string) string {
+	switch reason {
+	case proto.LeaveQuit:
+		return nick + " left"
+	case proto.LeaveConnectionLost:
+		return nick + " lost the connection"
+	case proto.LeaveTimeout:
+		return nick + " timed out"
+	case proto.LeaveTooSlow:
+		return nick + " was disconnected: too slow"
+	case proto.LeaveFlood:
+		return nick + " was removed for flooding"
+	case proto.LeaveShutdown:
+		return nick + " left: hub shut down"
+	}
+	if words, ok := strings.CutPrefix(reason, proto.LeaveQuit+": "); ok {
+		if words = strings.TrimSpace(words); words == "" {
+			return nick + " left"
+		}
+		return nick + ` left ("` + words + `")`
+	}
+	return nick + " left (" + ReasonText(reason) + ")"
 }

@@ -11,6 +11,11 @@ import (
 // checkNick reports whether the hub would accept nick as a nickname.
 func checkNick(nick string) error { return proto.ValidNick(nick) }
 
+// SameNick reports whether a and b name the same person to a hub: nicks
+// are compared after NFC normalisation and case folding, so "Bob" and
+// "bOB" are one nick.
+func SameNick(a, b string) bool { return sameNick(a, b) }
+
 // sameNick reports whether a and b are the same nick to the hub. It is
 // asked for every message, so ASCII nicks skip the Unicode folding.
 func sameNick(a, b string) bool {

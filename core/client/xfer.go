@@ -178,6 +178,14 @@ func (l *loop) schedule(now time.Time) {
 			l.waiting(x, "The hub is busy; waiting")
 			continue
 		}
+		if x.t.Direction == Download {
+			// The folder may not exist yet (a first download), or may
+			// have been removed since the last one.
+			if err := os.MkdirAll(l.cfg.DownloadDir, 0o755); err != nil {
+				l.finishXfer(x, TransferFailed, "Cannot create the download folder "+l.cfg.DownloadDir+": "+errText(err), err)
+				continue
+			}
+		}
 		x.retryAt = time.Time{}
 		x.requested = true
 		x.t.State = TransferRunning
@@ -286,6 +294,10 @@ func hashSource(ctx context.Context, src *uploadSource, tmpDir string, done *ato
 				return 0, "", "", fmt.Errorf("the stream holds %d bytes, not the %d announced", n, src.size)
 			}
 			return n, hex.EncodeToString(h.Sum(nil)), "", nil
+		}
+		// TempDir is DownloadDir unless set, and may not exist yet.
+		if err := os.MkdirAll(tmpDir, 0o755); err != nil {
+			return 0, "", "", fmt.Errorf("cannot create the folder %s for temporary copies: %s", tmpDir, errText(err))
 		}
 		f, err := os.CreateTemp(tmpDir, ".natter-upload-*")
 		if err != nil {

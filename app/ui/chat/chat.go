@@ -15,6 +15,32 @@ import (
 type Screen struct {
 	Log      *Log
 	Composer *Composer
+	// followed is the Seq of the newest log line Follow has read.
+	followed uint64
+}
+
+// Follow keeps the composer addressed to the same person when they change
+// nick: it reads the rename lines of msgs (the client's log, oldest first)
+// that it has not read before, and moves the recipient to the new nick.
+// Call it each frame before the composer is drawn.
+func (s *Screen) Follow(msgs []client.Message) {
+	if len(msgs) == 0 {
+		return
+	}
+	// The log only grows at its end (and is trimmed at its start), so the
+	// lines not yet read are a tail.
+	i := len(msgs)
+	for i > 0 && msgs[i-1].Seq > s.followed {
+		i--
+	}
+	to := &s.Composer.To
+	for _, m := range msgs[i:] {
+		if m.Kind == client.System && m.Event == client.SysRename && m.To != "" &&
+			!to.Everyone() && client.SameNick(m.From, to.Nick) {
+			to.Nick = m.To
+		}
+	}
+	s.followed = msgs[len(msgs)-1].Seq
 }
 
 // New returns an empty chat screen addressed to everyone.
@@ -55,9 +81,14 @@ func DisabledReason(conn client.Connection) string {
 	}
 }
 
-// Layout lays out the log over the composer.
+// Layout lays out the log over the composer. Sending a message scrolls
+// the log to the newest line, where the message will show.
 func (s Style) Layout(gtx C) D {
 	th := s.Th
+	if s.Screen.Composer.sent {
+		s.Screen.Composer.sent = false
+		s.Screen.Log.ScrollToBottom()
+	}
 	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Flexed(1, func(gtx C) D {
 			return kit.Panel(gtx, th.Surface, LogStyle{Th: th, Log: s.Screen.Log, Msgs: s.Snap.Messages}.Layout)

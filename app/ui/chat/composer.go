@@ -7,6 +7,7 @@ import (
 	"gioui.org/font"
 	"gioui.org/io/key"
 	"gioui.org/layout"
+	"gioui.org/op"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
 
@@ -39,7 +40,8 @@ type Composer struct {
 	send   widget.Clickable
 
 	// To is the selected recipient. It stays selected when that person
-	// leaves, so a private conversation never turns public by itself.
+	// leaves, so a private conversation never turns public by itself, and
+	// follows them when they change nick (see Screen.Follow).
 	To       Recipient
 	toButton widget.Clickable
 	menuOpen bool
@@ -49,6 +51,9 @@ type Composer struct {
 
 	// Err is why the last send failed, shown under the editor.
 	Err string
+	// sent is set when a message was handed to the Sender, until the chat
+	// screen takes it (to show the log's newest lines).
+	sent bool
 }
 
 type userOption struct {
@@ -78,7 +83,7 @@ func (c *Composer) Gone(users []client.User) bool {
 
 func online(users []client.User, nick string) bool {
 	for _, u := range users {
-		if strings.EqualFold(u.Nick, nick) {
+		if client.SameNick(u.Nick, nick) {
 			return true
 		}
 	}
@@ -157,6 +162,10 @@ func (s ComposerStyle) update(gtx C) {
 	}
 	if submit && s.reason() == "" {
 		s.submit()
+		if c.sent {
+			// The chat screen scrolls the log down on the next frame.
+			gtx.Execute(op.InvalidateCmd{})
+		}
 	}
 }
 
@@ -179,6 +188,7 @@ func (s ComposerStyle) submit() {
 	}
 	c.Err = ""
 	c.Editor.SetText("")
+	c.sent = true
 }
 
 // Layout handles events, then draws the optional recipient menu, the
@@ -333,7 +343,7 @@ func (s ComposerStyle) menu(gtx C) D {
 					return item(gtx, &c.everyone, "Everyone", c.To.Everyone(), icons.People)
 				}
 				u := &c.users[i-1]
-				return item(gtx, &u.btn, u.nick, strings.EqualFold(c.To.Nick, u.nick), icons.Person)
+				return item(gtx, &u.btn, u.nick, !c.To.Everyone() && client.SameNick(c.To.Nick, u.nick), icons.Person)
 			})
 		})
 	})

@@ -30,6 +30,10 @@ type Log struct {
 	// seen is how many messages there were when the log was last scrolled
 	// to the bottom; messages beyond it are "new" while scrolled up.
 	seen int
+	// firstSeq is the Seq of the oldest message at the last frame: when
+	// the client drops the oldest lines of a long log, the scroll position
+	// and seen move back by as many.
+	firstSeq uint64
 	// RowsLaidOut is how many rows the last frame laid out.
 	RowsLaidOut int
 }
@@ -74,6 +78,7 @@ func (s LogStyle) Layout(gtx C) D {
 		l.ScrollToBottom()
 	}
 	n := len(s.Msgs)
+	l.trimmed(s.Msgs)
 	l.RowsLaidOut = 0
 	dims := layout.Stack{Alignment: layout.S}.Layout(gtx,
 		layout.Expanded(func(gtx C) D {
@@ -121,6 +126,31 @@ func (s LogStyle) Layout(gtx C) D {
 		l.seen = n
 	}
 	return dims
+}
+
+// trimmed keeps the view on the same lines, and the count of new messages
+// right, after the client dropped the oldest lines of msgs. Seq numbers are
+// consecutive, so the first line's Seq says how many went.
+func (l *Log) trimmed(msgs []client.Message) {
+	if len(msgs) == 0 {
+		return
+	}
+	first := msgs[0].Seq
+	if l.firstSeq != 0 && first > l.firstSeq {
+		// Dropping more lines than the view and seen reach back to
+		// counts the same as dropping all of those (and cannot overflow).
+		cut := max(l.seen, l.List.Position.First) + 1
+		if d := first - l.firstSeq; d < uint64(cut) {
+			cut = int(d)
+		}
+		if l.List.Position.First < cut {
+			l.List.Position.First, l.List.Position.Offset = 0, 0
+		} else {
+			l.List.Position.First -= cut
+		}
+		l.seen = max(l.seen-cut, 0)
+	}
+	l.firstSeq = first
 }
 
 // continues reports whether m follows prev closely enough (same sender,

@@ -154,3 +154,66 @@ func BenchmarkLogFrame(b *testing.B) {
 		})
 	}
 }
+
+// numbered returns n messages numbered from seq on, as the client's log
+// numbers them.
+func numbered(seq uint64, n int) []client.Message {
+	msgs := messages(n)
+	for i := range msgs {
+		msgs[i].Seq = seq + uint64(i)
+	}
+	return msgs
+}
+
+func TestLogPillCountsAndLabelsNewMessages(t *testing.T) {
+	h := newLogHarness(numbered(1, 200))
+	h.frame()
+	h.frame()
+	h.scroll(-600)
+	h.frame()
+	h.frame()
+	require.False(t, h.log.AtBottom())
+	assert.NotContains(t, labels(h), "1 new message", "no pill before anything new arrives")
+
+	h.msgs = append(h.msgs, numbered(201, 1)...)
+	h.frame()
+	assert.Contains(t, labels(h), "1 new message")
+	h.msgs = append(h.msgs, numbered(202, 2)...)
+	h.frame()
+	assert.Contains(t, labels(h), "3 new messages")
+}
+
+func TestLogKeepsItsPlaceWhenOldLinesAreDropped(t *testing.T) {
+	h := newLogHarness(numbered(1, 300))
+	h.frame()
+	h.frame()
+	h.scroll(-800)
+	h.frame()
+	h.frame()
+	require.False(t, h.log.AtBottom())
+	inView := h.msgs[h.log.List.Position.First].Seq
+
+	// The client drops the 50 oldest lines as 5 new ones arrive.
+	h.msgs = append(h.msgs[50:len(h.msgs):len(h.msgs)], numbered(301, 5)...)
+	h.frame()
+	assert.False(t, h.log.AtBottom())
+	assert.Equal(t, inView, h.msgs[h.log.List.Position.First].Seq, "the same line stays in view")
+	assert.Equal(t, 5, h.log.Unread(len(h.msgs)))
+	assert.Contains(t, labels(h), "5 new messages")
+
+	h.log.ScrollToBottom()
+	h.frame()
+	assert.True(t, h.log.AtBottom())
+	assert.Equal(t, 0, h.log.Unread(len(h.msgs)))
+}
+
+// labels are the texts on screen, as screen readers see them.
+func labels(h *logHarness) []string {
+	var out []string
+	for _, n := range h.r.AppendSemantics(nil) {
+		if n.Desc.Label != "" {
+			out = append(out, n.Desc.Label)
+		}
+	}
+	return out
+}

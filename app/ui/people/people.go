@@ -4,7 +4,6 @@ package people
 
 import (
 	"fmt"
-	"strings"
 
 	"gioui.org/font"
 	"gioui.org/layout"
@@ -122,7 +121,7 @@ func (s Style) Layout(gtx C) D {
 func (s Style) row(gtx C, i int) D {
 	th := s.Th
 	u := s.Users[i]
-	selected := s.Selected != "" && strings.EqualFold(s.Selected, u.Nick)
+	selected := s.Selected != "" && client.SameNick(s.Selected, u.Nick)
 	draw := func(gtx C) D {
 		if selected {
 			return kit.Panel(gtx, th.SurfaceAlt, func(gtx C) D { return s.rowContent(gtx, u, selected) })

@@ -1,0 +1,225 @@
+package client
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/natter-chat/natter/core/proto"
+	"github.com/natter-chat/natter/server"
+)
+
+func TestLeaveText(t *testing.T) {
+	for reason, want := range map[string]string{
+		proto.LeaveQuit:           "erin left",
+		"quit: see you tomorrow":  `erin left ("see you tomorrow")`,
+		"quit: ":                  "erin left",
+		proto.LeaveConnectionLost: "erin lost the connection",
+		proto.LeaveTimeout:        "erin timed out",
+		proto.LeaveTooSlow:        "erin was disconnected: too slow",
+		proto.LeaveFlood:          "erin was removed for flooding",
+		proto.LeaveShutdown:       "erin left: hub shut down",
+		"gone-fishing":            "erin left (Gone fishing)",
+	} {
+		assert.Equal(t, want, LeaveText("erin", reason), reason)
+	}
+}
+
+// rawSession is a bare natter/1 connection to a hub, for behaviour the
+// client itself never shows (going silent, flooding, vanishing).
+type rawSession struct {
+	t    *testing.T
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+func dialRawSession(t *testing.T, addr, nick string) *rawSession {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	s := &rawSession{t: t, conn: conn, r: bufio.NewReader(conn)}
+	s.expect("HELLO ")
+	s.send("NICK " + nick + "\n")
+	s.expect("WELCOME ")
+	return s
+}
+
+func (s *rawSession) send(lines string) {
+	s.t.Helper()
+	require.NoError(s.t, s.conn.SetWriteDeadline(time.Now().Add(10*time.Second)))
+	_, err := s.conn.Write([]byte(lines))
+	require.NoError(s.t, err)
+}
+
+func (s *rawSession) expect(prefix string) {
+	s.t.Helper()
+	require.NoError(s.t, s.conn.SetReadDeadline(time.Now().Add(20*time.Second)))
+	for range 1000 {
+		line, err := s.r.ReadString('\n')
+		require.NoError(s.t, err, "waiting for %q", prefix)
+		if strings.HasPrefix(line, prefix) {
+			return
+		}
+	}
+	s.t.Fatalf("no line starting with %q", prefix)
+}
+
+// leaveLine finds the SysLeave line about nick.
+func leaveLine(s *Snapshot, nick string) (Message, bool) {
+	for _, m := range s.Messages {
+		if m.Kind == System && m.Event == SysLeave && m.From == nick {
+			return m, true
+		}
+	}
+	return Message{}, false
+}
+
+func TestHubLeaveReasonsRead(t *testing.T) {
+	h := startHub(t, server.Config{
+		// Silent clients are dropped quickly; floods soon.
+		IdleTimeout: 300 * time.Millisecond, PingTimeout: 300 * time.Millisecond,
+		MaxLineRate: 5, LineBurst: 10, FloodLimit: 20, FloodWindow: time.Minute,
+	}, "127.0.0.1:0")
+	alice := startClient(t, Config{Addr: h.addr, Nick: "alice"})
+	waitFor(t, alice, "alice registered", registered)
+
+	erin := startClient(t, Config{Addr: h.addr, Nick: "erin"})
+	fay := startClient(t, Config{Addr: h.addr, Nick: "fay"})
+	waitFor(t, alice, "erin and fay online", func(s *Snapshot) bool { return len(s.Users) == 3 })
+	erin.Quit("")
+	fay.Quit("see you tomorrow")
+	require.NoError(t, erin.Wait())
+	require.NoError(t, fay.Wait())
+
+	gus := dialRawSession(t, h.addr, "gus")
+	hal := dialRawSession(t, h.addr, "hal")
+	dialRawSession(t, h.addr, "ivy") // says nothing more: times out
+	waitFor(t, alice, "gus, hal and ivy online", func(s *Snapshot) bool { return len(nicks(s)) == 4 })
+	require.NoError(t, gus.conn.Close())
+	var flood strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&flood, "MSG flood %d\n", i)
+	}
+	hal.send(flood.String())
+
+	want := map[string]struct{ reason, text string }{
+		"erin": {"quit", "erin left"},
+		"fay":  {"quit: see you tomorrow", `fay left ("see you tomorrow")`},
+		"gus":  {"connection-lost", "gus lost the connection"},
+		"hal":  {"flood", "hal was removed for flooding"},
+		"ivy":  {"timeout", "ivy timed out"},
+	}
+	snap := waitFor(t, alice, "everyone else left", func(s *Snapshot) bool {
+		for nick := range want {
+			if _, ok := leaveLine(s, nick); !ok {
+				return false
+			}
+		}
+		return true
+	})
+	for nick, w := range want {
+		m, _ := leaveLine(snap, nick)
+		assert.Equal(t, w.reason, m.Reason, nick)
+		assert.Equal(t, w.text, m.Text, nick)
+		assert.Empty(t, m.To, nick)
+	}
+	assert.Equal(t, []string{"alice"}, nicks(snap))
+}
+
+func TestHubSystemLinesSayWho(t *testing.T) {
+	dir := t.TempDir()
+	h := startTransferHub(t, dir, "127.0.0.1:0")
+	alice := startClient(t, Config{Addr: h.addr, Nick: "alice"})
+	waitFor(t, alice, "alice registered", registered)
+	bob := startClient(t, Config{Addr: h.addr, Nick: "bob"})
+	waitFor(t, bob, "bob registered", registered)
+
+	src := filepath.Join(t.TempDir(), "notes.txt")
+	require.NoError(t, os.WriteFile(src, []byte("agenda\n"), 0o644))
+	_, err := bob.Upload(src)
+	require.NoError(t, err)
+	waitFor(t, alice, "bob's file is announced", func(s *Snapshot) bool { return len(s.Shared) == 1 })
+	require.NoError(t, bob.SetNick("Robert"))
+	require.NoError(t, alice.SetNick("alicia"))
+
+	find := func(s *Snapshot, ev SystemEvent, from string) (Message, bool) {
+		for _, m := range s.Messages {
+			if m.Kind == System && m.Event == ev && m.From == from {
+				return m, true
+			}
+		}
+		return Message{}, false
+	}
+	snap := waitFor(t, alice, "both renames", func(s *Snapshot) bool {
+		_, a := find(s, SysRename, "bob")
+		_, b := find(s, SysRename, "alice")
+		return a && b
+	})
+	join, ok := find(snap, SysJoin, "bob")
+	require.True(t, ok, "the join line names bob")
+	assert.Equal(t, "bob joined", join.Text)
+	shared, ok := find(snap, SysShared, "bob")
+	require.True(t, ok, "the shared line names bob")
+	assert.Contains(t, shared.Text, "notes.txt")
+	other, _ := find(snap, SysRename, "bob")
+	assert.Equal(t, "Robert", other.To)
+	assert.Equal(t, "bob is now known as Robert", other.Text)
+	own, _ := find(snap, SysRename, "alice")
+	assert.Equal(t, "alicia", own.To)
+	assert.Equal(t, "You are now known as alicia", own.Text)
+	assert.Equal(t, []string{"alicia", "Robert"}, nicks(snap))
+}
+
+func TestTransferCreatesDownloadDir(t *testing.T) {
+	shared := t.TempDir()
+	want := writeRandomFile(t, shared, "plan.txt", 5000)
+	h := startTransferHub(t, shared, "127.0.0.1:0")
+	downloads := filepath.Join(t.TempDir(), "not", "yet", "there")
+	c := startClient(t, Config{Addr: h.addr, Nick: "alice", DownloadDir: downloads, EventBuffer: 10_000})
+	waitFor(t, c, "file list", func(s *Snapshot) bool { return registered(s) && len(s.Files) == 1 })
+
+	id, err := c.Download("plan.txt")
+	require.NoError(t, err)
+	evs := transferEvents(t, c, id)
+	last := evs[len(evs)-1]
+	require.Equal(t, TransferDone, last.State, last.Reason)
+	assert.Equal(t, want, fileSHA(t, filepath.Join(downloads, "plan.txt")))
+	fi, err := os.Stat(downloads)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o755), fi.Mode().Perm()&^0o022, "created with 0755 (less the umask)")
+}
+
+func TestTransferDownloadDirCannotBeCreated(t *testing.T) {
+	shared := t.TempDir()
+	writeRandomFile(t, shared, "plan.txt", 5000)
+	h := startTransferHub(t, shared, "127.0.0.1:0")
+	// A file where a folder should be: not even root can make a folder
+	// inside it.
+	blocker := filepath.Join(t.TempDir(), "blocker")
+	require.NoError(t, os.WriteFile(blocker, nil, 0o644))
+	downloads := filepath.Join(blocker, "downloads")
+	c := startClient(t, Config{Addr: h.addr, Nick: "alice", DownloadDir: downloads, EventBuffer: 10_000})
+	waitFor(t, c, "file list", func(s *Snapshot) bool { return registered(s) && len(s.Files) == 1 })
+
+	id, err := c.Download("plan.txt")
+	require.NoError(t, err)
+	evs := transferEvents(t, c, id)
+	last := evs[len(evs)-1]
+	require.Equal(t, TransferFailed, last.State)
+	assert.True(t, strings.HasPrefix(last.Reason, "Cannot create the download folder "+downloads+": "), last.Reason)
+	require.Error(t, last.Err)
+	snap := waitFor(t, c, "the failure is in the log", func(s *Snapshot) bool {
+		return hasMessage(s, func(m Message) bool { return m.Event == SysError && strings.Contains(m.Text, "plan.txt") })
+	})
+	// The hub was never asked: no slot was taken for nothing.
+	assert.Nil(t, snap.LastError)
+}
