@@ -87,7 +87,10 @@ func TestE2E(t *testing.T) {
 	}
 
 	app := exec.Command(bin, "-nick", "alice", "-addr", hub.Addr(), "-data", filepath.Join(tmp, "data"),
-		"-downloads", filepath.Join(tmp, "downloads"), "-theme", "light")
+		"-downloads", filepath.Join(tmp, "downloads"), "-theme", "light",
+		// The LAN search would probe every interface's broadcast address;
+		// this test keeps its traffic on loopback.
+		"-lan-search=false")
 	app.Env = append(os.Environ(), "DISPLAY="+display, "XDG_RUNTIME_DIR="+tmp)
 	var appLog strings.Builder
 	app.Stdout, app.Stderr = &appLog, &appLog

@@ -1,7 +1,10 @@
 // Command natter is Natter's chat client: a window onto a Natter hub on the
 // local network, or on a hub it hosts itself.
 //
-//	natter [-nick alice] [-addr host:port] [-join] [-host] [-dark]
+//	natter [-nick alice] [-addr host:port] [-join] [-host] [-theme dark] [-lan-search=false]
+//
+// While it runs it looks for hubs on the local network (package
+// core/discovery) and lists them on the login screen.
 //
 // It is the only package that imports gioui.org/app; the screens live in
 // app/ui and are drawn by the same Layout in tests and screenshots.
@@ -30,6 +33,7 @@ import (
 	"github.com/natter-chat/natter/app/ui"
 	"github.com/natter-chat/natter/app/ui/login"
 	"github.com/natter-chat/natter/core/client"
+	"github.com/natter-chat/natter/core/discovery"
 )
 
 type options struct {
@@ -39,6 +43,7 @@ type options struct {
 	dataDir    string
 	downloads  string
 	verbose    bool
+	lanSearch  bool
 }
 
 func main() {
@@ -51,6 +56,8 @@ func main() {
 	flag.StringVar(&o.dataDir, "data", "", "folder for preferences and a hosted hub's files (default: the platform's config folder + /natter)")
 	flag.StringVar(&o.downloads, "downloads", "", "folder for downloads (default: the platform's download folder)")
 	flag.BoolVar(&o.verbose, "v", false, "log diagnostics to stderr")
+	flag.BoolVar(&o.lanSearch, "lan-search", os.Getenv("NATTER_LAN_SEARCH") != "false",
+		"list the hubs on the local network on the login screen (env NATTER_LAN_SEARCH=false turns it off)")
 	flag.Parse()
 	if o.theme != "" && o.theme != "dark" && o.theme != "light" {
 		fmt.Fprintf(os.Stderr, "natter: -theme %q: want dark or light\n", o.theme)
@@ -89,6 +96,15 @@ func run(w *app.Window, o options) error {
 	}
 	if err := os.MkdirAll(downloads, 0o755); err != nil {
 		logger.Warn("download folder", "err", err)
+	}
+
+	// Hubs on the network are looked for from the start, for the login
+	// screen; every change asks for a frame. A search that cannot run says
+	// why on the login screen.
+	var search *login.Search
+	if o.lanSearch {
+		search = login.StartSearch(discovery.BrowserOptions{}, w.Invalidate)
+		defer search.Close()
 	}
 
 	expl := explorer.NewExplorer(w)
@@ -133,6 +149,9 @@ func run(w *app.Window, o options) error {
 		Notify:     notifier(logger),
 		Invalidate: w.Invalidate,
 		Logger:     logger,
+	}
+	if search != nil {
+		cfg.Found = search.Found
 	}
 	if o.theme != "" {
 		d := o.theme == "dark"
@@ -190,6 +209,11 @@ func run(w *app.Window, o options) error {
 				return nil
 			}
 			gtx := app.NewContext(&ops, e)
+			if search != nil {
+				u.Login.SearchNote = search.Note()
+			} else {
+				u.Login.SearchNote = "LAN search is off (-lan-search=false)"
+			}
 			u.Layout(gtx)
 			e.Frame(gtx.Ops)
 			if t := u.Title(); t != title {

@@ -1,6 +1,8 @@
 // Package hosting runs a Natter hub inside the app, for "Host a hub on
 // this device": one person starts the app, ticks the box, and the others
-// on the network join them.
+// on the network join them. The hub makes itself findable on the network
+// as natterd does (package core/discovery): by multicast DNS and by
+// answering discovery probes on its UDP port.
 package hosting
 
 import (
@@ -11,7 +13,9 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"sync"
 
+	"github.com/natter-chat/natter/core/discovery"
 	"github.com/natter-chat/natter/server"
 )
 
@@ -30,13 +34,21 @@ type Config struct {
 	Name string
 	// Logger receives the hub's diagnostics; nil discards them.
 	Logger *slog.Logger
+	// NoAnnounce keeps the hub out of LAN discovery: it is then neither
+	// announced by multicast DNS nor answers discovery probes. (Without it,
+	// a hub on a loopback address answers probes but is not announced.)
+	NoAnnounce bool
+	// Announcer tunes the multicast DNS announcer; the zero value announces
+	// on every interface that carries multicast.
+	Announcer discovery.AnnouncerOptions
 }
 
 // Hub is a running hosted hub.
 type Hub struct {
-	port   int
-	cancel context.CancelFunc
-	done   chan error
+	port    int
+	udpPort int
+	cancel  context.CancelFunc
+	done    chan error
 }
 
 // Start starts a hub for cfg and returns once it is accepting sessions.
@@ -83,7 +95,13 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 			return nil, fmt.Errorf("hosting: listen for transfers: %w", err)
 		}
 	}
-	ts := server.NewTransferService(server.TransferConfig{})
+	var disc *server.Discovery
+	tc := server.TransferConfig{}
+	if !cfg.NoAnnounce {
+		disc = server.NewDiscovery(cfg.Announcer, log)
+		tc.OtherPacket = disc.OtherPacket
+	}
+	ts := server.NewTransferService(tc)
 	hub, err := server.New(server.Config{
 		Addr:      ln.Addr().String(),
 		UDPAddr:   conn.LocalAddr().String(),
@@ -98,8 +116,24 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		return nil, fmt.Errorf("hosting: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	h := &Hub{port: tcpAddr.Port, cancel: cancel, done: make(chan error, 1)}
-	go func() { h.done <- ts.Serve(ctx, hub, ln, conn) }()
+	h := &Hub{port: tcpAddr.Port, udpPort: conn.LocalAddr().(*net.UDPAddr).Port, cancel: cancel, done: make(chan error, 1)}
+	go func() {
+		var announced sync.WaitGroup
+		if disc != nil {
+			announced.Go(func() {
+				// Failures to announce are logged by disc; this one means
+				// the hub cannot be described (a name with a control
+				// character, say) and is not fatal either.
+				if err := disc.Run(ctx, hub, ln.Addr(), conn.LocalAddr()); err != nil {
+					log.Warn("the hub cannot be found on the local network", "err", err)
+				}
+			})
+		}
+		err := ts.Serve(ctx, hub, ln, conn)
+		cancel() // stops the announcer, with goodbyes, if Serve failed
+		announced.Wait()
+		h.done <- err
+	}()
 	return h, nil
 }
 
@@ -116,6 +150,9 @@ func (h *Hub) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(
 
 // Port is the TCP port the hub listens on.
 func (h *Hub) Port() int { return h.port }
+
+// UDPPort is the UDP port of file transfers and discovery probes.
+func (h *Hub) UDPPort() int { return h.udpPort }
 
 // Close stops the hub (its sessions get `BYE shutdown`) and waits for it.
 func (h *Hub) Close() error {

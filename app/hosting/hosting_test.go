@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/natter-chat/natter/core/discovery"
 )
 
 func hello(t *testing.T, addr string) string {
@@ -34,8 +37,14 @@ func TestStartServesAndCloses(t *testing.T) {
 	assert.DirExists(t, dir, "the shared folder is created")
 	require.NoError(t, h.Close())
 	require.NoError(t, h.Close(), "Close twice is fine")
-	_, err = net.DialTimeout("tcp", h.Addr(), time.Second)
-	assert.Error(t, err, "nothing listens after Close")
+	// Nothing of the hub listens after Close. (On a busy machine another
+	// program may have taken the freed port meanwhile: it is no hub.)
+	if conn, err := net.DialTimeout("tcp", h.Addr(), time.Second); err == nil {
+		defer conn.Close()
+		require.NoError(t, conn.SetReadDeadline(time.Now().Add(time.Second)))
+		line, _ := bufio.NewReader(conn).ReadString('\n')
+		assert.NotContains(t, line, "Test hub", "the hub still answers after Close")
+	}
 }
 
 func TestHostedHubGrantsDownloads(t *testing.T) {
@@ -84,4 +93,69 @@ func TestStartNeedsAFolder(t *testing.T) {
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
+}
+
+// probe sends a discovery probe to the hub's UDP port on 127.0.0.1 and
+// returns the answer, or an error when none comes within wait.
+func probe(t *testing.T, h *Hub, wait time.Duration) (discovery.Answer, error) {
+	t.Helper()
+	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.WriteTo(discovery.BuildProbe(discovery.NewNonce()), &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: h.UDPPort()})
+	require.NoError(t, err)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(wait)))
+	buf := make([]byte, 512)
+	n, _, err := conn.ReadFrom(buf)
+	if err != nil {
+		return discovery.Answer{}, err
+	}
+	return discovery.ParseAnswer(buf[:n])
+}
+
+func TestHostedHubIsFoundByProbe(t *testing.T) {
+	h, err := Start(context.Background(), Config{Addr: "127.0.0.1:0", Dir: t.TempDir(), Name: "Kitchen hub"})
+	require.NoError(t, err)
+	defer h.Close()
+	b, err := discovery.NewBrowser(discovery.BrowserOptions{
+		DisableMDNS: true, NoInterfaceBroadcast: true, NoLimitedBroadcast: true,
+		ProbeTargets: []netip.AddrPort{netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(h.UDPPort()))},
+	})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	defer func() {
+		cancel()
+		for range b.Events() {
+		}
+		require.NoError(t, <-done)
+	}()
+	var found []discovery.Hub
+	require.Eventually(t, func() bool {
+		found = b.Hubs()
+		return len(found) == 1
+	}, 20*time.Second, 10*time.Millisecond, "status: %v", b.Status())
+	assert.Equal(t, "Kitchen hub", found[0].Name)
+	assert.Equal(t, h.Addr(), found[0].Address())
+	assert.Equal(t, h.UDPPort(), found[0].UDPPort)
+}
+
+func TestNoAnnounceAnswersNoProbe(t *testing.T) {
+	h, err := Start(context.Background(), Config{Addr: "127.0.0.1:0", Dir: t.TempDir(), Name: "Quiet hub", NoAnnounce: true})
+	require.NoError(t, err)
+	defer h.Close()
+	assert.True(t, strings.HasPrefix(hello(t, h.Addr()), "HELLO natter/1 Quiet hub"), "the hub runs")
+	_, err = probe(t, h, 1500*time.Millisecond)
+	assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
+
+	loud, err := Start(context.Background(), Config{Addr: "127.0.0.1:0", Dir: t.TempDir(), Name: "Loud hub"})
+	require.NoError(t, err)
+	defer loud.Close()
+	var a discovery.Answer
+	require.Eventually(t, func() bool {
+		a, err = probe(t, loud, 500*time.Millisecond)
+		return err == nil
+	}, 20*time.Second, time.Millisecond, "the same probe to a hub that announces")
+	assert.Equal(t, "Loud hub", a.Name)
 }

@@ -20,6 +20,8 @@ import (
 	"strings"
 	"time"
 
+	"net/netip"
+
 	"gioui.org/text"
 
 	"github.com/natter-chat/natter/app/hosting"
@@ -28,6 +30,7 @@ import (
 	"github.com/natter-chat/natter/app/ui/chat"
 	"github.com/natter-chat/natter/app/ui/login"
 	"github.com/natter-chat/natter/core/client"
+	"github.com/natter-chat/natter/core/discovery"
 )
 
 var (
@@ -246,17 +249,46 @@ func (s *scene) history() error {
 	return nil
 }
 
-// loginFound shows the list of hubs found on the network, filled with the
-// running hub as LAN discovery would list it.
+// loginFound shows the list of hubs found on the network: the running hub
+// and a second one, both found by a real LAN search probing their UDP
+// ports on 127.0.0.1.
 func (s *scene) loginFound() error {
-	u := ui.New(ui.Config{
-		Nick: "alice", Shaper: s.shaper,
-		Found: func() []login.FoundHub {
-			return []login.FoundHub{{Name: "Studio 4 hub", Addr: s.hub.Addr()}}
+	dir := filepath.Join(s.tmp, "kitchen")
+	second, err := hosting.Start(context.Background(), hosting.Config{Addr: "127.0.0.1:0", Dir: dir, Name: "Kitchen hub"})
+	if err != nil {
+		return err
+	}
+	defer second.Close()
+	cook, err := client.New(client.Config{Addr: second.Addr(), Nick: "erin", DownloadDir: filepath.Join(s.tmp, "bot-erin")})
+	if err != nil {
+		return err
+	}
+	if err := cook.Start(context.Background()); err != nil {
+		return err
+	}
+	defer cook.Close()
+	loopback := netip.MustParseAddr("127.0.0.1")
+	search := login.StartSearch(discovery.BrowserOptions{
+		DisableMDNS: true, NoInterfaceBroadcast: true, NoLimitedBroadcast: true,
+		ProbeTargets: []netip.AddrPort{
+			netip.AddrPortFrom(loopback, uint16(s.hub.UDPPort())),
+			netip.AddrPortFrom(loopback, uint16(second.UDPPort())),
 		},
-	})
+	}, nil)
+	defer search.Close()
+	if err := waitFor("both hubs found", func() bool {
+		found := search.Found()
+		return len(found) == 2 && found[0].Name == "Kitchen hub" && found[0].Users == 1 && found[1].Users > 0
+	}); err != nil {
+		return err
+	}
+	u := ui.New(ui.Config{Nick: "alice", Shaper: s.shaper, Found: search.Found})
 	defer u.Close()
-	return s.both(u, "login-found-wide", wide)
+	u.Login.SearchNote = search.Note()
+	if err := s.both(u, "login-found-wide", wide); err != nil {
+		return err
+	}
+	return s.both(u, "login-found-narrow", narrow)
 }
 
 func (s *scene) loginError() error {

@@ -35,7 +35,10 @@ const DefaultAddr = "localhost:50000"
 // FoundHub is a hub announced on the local network.
 type FoundHub struct {
 	Name string
+	// Addr is where to join it, host:port.
 	Addr string
+	// Users is how many users were online when last heard.
+	Users int
 }
 
 // Request is what the user asked for when they pressed Join.
@@ -73,6 +76,9 @@ type Form struct {
 	BusyText string
 	// Err is a general error, shown under the Join button.
 	Err string
+	// SearchNote says, in one line, why the search for hubs on the
+	// network does not work or works only in part; empty when it works.
+	SearchNote string
 
 	logo    paint.ImageOp
 	hasLogo bool
@@ -199,6 +205,14 @@ func NormalizeAddr(addr string) string {
 	return addr
 }
 
+// UsersText says how many users a found hub has: "1 user", "3 users".
+func UsersText(n int) string {
+	if n == 1 {
+		return "1 user"
+	}
+	return strconv.Itoa(n) + " users"
+}
+
 // Style draws a Form.
 type Style struct {
 	Th   *theme.Theme
@@ -215,9 +229,12 @@ func (s Style) sync() {
 		f.found = make([]foundRow, len(s.Found))
 	}
 	for i, h := range s.Found {
-		if f.found[i].hub != h {
+		if f.found[i].hub.Addr != h.Addr {
+			// Another hub in this row: a press meant for the old one
+			// must not pick it.
 			f.found[i] = foundRow{hub: h}
 		}
+		f.found[i].hub = h
 	}
 }
 
@@ -361,8 +378,22 @@ func (s Style) form(gtx C) D {
 			return layout.Inset{Top: 12, Bottom: 6}.Layout(gtx,
 				kit.Bold(kit.Label(th, 13, th.TextMuted, "Hubs on this network")).Layout)
 		}),
+		layout.Rigid(s.searchNote),
 		layout.Rigid(s.foundHubs),
 	)
+}
+
+func (s Style) searchNote(gtx C) D {
+	th := s.Th
+	note := s.Form.SearchNote
+	if note == "" {
+		return D{}
+	}
+	return layout.Inset{Bottom: 8}.Layout(gtx, func(gtx C) D {
+		l := kit.Label(th, 12, th.TextMuted, note)
+		l.MaxLines = 2
+		return kit.IconLabel(gtx, icons.Error, th.TextMuted, 16, l)
+	})
 }
 
 func (s Style) title(gtx C) D {
@@ -407,8 +438,18 @@ func (s Style) foundHubs(gtx C) D {
 				return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
 					layout.Rigid(func(gtx C) D { return kit.Icon(gtx, icons.Host, th.Primary, 20) }),
 					layout.Rigid(layout.Spacer{Width: 10}.Layout),
-					layout.Flexed(1, kit.Label(th, 14, th.Text, name).Layout),
-					layout.Rigid(kit.Label(th, 12, th.TextMuted, h.Addr).Layout),
+					layout.Flexed(1, func(gtx C) D {
+						return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+							layout.Rigid(func(gtx C) D {
+								l := kit.Label(th, 14, th.Text, name)
+								l.MaxLines = 1
+								return l.Layout(gtx)
+							}),
+							layout.Rigid(kit.Label(th, 12, th.TextMuted, h.Addr).Layout),
+						)
+					}),
+					layout.Rigid(layout.Spacer{Width: 8}.Layout),
+					layout.Rigid(kit.Label(th, 12, th.TextMuted, UsersText(h.Users)).Layout),
 				)
 			})
 		})

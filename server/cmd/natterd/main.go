@@ -4,6 +4,13 @@
 // Run `natterd -h` for its flags; each can also be set from an environment
 // variable (NATTER_ADDR for -addr, and so on). SIGINT or SIGTERM stops the
 // hub gracefully: every client gets `BYE shutdown`.
+//
+// Unless started with -announce=false, the hub makes itself findable on the
+// local network: it announces itself by multicast DNS as a "_natter._tcp"
+// service and answers discovery probes on its UDP port (see package
+// core/discovery). If multicast DNS cannot run, the log says which
+// interface failed and why, and the hub goes on serving and answering
+// probes. A hub listening on a loopback address only answers probes.
 package main
 
 import (
@@ -15,6 +22,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	"github.com/natter-chat/natter/server"
@@ -37,11 +45,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stderr, "natterd:", err)
 		return 2
 	}
+	return serve(ctx, opts, stdout, stderr)
+}
+
+// serve runs the hub the options describe until ctx is done and returns
+// the exit code.
+func serve(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 	cfg := opts.cfg
 	cfg.Logger = opts.newLogger(stderr)
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		fmt.Fprintln(stderr, "natterd: shared folder:", err)
 		return 1
+	}
+	var disc *server.Discovery
+	if opts.announce {
+		disc = server.NewDiscovery(opts.announcer, cfg.Logger)
+		opts.transfers.OtherPacket = disc.OtherPacket
 	}
 	ts := server.NewTransferService(opts.transfers)
 	cfg.Transfers = ts
@@ -62,6 +81,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 1
 	}
 	fmt.Fprintf(stdout, "natterd: hub %q listening on %s, sharing %s; file transfers on udp %s\n", cfg.Name, ln.Addr(), cfg.Dir, pc.LocalAddr())
+	var announced sync.WaitGroup
+	if disc != nil {
+		actx, stopAnnouncing := context.WithCancel(ctx)
+		defer func() {
+			stopAnnouncing()
+			announced.Wait()
+		}()
+		announced.Go(func() {
+			if err := disc.Run(actx, h, ln.Addr(), pc.LocalAddr()); err != nil {
+				// Not fatal: the hub serves whoever knows its address.
+				cfg.Logger.Warn("the hub cannot be found on the local network", "err", err)
+			}
+		})
+	}
 	if err := ts.Serve(ctx, h, ln, pc); err != nil {
 		fmt.Fprintln(stderr, "natterd:", err)
 		return 1

@@ -36,6 +36,7 @@ func TestParseOptionsDefaults(t *testing.T) {
 	assert.Equal(t, d, o.cfg)
 	assert.Equal(t, server.TransferConfig{MaxUpload: server.DefaultMaxUpload}, o.transfers)
 	assert.Equal(t, "text", o.logFormat)
+	assert.True(t, o.announce)
 	assert.Empty(t, out.String())
 }
 
@@ -62,6 +63,7 @@ func TestParseOptionsFlagsAndEnv(t *testing.T) {
 		"NATTER_MAX_UPLOAD":               "100MiB",
 		"NATTER_LOG_LEVEL":                "debug",
 		"NATTER_LOG_FORMAT":               "text", // the flag wins
+		"NATTER_ANNOUNCE":                 "false",
 	}
 	o, err := parseOptions(args, env(vars), &bytes.Buffer{})
 	require.NoError(t, err)
@@ -88,6 +90,7 @@ func TestParseOptionsFlagsAndEnv(t *testing.T) {
 	assert.Equal(t, server.TransferConfig{Public: true, PortMin: 55000, PortMax: 55015, MaxUpload: 100 << 20}, o.transfers)
 	assert.Equal(t, "json", o.logFormat)
 	assert.Equal(t, "DEBUG", o.logLevel.String())
+	assert.False(t, o.announce)
 }
 
 func TestParseOptionsErrors(t *testing.T) {
@@ -113,6 +116,7 @@ func TestParseOptionsErrors(t *testing.T) {
 		{[]string{"-max-upload", "0"}, nil, "max-upload"},
 		{[]string{"-max-upload", "big"}, nil, "max-upload"},
 		{nil, map[string]string{"NATTER_TFTP_PUBLIC": "maybe"}, "$NATTER_TFTP_PUBLIC"},
+		{nil, map[string]string{"NATTER_ANNOUNCE": "sometimes"}, "$NATTER_ANNOUNCE"},
 	}
 	for _, tt := range tests {
 		_, err := parseOptions(tt.args, env(tt.env), &bytes.Buffer{})
@@ -127,7 +131,7 @@ func TestHelpListsEveryFlagAndEnv(t *testing.T) {
 	for _, name := range []string{"addr", "udp-addr", "dir", "name", "history", "max-clients", "rate", "burst",
 		"flood-limit", "flood-window", "out-queue", "read-buffer", "register-timeout", "max-nick-tries",
 		"idle-timeout", "ping-timeout", "flush-timeout", "max-transfers", "max-transfers-per-client", "log-format", "log-level",
-		"udp-ports", "tftp-public", "max-upload"} {
+		"udp-ports", "tftp-public", "max-upload", "announce"} {
 		assert.Regexp(t, `\n  -`+name+`[ \n]`, out.String(), name)
 		assert.Contains(t, out.String(), "$"+envName(name)+"]", name)
 	}
@@ -261,14 +265,7 @@ func TestBinarySIGTERM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		goTool = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
-	}
-	bin := filepath.Join(t.TempDir(), "natterd")
-	build := exec.Command(goTool, "build", "-o", bin, ".")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
+	bin := buildNatterd(t)
 
 	dir := filepath.Join(t.TempDir(), "shared")
 	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-log-format", "json")
@@ -325,6 +322,20 @@ func TestBinarySIGTERM(t *testing.T) {
 		t.Fatal("natterd did not exit after SIGTERM")
 	}
 	assert.Contains(t, stderr.String(), `"msg":"hub stopped"`)
+}
+
+// buildNatterd builds the natterd binary into a temporary folder.
+func buildNatterd(t *testing.T) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
+	}
+	bin := filepath.Join(t.TempDir(), "natterd")
+	build := exec.Command(goTool, "build", "-o", bin, ".")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+	return bin
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent use.

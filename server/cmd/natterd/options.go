@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/natter-chat/natter/core/discovery"
 	"github.com/natter-chat/natter/server"
 )
 
@@ -30,6 +31,11 @@ type options struct {
 	history   int
 	logFormat string
 	logLevel  slog.Level
+	// announce makes the hub findable on the local network: multicast DNS
+	// announcements and answers to broadcast probes.
+	announce bool
+	// announcer tunes the multicast DNS announcer (tests confine it).
+	announcer discovery.AnnouncerOptions
 }
 
 // byteSize is a flag.Value for sizes such as 8MiB, 512KiB or 65536.
@@ -147,6 +153,8 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.DurationVar(&c.FlushTimeout, "flush-timeout", d.FlushTimeout, "`time` a closing session gets to receive its last lines")
 	fs.IntVar(&c.MaxTransfers, "max-transfers", d.MaxTransfers, "file `transfers` at once, hub-wide, granted ones included; more get ERR 409 busy")
 	fs.IntVar(&c.MaxTransfersPerClient, "max-transfers-per-client", d.MaxTransfersPerClient, "file `transfers` at once per client, granted ones included")
+	fs.BoolVar(&o.announce, "announce", true, "make the hub findable on the local network: announce it by multicast DNS (_natter._tcp; not when -addr is a loopback address) "+
+		"and answer discovery probes on the UDP port; -announce=false turns both off")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log `format`: text or json")
 	logLevel := "info"
 	fs.StringVar(&logLevel, "log-level", logLevel, "log `level`: debug, info, warn or error")
