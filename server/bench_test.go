@@ -36,7 +36,9 @@ func benchmarkBroadcast(b *testing.B, n int) {
 		conns[i] = c.conn
 		readers[i] = bufio.NewReaderSize(c.conn, 64<<10)
 		// Lines buffered by the registration reader are not MSG lines; drop it.
+		// The deadlines registration set would end a long run.
 		c.conn.SetReadDeadline(time.Time{})
+		c.conn.SetWriteDeadline(time.Time{})
 	}
 	msg := []byte("MSG the quick brown fox jumps over the lazy dog\n")
 	const window = 256 // messages the sender may be ahead of the slowest reader

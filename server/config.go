@@ -33,10 +33,15 @@ const (
 	DefaultMaxTransfers          = 64
 	DefaultMaxTransfersPerClient = 4
 	DefaultReadBufferSize        = 1024
+	DefaultMemoryTrimDelay       = 200 * time.Millisecond
 )
 
 // NoHistory as Config.History keeps no public messages for replay.
 const NoHistory = -1
+
+// NoMemoryTrim as Config.MemoryTrimDelay never returns memory to the
+// operating system explicitly.
+const NoMemoryTrim = -1
 
 // Config configures a Hub. A zero field takes its default (the Default
 // constants); DefaultConfig returns them all filled in.
@@ -56,14 +61,24 @@ type Config struct {
 	FloodLimit  int
 	FloodWindow time.Duration
 
-	OutQueueBytes  int // bytes queued for one client before it is dropped as too-slow
-	ReadBufferSize int // bytes of read buffer per client; longer lines are assembled on demand
+	OutQueueBytes int // bytes queued for one client before it is dropped as too-slow
+	// ReadBufferSize is the least size of the read buffers lent to clients
+	// while their input is handled (at least two of the longest lines);
+	// a client waiting for input holds none.
+	ReadBufferSize int
 
 	RegisterTimeout time.Duration // time to register before BYE registration-timeout
 	MaxNickTries    int           // refused nicks before BYE registration-timeout
 	IdleTimeout     time.Duration // silence from a client before the hub sends PING
 	PingTimeout     time.Duration // further silence before the client is dropped (timeout)
 	FlushTimeout    time.Duration // time a closing session gets to take its last lines
+
+	// MemoryTrimDelay is the quiet time after a burst of joins and leaves
+	// (or of a backlog being written) after which the hub collects garbage
+	// and returns free memory to the operating system: a burst leaves the
+	// heap several times larger than idle clients need, and the runtime
+	// would otherwise keep it. NoMemoryTrim turns this off.
+	MemoryTrimDelay time.Duration
 
 	MaxTransfers          int // transfers at once, hub-wide (enforced by Transfers)
 	MaxTransfersPerClient int // transfers at once per client (enforced by Transfers)
@@ -117,6 +132,7 @@ func (c *Config) setDefaults() {
 	setDur(&c.IdleTimeout, DefaultIdleTimeout)
 	setDur(&c.PingTimeout, DefaultPingTimeout)
 	setDur(&c.FlushTimeout, DefaultFlushTimeout)
+	setDur(&c.MemoryTrimDelay, DefaultMemoryTrimDelay)
 	setInt(&c.MaxTransfers, DefaultMaxTransfers)
 	setInt(&c.MaxTransfersPerClient, DefaultMaxTransfersPerClient)
 }
@@ -149,6 +165,9 @@ func (c *Config) validate() error {
 	positive("MaxTransfersPerClient", float64(c.MaxTransfersPerClient))
 	if c.OutQueueBytes < proto.MaxHubLineLen*2 {
 		errs = append(errs, fmt.Errorf("config field OutQueueBytes must be at least %d (two of the longest lines), got %d", proto.MaxHubLineLen*2, c.OutQueueBytes))
+	}
+	if c.MemoryTrimDelay < NoMemoryTrim {
+		errs = append(errs, fmt.Errorf("config field MemoryTrimDelay must be positive or NoMemoryTrim, got %v", c.MemoryTrimDelay))
 	}
 	if c.ReadBufferSize < 16 {
 		errs = append(errs, fmt.Errorf("config field ReadBufferSize must be at least 16, got %d", c.ReadBufferSize))

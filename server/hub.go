@@ -37,6 +37,13 @@ type Hub struct {
 	byKey    map[string]*session   // registered sessions by nick key
 	history  [][]byte              // last public MSG lines, oldest first
 	slow     []*session            // sessions to drop as too-slow, found while delivering
+	kicks    *flushList            // queues to flush once h.mu is released; nil if none
+	// usersBlock is the USERS block for the current roster, encoded once
+	// per change of membership and shared by every reply; nil when stale.
+	usersBlock []byte
+
+	readBuffers *readBufferPool // lent to sessions while they read input
+	trim        memoryTrimmer
 
 	wg sync.WaitGroup // every goroutine the hub started
 }
@@ -60,10 +67,11 @@ func New(cfg Config) (*Hub, error) {
 		log = slog.Default()
 	}
 	return &Hub{
-		cfg:      cfg,
-		log:      log,
-		sessions: make(map[*session]struct{}),
-		byKey:    make(map[string]*session),
+		cfg:         cfg,
+		log:         log,
+		sessions:    make(map[*session]struct{}),
+		byKey:       make(map[string]*session),
+		readBuffers: newReadBufferPool(cfg.ReadBufferSize),
 	}, nil
 }
 
@@ -114,6 +122,13 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 		defer h.wg.Done()
 		shared.hashLoop(innerCtx)
 	}()
+	if h.cfg.MemoryTrimDelay > 0 {
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			h.trim.run(innerCtx, h.cfg.MemoryTrimDelay)
+		}()
+	}
 	if _, err := shared.list(); err != nil { // start hashing what is there
 		h.log.Warn("cannot list shared folder", "dir", h.cfg.Dir, "err", err)
 	}
@@ -190,17 +205,9 @@ func (h *Hub) accept(conn net.Conn) {
 	}
 	s := newSession(h, conn)
 	h.sessions[s] = struct{}{}
-	h.wg.Add(2)
 	h.mu.Unlock()
-	s.q.push(proto.AppendHello(nil, h.cfg.Name))
-	go func() {
-		defer h.wg.Done()
-		s.q.writeLoop(conn, h.cfg.FlushTimeout)
-	}()
-	go func() {
-		defer h.wg.Done()
-		s.readLoop()
-	}()
+	s.send(proto.AppendHello(nil, h.cfg.Name))
+	s.startReader()
 }
 
 // shutdown ends every session with BYE shutdown. No LEAVE lines are sent:
@@ -222,10 +229,42 @@ func (h *Hub) shutdown() {
 func now() int64 { return time.Now().UnixMilli() }
 
 // deliverLocked queues line for s; a session whose queue is full is marked
-// for dropping by dropSlowLocked. h.mu is held.
+// for dropping by dropSlowLocked. h.mu is held; the queue is written once
+// the caller releases it with unlockFlush (or takeKicksLocked).
 func (h *Hub) deliverLocked(s *session, line []byte) {
-	if !s.q.push(line) {
+	ok, kick := s.q.push(line)
+	if !ok {
 		h.slow = append(h.slow, s)
+	}
+	if kick {
+		h.kickLocked(s.q)
+	}
+}
+
+// kickLocked notes q for writing once h.mu is released. h.mu is held.
+func (h *Hub) kickLocked(q *outQueue) {
+	if h.kicks == nil {
+		h.kicks = getFlushList()
+	}
+	h.kicks.add(q)
+}
+
+// takeKicksLocked returns the queues to write, or nil. h.mu is held; the
+// caller runs the list after releasing it. Lines are queued under h.mu, so
+// every client gets them in the same order, while the system calls that
+// write them happen outside it.
+func (h *Hub) takeKicksLocked() *flushList {
+	k := h.kicks
+	h.kicks = nil
+	return k
+}
+
+// unlockFlush releases h.mu and writes to the queues that became non-empty.
+func (h *Hub) unlockFlush() {
+	k := h.takeKicksLocked()
+	h.mu.Unlock()
+	if k != nil {
+		k.run()
 	}
 }
 
@@ -264,6 +303,7 @@ func (h *Hub) removeLocked(s *session, leaveReason string) {
 	if !s.registered {
 		return
 	}
+	h.trim.note()
 	delete(h.byKey, s.key)
 	h.rosterRemove(s)
 	if leaveReason != "" && !h.closing {
@@ -282,7 +322,7 @@ func (h *Hub) endSession(s *session, leaveReason, bye string, abort bool) {
 	}
 	h.removeLocked(s, leaveReason)
 	h.dropSlowLocked()
-	h.mu.Unlock()
+	h.unlockFlush()
 	if abort {
 		s.q.abort()
 	} else {
@@ -301,10 +341,13 @@ func (h *Hub) endSession(s *session, leaveReason, bye string, abort bool) {
 
 // sendTo queues line for s alone, dropping s if it cannot keep up.
 func (h *Hub) sendTo(s *session, line []byte) {
-	if s.q.push(line) {
-		return
+	ok, kick := s.q.push(line)
+	if kick {
+		s.q.flush()
 	}
-	h.endSession(s, proto.LeaveTooSlow, "", true)
+	if !ok {
+		h.endSession(s, proto.LeaveTooSlow, "", true)
+	}
 }
 
 func (h *Hub) rosterIndex(key string) (int, bool) {
@@ -314,20 +357,31 @@ func (h *Hub) rosterIndex(key string) (int, bool) {
 func (h *Hub) rosterInsert(s *session) {
 	i, _ := h.rosterIndex(s.key)
 	h.roster = slices.Insert(h.roster, i, s)
+	h.usersBlock = nil
 }
 
 func (h *Hub) rosterRemove(s *session) {
 	if i, ok := h.rosterIndex(s.key); ok && h.roster[i] == s {
 		h.roster = slices.Delete(h.roster, i, i+1)
+		h.usersBlock = nil
 	}
 }
 
-// appendUsersLocked appends the USERS block. h.mu is held.
-func (h *Hub) appendUsersLocked(b []byte) []byte {
-	b = proto.AppendUsers(b, len(h.roster))
+// usersLocked returns the USERS block, shared: it must not be modified.
+// h.mu is held.
+func (h *Hub) usersLocked() []byte {
+	if h.usersBlock != nil {
+		return h.usersBlock
+	}
+	size := 16
+	for _, s := range h.roster {
+		size += len(proto.KwUser) + 2 + len(s.nick)
+	}
+	b := proto.AppendUsers(make([]byte, 0, size), len(h.roster))
 	for _, s := range h.roster {
 		b = proto.AppendUser(b, s.nick)
 	}
+	h.usersBlock = b
 	return b
 }
 
@@ -387,6 +441,6 @@ func (h *Hub) AnnounceShared(from, name, sha256 string) error {
 	h.mu.Lock()
 	h.broadcastLocked(proto.AppendShared(nil, now(), from, info.Size, sha256, name), nil)
 	h.dropSlowLocked()
-	h.mu.Unlock()
+	h.unlockFlush()
 	return nil
 }

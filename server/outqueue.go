@@ -3,6 +3,7 @@ package server
 import (
 	"net"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -10,7 +11,7 @@ import (
 const (
 	queueOpen    = iota
 	queueClosing // take no more lines; send what is queued, then close
-	queueAborted // drop what is queued and close now
+	queueAborted // drop what is queued; the connection is closed
 )
 
 // outQueue holds the lines waiting to be written to one client. Lines are
@@ -18,134 +19,311 @@ const (
 // every client. The queue is bounded in bytes; a push that would exceed the
 // bound fails, and the caller drops the client, so that a client that does
 // not read never delays anyone else.
+//
+// No goroutine waits on an idle queue. Whoever makes an idle queue
+// non-empty is told so by push ("kick") and must call flush, which writes
+// without blocking as much as the socket accepts; only when the socket is
+// full is a writer goroutine started, and it ends once the queue is empty.
+// Between a kick and the end of the flush or writer the queue is busy, and
+// pushers merely append: the one owner of the connection writes every line
+// queued, in order, with as few system calls as it can.
 type outQueue struct {
+	conn         net.Conn
+	raw          syscall.RawConn // for writes that must not block; nil if not available
+	wg           *sync.WaitGroup // counts writer goroutines
+	trim         *memoryTrimmer  // told when a backlog has been written
+	flushTimeout time.Duration
+
 	mu      sync.Mutex
-	pending [][]byte
-	bytes   int // queued or being written
+	pending *lineBatch // nil when empty; taken whole by the owner
+	bytes   int        // queued or being written
 	limit   int
 	state   int
-	wake    chan struct{} // capacity 1: the writer has something to do
+	busy    bool // an owner (flusher or writer goroutine) is or will be writing
+
+	// Used only by the owner, for non-blocking writes.
+	direct directWrite
 }
 
-func newOutQueue(limit int) *outQueue {
-	return &outQueue{limit: limit, wake: make(chan struct{}, 1)}
-}
-
-func (q *outQueue) signal() {
-	select {
-	case q.wake <- struct{}{}:
-	default:
+func newOutQueue(conn net.Conn, limit int, flushTimeout time.Duration, wg *sync.WaitGroup, trim *memoryTrimmer) *outQueue {
+	q := &outQueue{conn: conn, limit: limit, flushTimeout: flushTimeout, wg: wg, trim: trim}
+	if sc, ok := conn.(syscall.Conn); ok && directWriteSupported {
+		if rc, err := sc.SyscallConn(); err == nil {
+			q.raw = rc
+			q.direct.init()
+		}
 	}
+	return q
 }
 
-// push queues line. It returns false when the line would take the queue
-// over its limit; nothing is queued then. Lines pushed after the queue was
+// lineBatch is a list of lines; its backing arrays are pooled so that
+// queueing a line allocates nothing.
+type lineBatch struct {
+	lines [][]byte
+}
+
+// maxPooledBatch bounds the batches kept for reuse, so that one burst does
+// not pin a large array.
+const maxPooledBatch = 4096
+
+var batchPool = sync.Pool{New: func() any { return &lineBatch{lines: make([][]byte, 0, 16)} }}
+
+func getBatch() *lineBatch { return batchPool.Get().(*lineBatch) }
+
+func putBatch(b *lineBatch) {
+	if cap(b.lines) > maxPooledBatch {
+		return
+	}
+	clear(b.lines)
+	b.lines = b.lines[:0]
+	batchPool.Put(b)
+}
+
+func (b *lineBatch) size() int {
+	n := 0
+	for _, l := range b.lines {
+		n += len(l)
+	}
+	return n
+}
+
+// push queues line. ok is false when the line would take the queue over its
+// limit; nothing is queued then. kick is true when the caller must call
+// flush (now or after releasing its locks). Lines pushed after the queue was
 // closed are silently dropped.
-func (q *outQueue) push(line []byte) bool {
+func (q *outQueue) push(line []byte) (ok, kick bool) {
 	q.mu.Lock()
+	defer q.mu.Unlock()
 	if q.state != queueOpen {
-		q.mu.Unlock()
-		return true
+		return true, false
 	}
 	if q.bytes+len(line) > q.limit {
-		q.mu.Unlock()
+		return false, false
+	}
+	q.appendLocked(line)
+	return true, q.claimLocked()
+}
+
+// pushAll queues lines, all or none, as push does.
+func (q *outQueue) pushAll(lines [][]byte) (ok, kick bool) {
+	n := 0
+	for _, l := range lines {
+		n += len(l)
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.state != queueOpen {
+		return true, false
+	}
+	if q.bytes+n > q.limit {
+		return false, false
+	}
+	for _, l := range lines {
+		q.appendLocked(l)
+	}
+	return true, q.claimLocked()
+}
+
+func (q *outQueue) appendLocked(line []byte) {
+	if q.pending == nil {
+		q.pending = getBatch()
+	}
+	q.pending.lines = append(q.pending.lines, line)
+	q.bytes += len(line)
+}
+
+// claimLocked makes the caller the owner if there is none.
+func (q *outQueue) claimLocked() bool {
+	if q.busy {
 		return false
 	}
-	q.pending = append(q.pending, line)
-	q.bytes += len(line)
-	first := len(q.pending) == 1
-	q.mu.Unlock()
-	if first {
-		q.signal()
-	}
+	q.busy = true
 	return true
 }
 
-// close queues a last line (if not nil, regardless of the limit) and lets
-// the writer send everything queued and close the connection.
-func (q *outQueue) close(last []byte) {
-	q.mu.Lock()
-	if q.state == queueOpen {
-		if last != nil {
-			q.pending = append(q.pending, last)
-			q.bytes += len(last)
-		}
-		q.state = queueClosing
-	}
-	q.mu.Unlock()
-	q.signal()
+// takeLocked takes everything queued.
+func (q *outQueue) takeLocked() *lineBatch {
+	b := q.pending
+	q.pending = nil
+	return b
 }
 
-// abort drops everything queued; the writer closes the connection.
+// maxDirectRounds bounds the non-blocking writes one flush makes before it
+// leaves the rest to a writer goroutine, so that a broadcaster is not kept
+// busy by one client for long.
+const maxDirectRounds = 2
+
+// flush writes what is queued without blocking, as far as the socket
+// accepts, and starts a writer goroutine for the rest. Only the owner, the
+// caller that push told to kick, calls it.
+func (q *outQueue) flush() {
+	for round := 0; ; round++ {
+		q.mu.Lock()
+		if q.state == queueAborted {
+			q.releaseLocked()
+			q.mu.Unlock()
+			return
+		}
+		if q.pending == nil {
+			if q.state == queueClosing {
+				q.startWriterLocked(nil)
+			} else {
+				q.busy = false
+			}
+			q.mu.Unlock()
+			return
+		}
+		b := q.takeLocked()
+		if q.raw == nil || round >= maxDirectRounds {
+			q.startWriterLocked(b)
+			q.mu.Unlock()
+			return
+		}
+		q.mu.Unlock()
+
+		written, err := q.direct.write(q.raw, b.lines)
+		q.mu.Lock()
+		q.bytes -= written
+		if err != nil {
+			q.mu.Unlock()
+			putBatch(b)
+			q.abort() // the reader notices the closed connection
+			return
+		}
+		if rest := consumed(b, written); len(rest.lines) > 0 {
+			// The socket is full: the rest goes before anything queued
+			// meanwhile, written by a goroutine that may block.
+			if q.pending != nil {
+				rest.lines = append(rest.lines, q.pending.lines...)
+				putBatch(q.pending)
+				q.pending = nil
+			}
+			if q.state == queueAborted {
+				q.releaseLocked()
+				q.mu.Unlock()
+				putBatch(rest)
+				return
+			}
+			q.startWriterLocked(rest)
+			q.mu.Unlock()
+			return
+		}
+		q.mu.Unlock()
+		putBatch(b)
+	}
+}
+
+// consumed drops the first n bytes from b's lines and returns b.
+func consumed(b *lineBatch, n int) *lineBatch {
+	i := 0
+	for i < len(b.lines) && n >= len(b.lines[i]) {
+		n -= len(b.lines[i])
+		i++
+	}
+	if i < len(b.lines) && n > 0 {
+		b.lines[i] = b.lines[i][n:]
+	}
+	if i > 0 {
+		k := copy(b.lines, b.lines[i:])
+		clear(b.lines[k:])
+		b.lines = b.lines[:k]
+	}
+	return b
+}
+
+// releaseLocked gives up ownership of an aborted queue.
+func (q *outQueue) releaseLocked() {
+	q.busy = false
+	if q.pending != nil {
+		putBatch(q.pending)
+		q.pending = nil
+	}
+}
+
+// startWriterLocked starts a writer goroutine that owns the queue, first
+// writing b (which may be nil).
+func (q *outQueue) startWriterLocked(b *lineBatch) {
+	q.busy = true
+	q.wg.Add(1)
+	go q.writeLoop(b)
+}
+
+// close queues a last line (if not nil, regardless of the limit) and lets
+// an owner send everything queued and close the connection.
+func (q *outQueue) close(last []byte) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.state != queueOpen {
+		return
+	}
+	if last != nil {
+		q.appendLocked(last)
+	}
+	q.state = queueClosing
+	if !q.busy {
+		q.startWriterLocked(nil)
+	}
+}
+
+// abort drops everything queued and closes the connection, which also ends
+// a write in progress.
 func (q *outQueue) abort() {
 	q.mu.Lock()
 	q.state = queueAborted
-	clear(q.pending)
-	q.pending = nil
+	if q.pending != nil {
+		putBatch(q.pending)
+		q.pending = nil
+	}
 	q.mu.Unlock()
-	q.signal()
+	q.conn.Close()
 }
 
-// maxBatchLines bounds one writev; the kernel takes at most 1024 vectors.
-const maxBatchLines = 1024
-
-// writeLoop writes queued lines to conn in batches until the queue is
-// closed or aborted or a write fails; it always closes conn.
-func (q *outQueue) writeLoop(conn net.Conn, flushTimeout time.Duration) {
-	var spare [][]byte
+// writeLoop owns the queue: it writes b and then whatever is queued, in
+// batches, until the queue is empty, or closes the connection once a
+// closing queue is written.
+func (q *outQueue) writeLoop(b *lineBatch) {
+	defer q.wg.Done()
 	var closeBy time.Time // when closing: the time by which everything must be sent
 	for {
+		if b != nil {
+			n := b.size()
+			bufs := net.Buffers(b.lines)
+			_, err := bufs.WriteTo(q.conn)
+			putBatch(b)
+			b = nil
+			q.mu.Lock()
+			q.bytes -= n
+			q.mu.Unlock()
+			if err != nil {
+				q.abort() // the reader notices the closed connection
+				q.mu.Lock()
+				q.releaseLocked()
+				q.mu.Unlock()
+				return
+			}
+		}
 		q.mu.Lock()
 		state := q.state
-		// batch and spare never share an array with q.pending, which
-		// pushers append to while the batch is written.
-		var batch [][]byte
-		switch {
-		case state == queueAborted, len(q.pending) == 0:
-		case len(q.pending) <= maxBatchLines:
-			batch = q.pending
-			q.pending = spare[:0]
-		default:
-			batch = append(spare[:0], q.pending[:maxBatchLines]...)
-			q.pending = q.pending[maxBatchLines:]
-		}
-		q.mu.Unlock()
-
 		if state == queueAborted {
-			conn.Close()
+			q.releaseLocked()
+			q.mu.Unlock()
 			return
 		}
 		if state == queueClosing && closeBy.IsZero() {
-			closeBy = time.Now().Add(flushTimeout)
-			conn.SetWriteDeadline(closeBy)
+			closeBy = time.Now().Add(q.flushTimeout)
+			q.conn.SetWriteDeadline(closeBy)
 		}
-		if len(batch) == 0 {
-			if state == queueClosing {
-				lingeringClose(conn, closeBy)
-				return
-			}
-			<-q.wake
-			continue
+		b = q.takeLocked()
+		if b == nil && state == queueOpen {
+			q.busy = false
 		}
-		n := 0
-		for _, b := range batch {
-			n += len(b)
-		}
-		bufs := net.Buffers(batch)
-		_, err := bufs.WriteTo(conn)
-		clear(batch)
-		if cap(batch) <= 64 {
-			spare = batch[:0] // small enough to keep for the next batch
-		} else {
-			spare = nil
-		}
-		q.mu.Lock()
-		q.bytes -= n
 		q.mu.Unlock()
-		if err != nil {
-			// The reader notices the closed connection and ends the session.
-			q.abort()
-			conn.Close()
+		if b == nil {
+			if state == queueClosing {
+				lingeringClose(q.conn, closeBy)
+			} else if q.trim != nil {
+				q.trim.note()
+			}
 			return
 		}
 	}
@@ -166,5 +344,41 @@ func lingeringClose(conn net.Conn, deadline time.Time) {
 		if _, err := conn.Read(buf[:]); err != nil {
 			return
 		}
+	}
+}
+
+// flushList collects the queues a caller was told to kick while it held the
+// hub's lock, so that it can write to them after releasing it.
+type flushList struct {
+	queues []*outQueue
+}
+
+var flushListPool = sync.Pool{New: func() any { return new(flushList) }}
+
+func getFlushList() *flushList { return flushListPool.Get().(*flushList) }
+
+func (l *flushList) add(q *outQueue) { l.queues = append(l.queues, q) }
+
+// merge moves the queues of other into l and recycles other.
+func (l *flushList) merge(other *flushList) {
+	l.queues = append(l.queues, other.queues...)
+	other.recycle()
+}
+
+// run flushes every queue, one after another, and recycles l. (Helper
+// goroutines sharing a long list make a fan-out slower, not faster, on a
+// hub with two processors shared with its clients.)
+func (l *flushList) run() {
+	for _, q := range l.queues {
+		q.flush()
+	}
+	l.recycle()
+}
+
+func (l *flushList) recycle() {
+	clear(l.queues)
+	l.queues = l.queues[:0]
+	if cap(l.queues) <= 1<<16 {
+		flushListPool.Put(l)
 	}
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"net"
@@ -18,7 +17,9 @@ import (
 )
 
 // session is one client connection. Its reader goroutine runs readLoop and
-// handles the client's lines; its writer goroutine runs q.writeLoop.
+// handles the client's lines; its queue q is written by whoever queues a
+// line for an idle client, or by a writer goroutine while the client's
+// socket is full.
 type session struct {
 	h      *Hub
 	id     uint64
@@ -33,7 +34,14 @@ type session struct {
 	nick       string
 	key        string // proto.NickKey(nick)
 
-	// Used only by the reader goroutine.
+	// Used only by the reader goroutine (one at a time; see readLoop).
+	rd           *lineReader
+	registerBy   time.Time  // when an unregistered client is sent away
+	idleBy       time.Time  // when the client is pinged, or dropped if pinged
+	pinged       bool       // a PING was sent for the silence so far
+	deadlineSet  time.Time  // the read deadline in force
+	handled      int        // lines handled since deferred was last written
+	deferred     *flushList // queues kicked by this client's messages, written before the next read
 	limiter      *rate.Limiter
 	floodStart   time.Time
 	floodCount   int
@@ -45,7 +53,7 @@ func newSession(h *Hub, conn net.Conn) *session {
 		h:       h,
 		id:      h.nextID.Add(1),
 		conn:    conn,
-		q:       newOutQueue(h.cfg.OutQueueBytes),
+		q:       newOutQueue(conn, h.cfg.OutQueueBytes, h.cfg.FlushTimeout, &h.wg, &h.trim),
 		limiter: rate.NewLimiter(rate.Limit(h.cfg.MaxLineRate), h.cfg.LineBurst),
 	}
 	if ap, err := netip.ParseAddrPort(conn.RemoteAddr().String()); err == nil {
@@ -72,52 +80,87 @@ func (s *session) errorf(reason, kw, format string, args ...any) {
 	s.sendErr(proto.NewError(reason, kw, fmt.Sprintf(format, args...)))
 }
 
-// readLoop reads and handles the client's lines until the session ends.
-func (s *session) readLoop() {
+// startReader starts the reader goroutine of a new session.
+func (s *session) startReader() {
 	cfg := &s.h.cfg
-	r := proto.NewReader(bufio.NewReaderSize(s.conn, cfg.ReadBufferSize), proto.MaxLineLen)
-	start := time.Now()
-	registerBy := start.Add(cfg.RegisterTimeout)
-	idleBy := start.Add(cfg.IdleTimeout)
-	pinged := false
+	t := time.Now()
+	s.rd = newLineReader(s.conn, s.h.readBuffers, proto.MaxLineLen)
+	s.registerBy = t.Add(cfg.RegisterTimeout)
+	s.idleBy = t.Add(cfg.IdleTimeout)
+	s.h.wg.Add(1)
+	go s.readLoop()
+}
+
+// readLoop reads and handles the client's lines until the session ends.
+//
+// Before it waits for input, a goroutine that has handled lines hands the
+// loop over to a fresh goroutine and ends: handling a line may grow a
+// goroutine's stack to several KiB, which the runtime does not give back
+// while the goroutine waits, and most clients wait nearly all the time.
+func (s *session) readLoop() {
+	defer s.h.wg.Done()
+	cfg := &s.h.cfg
+	r := s.rd
+	worked := false // this goroutine has handled a line
 	for {
-		deadline := idleBy
-		if !s.registered && registerBy.Before(deadline) {
-			deadline = registerBy
+		if s.handled >= maxDeferredLines || !r.hasLine() {
+			s.flushDeferred()
+			s.handled = 0
 		}
-		s.conn.SetReadDeadline(deadline)
+		if worked && !r.hasLine() {
+			s.h.wg.Add(1)
+			go s.readLoop()
+			return
+		}
+		deadline := s.idleBy
+		if !s.registered && s.registerBy.Before(deadline) {
+			deadline = s.registerBy
+		}
+		// Moving the deadline later by less than a second is not worth
+		// a timer update per line: an early timeout just loops.
+		if deadline.Before(s.deadlineSet) || deadline.Sub(s.deadlineSet) > time.Second {
+			s.conn.SetReadDeadline(deadline)
+			s.deadlineSet = deadline
+		}
 		line, err := r.ReadLine()
 		if s.ended.Load() {
+			s.flushDeferred()
 			return
 		}
 		t := time.Now()
 		switch {
-		case err == nil && !s.registered && !t.Before(registerBy):
+		case err == nil && !s.registered && !t.Before(s.registerBy):
 			// Lines still buffered can arrive after the deadline.
 			s.end("", proto.ByeRegistrationTimeout)
 		case err == nil:
-			idleBy, pinged = t.Add(cfg.IdleTimeout), false
+			s.idleBy, s.pinged = t.Add(cfg.IdleTimeout), false
+			s.handled++
+			worked = true
 			s.handle(line, t)
 		case errors.Is(err, proto.ErrLineTooLong):
-			idleBy, pinged = t.Add(cfg.IdleTimeout), false
+			s.idleBy, s.pinged = t.Add(cfg.IdleTimeout), false
+			worked = true
 			if s.allow("", t) {
 				s.errorf(proto.ReasonLineTooLong, "", "a line may have at most %d bytes, terminator included; it was discarded", proto.MaxLineLen)
 			}
 		case errors.Is(err, os.ErrDeadlineExceeded):
+			s.deadlineSet = time.Time{} // passed: set it again
 			switch {
-			case !s.registered && !t.Before(registerBy):
+			case !s.registered && !t.Before(s.registerBy):
 				s.h.log.Info("client did not register in time", "remote", s.remote.String())
 				s.end("", proto.ByeRegistrationTimeout)
-			case !t.Before(idleBy) && pinged:
+			case !t.Before(s.idleBy) && s.pinged:
 				s.end(proto.LeaveTimeout, proto.LeaveTimeout)
-			case !t.Before(idleBy):
+			case !t.Before(s.idleBy):
+				worked = true
 				s.send(proto.AppendPing(nil, strconv.FormatInt(t.UnixMilli(), 10)))
-				idleBy, pinged = t.Add(cfg.PingTimeout), true
+				s.idleBy, s.pinged = t.Add(cfg.PingTimeout), true
 			}
 		default:
 			s.end(proto.LeaveConnectionLost, "")
 		}
 		if s.ended.Load() {
+			s.flushDeferred()
 			return
 		}
 	}
@@ -166,6 +209,11 @@ func (s *session) handle(raw []byte, t time.Time) {
 		}
 		return
 	}
+	if cmd.Keyword != proto.KwMsg && cmd.Keyword != proto.KwPriv {
+		// Other requests may take a while (a transfer grant may hash a
+		// file): what earlier messages queued for others goes out first.
+		s.flushDeferred()
+	}
 	switch cmd.Keyword {
 	case proto.KwNick:
 		s.handleNick(cmd.Nick)
@@ -183,12 +231,12 @@ func (s *session) handle(raw []byte, t time.Time) {
 		s.h.addHistoryLocked(line)
 		s.h.broadcastLocked(line, nil)
 		s.h.dropSlowLocked()
-		s.h.mu.Unlock()
+		s.deferFlushLocked()
 	case proto.KwPriv:
 		s.handlePriv(cmd.Nick, line[len(proto.KwPriv)+1+len(cmd.Nick)+1:])
 	case proto.KwUsers:
 		s.h.mu.Lock()
-		b := s.h.appendUsersLocked(nil)
+		b := s.h.usersLocked()
 		s.h.mu.Unlock()
 		s.send(b)
 	case proto.KwFiles:
@@ -246,27 +294,27 @@ func (s *session) handleNick(asked string) {
 		return
 	case s.registered:
 		s.renameLocked(nick, key)
-		h.mu.Unlock()
+		h.unlockFlush()
 		return
 	}
 	s.registered, s.nick, s.key = true, nick, key
 	h.byKey[key] = s
 	h.rosterInsert(s)
-	size := 64 + 32*len(h.roster)
-	for _, l := range h.history {
-		size += len(l)
+	h.trim.note()
+	// The USERS block and the history lines are shared, not copied.
+	reply := make([][]byte, 0, 3+len(h.history))
+	reply = append(reply, proto.AppendWelcome(nil, nick), h.usersLocked(), proto.AppendHistory(nil, len(h.history)))
+	reply = append(reply, h.history...)
+	ok, kick := s.q.pushAll(reply)
+	if !ok {
+		h.slow = append(h.slow, s)
 	}
-	b := make([]byte, 0, size)
-	b = proto.AppendWelcome(b, nick)
-	b = h.appendUsersLocked(b)
-	b = proto.AppendHistory(b, len(h.history))
-	for _, l := range h.history {
-		b = append(b, l...)
+	if kick {
+		h.kickLocked(s.q)
 	}
-	h.deliverLocked(s, b)
 	h.broadcastLocked(proto.AppendJoin(nil, now(), nick), s)
 	h.dropSlowLocked()
-	h.mu.Unlock()
+	h.unlockFlush()
 	h.log.Debug("client registered", "nick", nick, "remote", s.remote.String())
 }
 
@@ -308,7 +356,7 @@ func (s *session) handlePriv(to, body string) {
 		h.deliverLocked(s, line)
 	}
 	h.dropSlowLocked()
-	h.mu.Unlock()
+	s.deferFlushLocked()
 }
 
 func (s *session) handleFiles() {
@@ -379,4 +427,33 @@ func (s *session) grantFailed(kw, name string, err error) {
 	}
 	s.h.log.Warn("transfer not granted", "keyword", kw, "name", name, "nick", s.nick, "err", err)
 	s.errorf(proto.ReasonBusy, kw, "the transfer cannot be granted now")
+}
+
+// maxDeferredLines bounds the lines a client's messages may queue for others
+// before they are written.
+const maxDeferredLines = 64
+
+// deferFlushLocked releases h.mu, keeping the queues its deliveries kicked
+// for writing before the reader next waits for input (flushDeferred). A
+// client that sends many lines at once thus has them written to each
+// receiver with one system call. h.mu is held.
+func (s *session) deferFlushLocked() {
+	k := s.h.takeKicksLocked()
+	s.h.mu.Unlock()
+	if k == nil {
+		return
+	}
+	if s.deferred == nil {
+		s.deferred = k
+		return
+	}
+	s.deferred.merge(k)
+}
+
+// flushDeferred writes the queues kept by deferFlushLocked.
+func (s *session) flushDeferred() {
+	if k := s.deferred; k != nil {
+		s.deferred = nil
+		k.run()
+	}
 }
