@@ -10,12 +10,10 @@ package main
 // temporary folder, or to NATTER_E2E_SHOTS when set (e.g. app/testdata/e2e).
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"image/color"
 	"image/png"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,6 +26,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/natter-chat/natter/app/hosting"
+	"github.com/natter-chat/natter/internal/rawclient"
 )
 
 func TestE2E(t *testing.T) {
@@ -56,7 +55,7 @@ func TestE2E(t *testing.T) {
 	hub, err := hosting.Start(context.Background(), hosting.Config{Addr: "127.0.0.1:0", Dir: t.TempDir(), Name: "E2E hub"})
 	require.NoError(t, err)
 	defer hub.Close()
-	zed := dialHub(t, hub.Addr(), "zed")
+	zed := rawclient.Dial(t, hub.Addr(), "zed")
 
 	display := startXvfb(t)
 	x := func(args ...string) {
@@ -122,7 +121,7 @@ func TestE2E(t *testing.T) {
 		x("mousemove", "5", "690", "click", "1")
 		x("key", "Tab")
 		x("key", "Return")
-		_, joined = zed.expectWithin("JOIN ", "alice", 10*time.Second)
+		_, joined = zed.ExpectWithin("JOIN ", "alice", 10*time.Second)
 		if !joined {
 			t.Logf("attempt %d to join did not reach the hub; trying again", attempt+1)
 		}
@@ -133,17 +132,17 @@ func TestE2E(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	x("type", "--delay", "20", "hello from the e2e test")
 	x("key", "Return")
-	line := zed.expect("MSG ", "alice")
+	line := zed.ExpectContaining("MSG ", "alice")
 	assert.True(t, strings.HasSuffix(line, " alice hello from the e2e test"), line)
 
-	zed.send("MSG welcome alice")
+	zed.Send("MSG welcome alice")
 	time.Sleep(500 * time.Millisecond)
 	shot("2-chat")
 
 	// Closing the app (SIGTERM goes through the window's close) leaves the
 	// hub with QUIT.
 	require.NoError(t, app.Process.Signal(syscall.SIGTERM))
-	line = zed.expect("LEAVE ", "alice")
+	line = zed.ExpectContaining("LEAVE ", "alice")
 	assert.True(t, strings.HasSuffix(line, " alice quit"), line)
 	select {
 	case <-exited:
@@ -229,58 +228,4 @@ func waitWindow(t *testing.T, display string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatal("the Natter window did not appear")
-}
-
-// hubClient is a raw natter/1 client on the hub.
-type hubClient struct {
-	t    *testing.T
-	conn net.Conn
-	r    *bufio.Reader
-}
-
-func dialHub(t *testing.T, addr, nick string) *hubClient {
-	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	require.NoError(t, err)
-	t.Cleanup(func() { conn.Close() })
-	c := &hubClient{t: t, conn: conn, r: bufio.NewReader(conn)}
-	c.send("NICK " + nick)
-	c.expect("WELCOME ", nick)
-	return c
-}
-
-func (c *hubClient) send(line string) {
-	c.t.Helper()
-	require.NoError(c.t, c.conn.SetWriteDeadline(time.Now().Add(5*time.Second)))
-	_, err := fmt.Fprintf(c.conn, "%s\n", line)
-	require.NoError(c.t, err)
-}
-
-// expect reads lines until one starts with prefix and contains substr.
-func (c *hubClient) expect(prefix, substr string) string {
-	c.t.Helper()
-	line, ok := c.expectWithin(prefix, substr, 30*time.Second)
-	require.True(c.t, ok, "no line %q…%q from the hub", prefix, substr)
-	return line
-}
-
-// expectWithin is expect that gives up after d.
-func (c *hubClient) expectWithin(prefix, substr string, d time.Duration) (string, bool) {
-	c.t.Helper()
-	require.NoError(c.t, c.conn.SetReadDeadline(time.Now().Add(d)))
-	for range 10_000 {
-		line, err := c.r.ReadString('\n')
-		if ne, ok := err.(net.Error); ok && ne.Timeout() {
-			return "", false
-		}
-		require.NoError(c.t, err, "waiting for %q", prefix)
-		line = strings.TrimRight(line, "\r\n")
-		if strings.HasPrefix(line, prefix) && strings.Contains(line, substr) {
-			return line, true
-		}
-		if tok, ok := strings.CutPrefix(line, "PING "); ok {
-			c.send("PONG " + tok)
-		}
-	}
-	return "", false
 }

@@ -4,14 +4,10 @@ package main
 
 import (
 	"fmt"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sync"
-
-	"gioui.org/x/notify"
 )
 
 // downloadDir is the user's Downloads folder when there is one, else a
@@ -45,27 +41,6 @@ func openFolder(dir string) error {
 	return nil
 }
 
-// notifier returns a function that shows desktop notifications. The
-// notifier is created on first use; where there is no notification service
-// (no D-Bus session, for instance) each call returns the error and the
-// window logs it.
-func notifier(logger *slog.Logger) func(title, body string) error {
-	var (
-		once sync.Once
-		n    notify.Notifier
-		err  error
-	)
-	return func(title, body string) error {
-		once.Do(func() {
-			n, err = notify.NewNotifier()
-			if err != nil {
-				logger.Info("notifications unavailable", "err", err)
-			}
-		})
-		if err != nil {
-			return err
-		}
-		_, e := n.CreateNotification(title, body)
-		return e
-	}
-}
+// refusedNotification says why a notification failed: the notification
+// service's own error says it all.
+func refusedNotification(err error) error { return err }

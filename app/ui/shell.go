@@ -107,23 +107,11 @@ func (u *UI) layoutTopBar(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 				}
 				sub = fmt.Sprintf("hosted here · others join at %s · you are %s", at, snap.Nick)
 			}
-			return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
-				layout.Rigid(func(gtx C) D { return kit.Icon(gtx, icons.Conversation, th.Primary, 26) }),
-				layout.Rigid(layout.Spacer{Width: 10}.Layout),
-				layout.Flexed(1, func(gtx C) D {
-					return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
-						layout.Rigid(func(gtx C) D {
-							l := kit.Bold(kit.Label(th, 16, th.Text, hub))
-							l.MaxLines = 1
-							return l.Layout(gtx)
-						}),
-						layout.Rigid(func(gtx C) D {
-							l := kit.Label(th, 12, th.TextMuted, sub)
-							l.MaxLines = 1
-							return l.Layout(gtx)
-						}),
-					)
-				}),
+			return kit.IconRow(gtx, icons.Conversation, th.Primary, 26,
+				[]layout.FlexChild{
+					layout.Rigid(kit.OneLine(kit.Bold(kit.Label(th, 16, th.Text, hub)))),
+					layout.Rigid(kit.OneLine(kit.Label(th, 12, th.TextMuted, sub))),
+				},
 				layout.Rigid(kit.IconButton(th, &u.bar.theme, themeIcon, th.TextMuted, themeDesc).Layout),
 				layout.Rigid(kit.IconButton(th, &u.bar.disconnect, icons.Disconnect, th.TextMuted, "Disconnect").Layout),
 			)

@@ -136,13 +136,25 @@ func waitFor(t *testing.T, c *Client, what string, cond func(*Snapshot) bool) *S
 	}
 }
 
+// startClient starts a client, downloading to a temporary folder unless
+// cfg names one, and closes it when the test ends.
 func startClient(t *testing.T, cfg Config) *Client {
+	t.Helper()
+	return startClientWith(t, cfg, nil)
+}
+
+// startClientWith is startClient with eng, when not nil, moving the file
+// data instead of the TFTP engine.
+func startClientWith(t *testing.T, cfg Config, eng engine) *Client {
 	t.Helper()
 	if cfg.DownloadDir == "" {
 		cfg.DownloadDir = t.TempDir()
 	}
 	c, err := New(cfg)
 	require.NoError(t, err)
+	if eng != nil {
+		c.engine = eng
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	require.NoError(t, c.Start(ctx))
 	t.Cleanup(func() {
@@ -230,20 +242,31 @@ func startScripted(t *testing.T, cfg Config) (*Client, *scriptedHub, *fakeEngine
 	if cfg.Nick == "" {
 		cfg.Nick = "alice"
 	}
-	if cfg.DownloadDir == "" {
-		cfg.DownloadDir = t.TempDir()
-	}
+	eng := newFakeEngine()
+	return startClientWith(t, cfg, eng), h, eng
+}
+
+// runScriptedClient makes a client of a new scripted hub and runs it in the
+// background by Run, as a command-line client would; wait waits for Run to
+// return and gives its error.
+func runScriptedClient(t *testing.T, cfg Config) (c *Client, h *scriptedHub, wait func() error) {
+	t.Helper()
+	h = newScriptedHub(t)
+	cfg.Addr = h.addr()
 	c, err := New(cfg)
 	require.NoError(t, err)
-	eng := newFakeEngine()
-	c.engine = eng
-	ctx, cancel := context.WithCancel(context.Background())
-	require.NoError(t, c.Start(ctx))
-	t.Cleanup(func() {
-		cancel()
-		c.Close()
-	})
-	return c, h, eng
+	done := make(chan error, 1)
+	go func() { done <- c.Run(context.Background()) }()
+	return c, h, func() error {
+		t.Helper()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(20 * time.Second):
+			t.Fatal("Run did not return")
+			return nil
+		}
+	}
 }
 
 func hasMessage(s *Snapshot, pred func(Message) bool) bool {
@@ -317,24 +340,14 @@ func TestScriptedNickTakenAfterReconnect(t *testing.T) {
 }
 
 func TestScriptedFirstNickTakenCloses(t *testing.T) {
-	h := newScriptedHub(t)
-	c, err := New(Config{Addr: h.addr(), Nick: "alice"})
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- c.Run(context.Background()) }()
+	c, h, wait := runScriptedClient(t, Config{Nick: "alice"})
 	s := h.accept()
 	s.send("HELLO natter/1 Test hub")
 	s.expect("NICK alice")
 	s.send("ERR 409 NICK nick-in-use")
 	s.expect("QUIT")
-	var runErr error
-	select {
-	case runErr = <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("Run did not return")
-	}
 	var he *HubError
-	require.ErrorAs(t, runErr, &he)
+	require.ErrorAs(t, wait(), &he)
 	require.Equal(t, "nick-in-use", he.Reason)
 	snap := c.Snapshot()
 	require.Equal(t, Closed, snap.Conn.State)
@@ -343,23 +356,14 @@ func TestScriptedFirstNickTakenCloses(t *testing.T) {
 }
 
 func TestScriptedHubFull(t *testing.T) {
-	h := newScriptedHub(t)
-	c, err := New(Config{Addr: h.addr(), Nick: "alice"})
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- c.Run(context.Background()) }()
+	c, h, wait := runScriptedClient(t, Config{Nick: "alice"})
 	s := h.accept()
 	s.send("HELLO natter/1 Test hub")
 	s.send("ERR 503 - hub-full")
 	s.send("BYE hub-full")
-	select {
-	case err := <-done:
-		var he *HubError
-		require.ErrorAs(t, err, &he)
-		require.Equal(t, "hub-full", he.Reason)
-	case <-time.After(20 * time.Second):
-		t.Fatal("Run did not return")
-	}
+	var he *HubError
+	require.ErrorAs(t, wait(), &he)
+	require.Equal(t, "hub-full", he.Reason)
 	require.Equal(t, "The hub is full", c.Snapshot().Conn.Reason)
 }
 
@@ -626,11 +630,7 @@ func TestScriptedSlowDownResends(t *testing.T) {
 }
 
 func TestScriptedByeStopsReconnecting(t *testing.T) {
-	h := newScriptedHub(t)
-	c, err := New(fastReconnect(Config{Addr: h.addr(), Nick: "alice"}))
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- c.Run(context.Background()) }()
+	c, h, wait := runScriptedClient(t, fastReconnect(Config{Nick: "alice"}))
 	s := h.accept()
 	s.register("alice", "alice")
 	// A line that does not parse is skipped; the session goes on.
@@ -639,14 +639,8 @@ func TestScriptedByeStopsReconnecting(t *testing.T) {
 	s.send("MSG 1700000000000 bob still here")
 	waitFor(t, c, "message after bad lines", func(s *Snapshot) bool { return len(publicTexts(s)) == 1 })
 	s.send("BYE flood")
-	var runErr error
-	select {
-	case runErr = <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("Run did not return")
-	}
 	var bye *ByeError
-	require.ErrorAs(t, runErr, &bye)
+	require.ErrorAs(t, wait(), &bye)
 	require.Equal(t, "flood", bye.Reason)
 	snap := c.Snapshot()
 	require.Equal(t, Closed, snap.Conn.State)

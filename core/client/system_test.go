@@ -1,9 +1,7 @@
 package client
 
 import (
-	"bufio"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/natter-chat/natter/core/proto"
+	"github.com/natter-chat/natter/internal/rawclient"
 	"github.com/natter-chat/natter/server"
 )
 
@@ -31,46 +30,6 @@ func TestLeaveText(t *testing.T) {
 	} {
 		assert.Equal(t, want, LeaveText("erin", reason), reason)
 	}
-}
-
-// rawSession is a bare natter/1 connection to a hub, for behaviour the
-// client itself never shows (going silent, flooding, vanishing).
-type rawSession struct {
-	t    *testing.T
-	conn net.Conn
-	r    *bufio.Reader
-}
-
-func dialRawSession(t *testing.T, addr, nick string) *rawSession {
-	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	require.NoError(t, err)
-	t.Cleanup(func() { conn.Close() })
-	s := &rawSession{t: t, conn: conn, r: bufio.NewReader(conn)}
-	s.expect("HELLO ")
-	s.send("NICK " + nick + "\n")
-	s.expect("WELCOME ")
-	return s
-}
-
-func (s *rawSession) send(lines string) {
-	s.t.Helper()
-	require.NoError(s.t, s.conn.SetWriteDeadline(time.Now().Add(10*time.Second)))
-	_, err := s.conn.Write([]byte(lines))
-	require.NoError(s.t, err)
-}
-
-func (s *rawSession) expect(prefix string) {
-	s.t.Helper()
-	require.NoError(s.t, s.conn.SetReadDeadline(time.Now().Add(20*time.Second)))
-	for range 1000 {
-		line, err := s.r.ReadString('\n')
-		require.NoError(s.t, err, "waiting for %q", prefix)
-		if strings.HasPrefix(line, prefix) {
-			return
-		}
-	}
-	s.t.Fatalf("no line starting with %q", prefix)
 }
 
 // leaveLine finds the SysLeave line about nick.
@@ -100,16 +59,16 @@ func TestHubLeaveReasonsRead(t *testing.T) {
 	require.NoError(t, erin.Wait())
 	require.NoError(t, fay.Wait())
 
-	gus := dialRawSession(t, h.addr, "gus")
-	hal := dialRawSession(t, h.addr, "hal")
-	dialRawSession(t, h.addr, "ivy") // says nothing more: times out
+	gus := rawclient.Dial(t, h.addr, "gus")
+	hal := rawclient.Dial(t, h.addr, "hal")
+	rawclient.Dial(t, h.addr, "ivy") // says nothing more: times out
 	waitFor(t, alice, "gus, hal and ivy online", func(s *Snapshot) bool { return len(nicks(s)) == 4 })
-	require.NoError(t, gus.conn.Close())
-	var flood strings.Builder
-	for i := range 200 {
-		fmt.Fprintf(&flood, "MSG flood %d\n", i)
+	require.NoError(t, gus.Close())
+	flood := make([]string, 200)
+	for i := range flood {
+		flood[i] = fmt.Sprintf("MSG flood %d", i)
 	}
-	hal.send(flood.String())
+	hal.Send(strings.Join(flood, "\n"))
 
 	want := map[string]struct{ reason, text string }{
 		"erin": {"quit", "erin left"},

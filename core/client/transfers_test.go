@@ -45,19 +45,7 @@ func (e slowEngine) download(ctx context.Context, addr, token, dir, name string,
 // per 2 KiB block.
 func startSlowClient(t *testing.T, cfg Config) *Client {
 	t.Helper()
-	if cfg.DownloadDir == "" {
-		cfg.DownloadDir = t.TempDir()
-	}
-	c, err := New(cfg)
-	require.NoError(t, err)
-	c.engine = slowEngine{delay: time.Millisecond}
-	ctx, cancel := context.WithCancel(context.Background())
-	require.NoError(t, c.Start(ctx))
-	t.Cleanup(func() {
-		cancel()
-		c.Close()
-	})
-	return c
+	return startClientWith(t, cfg, slowEngine{delay: time.Millisecond})
 }
 
 // writeRandomFile writes size random bytes to dir/name and returns their SHA-256.

@@ -55,11 +55,24 @@ type watcher struct {
 	used map[int]bool // events already returned by wait
 }
 
+// runBrowser runs b until the test ends and records its events.
 func runBrowser(t *testing.T, b *Browser) *watcher {
+	return watchBrowser(t, b, func(run func()) <-chan struct{} {
+		done := make(chan struct{})
+		go func() { defer close(done); run() }()
+		return done
+	})
+}
+
+// watchBrowser runs b until the test ends and records its events. launch
+// starts run in a goroutine of its choosing (one inside a network
+// namespace, say) and returns a channel closed once run has returned.
+func watchBrowser(t *testing.T, b *Browser, launch func(run func()) <-chan struct{}) *watcher {
+	t.Helper()
 	w := &watcher{t: t, b: b, used: map[int]bool{}}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
+	var runErr error
+	done := launch(func() { runErr = b.Run(ctx) })
 	collected := make(chan struct{})
 	go func() {
 		defer close(collected)
@@ -72,8 +85,8 @@ func runBrowser(t *testing.T, b *Browser) *watcher {
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case err := <-done:
-			assert.NoError(t, err)
+		case <-done:
+			assert.NoError(t, runErr)
 		case <-time.After(10 * time.Second):
 			t.Error("browser did not stop")
 		}

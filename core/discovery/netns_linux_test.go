@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
-	"os/exec"
-	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -18,7 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
+
+	"github.com/natter-chat/natter/internal/netnstest"
 )
 
 // These tests build two network namespaces joined by a veth pair, run hubs
@@ -35,92 +33,13 @@ type netnsPair struct {
 	a, b string // namespace names
 }
 
-func run(name string, args ...string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, strings.TrimSpace(string(out)))
-	}
-	return nil
-}
-
-// newNetns makes namespaces with the given name suffixes (loopback up),
-// or skips the test; they are removed when the test ends.
-func newNetns(t *testing.T, suffixes ...string) []string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("network namespace tests need root")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("network namespace tests need the ip tool (iproute2)")
-	}
-	var names []string
-	for _, sfx := range suffixes {
-		name := fmt.Sprintf("natdisc%d%s", os.Getpid(), sfx)
-		if err := run("ip", "netns", "add", name); err != nil {
-			t.Skipf("cannot create a network namespace: %v", err)
-		}
-		t.Cleanup(func() { assert.NoError(t, run("ip", "netns", "del", name)) })
-		require.NoError(t, run("ip", "-n", name, "link", "set", "lo", "up"))
-		names = append(names, name)
-	}
-	return names
-}
-
-// linkNetns joins namespaces x and y by a veth pair with the given
-// interface names and addresses (with prefix length).
-func linkNetns(t *testing.T, x, xIf, xAddr, y, yIf, yAddr string) {
-	t.Helper()
-	steps := [][]string{
-		{"ip", "-n", x, "link", "add", xIf, "type", "veth", "peer", "name", yIf, "netns", y},
-		{"ip", "netns", "exec", x, "sysctl", "-qw", "net.ipv6.conf." + xIf + ".accept_dad=0"},
-		{"ip", "netns", "exec", y, "sysctl", "-qw", "net.ipv6.conf." + yIf + ".accept_dad=0"},
-		{"ip", "-n", x, "addr", "add", xAddr, "dev", xIf},
-		{"ip", "-n", y, "addr", "add", yAddr, "dev", yIf},
-		{"ip", "-n", x, "link", "set", xIf, "up"},
-		{"ip", "-n", y, "link", "set", yIf, "up"},
-	}
-	for _, s := range steps {
-		require.NoError(t, run(s[0], s[1:]...))
-	}
-}
-
 // newNetnsPair makes namespaces A (vethA, 10.213.7.1/24) and B (vethB,
 // 10.213.7.2/24), or skips the test.
 func newNetnsPair(t *testing.T) *netnsPair {
 	t.Helper()
-	ns := newNetns(t, "a", "b")
-	linkNetns(t, ns[0], "vethA", nsAddrA+"/24", ns[1], "vethB", nsAddrB+"/24")
+	ns := netnstest.New(t, "natdisc", "a", "b")
+	netnstest.LinkNoDAD(t, ns[0], "vethA", nsAddrA+"/24", ns[1], "vethB", nsAddrB+"/24")
 	return &netnsPair{a: ns[0], b: ns[1]}
-}
-
-// inNetns runs f on an OS thread that has joined namespace ns. Sockets
-// made there stay in ns whatever thread later uses them. The thread is
-// discarded afterwards (it stays locked), so no other goroutine ever runs in
-// ns by accident.
-func inNetns(t *testing.T, ns string, f func()) (done <-chan struct{}) {
-	t.Helper()
-	ready := make(chan error, 1)
-	fin := make(chan struct{})
-	go func() {
-		defer close(fin)
-		runtime.LockOSThread()
-		fd, err := unix.Open("/run/netns/"+ns, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			ready <- err
-			return
-		}
-		err = unix.Setns(fd, unix.CLONE_NEWNET)
-		unix.Close(fd)
-		ready <- err
-		if err != nil {
-			return
-		}
-		f()
-	}()
-	require.NoError(t, <-ready, "joining namespace %s", ns)
-	return fin
 }
 
 type nsHub struct {
@@ -137,7 +56,7 @@ func startNetnsHub(t *testing.T, ns string, info Info, mdns, probe bool) *nsHub 
 	errs := make(chan error, 2)
 	var respDone chan struct{}
 	h := &nsHub{info: info}
-	done := inNetns(t, ns, func() {
+	done := netnstest.Go(t, ns, func() {
 		if probe {
 			pc, err := net.ListenPacket("udp4", fmt.Sprintf("0.0.0.0:%d", info.UDPPort))
 			if err != nil {
@@ -203,30 +122,7 @@ func startNetnsBrowser(t *testing.T, ns string, opts BrowserOptions) *watcher {
 	t.Helper()
 	b, err := NewBrowser(opts)
 	require.NoError(t, err)
-	w := &watcher{t: t, b: b, used: map[int]bool{}}
-	ctx, cancel := context.WithCancel(context.Background())
-	var runErr error
-	done := inNetns(t, ns, func() { runErr = b.Run(ctx) })
-	collected := make(chan struct{})
-	go func() {
-		defer close(collected)
-		for ev := range b.Events() {
-			w.mu.Lock()
-			w.ev = append(w.ev, ev)
-			w.mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-			assert.NoError(t, runErr)
-		case <-time.After(10 * time.Second):
-			t.Error("browser did not stop")
-		}
-		<-collected
-	})
-	return w
+	return watchBrowser(t, b, func(run func()) <-chan struct{} { return netnstest.Go(t, ns, run) })
 }
 
 // eventually polls cond until it holds or the guard time passes.
@@ -346,7 +242,7 @@ func TestNetnsSilentHubExpires(t *testing.T) {
 	// then falls silent the way a crashed hub does.
 	crash := make(chan struct{})
 	fail := make(chan error, 1)
-	done := inNetns(t, p.a, func() {
+	done := netnstest.Go(t, p.a, func() {
 		c, err := listenMDNS(4, DefaultMDNSPort, DefaultMDNSPort)
 		if err != nil {
 			fail <- err
@@ -404,10 +300,10 @@ func TestNetnsSameHost(t *testing.T) {
 // A hub with two networks answers on each with that network's address, and
 // a client with two networks lists hubs from both, each on its interface.
 func TestNetnsSeveralInterfaces(t *testing.T) {
-	ns := newNetns(t, "l", "m", "r") // left client, middle hub, right client
+	ns := netnstest.New(t, "natdisc", "l", "m", "r") // left client, middle hub, right client
 	left, mid, right := ns[0], ns[1], ns[2]
-	linkNetns(t, left, "toMid", "10.213.8.2/24", mid, "toLeft", "10.213.8.1/24")
-	linkNetns(t, right, "toMid", "10.213.9.2/24", mid, "toRight", "10.213.9.1/24")
+	netnstest.LinkNoDAD(t, left, "toMid", "10.213.8.2/24", mid, "toLeft", "10.213.8.1/24")
+	netnstest.LinkNoDAD(t, right, "toMid", "10.213.9.2/24", mid, "toRight", "10.213.9.1/24")
 
 	startNetnsHub(t, mid, Info{Name: "Middle hub", TCPPort: 50000, UDPPort: 50000}, true, true)
 	wl := startNetnsBrowser(t, left, BrowserOptions{})
@@ -458,7 +354,7 @@ func TestNetnsOneShotQuerier(t *testing.T) {
 	p := newNetnsPair(t)
 	blocked := make(chan net.PacketConn, 1)
 	fail := make(chan error, 1)
-	<-inNetns(t, p.b, func() {
+	<-netnstest.Go(t, p.b, func() {
 		// No SO_REUSEADDR: nobody else may bind the port.
 		pc, err := net.ListenPacket("udp4", fmt.Sprintf("0.0.0.0:%d", DefaultMDNSPort))
 		if err != nil {

@@ -232,13 +232,7 @@ func (s ComposerStyle) Layout(gtx C) D {
 				)
 			})
 		}),
-		layout.Rigid(func(gtx C) D {
-			if c.Err == "" {
-				return D{}
-			}
-			return layout.Inset{Bottom: 6, Left: 12, Right: 12}.Layout(gtx,
-				kit.Label(th, 13, th.Danger, c.Err).Layout)
-		}),
+		layout.Rigid(func(gtx C) D { return kit.ErrorLine(gtx, th, c.Err) }),
 	)
 }
 

@@ -169,13 +169,7 @@ func (s Style) Layout(gtx C) D {
 			}
 			return s.pathEntry(gtx)
 		}),
-		layout.Rigid(func(gtx C) D {
-			if l.Err == "" {
-				return D{}
-			}
-			return layout.Inset{Left: 12, Right: 12, Bottom: 6}.Layout(gtx,
-				kit.Label(th, 13, th.Danger, l.Err).Layout)
-		}),
+		layout.Rigid(func(gtx C) D { return kit.ErrorLine(gtx, th, l.Err) }),
 		layout.Flexed(1, func(gtx C) D {
 			if s.Snap.FilesTime.IsZero() && len(s.Snap.Files) == 0 {
 				return layout.UniformInset(12).Layout(gtx,
@@ -242,19 +236,11 @@ func (s Style) row(gtx C, i int) D {
 		detail += " · " + age
 	}
 	return layout.Inset{Top: 4, Bottom: 4, Left: 12, Right: 4}.Layout(gtx, func(gtx C) D {
-		return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
-			layout.Rigid(func(gtx C) D { return kit.Icon(gtx, icons.File, th.TextMuted, 22) }),
-			layout.Rigid(layout.Spacer{Width: 10}.Layout),
-			layout.Flexed(1, func(gtx C) D {
-				return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
-					layout.Rigid(func(gtx C) D {
-						l := kit.Label(th, 14, th.Text, f.Name)
-						l.MaxLines = 1
-						return l.Layout(gtx)
-					}),
-					layout.Rigid(kit.Label(th, 12, th.TextMuted, detail).Layout),
-				)
-			}),
+		return kit.IconRow(gtx, icons.File, th.TextMuted, 22,
+			[]layout.FlexChild{
+				layout.Rigid(kit.OneLine(kit.Label(th, 14, th.Text, f.Name))),
+				layout.Rigid(kit.Label(th, 12, th.TextMuted, detail).Layout),
+			},
 			layout.Rigid(kit.IconButton(th, &s.List.rows[i].btn, icons.Download, th.Primary, "Download "+f.Name).Layout),
 		)
 	})

@@ -142,6 +142,36 @@ func Icon(gtx C, ic *widget.Icon, col color.NRGBA, sz unit.Dp) D {
 	return ic.Layout(gtx, col)
 }
 
+// ErrorLine lays out msg in the danger colour, as a line under a panel's
+// header or above its editor, or nothing when msg is empty.
+func ErrorLine(gtx C, th *theme.Theme, msg string) D {
+	if msg == "" {
+		return D{}
+	}
+	return layout.Inset{Left: 12, Right: 12, Bottom: 6}.Layout(gtx, Label(th, 13, th.Danger, msg).Layout)
+}
+
+// IconRow lays out a row of a list: icon ic, sz square, in col, then
+// lines stacked in the width left over, then trailing widgets such as
+// buttons, all centred across the row.
+func IconRow(gtx C, ic *widget.Icon, col color.NRGBA, sz unit.Dp, lines []layout.FlexChild, trailing ...layout.FlexChild) D {
+	children := make([]layout.FlexChild, 0, 3+len(trailing))
+	children = append(children,
+		layout.Rigid(func(gtx C) D { return Icon(gtx, ic, col, sz) }),
+		layout.Rigid(layout.Spacer{Width: 10}.Layout),
+		layout.Flexed(1, func(gtx C) D {
+			return layout.Flex{Axis: layout.Vertical}.Layout(gtx, lines...)
+		}),
+	)
+	return layout.Flex{Alignment: layout.Middle}.Layout(gtx, append(children, trailing...)...)
+}
+
+// OneLine lays out l on a single line.
+func OneLine(l material.LabelStyle) layout.Widget {
+	l.MaxLines = 1
+	return l.Layout
+}
+
 // SectionHeader is a panel title in small capitals-like bold muted text.
 func SectionHeader(gtx C, th *theme.Theme, title string) D {
 	return layout.Inset{Top: 10, Bottom: 6, Left: 12, Right: 12}.Layout(gtx,

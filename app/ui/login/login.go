@@ -435,19 +435,11 @@ func (s Style) foundHubs(gtx C) D {
 				if name == "" {
 					name = h.Addr
 				}
-				return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
-					layout.Rigid(func(gtx C) D { return kit.Icon(gtx, icons.Host, th.Primary, 20) }),
-					layout.Rigid(layout.Spacer{Width: 10}.Layout),
-					layout.Flexed(1, func(gtx C) D {
-						return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
-							layout.Rigid(func(gtx C) D {
-								l := kit.Label(th, 14, th.Text, name)
-								l.MaxLines = 1
-								return l.Layout(gtx)
-							}),
-							layout.Rigid(kit.Label(th, 12, th.TextMuted, h.Addr).Layout),
-						)
-					}),
+				return kit.IconRow(gtx, icons.Host, th.Primary, 20,
+					[]layout.FlexChild{
+						layout.Rigid(kit.OneLine(kit.Label(th, 14, th.Text, name))),
+						layout.Rigid(kit.Label(th, 12, th.TextMuted, h.Addr).Layout),
+					},
 					layout.Rigid(layout.Spacer{Width: 8}.Layout),
 					layout.Rigid(kit.Label(th, 12, th.TextMuted, UsersText(h.Users)).Layout),
 				)

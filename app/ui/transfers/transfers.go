@@ -120,12 +120,7 @@ func (s Style) Layout(gtx C) D {
 			}
 			return kit.SectionHeader(gtx, th, title)
 		}),
-		layout.Rigid(func(gtx C) D {
-			if l.Err == "" {
-				return D{}
-			}
-			return layout.Inset{Left: 12, Right: 12, Bottom: 6}.Layout(gtx, kit.Label(th, 13, th.Danger, l.Err).Layout)
-		}),
+		layout.Rigid(func(gtx C) D { return kit.ErrorLine(gtx, th, l.Err) }),
 		layout.Flexed(1, func(gtx C) D {
 			if len(visible) == 0 {
 				return layout.UniformInset(12).Layout(gtx,
@@ -247,35 +242,27 @@ func (s Style) layoutRow(gtx C, t client.Transfer) D {
 		statusCol = th.Success
 	}
 	return layout.Inset{Top: 6, Bottom: 6, Left: 12, Right: 4}.Layout(gtx, func(gtx C) D {
-		return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
-			layout.Rigid(func(gtx C) D { return kit.Icon(gtx, ic, th.TextMuted, 22) }),
-			layout.Rigid(layout.Spacer{Width: 10}.Layout),
-			layout.Flexed(1, func(gtx C) D {
-				return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
-					layout.Rigid(func(gtx C) D {
-						l := kit.Label(th, 14, th.Text, t.Name)
-						l.MaxLines = 1
-						return l.Layout(gtx)
-					}),
-					layout.Rigid(func(gtx C) D {
-						if t.State != client.TransferRunning && t.State != client.TransferQueued {
-							return D{}
-						}
-						return layout.Inset{Top: 4, Bottom: 4}.Layout(gtx, func(gtx C) D {
-							p := material.ProgressBar(th.Theme, fraction(t))
-							p.Height = 4
-							p.Radius = 2
-							p.TrackColor = th.Divider
-							return p.Layout(gtx)
-						})
-					}),
-					layout.Rigid(func(gtx C) D {
-						l := kit.Label(th, 12, statusCol, Status(t))
-						l.MaxLines = 2
-						return l.Layout(gtx)
-					}),
-				)
-			}),
+		return kit.IconRow(gtx, ic, th.TextMuted, 22,
+			[]layout.FlexChild{
+				layout.Rigid(kit.OneLine(kit.Label(th, 14, th.Text, t.Name))),
+				layout.Rigid(func(gtx C) D {
+					if t.State != client.TransferRunning && t.State != client.TransferQueued {
+						return D{}
+					}
+					return layout.Inset{Top: 4, Bottom: 4}.Layout(gtx, func(gtx C) D {
+						p := material.ProgressBar(th.Theme, fraction(t))
+						p.Height = 4
+						p.Radius = 2
+						p.TrackColor = th.Divider
+						return p.Layout(gtx)
+					})
+				}),
+				layout.Rigid(func(gtx C) D {
+					l := kit.Label(th, 12, statusCol, Status(t))
+					l.MaxLines = 2
+					return l.Layout(gtx)
+				}),
+			},
 			layout.Rigid(func(gtx C) D {
 				switch {
 				case !t.State.Finished():

@@ -7,10 +7,8 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,9 +16,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
 
 	"github.com/natter-chat/natter/core/discovery"
+	"github.com/natter-chat/natter/internal/netnstest"
 )
 
 // These tests run natterd binaries in one network namespace and look for
@@ -33,73 +31,13 @@ const (
 	clientNsAddr = "10.213.9.2"
 )
 
-func runTool(name string, args ...string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, strings.TrimSpace(string(out)))
-	}
-	return nil
-}
-
 // newNetnsPair makes namespaces hub (vethH, 10.213.9.1/24) and client
 // (vethC, 10.213.9.2/24), or skips the test.
 func newNetnsPair(t *testing.T) (hubNs, clientNs string) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("network namespace tests need root")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("network namespace tests need the ip tool (iproute2)")
-	}
-	var names []string
-	for _, sfx := range []string{"h", "c"} {
-		name := fmt.Sprintf("natnd%d%s", os.Getpid(), sfx)
-		if err := runTool("ip", "netns", "add", name); err != nil {
-			t.Skipf("cannot create a network namespace: %v", err)
-		}
-		t.Cleanup(func() { assert.NoError(t, runTool("ip", "netns", "del", name)) })
-		require.NoError(t, runTool("ip", "-n", name, "link", "set", "lo", "up"))
-		names = append(names, name)
-	}
-	hubNs, clientNs = names[0], names[1]
-	for _, s := range [][]string{
-		{"ip", "-n", hubNs, "link", "add", "vethH", "type", "veth", "peer", "name", "vethC", "netns", clientNs},
-		{"ip", "-n", hubNs, "addr", "add", hubNsAddr + "/24", "dev", "vethH"},
-		{"ip", "-n", clientNs, "addr", "add", clientNsAddr + "/24", "dev", "vethC"},
-		{"ip", "-n", hubNs, "link", "set", "vethH", "up"},
-		{"ip", "-n", clientNs, "link", "set", "vethC", "up"},
-	} {
-		require.NoError(t, runTool(s[0], s[1:]...))
-	}
-	return hubNs, clientNs
-}
-
-// goInNetns runs f in a new goroutine, on an OS thread that has joined
-// namespace ns; sockets made by f stay in ns whatever thread later uses
-// them. The thread stays locked and is discarded afterwards. The returned
-// channel yields the error of joining ns (f is then not run), or nil once
-// f has returned.
-func goInNetns(ns string, f func()) <-chan error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread dies with the goroutine
-		fd, err := unix.Open("/run/netns/"+ns, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			errc <- fmt.Errorf("opening namespace %s: %w", ns, err)
-			return
-		}
-		err = unix.Setns(fd, unix.CLONE_NEWNET)
-		unix.Close(fd)
-		if err != nil {
-			errc <- fmt.Errorf("joining namespace %s: %w", ns, err)
-			return
-		}
-		f()
-		errc <- nil
-	}()
-	return errc
+	ns := netnstest.New(t, "natnd", "h", "c")
+	netnstest.Link(t, ns[0], "vethH", hubNsAddr+"/24", ns[1], "vethC", clientNsAddr+"/24")
+	return ns[0], ns[1]
 }
 
 // nsHub is a natterd process in a namespace.
@@ -180,12 +118,11 @@ func startBrowserIn(t *testing.T, ns string) (*discovery.Browser, *eventWatcher)
 	var runErr error
 	// Run opens its sockets before it starts other goroutines, so they
 	// all live in ns.
-	done := goInNetns(ns, func() { runErr = b.Run(ctx) })
+	done := netnstest.Go(t, ns, func() { runErr = b.Run(ctx) })
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case err := <-done:
-			assert.NoError(t, err)
+		case <-done:
 			assert.NoError(t, runErr)
 		case <-time.After(20 * time.Second):
 			t.Error("browser did not stop")
@@ -206,7 +143,7 @@ func TestNetnsMDNSFindsNatterd(t *testing.T) {
 		{"ip", "-n", hubNs, "link", "set", "vethX", "up"},
 		{"ip", "-n", hubNs, "link", "set", "vethY", "up"},
 	} {
-		require.NoError(t, runTool(s[0], s[1:]...))
+		require.NoError(t, netnstest.Run(s[0], s[1:]...))
 	}
 	bin := buildNatterd(t)
 	_, w := startBrowserIn(t, clientNs)
@@ -229,7 +166,7 @@ func TestNetnsMDNSFindsNatterd(t *testing.T) {
 	// A user registering shows in the next announcement.
 	var conn net.Conn
 	var err error
-	require.NoError(t, <-goInNetns(clientNs, func() { conn, err = net.DialTimeout("tcp", hubNsAddr+":50000", 10*time.Second) }))
+	<-netnstest.Go(t, clientNs, func() { conn, err = net.DialTimeout("tcp", hubNsAddr+":50000", 10*time.Second) })
 	require.NoError(t, err)
 	defer conn.Close()
 	require.NoError(t, conn.SetDeadline(time.Now().Add(20*time.Second)))
@@ -263,7 +200,7 @@ func TestNetnsAvahiBrowseListsTwoNatterds(t *testing.T) {
 		t.Skip("builds the binary and makes network namespaces")
 	}
 	hubNs, clientNs := newNetnsPair(t)
-	env := startAvahi(t, clientNs, "vethC")
+	env := netnstest.StartAvahi(t, clientNs, "vethC", false)
 	bin := buildNatterd(t)
 	startNatterdIn(t, bin, hubNs, "Alpha hub", "", 50000)
 	startNatterdIn(t, bin, hubNs, "Beta hub", "", 50010)
@@ -271,14 +208,10 @@ func TestNetnsAvahiBrowseListsTwoNatterds(t *testing.T) {
 	var out string
 	resolved := map[string][]string{}
 	for range 40 {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		cmd := exec.CommandContext(ctx, "ip", "netns", "exec", clientNs, "avahi-browse", "-rtp", "_natter._tcp")
-		cmd.Env = env
-		b, _ := cmd.CombinedOutput()
-		cancel()
-		out = string(b)
-		for line := range strings.SplitSeq(out, "\n") {
-			if f := strings.Split(line, ";"); len(f) >= 10 && f[0] == "=" {
+		var lines [][]string
+		out, lines = netnstest.AvahiBrowse(env, clientNs, "_natter._tcp")
+		for _, f := range lines {
+			if len(f) >= 10 {
 				resolved[f[3]] = f
 			}
 		}
@@ -298,99 +231,5 @@ func TestNetnsAvahiBrowseListsTwoNatterds(t *testing.T) {
 		for _, kv := range []string{`"proto=natter/1"`, `"udp=` + port + `"`, `"users=0"`} {
 			assert.Contains(t, f[9], kv)
 		}
-	}
-}
-
-// startAvahi runs avahi-daemon in namespace ns on interface ifname, not
-// publishing, with a private D-Bus, until the test ends; it returns the
-// environment for avahi-browse. It skips the test when avahi or dbus-daemon
-// is missing or another avahi-daemon runs (their pid files would clash).
-func startAvahi(t *testing.T, ns, ifname string) []string {
-	t.Helper()
-	for _, tool := range []string{"avahi-daemon", "avahi-browse", "dbus-daemon"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed", tool)
-		}
-	}
-	if exec.Command("avahi-daemon", "--check").Run() == nil {
-		t.Skip("an avahi-daemon is already running")
-	}
-	dir := t.TempDir()
-	bus := filepath.Join(dir, "bus")
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "bus.conf"), []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=`+bus+`</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*"/>
-    <allow receive_sender="*"/>
-  </policy>
-</busconfig>
-`), 0o600))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "avahi.conf"), []byte(`[server]
-use-ipv4=yes
-use-ipv6=no
-allow-interfaces=`+ifname+`
-enable-dbus=yes
-[wide-area]
-enable-wide-area=no
-[publish]
-disable-publishing=yes
-`), 0o600))
-	env := append(os.Environ(), "DBUS_SYSTEM_BUS_ADDRESS=unix:path="+bus)
-	start := func(name string, args ...string) {
-		cmd := exec.Command(name, args...)
-		cmd.Env = env
-		var out syncBuffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Skipf("cannot start %s: %v", name, err)
-		}
-		t.Cleanup(func() {
-			// Terminated, not killed, so avahi-daemon removes its pid file.
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			done := make(chan struct{})
-			go func() { _ = cmd.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(5 * time.Second):
-				_ = cmd.Process.Kill()
-				<-done
-			}
-			if t.Failed() {
-				t.Logf("%s output:\n%s", name, out.String())
-			}
-		})
-	}
-	start("dbus-daemon", "--config-file="+filepath.Join(dir, "bus.conf"), "--nofork")
-	for i := 0; ; i++ {
-		if _, err := os.Stat(bus); err == nil {
-			break
-		}
-		if i == 250 {
-			t.Skip("private dbus-daemon did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	start("ip", "netns", "exec", ns, "avahi-daemon", "-f", filepath.Join(dir, "avahi.conf"),
-		"--no-drop-root", "--no-chroot", "--no-rlimits")
-	// The daemon is ready once a browse through it ends cleanly.
-	for i := 0; ; i++ {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		cmd := exec.CommandContext(ctx, "avahi-browse", "-tp", "_ready._tcp")
-		cmd.Env = env
-		err := cmd.Run()
-		cancel()
-		if err == nil {
-			return env
-		}
-		if i == 50 {
-			t.Skipf("avahi-daemon did not come up: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }

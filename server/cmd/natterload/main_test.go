@@ -2,18 +2,15 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"log/slog"
-	"net"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/natter-chat/natter/server"
+	"github.com/natter-chat/natter/server/internal/hubtest"
 )
 
 func TestMain(m *testing.M) {
@@ -43,29 +40,10 @@ func TestBadFlags(t *testing.T) {
 }
 
 func TestJSONReportAgainstHub(t *testing.T) {
-	cfg := server.DefaultConfig()
-	cfg.Dir = t.TempDir()
-	cfg.Logger = slog.New(slog.DiscardHandler)
-	cfg.MaxLineRate = 1e9
-	cfg.LineBurst = 1 << 30
-	h, err := server.New(cfg)
-	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- h.Serve(ctx, ln) }()
-	defer func() {
-		cancel()
-		select {
-		case <-served:
-		case <-time.After(30 * time.Second):
-			t.Error("hub did not stop")
-		}
-	}()
+	addr := hubtest.Serve(t, hubtest.WithoutFloodLimit(server.DefaultConfig()))
 
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"-addr", ln.Addr().String(), "-clients", "10", "-senders", "2", "-messages", "30",
+	code := run([]string{"-addr", addr, "-clients", "10", "-senders", "2", "-messages", "30",
 		"-timeout", "60s", "-json", "-q"}, &stdout, &stderr)
 	require.Equal(t, 0, code, "stderr: %s", stderr.String())
 	var rep map[string]any

@@ -2,8 +2,6 @@ package load
 
 import (
 	"context"
-	"log/slog"
-	"net"
 	"os"
 	"testing"
 	"time"
@@ -12,39 +10,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/natter-chat/natter/server"
+	"github.com/natter-chat/natter/server/internal/hubtest"
 )
-
-// startHub runs a real hub on 127.0.0.1 with its flood limit lifted, as a
-// load run needs, and stops it at the end of the test.
-func startHub(t *testing.T) string {
-	t.Helper()
-	cfg := server.DefaultConfig()
-	cfg.Dir = t.TempDir()
-	cfg.Logger = slog.New(slog.DiscardHandler)
-	cfg.MaxLineRate = 1e9
-	cfg.LineBurst = 1 << 30
-	h, err := server.New(cfg)
-	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			assert.NoError(t, err)
-		case <-time.After(30 * time.Second):
-			t.Error("hub did not stop")
-		}
-	})
-	return ln.Addr().String()
-}
 
 func TestRunDeliversEveryMessageOnceInOrder(t *testing.T) {
 	const clients, senders, messages = 50, 2, 200
-	addr := startHub(t)
+	addr := hubtest.Serve(t, hubtest.WithoutFloodLimit(server.DefaultConfig()))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cfg := Config{
@@ -89,7 +60,7 @@ func TestRunDeliversEveryMessageOnceInOrder(t *testing.T) {
 
 func TestRunPrivateMessages(t *testing.T) {
 	const clients, senders, messages = 20, 3, 100
-	addr := startHub(t)
+	addr := hubtest.Serve(t, hubtest.WithoutFloodLimit(server.DefaultConfig()))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	rep, err := Run(ctx, Config{
@@ -109,25 +80,12 @@ func TestRunPrivateMessages(t *testing.T) {
 func TestRunTimesOutWithPartialReport(t *testing.T) {
 	// A hub with its default flood limit refuses most of a fast sender's
 	// lines: the run cannot complete, times out, and reports the refusals.
-	cfg := server.DefaultConfig()
-	cfg.Dir = t.TempDir()
-	cfg.Logger = slog.New(slog.DiscardHandler)
-	h, err := server.New(cfg)
-	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	hubCtx, stopHub := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- h.Serve(hubCtx, ln) }()
-	defer func() {
-		stopHub()
-		<-served
-	}()
+	addr := hubtest.Serve(t, server.DefaultConfig())
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	rep, err := Run(ctx, Config{
-		Addr: ln.Addr().String(), Clients: 3, Senders: 1, Messages: 500, Size: 64,
+		Addr: addr, Clients: 3, Senders: 1, Messages: 500, Size: 64,
 		Timeout: 3 * time.Second,
 	})
 	require.ErrorIs(t, err, ErrTimeout)

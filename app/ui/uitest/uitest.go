@@ -1,0 +1,131 @@
+// Package uitest drives a ui.UI without a window, for tests: it lays the UI
+// out into ops through a real input.Router (which registers hit areas and
+// focus), queues input events, and lays it out again. Only tests import it.
+package uitest
+
+import (
+	"image"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"gioui.org/io/event"
+	"gioui.org/io/input"
+	"gioui.org/io/key"
+	"gioui.org/layout"
+	"gioui.org/op"
+	"gioui.org/unit"
+	"gioui.org/widget"
+	"github.com/stretchr/testify/require"
+
+	"github.com/natter-chat/natter/app/ui"
+)
+
+// Driver lays out a UI frame by frame, at one pixel per dp.
+type Driver struct {
+	t   *testing.T
+	r   input.Router
+	ops op.Ops
+	// UI is the UI driven.
+	UI *ui.UI
+	// Size is the window's size, 1024×700 unless changed.
+	Size image.Point
+	// BeforeFrame, when not nil, runs before each frame is laid out, as
+	// the app's main loop does its own work between frames.
+	BeforeFrame func()
+}
+
+// New returns a Driver for u, which it closes when the test ends. It lays
+// out no frame yet.
+func New(t *testing.T, u *ui.UI) *Driver {
+	t.Helper()
+	d := &Driver{t: t, UI: u, Size: image.Pt(1024, 700)}
+	t.Cleanup(func() { require.NoError(t, u.Close()) })
+	return d
+}
+
+// Frame lays the UI out once.
+func (d *Driver) Frame() {
+	if d.BeforeFrame != nil {
+		d.BeforeFrame()
+	}
+	d.ops.Reset()
+	gtx := layout.Context{
+		Ops:         &d.ops,
+		Now:         time.Now(),
+		Metric:      unit.Metric{PxPerDp: 1, PxPerSp: 1},
+		Constraints: layout.Exact(d.Size),
+		Source:      d.r.Source(),
+	}
+	d.UI.Layout(gtx)
+	d.r.Frame(&d.ops)
+}
+
+// Until lays out frames until cond holds, failing after a generous time.
+func (d *Driver) Until(what string, cond func() bool) {
+	d.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			d.t.Fatalf("timed out waiting until %s; labels: %q", what, d.Labels())
+		}
+		time.Sleep(10 * time.Millisecond)
+		d.Frame()
+	}
+}
+
+// Press focuses the clickable (as Tab would) and presses Return on it,
+// which clicks it only if it was laid out, enabled, in the last frame.
+func (d *Driver) Press(btn *widget.Clickable) {
+	d.t.Helper()
+	require.NotNil(d.t, btn, "no such button")
+	d.r.Source().Execute(key.FocusCmd{Tag: btn})
+	d.Frame()
+	require.True(d.t, d.r.Source().Focused(btn), "the button is not on screen or not enabled")
+	d.r.Queue(
+		key.Event{Name: key.NameReturn, State: key.Press},
+		key.Event{Name: key.NameReturn, State: key.Release},
+	)
+	d.Frame()
+	d.Frame()
+}
+
+// TypeInto focuses the editor and types text as the keyboard would.
+func (d *Driver) TypeInto(e *widget.Editor, text string) {
+	d.t.Helper()
+	d.r.Source().Execute(key.FocusCmd{Tag: e})
+	d.Frame()
+	require.True(d.t, d.r.Source().Focused(e), "the editor is not on screen")
+	// Type at the caret and move the caret past the text, as the
+	// platform's input method does.
+	start, end := e.Selection()
+	start, end = min(start, end), max(start, end)
+	d.r.Queue(key.EditEvent{Range: key.Range{Start: start, End: end}, Text: text})
+	d.Frame()
+	caret := start + utf8.RuneCountInString(text)
+	d.r.Queue(key.SelectionEvent{Start: caret, End: caret})
+	d.Frame()
+}
+
+// Key presses a named key (with modifiers) on whatever has the focus.
+func (d *Driver) Key(name key.Name, mods key.Modifiers) {
+	d.r.Queue(
+		key.Event{Name: name, Modifiers: mods, State: key.Press},
+		key.Event{Name: name, Modifiers: mods, State: key.Release},
+	)
+	d.Frame()
+}
+
+// Focused reports whether tag has the keyboard focus.
+func (d *Driver) Focused(tag event.Tag) bool { return d.r.Source().Focused(tag) }
+
+// Labels are the texts on screen, as screen readers see them.
+func (d *Driver) Labels() []string {
+	var out []string
+	for _, n := range d.r.AppendSemantics(nil) {
+		if n.Desc.Label != "" {
+			out = append(out, n.Desc.Label)
+		}
+	}
+	return out
+}

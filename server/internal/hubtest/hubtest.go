@@ -1,0 +1,51 @@
+// Package hubtest runs a real Natter hub inside a test's own process, on a
+// fresh port of 127.0.0.1. Only tests import it.
+package hubtest
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/natter-chat/natter/server"
+)
+
+// Serve runs a hub configured by cfg until the test ends, and returns the
+// address it listens on. The hub shares an empty temporary folder, whatever
+// cfg.Dir says, and logs nothing. The test fails when the hub does not stop
+// cleanly within 30 seconds of its end.
+func Serve(t testing.TB, cfg server.Config) string {
+	t.Helper()
+	cfg.Dir = t.TempDir()
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	h, err := server.New(cfg)
+	require.NoError(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			assert.NoError(t, err)
+		case <-time.After(30 * time.Second):
+			t.Error("hub did not stop")
+		}
+	})
+	return ln.Addr().String()
+}
+
+// WithoutFloodLimit returns cfg with the hub's limits on how fast a session
+// may send lifted, as a load run needs.
+func WithoutFloodLimit(cfg server.Config) server.Config {
+	cfg.MaxLineRate = 1e9
+	cfg.LineBurst = 1 << 30
+	return cfg
+}
