@@ -386,14 +386,32 @@ func (l *loop) shutdown() {
 		l.sess = nil
 		if s.registered || s.hello {
 			s.out.finish(&request{keyword: proto.KwQuit, line: quitLine(l.quitReason)})
-			t := time.NewTimer(2 * time.Second)
-			select {
-			case <-s.writerDone:
-			case <-t.C:
-			}
-			t.Stop()
+			l.awaitHubClose(s, 2*time.Second)
 		}
 		s.close()
+	}
+}
+
+// awaitHubClose waits, at most limit, for the writer to send QUIT and for
+// the hub to close its side, discarding what the hub still sends. Closing
+// with the hub's lines unread would make the kernel reset the connection,
+// and a hub that meets the reset before it reads QUIT tells everyone the
+// connection was lost instead of that we left.
+func (l *loop) awaitHubClose(s *session, limit time.Duration) {
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	writerDone := s.writerDone
+	for hubClosed := false; writerDone != nil || !hubClosed; {
+		select {
+		case <-writerDone:
+			writerDone = nil
+		case m := <-l.in:
+			if m.gen == s.gen && m.kind == inError {
+				hubClosed = true
+			}
+		case <-t.C:
+			return
+		}
 	}
 }
 
