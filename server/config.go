@@ -36,6 +36,10 @@ const (
 	DefaultMemoryTrimDelay       = 200 * time.Millisecond
 )
 
+// MaxNameLen is the longest hub name (Config.Name) in bytes, so that the
+// HELLO line stays well within a hub line.
+const MaxNameLen = 128
+
 // NoHistory as Config.History keeps no public messages for replay.
 const NoHistory = -1
 
@@ -49,7 +53,7 @@ type Config struct {
 	Addr    string // TCP address for sessions (ListenAndServe)
 	UDPAddr string // UDP address for transfer requests, for the Transfers implementation
 	Dir     string // the shared folder; must exist
-	Name    string // hub name sent in HELLO
+	Name    string // hub name sent in HELLO: text of at most MaxNameLen bytes
 
 	History    int // public messages replayed on registration; NoHistory for none
 	MaxClients int // sessions at once, registered or not
@@ -146,7 +150,9 @@ func (c *Config) validate() error {
 		}
 	}
 	if err := proto.ValidText(c.Name); err != nil {
-		errs = append(errs, fmt.Errorf("hub name %q: %w", c.Name, err))
+		errs = append(errs, fmt.Errorf("hub name %s: %w", proto.QuoteInput(c.Name), err))
+	} else if len(c.Name) > MaxNameLen {
+		errs = append(errs, fmt.Errorf("hub name %s has %d bytes; it may have at most %d", proto.QuoteInput(c.Name), len(c.Name), MaxNameLen))
 	}
 	if c.History < NoHistory {
 		errs = append(errs, fmt.Errorf("config field History must be at least %d, got %d", NoHistory, c.History))

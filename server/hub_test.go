@@ -130,10 +130,12 @@ func TestRegisterFirst(t *testing.T) {
 	c.send("PING 1")
 	c.expect("PONG 1")
 	c.send("PONG 2")
+	// The contract: before registration anything but NICK, PING, PONG and
+	// QUIT is register-first, unknown keywords and empty lines included.
 	c.send("HELLO there")
-	c.expectErr(400, "HELLO", proto.ReasonUnknownCommand)
+	c.expectErr(401, "HELLO", proto.ReasonRegisterFirst)
 	c.send("")
-	c.expectErr(400, "", proto.ReasonBadSyntax)
+	c.expectErr(401, "", proto.ReasonRegisterFirst)
 	c.send("NICK ok")
 	c.expect("WELCOME ok")
 }

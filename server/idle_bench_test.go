@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"runtime"
 	"testing"
@@ -13,7 +14,18 @@ import (
 // hub: heap and goroutine stack per client after registration and a
 // garbage collection. The figures include the test's own end of each
 // connection (no goroutine, a few hundred bytes), so they are an upper bound.
-func BenchmarkIdleClients(b *testing.B) {
+func BenchmarkIdleClients(b *testing.B) { benchmarkIdleClients(b, "") }
+
+// BenchmarkIdlePartialClients is BenchmarkIdleClients for clients that go
+// quiet in the middle of a line: each keeps about its partial line, not a
+// read buffer.
+func BenchmarkIdlePartialClients(b *testing.B) {
+	benchmarkIdleClients(b, "MSG a line that does not end yet")
+}
+
+// benchmarkIdleClients registers idle clients, each sending partial (an
+// unfinished line) after registering.
+func benchmarkIdleClients(b *testing.B, partial string) {
 	const n = 1000
 	for range b.N {
 		b.StopTimer()
@@ -47,6 +59,11 @@ func BenchmarkIdleClients(b *testing.B) {
 					b.Fatal(err)
 				}
 				got = append(got, buf[:k]...)
+			}
+			if partial != "" {
+				if _, err := io.WriteString(c, partial); err != nil {
+					b.Fatal(err)
+				}
 			}
 		}
 		b.StopTimer()

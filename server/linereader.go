@@ -46,6 +46,9 @@ type lineReader struct {
 	buf        *[]byte // nil when idle
 	start, end int     // unread input is (*buf)[start:end]
 	discard    bool    // the current line is over the limit and being skipped
+	// held keeps the start of a line while the client is quiet in the
+	// middle of it and the buffer is back in the pool; nil otherwise.
+	held []byte
 
 	// The result of a raw read, set by readFD.
 	readFn func(fd uintptr) bool // r.readFD, made once so that a read allocates nothing
@@ -142,6 +145,35 @@ func (r *lineReader) fill() error {
 		return io.EOF
 	}
 	return nil
+}
+
+// park returns the buffer to the pool while the client is quiet, keeping
+// a partial line in a buffer of its own size: a client that stops in the
+// middle of a line holds about that line, not a whole read buffer.
+func (r *lineReader) park() {
+	if r.buf == nil {
+		return
+	}
+	switch n := r.end - r.start; {
+	case n == 0:
+		r.held = nil
+	case cap(r.held) >= n && cap(r.held) <= 2*n+64:
+		// Most likely the same line, parked again: reuse its copy.
+		r.held = append(r.held[:0], (*r.buf)[r.start:r.end]...)
+	default:
+		r.held = append(make([]byte, 0, n), (*r.buf)[r.start:r.end]...)
+	}
+	r.pool.put(r.buf)
+	r.buf = nil
+	r.start, r.end = 0, 0
+}
+
+// unpark borrows a buffer for reading, with the partial line kept by park
+// at its start.
+func (r *lineReader) unpark() {
+	r.buf = r.pool.get()
+	r.start, r.end = 0, copy(*r.buf, r.held)
+	r.held = r.held[:0]
 }
 
 // release returns the buffer when no input is pending.

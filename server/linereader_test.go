@@ -118,3 +118,44 @@ func TestLineReaderTimeoutKeepsPartialLine(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, readResult{"MSG partial", nil}, readLineGuarded(t, server, r))
 }
+
+// TestLineReaderQuietPartialLineHoldsNoBuffer checks that a client quiet in
+// the middle of a line keeps only a copy of that line, not a read buffer.
+func TestLineReaderQuietPartialLineHoldsNoBuffer(t *testing.T) {
+	if !rawReadSupported {
+		t.Skip("reads go through net.Conn on this system")
+	}
+	client, server := tcpPair(t)
+	pool := newReadBufferPool(16)
+	r := newLineReader(server, pool, proto.MaxLineLen)
+
+	partial := "MSG " + strings.Repeat("p", 100)
+	_, err := io.WriteString(client, "MSG whole\n"+partial)
+	require.NoError(t, err)
+	assert.Equal(t, readResult{"MSG whole", nil}, readLineGuarded(t, server, r))
+	server.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	_, err = r.ReadLine()
+	require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+	assert.Nil(t, r.buf, "the read buffer went back to the pool")
+	assert.Equal(t, partial, string(r.held))
+	assert.LessOrEqual(t, cap(r.held), 2*len(partial), "the partial line is kept in a buffer of about its size")
+
+	// Quiet again after more of the line: still no buffer.
+	_, err = io.WriteString(client, "qq")
+	require.NoError(t, err)
+	server.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	_, err = r.ReadLine()
+	require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+	assert.Nil(t, r.buf)
+	assert.Equal(t, partial+"qq", string(r.held))
+
+	_, err = io.WriteString(client, "\nMSG next\n")
+	require.NoError(t, err)
+	assert.Equal(t, readResult{partial + "qq", nil}, readLineGuarded(t, server, r))
+	assert.Equal(t, readResult{"MSG next", nil}, readLineGuarded(t, server, r))
+	server.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+	_, err = r.ReadLine()
+	require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+	assert.Nil(t, r.buf)
+	assert.Nil(t, r.held, "nothing is kept between lines")
+}

@@ -84,11 +84,11 @@ func (d *directWrite) writeFD(fd uintptr) bool {
 const rawReadSupported = true
 
 // readFD reads what the socket has; when it has nothing, it gives the
-// buffer back and lets the runtime wait for input.
+// buffer back (keeping a partial line aside) and lets the runtime wait for
+// input.
 func (r *lineReader) readFD(fd uintptr) bool {
 	if r.buf == nil {
-		r.buf = r.pool.get()
-		r.start, r.end = 0, 0
+		r.unpark()
 	}
 	for {
 		n, err := syscall.Read(int(fd), (*r.buf)[r.end:])
@@ -98,7 +98,7 @@ func (r *lineReader) readFD(fd uintptr) bool {
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
-			r.release()
+			r.park()
 			return false
 		default:
 			r.err = err

@@ -193,9 +193,19 @@ func (s *session) handle(raw []byte, t time.Time) {
 	if !s.allow(kw, t) {
 		return
 	}
-	if !s.registered && kw != "" {
+	if !s.registered {
 		switch kw {
 		case proto.KwNick, proto.KwPing, proto.KwPong, proto.KwQuit:
+		case "":
+			// An unknown keyword (echoed when it looks like one) or an
+			// empty line: all that is accepted now is registering.
+			_, err := proto.ParseCommand(line)
+			var echo string
+			if pe, ok := err.(*proto.Error); ok {
+				echo = pe.Keyword
+			}
+			s.errorf(proto.ReasonRegisterFirst, echo, "register with NICK <nick> first")
+			return
 		default:
 			s.errorf(proto.ReasonRegisterFirst, kw, "register with NICK <nick> first")
 			return
@@ -204,8 +214,13 @@ func (s *session) handle(raw []byte, t time.Time) {
 	cmd, err := proto.ParseCommand(line)
 	if err != nil {
 		s.sendErr(err.(*proto.Error))
-		if cmd.Keyword == proto.KwNick && !s.registered {
+		switch {
+		case cmd.Keyword == proto.KwNick && !s.registered:
 			s.refuseNick()
+		case cmd.Keyword == proto.KwQuit:
+			// The client asked to leave; its words were not valid text,
+			// so it leaves without them.
+			s.end(proto.LeaveQuit, proto.LeaveQuit)
 		}
 		return
 	}
@@ -227,7 +242,15 @@ func (s *session) handle(raw []byte, t time.Time) {
 			s.h.mu.Unlock()
 			return
 		}
-		line := proto.AppendMsgEscaped(make([]byte, 0, len(body)+len(s.nick)+32), now(), s.nick, body)
+		t := now()
+		if n := msgLineLen(t, s.nick, body); n > proto.MaxHubLineLen {
+			// Not with nicks of at most 24 characters; a guard should
+			// the limits ever change.
+			s.h.mu.Unlock()
+			s.errorf(proto.ReasonLineTooLong, proto.KwMsg, "with the time and your nick the line would have %d bytes, more than the %d a hub line may have; it was not delivered", n, proto.MaxHubLineLen)
+			return
+		}
+		line := proto.AppendMsgEscaped(make([]byte, 0, len(body)+len(s.nick)+32), t, s.nick, body)
 		s.h.addHistoryLocked(line)
 		s.h.broadcastLocked(line, nil)
 		s.h.dropSlowLocked()
@@ -235,10 +258,7 @@ func (s *session) handle(raw []byte, t time.Time) {
 	case proto.KwPriv:
 		s.handlePriv(cmd.Nick, line[len(proto.KwPriv)+1+len(cmd.Nick)+1:])
 	case proto.KwUsers:
-		s.h.mu.Lock()
-		b := s.h.usersLocked()
-		s.h.mu.Unlock()
-		s.send(b)
+		s.handleUsers()
 	case proto.KwFiles:
 		s.handleFiles()
 	case proto.KwGet:
@@ -286,11 +306,11 @@ func (s *session) handleNick(asked string) {
 		return
 	case taken && other == s && nick == s.nick:
 		h.mu.Unlock()
-		refuse(proto.NewError(proto.ReasonNickInUse, proto.KwNick, fmt.Sprintf("%q is already your nick", nick)))
+		refuse(proto.NewError(proto.ReasonNickInUse, proto.KwNick, fmt.Sprintf("%s is already your nick", proto.QuoteInput(nick))))
 		return
 	case taken && other != s:
 		h.mu.Unlock()
-		refuse(proto.NewError(proto.ReasonNickInUse, proto.KwNick, fmt.Sprintf("nick %q is in use", nick)))
+		refuse(proto.NewError(proto.ReasonNickInUse, proto.KwNick, fmt.Sprintf("nick %s is in use", proto.QuoteInput(nick))))
 		return
 	case s.registered:
 		s.renameLocked(nick, key)
@@ -347,16 +367,63 @@ func (s *session) handlePriv(to, body string) {
 	target, ok := h.byKey[key]
 	if !ok {
 		h.mu.Unlock()
-		s.errorf(proto.ReasonNoSuchUser, proto.KwPriv, "no user %q is online", to)
+		s.errorf(proto.ReasonNoSuchUser, proto.KwPriv, "no user %s is online", proto.QuoteInput(to))
 		return
 	}
-	line := proto.AppendPrivEscaped(nil, now(), s.nick, target.nick, body)
+	// The line carries the recipient's nick as registered, which may be
+	// longer in bytes than the form the client typed (U+FB00 "ﬀ" is typed
+	// as "ff" but written in three bytes), and the sender's nick.
+	t := now()
+	if n := privLineLen(t, s.nick, target.nick, body); n > proto.MaxHubLineLen {
+		h.mu.Unlock()
+		s.errorf(proto.ReasonLineTooLong, proto.KwPriv, "once addressed from %s to %s the line would have %d bytes, more than the %d a hub line may have; it was not delivered",
+			s.nick, target.nick, n, proto.MaxHubLineLen)
+		return
+	}
+	line := proto.AppendPrivEscaped(nil, t, s.nick, target.nick, body)
 	h.deliverLocked(target, line)
 	if target != s {
 		h.deliverLocked(s, line)
 	}
 	h.dropSlowLocked()
 	s.deferFlushLocked()
+}
+
+// handleUsers answers USERS. The block is queued under h.mu, as JOIN and
+// LEAVE lines are, so that it agrees with the lines the client got before
+// it: it never lists a user whose LEAVE came earlier, nor misses one whose
+// JOIN did.
+func (s *session) handleUsers() {
+	h := s.h
+	h.mu.Lock()
+	if s.ended.Load() {
+		h.mu.Unlock()
+		return
+	}
+	h.deliverLocked(s, h.usersLocked())
+	h.dropSlowLocked()
+	h.unlockFlush()
+}
+
+// msgLineLen returns the length of `MSG <t> <from> <body>`, LF included.
+func msgLineLen(t int64, from, body string) int {
+	return len("MSG ") + timeLen(t) + 1 + len(from) + 1 + len(body) + 1
+}
+
+// privLineLen returns the length of `PRIV <t> <from> <to> <body>`, LF
+// included.
+func privLineLen(t int64, from, to, body string) int {
+	return len("PRIV ") + timeLen(t) + 1 + len(from) + 1 + len(to) + 1 + len(body) + 1
+}
+
+// timeLen returns the number of digits of a hub time.
+func timeLen(t int64) int {
+	n := 1
+	for t >= 10 {
+		t /= 10
+		n++
+	}
+	return n
 }
 
 func (s *session) handleFiles() {
@@ -388,7 +455,7 @@ func (s *session) handleGet(name string) {
 		if errors.As(err, &pe) {
 			s.sendErr(pe.WithKeyword(proto.KwGet))
 		} else {
-			s.errorf(proto.ReasonNoSuchFile, proto.KwGet, "no shared file %q", name)
+			s.errorf(proto.ReasonNoSuchFile, proto.KwGet, "no shared file %s", proto.QuoteInput(name))
 		}
 		return
 	}

@@ -69,14 +69,76 @@ func openSharedDir(dir string, log *slog.Logger) (*sharedDir, error) {
 
 func (d *sharedDir) close() error { return d.root.Close() }
 
+// maxLinkHops bounds the symlinks followed from one shared name.
+const maxLinkHops = 8
+
+// resolveShared returns the name of the file that name, a valid file name,
+// stands for: name itself, or for a symlink the name its target resolves
+// to. A symlink counts only when every target on its way is a valid file
+// name of its own (one path element, not hidden: never a temporary upload,
+// a dot-file or anything in a subfolder) and the last is a regular file
+// directly in the folder; else ErrNoSuchFile.
+func resolveShared(root *os.Root, name string) (string, fs.FileInfo, error) {
+	for range maxLinkHops {
+		fi, err := root.Lstat(name)
+		if err != nil {
+			return "", nil, ErrNoSuchFile
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			if !fi.Mode().IsRegular() {
+				return "", nil, ErrNoSuchFile
+			}
+			return name, fi, nil
+		}
+		target, err := root.Readlink(name)
+		if err != nil {
+			return "", nil, ErrNoSuchFile
+		}
+		for strings.HasPrefix(target, "./") {
+			target = strings.TrimLeft(target[2:], "/")
+		}
+		if proto.ValidFileName(target) != nil {
+			return "", nil, ErrNoSuchFile
+		}
+		name = target
+	}
+	return "", nil, ErrNoSuchFile
+}
+
+// openSharedFile opens the regular file that name stands for in the shared
+// folder (see resolveShared) for reading. The file itself is opened with
+// O_NOFOLLOW, so a symlink put in its place meanwhile is not followed.
+func openSharedFile(root *os.Root, name string) (*os.File, fs.FileInfo, error) {
+	if err := proto.ValidFileName(name); err != nil {
+		return nil, nil, err
+	}
+	file, _, err := resolveShared(root, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	// O_NONBLOCK: should the name have become a FIFO, opening it must not
+	// wait for a writer.
+	f, err := root.OpenFile(file, os.O_RDONLY|syscall.O_NONBLOCK|openNoFollow, 0)
+	if err != nil {
+		return nil, nil, ErrNoSuchFile
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, ErrNoSuchFile
+	}
+	return f, fi, nil
+}
+
 // stat returns the file's info (without hash) if name is a valid file name
-// and a regular file inside the folder, following symlinks only within it.
+// and a regular file inside the folder, or a symlink that resolveShared
+// accepts.
 func (d *sharedDir) stat(name string) (FileInfo, hashKey, error) {
 	if err := proto.ValidFileName(name); err != nil {
 		return FileInfo{}, hashKey{}, err
 	}
-	fi, err := d.root.Stat(name)
-	if err != nil || !fi.Mode().IsRegular() {
+	_, fi, err := resolveShared(d.root, name)
+	if err != nil {
 		return FileInfo{}, hashKey{}, ErrNoSuchFile
 	}
 	k := hashKey{name: name, size: fi.Size(), mtime: fi.ModTime().UnixNano()}
@@ -245,17 +307,11 @@ func (d *sharedDir) hashLoop(ctx context.Context) {
 
 // hashFile hashes the file if it is still the version k names.
 func (d *sharedDir) hashFile(ctx context.Context, k hashKey) (string, error) {
-	// O_NONBLOCK: should the name have become a FIFO since it was listed,
-	// opening it must not wait for a writer.
-	f, err := d.root.OpenFile(k.name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, fi, err := openSharedFile(d.root, k.name)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return "", err
-	}
 	if !fi.Mode().IsRegular() || fi.Size() != k.size || fi.ModTime().UnixNano() != k.mtime {
 		return "", fmt.Errorf("file %q changed before it could be hashed", k.name)
 	}

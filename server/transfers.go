@@ -258,7 +258,7 @@ func (ts *TransferService) GrantGet(ctx context.Context, req GetRequest) (GetGra
 		var err error
 		if info, err = h.SharedFile(ctx, req.File.Name); err != nil {
 			if errors.Is(err, ErrNoSuchFile) {
-				return GetGrant{}, proto.NewError(proto.ReasonNoSuchFile, "", fmt.Sprintf("no shared file %q", req.File.Name))
+				return GetGrant{}, proto.NewError(proto.ReasonNoSuchFile, "", fmt.Sprintf("no shared file %s", proto.QuoteInput(req.File.Name)))
 			}
 			return GetGrant{}, err
 		}
@@ -283,7 +283,7 @@ func (ts *TransferService) GrantPut(ctx context.Context, req PutRequest) (PutGra
 	}
 	if req.Size > ts.cfg.MaxUpload {
 		return PutGrant{}, proto.NewError(proto.ReasonTooLarge, "",
-			fmt.Sprintf("an upload may have at most %d bytes, %q has %d", ts.cfg.MaxUpload, req.Name, req.Size))
+			fmt.Sprintf("an upload may have at most %d bytes, %s has %d", ts.cfg.MaxUpload, proto.QuoteInput(req.Name), req.Size))
 	}
 	free, err := ts.freeSpace(h.cfg.Dir)
 	if err != nil {
@@ -295,7 +295,7 @@ func (ts *TransferService) GrantPut(ctx context.Context, req PutRequest) (PutGra
 	ts.sweepLocked(time.Now())
 	if free >= 0 && req.Size > free-ts.pendingBytes {
 		return PutGrant{}, proto.NewError(proto.ReasonNoSpace, "",
-			fmt.Sprintf("the hub has room for %d more bytes, %q has %d", max(free-ts.pendingBytes, 0), req.Name, req.Size))
+			fmt.Sprintf("the hub has room for %d more bytes, %s has %d", max(free-ts.pendingBytes, 0), proto.QuoteInput(req.Name), req.Size))
 	}
 	if ts.root == nil {
 		return PutGrant{}, errNotRunning

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"strconv"
-	"syscall"
 
 	"github.com/natter-chat/natter/core/proto"
 	"github.com/natter-chat/natter/core/tftp"
@@ -82,16 +81,10 @@ func (ts *TransferService) openShared(name string) (*os.File, fs.FileInfo, error
 	if root == nil {
 		return nil, nil, tftp.NewError(tftp.ErrNotDefined, "the hub is stopping")
 	}
-	// O_NONBLOCK: a FIFO put in the folder must not block the open.
-	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, fi, err := openSharedFile(root, name)
 	if err != nil {
-		// Missing, unreadable, or a symlink leading out of the folder: to
-		// the client it is all the same.
-		return nil, nil, tftp.NewError(tftp.ErrFileNotFound, "no such shared file")
-	}
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
-		f.Close()
+		// Missing, unreadable, not a regular file, or a symlink the
+		// naming rules refuse: to the client it is all the same.
 		return nil, nil, tftp.NewError(tftp.ErrFileNotFound, "no such shared file")
 	}
 	return f, fi, nil

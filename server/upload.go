@@ -37,6 +37,9 @@ type upload struct {
 	w       io.Writer
 	temp    string
 	written int64
+	// overflow is set once the client sent more than the grant: the rest
+	// is not written, and Commit refuses the upload saying why.
+	overflow bool
 }
 
 // startUpload creates the temporary file of a granted upload.
@@ -63,10 +66,22 @@ func (ts *TransferService) startUpload(g *grant) (*upload, error) {
 	return u, nil
 }
 
-// Write writes to the temporary file, refusing more data than was granted.
+// Write writes to the temporary file. Data beyond the size granted by PUT
+// is not written but taken and dropped: the transfer goes on to its end,
+// where Commit refuses it with an ERROR that says so. (An error from Write
+// would reach the client only as a generic write failure.)
 func (u *upload) Write(p []byte) (int, error) {
-	if u.written+int64(len(p)) > u.g.size {
-		return 0, tftp.NewError(tftp.ErrDiskFull, fmt.Sprintf("more data than the %d bytes granted by PUT", u.g.size))
+	if u.overflow {
+		return len(p), nil
+	}
+	if room := u.g.size - u.written; int64(len(p)) > room {
+		u.overflow = true
+		n, err := u.w.Write(p[:room])
+		u.written += int64(n)
+		if err != nil {
+			return n, err
+		}
+		return len(p), nil
 	}
 	n, err := u.w.Write(p)
 	u.written += int64(n)
@@ -77,6 +92,12 @@ func (u *upload) Write(p []byte) (int, error) {
 func (u *upload) Commit(size int64, sum [sha256.Size]byte) error {
 	defer u.ts.release(u.g)
 	g := u.g
+	if u.overflow || size > g.size {
+		u.discard()
+		u.h.log.Info("upload has more data than its PUT; discarded", "name", g.name, "nick", g.nick, "size", size, "want_size", g.size)
+		u.h.notify(g.session, proto.AppendErr(nil, proto.ReasonChecksumMismatch, proto.KwPut, g.name))
+		return tftp.NewError(tftp.ErrDiskFull, fmt.Sprintf("more data than the %d bytes granted by PUT (received %d); nothing was stored", g.size, size))
+	}
 	if got := hex.EncodeToString(sum[:]); size != g.size || got != g.sha256 {
 		u.discard()
 		u.h.log.Info("upload does not match its PUT; discarded", "name", g.name, "nick", g.nick,
@@ -172,7 +193,7 @@ func (ts *TransferService) freeNameLocked(name string) (string, error) {
 			if n == 0 {
 				return "", err
 			}
-			return "", proto.NewError(proto.ReasonBadName, "", fmt.Sprintf("%q is taken and too long to number", name))
+			return "", proto.NewError(proto.ReasonBadName, "", fmt.Sprintf("%s is taken and too long to number", proto.QuoteInput(name)))
 		}
 		if ts.names[cand] {
 			continue
@@ -181,7 +202,7 @@ func (ts *TransferService) freeNameLocked(name string) (string, error) {
 			return cand, nil
 		}
 	}
-	return "", proto.NewError(proto.ReasonBadName, "", fmt.Sprintf("no free name like %q in the shared folder", name))
+	return "", proto.NewError(proto.ReasonBadName, "", fmt.Sprintf("no free name like %s in the shared folder", proto.QuoteInput(name)))
 }
 
 // place gives the temporary file temp its reserved name or, should a

@@ -1,7 +1,9 @@
 package proto
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 )
 
 // commandKeywords are the keywords a client may send.
@@ -98,7 +100,10 @@ func ParseCommand(line string) (Command, error) {
 			err = f.end()
 		}
 	case KwQuit:
-		c.Reason = f.optionalRest()
+		// Spaces alone are no words: such a client quits plainly.
+		if c.Reason = f.optionalRest(); strings.Trim(c.Reason, " ") == "" {
+			c.Reason = ""
+		}
 	}
 	if err != nil {
 		return Command{Keyword: kw}, err
@@ -107,8 +112,50 @@ func ParseCommand(line string) (Command, error) {
 }
 
 // Validate reports whether c can be written as a valid line: a known client
-// keyword and the fields its form needs, each valid.
+// keyword and the fields its form needs, each valid, and a line of at most
+// [MaxLineLen] bytes once encoded (else a line-too-long *Error: a message
+// that long must be shortened or split by the caller).
 func (c *Command) Validate() error {
+	if err := c.validateFields(); err != nil {
+		return err
+	}
+	if n := c.lineLen(); n > MaxLineLen {
+		return lineTooLong(c.Keyword, n, MaxLineLen, "a client line")
+	}
+	return nil
+}
+
+// lineLen returns the length of c's line, LF included. c's fields are valid.
+func (c *Command) lineLen() int {
+	n := len(c.Keyword) + 1
+	switch c.Keyword {
+	case KwNick:
+		n += 1 + len(c.Nick)
+	case KwMsg:
+		n += 1 + EscapedLen(c.Text)
+	case KwPriv:
+		n += 1 + len(c.Nick) + 1 + EscapedLen(c.Text)
+	case KwGet:
+		n += 1 + len(c.Name)
+	case KwPut:
+		n += 1 + len(strconv.AppendInt(nil, c.Size, 10)) + 1 + len(c.SHA256) + 1 + len(c.Name)
+	case KwPing, KwPong:
+		n += 1 + len(c.Token)
+	case KwQuit:
+		if c.Reason != "" {
+			n += 1 + len(c.Reason)
+		}
+	}
+	return n
+}
+
+// lineTooLong is the error for a line of n bytes over the limit max.
+func lineTooLong(kw string, n, max int, what string) *Error {
+	return NewError(ReasonLineTooLong, kw,
+		fmt.Sprintf("the line would have %d bytes, terminator included, over the limit of %d for %s", n, max, what))
+}
+
+func (c *Command) validateFields() error {
 	kw := c.Keyword
 	bad := func(format string, args ...any) error {
 		f := fields{kw: kw}

@@ -6,9 +6,11 @@
 // argument that takes the rest of the line. Lines from a client to the hub
 // are parsed into a [Command] by [ParseCommand]; lines from the hub to a
 // client into an [Event] by [ParseEvent]. Both types have an Append method
-// that writes the canonical line, and the hub side has Append functions
-// (AppendMsg, AppendJoin, ...) that encode a line with no allocation beyond
-// the destination buffer.
+// that writes the canonical line, refusing one over the length limit
+// ([MaxLineLen], [MaxHubLineLen]) with a line-too-long [*Error]. The hub
+// side has Append functions (AppendMsg, AppendJoin, ...) that encode a line
+// with no allocation beyond the destination buffer and no checks: the hub
+// measures what it relays itself.
 //
 // A [Reader] splits a byte stream into lines with a length limit, in the
 // manner of net/textproto.

@@ -131,8 +131,11 @@ func (e *Error) WithKeyword(kw string) *Error {
 
 // AppendLine appends the ERR line for e, LF included. Characters that are
 // not allowed in text are replaced by U+FFFD so that the line stays valid
-// whatever the detail holds.
+// whatever the detail holds, and a detail that would take the line over
+// [MaxHubLineLen] is cut (at a character boundary, marked with "…"), so that
+// the line stays within what a hub may send.
 func (e *Error) AppendLine(dst []byte) []byte {
+	start := len(dst)
 	dst = append(dst, "ERR "...)
 	dst = strconv.AppendInt(dst, int64(e.Code), 10)
 	dst = append(dst, ' ')
@@ -142,8 +145,22 @@ func (e *Error) AppendLine(dst []byte) []byte {
 	if e.Detail != "" {
 		dst = append(dst, ' ')
 		dst = appendSafeText(dst, e.Detail)
+		if max := start + MaxHubLineLen - 1; len(dst) > max {
+			dst = cutText(dst, max-len(ellipsis))
+			dst = append(dst, ellipsis...)
+		}
 	}
 	return append(dst, '\n')
+}
+
+const ellipsis = "…"
+
+// cutText shortens b to at most n bytes, at the start of a character.
+func cutText(b []byte, n int) []byte {
+	for n > 0 && !utf8.RuneStart(b[n]) {
+		n--
+	}
+	return b[:n]
 }
 
 // appendTokenOrDash appends s, or "-" when s is empty, with anything that

@@ -252,8 +252,42 @@ func (ev *Event) parseArgs(f *fields) error {
 	return nil
 }
 
-// Validate reports whether ev can be written as a valid line.
+// Validate reports whether ev can be written as a valid line: a known hub
+// keyword and the fields its form needs, each valid, and a line of at most
+// [MaxHubLineLen] bytes once encoded (else a line-too-long *Error).
 func (ev *Event) Validate() error {
+	if err := ev.validateFields(); err != nil {
+		return err
+	}
+	if ev.maxLineLen() <= MaxHubLineLen {
+		return nil
+	}
+	var n int
+	if ev.Keyword == KwErr {
+		// AppendLine would cut the detail; the event as given is too long.
+		n = len("ERR 000 ") + max(1, len(ev.Err.Keyword)) + 1 + len(ev.Err.Reason) + 1
+		if ev.Err.Detail != "" {
+			n += 1 + len(ev.Err.Detail)
+		}
+	} else {
+		n = len(ev.appendLine(nil))
+	}
+	if n > MaxHubLineLen {
+		return lineTooLong(ev.Keyword, n, MaxHubLineLen, "a hub line")
+	}
+	return nil
+}
+
+// maxLineLen returns an upper bound of the length of ev's line, cheap to
+// compute, so that most events need not be encoded to be measured.
+func (ev *Event) maxLineLen() int {
+	const numbers = 128 // keyword, spaces, times, sizes, ports, counts, code
+	return numbers + len(ev.Nick) + len(ev.NewNick) + len(ev.To) + 2*len(ev.Text) + len(ev.Version) +
+		len(ev.SHA256) + len(ev.Name) + len(ev.Token) + len(ev.Reason) +
+		len(ev.Err.Keyword) + len(ev.Err.Reason) + len(ev.Err.Detail)
+}
+
+func (ev *Event) validateFields() error {
 	kw := ev.Keyword
 	bad := func(format string, args ...any) error {
 		f := fields{kw: kw}
@@ -380,6 +414,11 @@ func (ev *Event) Append(dst []byte) ([]byte, error) {
 	if err := ev.Validate(); err != nil {
 		return dst, err
 	}
+	return ev.appendLine(dst), nil
+}
+
+// appendLine appends ev's line to dst; ev's fields are valid.
+func (ev *Event) appendLine(dst []byte) []byte {
 	switch ev.Keyword {
 	case KwHello:
 		dst = append(dst, "HELLO "...)
@@ -388,43 +427,43 @@ func (ev *Event) Append(dst []byte) ([]byte, error) {
 			dst = append(dst, ' ')
 			dst = append(dst, ev.Text...)
 		}
-		return append(dst, '\n'), nil
+		return append(dst, '\n')
 	case KwWelcome:
-		return AppendWelcome(dst, ev.Nick), nil
+		return AppendWelcome(dst, ev.Nick)
 	case KwUser:
-		return AppendUser(dst, ev.Nick), nil
+		return AppendUser(dst, ev.Nick)
 	case KwUsers:
-		return AppendUsers(dst, ev.Count), nil
+		return AppendUsers(dst, ev.Count)
 	case KwHistory:
-		return AppendHistory(dst, ev.Count), nil
+		return AppendHistory(dst, ev.Count)
 	case KwFiles:
-		return AppendFiles(dst, ev.Count), nil
+		return AppendFiles(dst, ev.Count)
 	case KwJoin:
-		return AppendJoin(dst, ev.Time, ev.Nick), nil
+		return AppendJoin(dst, ev.Time, ev.Nick)
 	case KwRename:
-		return AppendRename(dst, ev.Time, ev.Nick, ev.NewNick), nil
+		return AppendRename(dst, ev.Time, ev.Nick, ev.NewNick)
 	case KwLeave:
-		return AppendLeave(dst, ev.Time, ev.Nick, ev.Reason), nil
+		return AppendLeave(dst, ev.Time, ev.Nick, ev.Reason)
 	case KwMsg:
-		return AppendMsg(dst, ev.Time, ev.Nick, ev.Text), nil
+		return AppendMsg(dst, ev.Time, ev.Nick, ev.Text)
 	case KwPriv:
-		return AppendPriv(dst, ev.Time, ev.Nick, ev.To, ev.Text), nil
+		return AppendPriv(dst, ev.Time, ev.Nick, ev.To, ev.Text)
 	case KwFile:
-		return AppendFile(dst, ev.Size, ev.SHA256, ev.MTime, ev.Name), nil
+		return AppendFile(dst, ev.Size, ev.SHA256, ev.MTime, ev.Name)
 	case KwGet:
-		return AppendGetGrant(dst, ev.Token, ev.Port, ev.Size, ev.SHA256, ev.Name), nil
+		return AppendGetGrant(dst, ev.Token, ev.Port, ev.Size, ev.SHA256, ev.Name)
 	case KwPut:
-		return AppendPutGrant(dst, ev.Token, ev.Port, ev.Name), nil
+		return AppendPutGrant(dst, ev.Token, ev.Port, ev.Name)
 	case KwShared:
-		return AppendShared(dst, ev.Time, ev.Nick, ev.Size, ev.SHA256, ev.Name), nil
+		return AppendShared(dst, ev.Time, ev.Nick, ev.Size, ev.SHA256, ev.Name)
 	case KwErr:
-		return ev.Err.AppendLine(dst), nil
+		return ev.Err.AppendLine(dst)
 	case KwBye:
-		return AppendBye(dst, ev.Reason), nil
+		return AppendBye(dst, ev.Reason)
 	case KwPing:
-		return AppendPing(dst, ev.Token), nil
+		return AppendPing(dst, ev.Token)
 	default: // KwPong
-		return AppendPong(dst, ev.Token), nil
+		return AppendPong(dst, ev.Token)
 	}
 }
 

@@ -129,7 +129,7 @@ func lookupKeyword(kw string, known []string) string {
 }
 
 // echoKeyword returns the upper-case form of an unknown keyword for an ERR
-// line when it looks like a keyword (a few ASCII letters), else "".
+// line when it looks like a keyword (1–16 ASCII letters), else "".
 func echoKeyword(kw string) string {
 	if len(kw) == 0 || len(kw) > 16 {
 		return ""

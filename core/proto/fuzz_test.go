@@ -2,6 +2,7 @@ package proto
 
 import (
 	"bufio"
+	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -27,6 +28,9 @@ func FuzzParseCommand(f *testing.F) {
 			t.Fatalf("accepted control characters in %q", line)
 		}
 		out, err := c.Append(nil)
+		if err != nil && lineGrewTooLong(line, err) {
+			return
+		}
 		if err != nil {
 			t.Fatalf("parsed %q into %+v, which does not format: %v", line, c, err)
 		}
@@ -59,6 +63,9 @@ func FuzzParseEvent(f *testing.F) {
 			t.Fatalf("accepted invalid UTF-8 %q", line)
 		}
 		out, err := ev.Append(nil)
+		if err != nil && lineGrewTooLong(line, err) {
+			return
+		}
 		if err != nil {
 			t.Fatalf("parsed %q into %+v, which does not format: %v", line, ev, err)
 		}
@@ -70,6 +77,14 @@ func FuzzParseEvent(f *testing.F) {
 			t.Fatalf("round trip of %q: %+v != %+v", line, ev2, ev)
 		}
 	})
+}
+
+// lineGrewTooLong reports whether err says that the canonical form of a
+// long line is over the length limit: formatting escapes a lone backslash
+// as two, so a line near the limit may not format within it.
+func lineGrewTooLong(line string, err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Reason == ReasonLineTooLong && 2*len(line)+2 > MaxLineLen
 }
 
 func checkErr(t *testing.T, line string, err error) {

@@ -103,6 +103,11 @@ func AppendEscaped(dst []byte, s string) []byte {
 	}
 }
 
+// EscapedLen returns len(Escape(s)) without building it.
+func EscapedLen(s string) int {
+	return len(s) + strings.Count(s, "\\") + strings.Count(s, "\n")
+}
+
 // Unescape decodes a message body from the wire: `\n` becomes a line break,
 // `\\` a backslash, and any other backslash stands for itself.
 // Unescape(Escape(s)) == s for every s.
@@ -216,6 +221,12 @@ func ValidSHA256(s string) error {
 	}
 	return nil
 }
+
+// QuoteInput quotes s, a piece of a client's input, for the detail of an
+// error: quoted as strconv.Quote does and cut to its first 48 bytes (at a
+// character boundary, marked with "…"), so that an error about a long input
+// stays short whatever the input holds.
+func QuoteInput(s string) string { return quoteInput(s) }
 
 // quoteInput quotes s for an error detail, shortened so that an error about
 // a long input stays short.

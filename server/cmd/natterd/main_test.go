@@ -140,7 +140,8 @@ func TestHelpListsEveryFlagAndEnv(t *testing.T) {
 
 func TestParseSize(t *testing.T) {
 	for in, want := range map[string]int64{"0": 0, "100": 100, "8MiB": 8 << 20, "8M": 8 << 20, "512KiB": 512 << 10,
-		"1GiB": 1 << 30, "2KB": 2000, "3MB": 3e6, "10B": 10, " 4 KiB ": 4096} {
+		"1GiB": 1 << 30, "2KB": 2000, "3MB": 3e6, "10B": 10, " 4 KiB ": 4096,
+		"1TiB": 1 << 40, "2T": 2 << 40, "3TB": 3e12, "1PiB": 1 << 50} {
 		got, err := parseSize(in)
 		require.NoError(t, err, in)
 		assert.Equal(t, want, got, in)
@@ -150,7 +151,32 @@ func TestParseSize(t *testing.T) {
 		assert.Error(t, err, in)
 	}
 	assert.Equal(t, "8MiB", formatSize(8<<20))
+	assert.Equal(t, "1TiB", formatSize(1<<40))
 	assert.Equal(t, "1000", formatSize(1000))
+}
+
+// TestMaxUploadTiB sets -max-upload with a unit the help names.
+func TestMaxUploadTiB(t *testing.T) {
+	o, err := parseOptions([]string{"-max-upload", "1TiB"}, env(nil), &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, int64(1<<40), o.transfers.MaxUpload)
+}
+
+// TestRunRefusesLongName checks that a hub name that would make HELLO longer
+// than a hub line may be is refused before anything listens.
+func TestRunRefusesLongName(t *testing.T) {
+	var stderr bytes.Buffer
+	args := []string{"-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-dir", t.TempDir(), "-announce=false",
+		"-name", strings.Repeat("n", 9000)}
+	assert.Equal(t, 1, run(context.Background(), args, env(nil), &bytes.Buffer{}, &stderr))
+	assert.Contains(t, stderr.String(), "hub name")
+	assert.Contains(t, stderr.String(), fmt.Sprintf("at most %d", server.MaxNameLen))
+	assert.Less(t, stderr.Len(), 1024, "the error quotes the name shortened")
+
+	var help bytes.Buffer
+	_, err := parseOptions([]string{"-h"}, env(nil), &help)
+	require.ErrorIs(t, err, flag.ErrHelp)
+	assert.Contains(t, help.String(), "at most 128 bytes")
 }
 
 // TestRunInProcess runs natterd's run function and stops it with its context.

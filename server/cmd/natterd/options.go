@@ -56,9 +56,9 @@ var sizeUnits = []struct {
 	suffix string
 	factor int64
 }{
-	{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10},
-	{"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"kB", 1e3},
-	{"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"k", 1 << 10},
+	{"PiB", 1 << 50}, {"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10},
+	{"PB", 1e15}, {"TB", 1e12}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"kB", 1e3},
+	{"P", 1 << 50}, {"T", 1 << 40}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"k", 1 << 10},
 	{"B", 1},
 }
 
@@ -88,8 +88,9 @@ func (r *portRange) Set(v string) error {
 	return nil
 }
 
-// parseSize parses a byte count with an optional unit: B, KiB, MiB, GiB
-// (K, M, G are the same), or KB, MB, GB (powers of ten).
+// parseSize parses a byte count with an optional unit: B, KiB, MiB, GiB,
+// TiB, PiB (K, M, G, T, P are the same), or KB, MB, GB, TB, PB (powers of
+// ten).
 func parseSize(v string) (int64, error) {
 	num, factor := strings.TrimSpace(v), int64(1)
 	for _, u := range sizeUnits {
@@ -109,7 +110,7 @@ func formatSize(n int64) string {
 	for _, u := range []struct {
 		suffix string
 		factor int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+	}{{"PiB", 1 << 50}, {"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
 		if n >= u.factor && n%u.factor == 0 {
 			return strconv.FormatInt(n/u.factor, 10) + u.suffix
 		}
@@ -133,9 +134,9 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.Var(&ports, "udp-ports", "`range` of UDP ports transfers run from, such as 55000-55015 (default: any free port)")
 	fs.BoolVar(&o.transfers.Public, "tftp-public", false, "serve shared files to any TFTP client by name, read-only, without a token")
 	maxUpload := byteSize(server.DefaultMaxUpload)
-	fs.Var(&maxUpload, "max-upload", "largest upload in `bytes`; larger ones get ERR 413 too-large (units: KiB, MiB, GiB, ...)")
+	fs.Var(&maxUpload, "max-upload", "largest upload in `bytes`; larger ones get ERR 413 too-large (units: KiB, MiB, GiB, TiB, ...)")
 	fs.StringVar(&c.Dir, "dir", d.Dir, "shared `folder`; created if missing")
-	fs.StringVar(&c.Name, "name", d.Name, "hub `name` sent to clients in HELLO")
+	fs.StringVar(&c.Name, "name", d.Name, fmt.Sprintf("hub `name` sent to clients in HELLO: text of at most %d bytes", server.MaxNameLen))
 	fs.IntVar(&o.history, "history", d.History, "public `messages` replayed to a client on registration (0: none)")
 	fs.IntVar(&c.MaxClients, "max-clients", d.MaxClients, "most `clients` at once; the next gets ERR 503 hub-full")
 	fs.Float64Var(&c.MaxLineRate, "rate", d.MaxLineRate, "`lines` per second a client may send; more get ERR 429 slow-down")
@@ -145,7 +146,8 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	outQueue := byteSize(d.OutQueueBytes)
 	fs.Var(&outQueue, "out-queue", "`bytes` queued for one client before it is dropped as too-slow (units: KiB, MiB, ...)")
 	readBuf := byteSize(d.ReadBufferSize)
-	fs.Var(&readBuf, "read-buffer", "read buffer `bytes` per client; longer lines are assembled on demand")
+	fs.Var(&readBuf, "read-buffer", "size in `bytes` of the read buffers the hub lends to clients while it handles their input "+
+		"(pooled: a client waiting for input holds none; a size under 16KiB, two of the longest lines, means 16KiB)")
 	fs.DurationVar(&c.RegisterTimeout, "register-timeout", d.RegisterTimeout, "`time` a client has to register before BYE registration-timeout")
 	fs.IntVar(&c.MaxNickTries, "max-nick-tries", d.MaxNickTries, "refused `nicks` before BYE registration-timeout")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", d.IdleTimeout, "silence from a client before the hub sends PING")
