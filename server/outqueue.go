@@ -339,6 +339,10 @@ func lingeringClose(conn net.Conn, deadline time.Time) {
 		return
 	}
 	conn.SetReadDeadline(deadline)
+	// The session's reader may move the read deadline again at any moment;
+	// closing by a timer keeps the deadline whatever it does.
+	force := time.AfterFunc(time.Until(deadline), func() { conn.Close() })
+	defer force.Stop()
 	var buf [512]byte
 	for range 1 << 16 { // bounded by the deadline in practice
 		if _, err := conn.Read(buf[:]); err != nil {

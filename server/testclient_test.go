@@ -1,6 +1,7 @@
 package server
 
 import (
+	"runtime"
 	"bufio"
 	"context"
 	"errors"
@@ -62,7 +63,9 @@ func startHub(t testing.TB, configure func(*Config)) *testHub {
 		select {
 		case serveErr = <-done:
 		case <-time.After(guard):
-			t.Errorf("hub did not stop within %v", guard)
+			buf := make([]byte, 1<<20)
+			n := runtime.Stack(buf, true)
+			t.Errorf("hub did not stop within %v\n%s", guard, buf[:n])
 		}
 		return serveErr
 	}
