@@ -1,7 +1,6 @@
 package server
 
 import (
-	"runtime"
 	"bufio"
 	"context"
 	"errors"
@@ -9,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
