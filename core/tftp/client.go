@@ -94,7 +94,7 @@ func openClient(ctx context.Context, addr string, o ClientOptions) (*clientRun, 
 		}
 		conn, c.owned = uc, uc
 	}
-	c.t, err = newTransport(ctx, conn, raddr, false, 4+o.BlockSize+1)
+	c.t, err = newTransport(ctx, conn, raddr, false, c.owned != nil, 4+o.BlockSize+1)
 	if err != nil {
 		c.close()
 		return nil, err

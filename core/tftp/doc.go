@@ -20,10 +20,13 @@
 // transfer ID). The sending end keeps up to windowsize blocks in flight
 // (1, stop-and-wait, unless the client asks for more) and moves on when
 // an ACK advances; an ACK inside the window makes it go back to the block
-// after it. The receiving end writes each in-order block once, through a
-// bufio.Writer, hashing it with SHA-256; it acknowledges the last
-// in-order block at the end of each window, at a gap, and when its timer
-// expires, and acknowledges duplicate DATA again without writing it.
+// after it; it reads its source 64 KiB at a time. The receiving end
+// writes each in-order block once, through a bufio.Writer, hashing it with
+// SHA-256; it acknowledges the last in-order block at the end of each
+// window (before writing it, so that the sender goes on meanwhile; the
+// final block only once it is written and accepted), at a gap, and when
+// its timer expires, and acknowledges duplicate DATA again without
+// writing it.
 // After the final ACK the receiver dallies briefly to answer a
 // retransmitted final block, in case that ACK was lost.
 //
@@ -35,13 +38,28 @@
 // its mean deviation, fed only by blocks that were sent once (Karn's
 // rule), doubled on each expiry up to Config.MaxRTO, never below
 // Config.MinRTO (1 ms by default, so a lost block on loopback costs about a
-// millisecond). Waiting uses socket read deadlines, never polling. When
+// millisecond). Waiting uses socket read deadlines (on Linux the timeout
+// of a ppoll, see Sockets), never busy polling. When
 // the peer negotiated a timeout option, that many seconds is the
 // retransmission interval toward it. The receiving end's timer, which
 // repeats its last ACK (or its OACK) when the sender has gone quiet, waits
 // twice as long once data flows, so that it does not race the sender's
 // timer in the middle of a window. A transfer with no progress for
 // Config.NoProgress (10 s) ends with an ERROR packet and ErrTimeout.
+//
+// # Sockets
+//
+// On Linux a transfer over a *net.UDPConn bypasses the runtime's network
+// poller: a stop-and-wait transfer waits for every packet, and a wait
+// through the poller (a failed read, the scheduler, epoll, a deadline
+// timer) costs as much as the rest of a block's work. A read is tried at
+// once, since the answer is often queued already, and otherwise the
+// goroutine waits in one ppoll(2) on the socket and on an eventfd that
+// cancellation signals, with the retransmission timeout as its argument;
+// sends are single sendto(2) calls. That makes a block cost one sendto
+// and one recvfrom at each end, plus a ppoll and a failed recvfrom when it
+// has to wait, and no scheduler work. Elsewhere, and for
+// other net.PacketConn implementations, transfers use the net package.
 //
 // # API
 //

@@ -12,8 +12,9 @@ import (
 
 // receiver takes DATA blocks in order, writes them once through a
 // bufio.Writer while hashing them with SHA-256, and acknowledges the last
-// in-order block of every window, on a gap, and on timer expiry. Duplicate
-// DATA is acknowledged again and not written.
+// in-order block of every window (before writing it, except for the final
+// block), on a gap, and on timer expiry. Duplicate DATA is acknowledged
+// again and not written.
 type receiver struct {
 	t       *transport
 	cfg     Config
@@ -95,11 +96,14 @@ func (r *receiver) run(reply, first []byte) error {
 		inWindow = 0
 		return r.t.send(resp)
 	}
+	// now is the clock reading at the last in-order block while nothing
+	// that takes time came after it, else zero.
+	var now time.Time
 	p := first
 	for {
 		if p == nil {
 			var err error
-			p, err = r.t.recv(sentAt.Add(r.interval(expected > 1)))
+			p, err = r.t.recvAt(sentAt.Add(r.interval(expected > 1)), now)
 			if err == errExpired {
 				r.stats.Timeouts++
 				if time.Since(progress) >= r.cfg.NoProgress {
@@ -127,6 +131,7 @@ func (r *receiver) run(reply, first []byte) error {
 		}
 		pkt := p
 		p = nil
+		now = time.Time{}
 		op, err := PacketOpcode(pkt)
 		if err != nil {
 			continue
@@ -145,30 +150,44 @@ func (r *receiver) run(reply, first []byte) error {
 			d := wire - uint16(expected)
 			switch {
 			case d == 0:
-				now := time.Now()
+				arrived := time.Now()
+				now = arrived
 				if inWindow == 0 && !respResent && resp != nil {
-					r.rto.sample(now.Sub(sentAt))
+					r.rto.sample(arrived.Sub(sentAt))
+				}
+				block := expected
+				expected++
+				inWindow++
+				gapAcked = false
+				progress = arrived
+				final := len(data) < r.blksize
+				if !final && inWindow >= r.window {
+					// Acknowledge before writing and hashing, so that the
+					// sender can go on meanwhile. (The final block is
+					// acknowledged only once it is written and judged.)
+					resp, respResent, sentAt = r.setAck(block), false, arrived
+					inWindow = 0
+					if err := r.t.send(resp); err != nil {
+						return err
+					}
+				}
+				if len(data) > r.w.Available() {
+					now = time.Time{} // the write goes on to the file
 				}
 				if _, err := r.w.Write(data); err != nil {
 					r.t.sendError(errorFor(err).Code, "writing the file failed")
-					return fmt.Errorf("tftp: writing block %d: %w", expected, err)
+					return fmt.Errorf("tftp: writing block %d: %w", block, err)
 				}
 				r.h.Write(data)
 				r.done += int64(len(data))
 				r.written += int64(len(data))
 				r.stats.Blocks++
-				expected++
-				inWindow++
-				gapAcked = false
-				progress = now
-				r.meter.update(r.done, now)
-				if len(data) < r.blksize {
-					return r.complete(expected - 1)
+				r.meter.update(r.done, arrived)
+				if r.meter.fn != nil {
+					now = time.Time{} // the callback may take its time
 				}
-				if inWindow >= r.window {
-					if err := sendAck(); err != nil {
-						return err
-					}
+				if final {
+					return r.complete(block)
 				}
 			case d >= 1<<15:
 				// Behind: a duplicate. Acknowledge again, write nothing.

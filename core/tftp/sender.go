@@ -1,6 +1,7 @@
 package tftp
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -33,6 +34,7 @@ type sender struct {
 	t       *transport
 	cfg     Config
 	src     io.Reader
+	ahead   *bufio.Reader // src when it reads ahead, else nil
 	blksize int
 	slots   []slot
 	rto     rtoTimer
@@ -41,9 +43,18 @@ type sender struct {
 	stats   Stats
 }
 
+// readAheadSize is how much the sender reads from its source at a time: a
+// block at a time would cost a system call per block when the source is
+// a file.
+const readAheadSize = 64 << 10
+
 func newSender(t *transport, cfg Config, src io.Reader, blksize, window int, offset, total int64) *sender {
 	s := &sender{t: t, cfg: cfg, src: src, blksize: blksize, rto: newRTOTimer(cfg), done: offset,
 		meter: meter{fn: cfg.Progress, total: total}}
+	if blksize < readAheadSize {
+		s.ahead = bufio.NewReaderSize(src, readAheadSize)
+		s.src = s.ahead
+	}
 	buf := make([]byte, window*(4+blksize))
 	s.slots = make([]slot, window)
 	for i := range s.slots {
@@ -112,10 +123,17 @@ func (s *sender) run() error {
 	last := uint64(0) // the final (short) block once read; 0 while unknown
 	progress := time.Now()
 	s.meter.start(s.done, progress)
+	// now is the latest clock reading while nothing that takes time (a
+	// wait, a read from the source) came after it, else zero: reading the
+	// clock once per block is enough.
+	var now time.Time
 	for {
 		end := base + window - 1
 		for read < end && last == 0 {
 			read++
+			if s.ahead == nil || s.ahead.Buffered() < s.blksize {
+				now = time.Time{}
+			}
 			if err := s.fill(read); err != nil {
 				return err
 			}
@@ -126,7 +144,9 @@ func (s *sender) run() error {
 		if last != 0 && end > last {
 			end = last
 		}
-		now := time.Now()
+		if now.IsZero() {
+			now = time.Now()
+		}
 		for b := base; b <= end; b++ {
 			sl := &s.slots[b%window]
 			if sl.sends > 0 {
@@ -141,7 +161,8 @@ func (s *sender) run() error {
 		deadline := now.Add(s.rto.timeout())
 	wait:
 		for {
-			p, err := s.t.recv(deadline)
+			p, err := s.t.recvAt(deadline, now)
+			now = time.Time{}
 			if err == errExpired {
 				s.stats.Timeouts++
 				if time.Since(progress) >= s.cfg.NoProgress {
@@ -170,7 +191,7 @@ func (s *sender) run() error {
 					continue
 				}
 				acked := base - 1 + d
-				now := time.Now()
+				now = time.Now()
 				if sl := &s.slots[acked%window]; sl.sends == 1 {
 					s.rto.sample(now.Sub(sl.sentAt))
 				}
@@ -181,6 +202,9 @@ func (s *sender) run() error {
 				base = acked + 1
 				progress = now
 				s.meter.update(s.done, now)
+				if s.meter.fn != nil {
+					now = time.Time{} // the callback may take its time
+				}
 				if last != 0 && acked == last {
 					return nil
 				}

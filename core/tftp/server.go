@@ -124,7 +124,7 @@ func (s *Server) Serve(ctx context.Context, conn net.PacketConn) error {
 	if err := conn.SetReadDeadline(time.Time{}); err != nil {
 		return fmt.Errorf("tftp: clearing the read deadline: %w", err)
 	}
-	defer wakeOnCancel(ctx, conn)()
+	defer wakeOnCancel(ctx, conn, nil)()
 	buf := make([]byte, 65536)
 	failures := 0
 	for {
@@ -273,7 +273,7 @@ func (s *Server) transfer(ctx context.Context, listener net.PacketConn, req *Req
 	}
 	// A sender only receives ACKs and ERRORs; a receiver's buffer is sized
 	// after negotiation.
-	t, err := newTransport(ctx, conn, req.Peer, true, 1024)
+	t, err := newTransport(ctx, conn, req.Peer, true, true, 1024)
 	if err != nil {
 		s.logf("%v", err)
 		return

@@ -26,6 +26,7 @@ type transport struct {
 	ctx      context.Context
 	conn     net.PacketConn
 	fast     addrPortConn
+	sys      *sysSocket // direct system calls, when the platform has them
 	peer     netip.AddrPort
 	peerAddr net.Addr
 	locked   bool
@@ -41,7 +42,10 @@ const maxReadErrors = 10
 
 var errExpired = errors.New("tftp: retransmission timer expired")
 
-func newTransport(ctx context.Context, conn net.PacketConn, peer net.Addr, locked bool, bufSize int) (*transport, error) {
+// newTransport returns the transport of a transfer with peer over conn;
+// owned says that the transfer owns conn, which nobody closes before the
+// transport.
+func newTransport(ctx context.Context, conn net.PacketConn, peer net.Addr, locked, owned bool, bufSize int) (*transport, error) {
 	t := &transport{ctx: ctx, conn: conn, peerAddr: peer, locked: locked,
 		buf: make([]byte, max(bufSize, 1024)), scratch: make([]byte, 0, 64)}
 	if fc, ok := conn.(addrPortConn); ok {
@@ -50,21 +54,39 @@ func newTransport(ctx context.Context, conn net.PacketConn, peer net.Addr, locke
 			return nil, fmt.Errorf("tftp: peer %v is not a UDP address", peer)
 		}
 		t.fast, t.peer = fc, unmapAddrPort(ua.AddrPort())
+		if uc, ok := conn.(*net.UDPConn); ok {
+			if t.sys = newSysSocket(uc, owned); t.sys != nil && !t.sys.setPeer(t.peer) {
+				t.sys.close()
+				t.sys = nil
+			}
+		}
 	}
-	t.stop = wakeOnCancel(ctx, conn)
+	if sys := t.sys; sys != nil {
+		stop := wakeOnCancel(ctx, conn, sys.wake)
+		t.stop = func() {
+			stop()
+			sys.close()
+		}
+	} else {
+		t.stop = wakeOnCancel(ctx, conn, nil)
+	}
 	return t, nil
 }
 
 func (t *transport) close() { t.stop() }
 
 // wakeOnCancel makes a cancelled ctx wake a read blocked on conn at once
-// (the reader then sees ctx.Err). The returned stop waits for the wake-up
-// if it has already begun, so that nothing touches conn afterwards.
-func wakeOnCancel(ctx context.Context, conn net.PacketConn) (stop func()) {
+// (the reader then sees ctx.Err); wake, when set, is called too. The
+// returned stop waits for the wake-up if it has already begun, so that
+// nothing touches conn afterwards.
+func wakeOnCancel(ctx context.Context, conn net.PacketConn, wake func()) (stop func()) {
 	fired := make(chan struct{})
 	stopFn := context.AfterFunc(ctx, func() {
 		defer close(fired)
 		_ = conn.SetReadDeadline(time.Now())
+		if wake != nil {
+			wake()
+		}
 	})
 	return func() {
 		if !stopFn() {
@@ -79,7 +101,9 @@ func unmapAddrPort(ap netip.AddrPort) netip.AddrPort {
 
 func (t *transport) send(pkt []byte) error {
 	var err error
-	if t.fast != nil {
+	if t.sys != nil {
+		err = t.sys.send(pkt, false)
+	} else if t.fast != nil {
 		_, err = t.fast.WriteToUDPAddrPort(pkt, t.peer)
 	} else {
 		_, err = t.conn.WriteTo(pkt, t.peerAddr)
@@ -101,6 +125,15 @@ func (t *transport) sendError(code ErrorCode, msg string) {
 // slice is valid until the next call. It returns errExpired when the
 // deadline passes and the context's error when it is cancelled.
 func (t *transport) recv(deadline time.Time) ([]byte, error) {
+	return t.recvAt(deadline, time.Time{})
+}
+
+// recvAt is recv for a caller that has just read the clock: now, which
+// may be zero, saves reading it again before a wait.
+func (t *transport) recvAt(deadline, now time.Time) ([]byte, error) {
+	if t.sys != nil {
+		return t.recvSys(deadline, now)
+	}
 	for {
 		if !deadline.Equal(t.deadline) {
 			if err := t.conn.SetReadDeadline(deadline); err != nil {
@@ -166,6 +199,51 @@ func (t *transport) recv(deadline time.Time) ([]byte, error) {
 	}
 }
 
+// recvSys is recv on the direct system-call path. A datagram already
+// queued is read at once, whatever the deadline: in a stop-and-wait
+// exchange the answer often is, since the peer ran as soon as the last
+// packet woke it. Otherwise the goroutine waits in the kernel until a
+// datagram comes, the deadline passes or the context is cancelled.
+func (t *transport) recvSys(deadline, now time.Time) ([]byte, error) {
+	for {
+		if err := t.ctx.Err(); err != nil {
+			return nil, err
+		}
+		n, ok, err := t.sys.tryRecv(t.buf)
+		if err == nil && !ok {
+			// The caller's clock reading is at most microseconds old; a
+			// timer that fires that much late does no harm.
+			if now.IsZero() {
+				now = time.Now()
+			}
+			if !now.Before(deadline) {
+				return nil, errExpired
+			}
+			err = t.sys.wait(deadline.Sub(now))
+			now = time.Time{}
+			if err == nil || err == errWoken {
+				continue // the context says why, or the deadline
+			}
+		}
+		if err != nil {
+			t.readErrors++
+			if errors.Is(err, net.ErrClosed) || t.readErrors > maxReadErrors {
+				return nil, fmt.Errorf("tftp: receiving from %v: %w", t.peerAddr, err)
+			}
+			continue
+		}
+		t.readErrors = 0
+		if t.acceptFast(t.sys.fromAddr()) {
+			return t.buf[:n], nil
+		}
+		// A stranger: tell it so, once per packet, and keep waiting.
+		if IsTFTP(t.buf[:n]) && !isErrorPacket(t.buf[:n]) {
+			t.scratch = AppendError(t.scratch[:0], ErrUnknownTID, "unknown transfer ID")
+			_ = t.sys.send(t.scratch, true)
+		}
+	}
+}
+
 func isErrorPacket(pkt []byte) bool {
 	return len(pkt) >= 2 && Opcode(uint16(pkt[0])<<8|uint16(pkt[1])) == OpERROR
 }
@@ -179,6 +257,9 @@ func (t *transport) acceptFast(from netip.AddrPort) bool {
 	}
 	t.peer, t.locked = from, true
 	t.peerAddr = net.UDPAddrFromAddrPort(from)
+	if t.sys != nil {
+		t.sys.adoptFrom()
+	}
 	return true
 }
 

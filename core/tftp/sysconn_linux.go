@@ -1,0 +1,279 @@
+//go:build linux && (amd64 || arm64 || riscv64 || loong64 || arm)
+
+package tftp
+
+import (
+	"encoding/binary"
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// sysSocket moves a transfer's datagrams with direct system calls on the
+// descriptor of a *net.UDPConn; see transport.recvSys for how it is used.
+//
+// A stop-and-wait transfer waits for every packet. Through the runtime's
+// network poller each wait costs a failed read, a pass through the
+// scheduler, an epoll_wait and timer work for the read deadline; on one
+// CPU shared with the peer that nearly doubles the time per block. Here a
+// read is tried at once, and only when nothing is queued does the
+// goroutine wait, in one ppoll(2) on the socket and on an eventfd that
+// cancellation signals, with the retransmission timeout as argument.
+// Sending is one sendto(2) to an address encoded once. The calls that
+// cannot block (sendto, recvfrom) are raw system calls, which bypass the
+// scheduler; ppoll is an ordinary blocking system call, so the runtime
+// runs other goroutines while it lasts.
+type sysSocket struct {
+	rc     syscall.RawConn
+	fd     int // the descriptor, when the transfer owns the socket; else -1
+	family int
+
+	peer    [syscall.SizeofSockaddrInet6]byte // encoded sockaddr of the peer
+	peerLen uint32
+	from    syscall.RawSockaddrAny // source of the last datagram received
+	fromLen uint32
+
+	pfds   [2]pollFd // the socket and wakeFd
+	ts     syscall.Timespec
+	wakeFd int         // eventfd that wake signals
+	woken  atomic.Bool // set by wake
+
+	// Arguments and results of the calls, which run under rc.Control (or
+	// rc.Write) unless the transfer owns the socket; the callbacks are
+	// method values made once so that calls do not allocate.
+	buf     []byte
+	toFrom  bool // send to the last source instead of the peer
+	n       int
+	errno   syscall.Errno
+	recvFn  func(fd uintptr)
+	sendFn  func(fd uintptr)
+	pollFn  func(fd uintptr)
+	writeFn func(fd uintptr) bool
+}
+
+// pollFd is struct pollfd of poll(2).
+type pollFd struct {
+	fd      int32
+	events  int16
+	revents int16
+}
+
+const pollIn = 0x1
+
+// errWoken reports that wake was called.
+var errWoken = errors.New("tftp: wait interrupted")
+
+// newSysSocket returns a sysSocket for uc, or nil when uc is not an IPv4 or
+// IPv6 datagram socket. When owned, the transfer owns uc and nobody closes
+// it while the transfer runs, so its descriptor is used without taking a
+// reference on every call.
+func newSysSocket(uc *net.UDPConn, owned bool) *sysSocket {
+	rc, err := uc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	fd, family, typ := -1, -1, -1
+	cerr := rc.Control(func(sfd uintptr) {
+		fd = int(sfd)
+		if family, err = syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_DOMAIN); err == nil {
+			typ, err = syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_TYPE)
+		}
+	})
+	if cerr != nil || err != nil || typ != syscall.SOCK_DGRAM || (family != syscall.AF_INET && family != syscall.AF_INET6) {
+		return nil
+	}
+	wfd, _, errno := syscall.RawSyscall(syscall.SYS_EVENTFD2, 0, syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
+	if errno != 0 {
+		return nil
+	}
+	s := &sysSocket{rc: rc, fd: -1, family: family, wakeFd: int(wfd)}
+	if owned {
+		s.fd = fd
+	}
+	s.recvFn, s.sendFn, s.pollFn, s.writeFn = s.recvfrom, s.sendto, s.ppoll, s.writeOnce
+	return s
+}
+
+// close releases the eventfd; the socket belongs to its owner.
+func (s *sysSocket) close() { _ = syscall.Close(s.wakeFd) }
+
+// wake makes a wait in progress, and every later one, return errWoken.
+func (s *sysSocket) wake() {
+	s.woken.Store(true)
+	var one [8]byte
+	binary.NativeEndian.PutUint64(one[:], 1)
+	_, _ = syscall.Write(s.wakeFd, one[:])
+}
+
+// setPeer encodes the address packets are sent to. It reports false when
+// this path cannot send there (an address with a zone, or an IPv6 peer of
+// an IPv4 socket).
+func (s *sysSocket) setPeer(ap netip.AddrPort) bool {
+	a := ap.Addr()
+	if a.Zone() != "" {
+		return false
+	}
+	s.peer = [syscall.SizeofSockaddrInet6]byte{}
+	switch {
+	case s.family == syscall.AF_INET && a.Is4():
+		sa := (*syscall.RawSockaddrInet4)(unsafe.Pointer(&s.peer[0]))
+		sa.Family = syscall.AF_INET
+		binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&sa.Port))[:], ap.Port())
+		sa.Addr = a.As4()
+		s.peerLen = syscall.SizeofSockaddrInet4
+	case s.family == syscall.AF_INET6:
+		sa := (*syscall.RawSockaddrInet6)(unsafe.Pointer(&s.peer[0]))
+		sa.Family = syscall.AF_INET6
+		binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&sa.Port))[:], ap.Port())
+		sa.Addr = a.As16() // an IPv4 address as ::ffff:a.b.c.d
+		s.peerLen = syscall.SizeofSockaddrInet6
+	default:
+		return false
+	}
+	return true
+}
+
+// fromAddr decodes the source of the last datagram received, IPv4-mapped
+// addresses as IPv4. A scoped IPv6 source gets its interface index as
+// zone; since setPeer refuses zones it is never the peer, only a stranger.
+func (s *sysSocket) fromAddr() netip.AddrPort {
+	switch s.from.Addr.Family {
+	case syscall.AF_INET:
+		sa := (*syscall.RawSockaddrInet4)(unsafe.Pointer(&s.from))
+		port := binary.BigEndian.Uint16((*[2]byte)(unsafe.Pointer(&sa.Port))[:])
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), port)
+	case syscall.AF_INET6:
+		sa := (*syscall.RawSockaddrInet6)(unsafe.Pointer(&s.from))
+		port := binary.BigEndian.Uint16((*[2]byte)(unsafe.Pointer(&sa.Port))[:])
+		a := netip.AddrFrom16(sa.Addr).Unmap()
+		if sa.Scope_id != 0 {
+			a = a.WithZone(strconv.FormatUint(uint64(sa.Scope_id), 10))
+		}
+		return netip.AddrPortFrom(a, port)
+	}
+	return netip.AddrPort{}
+}
+
+// adoptFrom makes the source of the last datagram the peer.
+func (s *sysSocket) adoptFrom() {
+	s.peer = [syscall.SizeofSockaddrInet6]byte{}
+	n := min(int(s.fromLen), len(s.peer))
+	copy(s.peer[:], (*[syscall.SizeofSockaddrAny]byte)(unsafe.Pointer(&s.from))[:n])
+	s.peerLen = uint32(n)
+}
+
+// control calls f with the descriptor: directly when the transfer owns the
+// socket, otherwise under rc.Control, which keeps the descriptor from
+// being closed meanwhile.
+func (s *sysSocket) control(f func(fd uintptr)) error {
+	if s.fd >= 0 {
+		f(uintptr(s.fd))
+		return nil
+	}
+	return s.rc.Control(f)
+}
+
+// send sends pkt to the peer, or with toFrom to the source of the last
+// datagram received. When the socket's send buffer is full it waits for
+// room through the runtime's poller.
+func (s *sysSocket) send(pkt []byte, toFrom bool) error {
+	s.buf, s.toFrom = pkt, toFrom
+	if err := s.control(s.sendFn); err != nil {
+		return err
+	}
+	switch s.errno {
+	case 0:
+		return nil
+	case syscall.EAGAIN, syscall.ENOBUFS:
+		if err := s.rc.Write(s.writeFn); err != nil {
+			return err
+		}
+		if s.errno == 0 {
+			return nil
+		}
+	}
+	return os.NewSyscallError("sendto", s.errno)
+}
+
+func (s *sysSocket) sendto(fd uintptr) {
+	to, toLen := unsafe.Pointer(&s.peer[0]), s.peerLen
+	if s.toFrom {
+		to, toLen = unsafe.Pointer(&s.from), s.fromLen
+	}
+	var p unsafe.Pointer
+	if len(s.buf) > 0 {
+		p = unsafe.Pointer(&s.buf[0])
+	}
+	for {
+		_, _, s.errno = syscall.RawSyscall6(syscall.SYS_SENDTO, fd, uintptr(p), uintptr(len(s.buf)), 0, uintptr(to), uintptr(toLen))
+		if s.errno != syscall.EINTR {
+			return
+		}
+	}
+}
+
+// writeOnce is sendto for rc.Write: false asks it to wait for room.
+func (s *sysSocket) writeOnce(fd uintptr) bool {
+	s.sendto(fd)
+	return s.errno != syscall.EAGAIN && s.errno != syscall.ENOBUFS
+}
+
+// tryRecv reads a datagram that is already queued into buf; ok is false
+// when none is.
+func (s *sysSocket) tryRecv(buf []byte) (n int, ok bool, err error) {
+	s.buf = buf
+	if err := s.control(s.recvFn); err != nil {
+		return 0, false, err
+	}
+	switch s.errno {
+	case 0:
+		return s.n, true, nil
+	case syscall.EAGAIN:
+		return 0, false, nil
+	}
+	return 0, false, os.NewSyscallError("recvfrom", s.errno)
+}
+
+func (s *sysSocket) recvfrom(fd uintptr) {
+	for {
+		s.fromLen = syscall.SizeofSockaddrAny
+		n, _, errno := syscall.RawSyscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&s.buf[0])), uintptr(len(s.buf)),
+			0, uintptr(unsafe.Pointer(&s.from)), uintptr(unsafe.Pointer(&s.fromLen)))
+		if errno != syscall.EINTR {
+			s.n, s.errno = int(n), errno
+			return
+		}
+	}
+}
+
+// wait blocks in ppoll until a datagram is queued, wake is called, or d
+// passes (a signal may end it early).
+func (s *sysSocket) wait(d time.Duration) error {
+	if s.woken.Load() {
+		return errWoken
+	}
+	s.ts = syscall.NsecToTimespec(int64(d))
+	if err := s.control(s.pollFn); err != nil {
+		return err
+	}
+	if s.errno != 0 && s.errno != syscall.EINTR {
+		return os.NewSyscallError("ppoll", s.errno)
+	}
+	if s.pfds[1].revents != 0 || s.woken.Load() {
+		return errWoken
+	}
+	return nil
+}
+
+func (s *sysSocket) ppoll(fd uintptr) {
+	s.pfds[0] = pollFd{fd: int32(fd), events: pollIn}
+	s.pfds[1] = pollFd{fd: int32(s.wakeFd), events: pollIn}
+	_, _, s.errno = syscall.Syscall6(syscall.SYS_PPOLL, uintptr(unsafe.Pointer(&s.pfds[0])), 2,
+		uintptr(unsafe.Pointer(&s.ts)), 0, 0, 0)
+}
