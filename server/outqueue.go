@@ -370,8 +370,12 @@ func (l *flushList) merge(other *flushList) {
 }
 
 // run flushes every queue, one after another, and recycles l. (Helper
-// goroutines sharing a long list make a fan-out slower, not faster, on a
-// hub with two processors shared with its clients.)
+// goroutines sharing a long list do not pay on a hub with two processors
+// shared with its clients: with 1000 clients and
+// paced senders they cut latency by a fifth on a quiet machine, but
+// multiplied its tail when other work took a processor, as the fan-out
+// then waits for its slowest part and no processor is left to read the
+// next message.)
 func (l *flushList) run() {
 	for _, q := range l.queues {
 		q.flush()

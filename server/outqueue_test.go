@@ -1,10 +1,12 @@
 package server
 
 import (
+	"bufio"
 	"fmt"
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -74,4 +76,60 @@ func TestBacklogAfterPartialWrites(t *testing.T) {
 		next++
 	}
 	assert.Equal(t, []string{"paused", "sender"}, h.Users())
+}
+
+// A long flush list, as a broadcast to many clients makes, writes every
+// queue once, each client's lines whole and in the order queued, and leaves
+// every queue idle.
+func TestLongFlushListKeepsOrder(t *testing.T) {
+	const clients = 300
+	const lines = 5
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+
+	var wg sync.WaitGroup
+	queues := make([]*outQueue, clients)
+	readers := make([]net.Conn, clients)
+	for i := range clients {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		s, err := ln.Accept()
+		require.NoError(t, err)
+		readers[i] = c
+		queues[i] = newOutQueue(s, 1<<20, time.Second, &wg, nil)
+	}
+	defer func() {
+		for i := range clients {
+			readers[i].Close()
+			queues[i].abort()
+		}
+		wg.Wait()
+	}()
+
+	list := getFlushList()
+	for i, q := range queues {
+		for k := range lines {
+			ok, kick := q.push([]byte(fmt.Sprintf("line %d for %d\n", k, i)))
+			require.True(t, ok)
+			require.Equal(t, k == 0, kick, "only the first push of an idle queue kicks")
+		}
+		list.add(q)
+	}
+	list.run()
+
+	for i, c := range readers {
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(guard)))
+		r := bufio.NewReader(c)
+		for k := range lines {
+			got, err := r.ReadString('\n')
+			require.NoError(t, err, "client %d, line %d", i, k)
+			assert.Equal(t, fmt.Sprintf("line %d for %d\n", k, i), got)
+		}
+		q := queues[i]
+		q.mu.Lock()
+		assert.False(t, q.busy, "client %d: the queue is idle once flushed", i)
+		assert.Zero(t, q.bytes, "client %d: nothing is left queued", i)
+		q.mu.Unlock()
+	}
 }

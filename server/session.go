@@ -121,6 +121,13 @@ func (s *session) readLoop() {
 		if deadline.Before(s.deadlineSet) || deadline.Sub(s.deadlineSet) > time.Second {
 			s.conn.SetReadDeadline(deadline)
 			s.deadlineSet = deadline
+			// A session ended meanwhile had its deadline set to the
+			// past by wakeReader, which this may just have undone: the
+			// read would then wait for the client, not return at once.
+			if s.ended.Load() {
+				s.flushDeferred()
+				return
+			}
 		}
 		line, err := r.ReadLine()
 		if s.ended.Load() {
@@ -237,6 +244,7 @@ func (s *session) handle(raw []byte, t time.Time) {
 		// encoding again would turn a lone backslash into two, and could
 		// make the line longer than a hub line may be.
 		body := line[len(proto.KwMsg)+1:]
+		s.h.trim.noteMessage()
 		s.h.mu.Lock()
 		if s.ended.Load() { // dropped meanwhile by another session's broadcast
 			s.h.mu.Unlock()
@@ -256,6 +264,7 @@ func (s *session) handle(raw []byte, t time.Time) {
 		s.h.dropSlowLocked()
 		s.deferFlushLocked()
 	case proto.KwPriv:
+		s.h.trim.noteMessage()
 		s.handlePriv(cmd.Nick, line[len(proto.KwPriv)+1+len(cmd.Nick)+1:])
 	case proto.KwUsers:
 		s.handleUsers()
