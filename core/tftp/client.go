@@ -241,31 +241,13 @@ func download(ctx context.Context, addr, filename string, opts *ClientOptions, w
 	if o.Offset > 0 {
 		asked = append(asked, Option{OptOffset, strconv.FormatInt(o.Offset, 10)})
 	}
-	pkt, err := AppendRequest(nil, OpRRQ, filename, "octet", asked)
+	p, op, prm, err := c.begin(OpRRQ, filename, asked)
 	if err != nil {
 		return nil, err
 	}
-	p, err := c.request(pkt)
-	if err != nil {
-		return nil, err
-	}
-	prm := defaultParams()
 	var reply, first []byte
-	op, err := PacketOpcode(p)
-	if err != nil {
-		c.t.sendError(ErrIllegalOp, err.Error())
-		return nil, err
-	}
 	switch op {
 	case OpOACK:
-		oack, err := ParseOACK(p)
-		if err != nil {
-			c.t.sendError(ErrIllegalOp, err.Error())
-			return nil, err
-		}
-		if prm, err = c.acceptOACK(oack, asked); err != nil {
-			return nil, err
-		}
 		reply = AppendAck(nil, 0)
 	case OpDATA:
 		if o.Offset > 0 {
@@ -273,8 +255,6 @@ func download(ctx context.Context, addr, filename string, opts *ClientOptions, w
 			return nil, ErrOffsetIgnored
 		}
 		first = p
-	case OpERROR:
-		return nil, peerError(p)
 	default:
 		c.t.sendError(ErrIllegalOp, "expected OACK or DATA")
 		return nil, fmt.Errorf("tftp: server answered an RRQ with %v", op)
@@ -316,37 +296,17 @@ func Upload(ctx context.Context, addr, filename string, size int64, r io.Reader,
 	if o.WindowSize > 1 {
 		asked = append(asked, Option{OptWindowSize, strconv.Itoa(o.WindowSize)})
 	}
-	pkt, err := AppendRequest(nil, OpWRQ, filename, "octet", asked)
+	p, op, prm, err := c.begin(OpWRQ, filename, asked)
 	if err != nil {
-		return nil, err
-	}
-	p, err := c.request(pkt)
-	if err != nil {
-		return nil, err
-	}
-	prm := defaultParams()
-	op, err := PacketOpcode(p)
-	if err != nil {
-		c.t.sendError(ErrIllegalOp, err.Error())
 		return nil, err
 	}
 	switch op {
 	case OpOACK:
-		oack, err := ParseOACK(p)
-		if err != nil {
-			c.t.sendError(ErrIllegalOp, err.Error())
-			return nil, err
-		}
-		if prm, err = c.acceptOACK(oack, asked); err != nil {
-			return nil, err
-		}
 	case OpACK:
 		if blk, err := ParseAck(p); err != nil || blk != 0 {
 			c.t.sendError(ErrIllegalOp, "expected ACK 0")
 			return nil, fmt.Errorf("tftp: server answered a WRQ with a bad ACK (%v)", err)
 		}
-	case OpERROR:
-		return nil, peerError(p)
 	default:
 		c.t.sendError(ErrIllegalOp, "expected OACK or ACK")
 		return nil, fmt.Errorf("tftp: server answered a WRQ with %v", op)
@@ -357,6 +317,42 @@ func Upload(ctx context.Context, addr, filename string, size int64, r io.Reader,
 	err = snd.run()
 	res := &Result{Bytes: snd.done, Size: size, BlockSize: prm.blksize, WindowSize: prm.window, Stats: snd.stats}
 	return res, err
+}
+
+// begin sends a request with the options asked and reads the server's first
+// answer. An OACK is checked against what was asked and gives the
+// transfer's parameters; an ERROR from the server becomes the error. Any
+// other answer is returned with its opcode and the default parameters, for
+// the caller to judge.
+func (c *clientRun) begin(op Opcode, filename string, asked Options) ([]byte, Opcode, params, error) {
+	prm := defaultParams()
+	pkt, err := AppendRequest(nil, op, filename, "octet", asked)
+	if err != nil {
+		return nil, 0, prm, err
+	}
+	p, err := c.request(pkt)
+	if err != nil {
+		return nil, 0, prm, err
+	}
+	got, err := PacketOpcode(p)
+	if err != nil {
+		c.t.sendError(ErrIllegalOp, err.Error())
+		return nil, 0, prm, err
+	}
+	switch got {
+	case OpOACK:
+		oack, err := ParseOACK(p)
+		if err != nil {
+			c.t.sendError(ErrIllegalOp, err.Error())
+			return nil, 0, prm, err
+		}
+		if prm, err = c.acceptOACK(oack, asked); err != nil {
+			return nil, 0, prm, err
+		}
+	case OpERROR:
+		return nil, 0, prm, peerError(p)
+	}
+	return p, got, prm, nil
 }
 
 // exactReader yields exactly size bytes of r, and an error rather than a
