@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/natter-chat/natter/core/proto"
@@ -43,6 +44,12 @@ const MaxNameLen = 128
 // NoHistory as Config.History keeps no public messages for replay.
 const NoHistory = -1
 
+// NoLineLimit as Config.MaxLineRate lifts the limit on the lines a client
+// may send: nobody gets ERR 429 or is dropped for flooding. It is for load
+// tests and closed rooms; the default protects a hub from a client that
+// floods it. Any rate of at least NoLineLimit, +Inf included, means the same.
+const NoLineLimit = math.MaxFloat64
+
 // NoMemoryTrim as Config.MemoryTrimDelay never returns memory to the
 // operating system explicitly.
 const NoMemoryTrim = -1
@@ -58,7 +65,7 @@ type Config struct {
 	History    int // public messages replayed on registration; NoHistory for none
 	MaxClients int // sessions at once, registered or not
 
-	MaxLineRate float64 // lines per second per client
+	MaxLineRate float64 // lines per second per client; NoLineLimit for no limit
 	LineBurst   int     // lines a client may send at once above the rate
 	// A client that has FloodLimit lines refused for the rate within
 	// FloodWindow is dropped with LEAVE … flood.
@@ -123,8 +130,13 @@ func (c *Config) setDefaults() {
 	setStr(&c.Name, DefaultName)
 	setInt(&c.History, DefaultHistory)
 	setInt(&c.MaxClients, DefaultMaxClients)
-	if c.MaxLineRate == 0 {
+	switch {
+	case c.MaxLineRate == 0:
 		c.MaxLineRate = DefaultMaxLineRate
+	case c.MaxLineRate >= NoLineLimit:
+		// The rate limiter treats exactly this value as "no limit"; with
+		// +Inf it would still count tokens.
+		c.MaxLineRate = NoLineLimit
 	}
 	setInt(&c.LineBurst, DefaultLineBurst)
 	setInt(&c.FloodLimit, DefaultFloodLimit)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -777,5 +778,37 @@ func TestConcurrentOrder(t *testing.T) {
 		from, text, _ := strings.Cut(m, " ")
 		assert.Equal(t, fmt.Sprintf("%s-%d", strings.TrimPrefix(from, "c"), next[from]), text)
 		next[from]++
+	}
+}
+
+func TestNoLineLimit(t *testing.T) {
+	for _, rate := range []float64{NoLineLimit, math.Inf(1)} {
+		h := startHub(t, func(c *Config) {
+			c.MaxLineRate = rate
+			c.LineBurst = 1
+			c.FloodLimit = 1
+		})
+		assert.Equal(t, NoLineLimit, h.Config().MaxLineRate)
+		watcher, _, _ := register(t, h.addr, "watcher")
+		sender, _, _ := register(t, h.addr, "sender")
+		watcher.skipTo("JOIN")
+		const n = 500
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "MSG line %d\n", i)
+		}
+		sender.sendRaw(b.String())
+		for i := range n {
+			line := watcher.readLine()
+			require.Regexp(t, fmt.Sprintf(`^MSG \d+ sender line %d$`, i), line)
+		}
+		sender.send("PING done")
+		for range n {
+			line := sender.readLine()
+			if line == "PONG done" {
+				break
+			}
+			require.True(t, strings.HasPrefix(line, "MSG "), "unexpected line %q", line)
+		}
 	}
 }

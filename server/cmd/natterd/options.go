@@ -139,7 +139,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.StringVar(&c.Name, "name", d.Name, fmt.Sprintf("hub `name` sent to clients in HELLO: text of at most %d bytes", server.MaxNameLen))
 	fs.IntVar(&o.history, "history", d.History, "public `messages` replayed to a client on registration (0: none)")
 	fs.IntVar(&c.MaxClients, "max-clients", d.MaxClients, "most `clients` at once; the next gets ERR 503 hub-full")
-	fs.Float64Var(&c.MaxLineRate, "rate", d.MaxLineRate, "`lines` per second a client may send; more get ERR 429 slow-down")
+	fs.Float64Var(&c.MaxLineRate, "rate", d.MaxLineRate, "`lines` per second a client may send; more get ERR 429 slow-down (inf: no limit, for load tests)")
 	fs.IntVar(&c.LineBurst, "burst", d.LineBurst, "`lines` a client may send at once above the rate")
 	fs.IntVar(&c.FloodLimit, "flood-limit", d.FloodLimit, "refused `lines` within -flood-window after which a client is dropped (flood)")
 	fs.DurationVar(&c.FloodWindow, "flood-window", d.FloodWindow, "`time` window for -flood-limit")
