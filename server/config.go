@@ -94,6 +94,10 @@ type Config struct {
 	MaxTransfers          int // transfers at once, hub-wide (enforced by Transfers)
 	MaxTransfersPerClient int // transfers at once per client (enforced by Transfers)
 
+	// presencePause is the least time presence lines wait to be written
+	// (see Hub.writePresence); tests lengthen it.
+	presencePause time.Duration
+
 	// Transfers grants GET and PUT requests. When nil, a valid request is
 	// answered with ERR 409 <keyword> busy, saying transfers are disabled.
 	Transfers Transfers
@@ -149,6 +153,7 @@ func (c *Config) setDefaults() {
 	setDur(&c.PingTimeout, DefaultPingTimeout)
 	setDur(&c.FlushTimeout, DefaultFlushTimeout)
 	setDur(&c.MemoryTrimDelay, DefaultMemoryTrimDelay)
+	setDur(&c.presencePause, defaultPresencePause)
 	setInt(&c.MaxTransfers, DefaultMaxTransfers)
 	setInt(&c.MaxTransfersPerClient, DefaultMaxTransfersPerClient)
 }

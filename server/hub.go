@@ -38,11 +38,13 @@ type Hub struct {
 	history  [][]byte              // last public MSG lines, oldest first
 	slow     []*session            // sessions to drop as too-slow, found while delivering
 	kicks    *flushList            // queues to flush once h.mu is released; nil if none
+	lazy     *flushList            // queues handed to the presence writer; nil if none
 	// usersBlock is the USERS block for the current roster, encoded once
 	// per change of membership and shared by every reply; nil when stale.
 	usersBlock []byte
 
 	readBuffers *readBufferPool // lent to sessions while they read input
+	lazyWake    chan struct{}   // the presence writer has queues to write
 	trim        memoryTrimmer
 
 	wg sync.WaitGroup // every goroutine the hub started
@@ -72,6 +74,7 @@ func New(cfg Config) (*Hub, error) {
 		sessions:    make(map[*session]struct{}),
 		byKey:       make(map[string]*session),
 		readBuffers: newReadBufferPool(cfg.ReadBufferSize),
+		lazyWake:    make(chan struct{}, 1),
 	}, nil
 }
 
@@ -121,6 +124,11 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	go func() {
 		defer h.wg.Done()
 		shared.hashLoop(innerCtx)
+	}()
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		h.writePresence(innerCtx)
 	}()
 	if h.cfg.MemoryTrimDelay > 0 {
 		h.wg.Add(1)
@@ -278,6 +286,90 @@ func (h *Hub) broadcastLocked(line []byte, except *session) {
 	}
 }
 
+// broadcastPresenceLocked queues a presence line (JOIN, LEAVE, NICK) for
+// every registered session but except, as broadcastLocked does; the queues
+// it makes non-empty are written by the presence writer after a pause (see
+// outQueue.pushLazy). h.mu is held.
+func (h *Hub) broadcastPresenceLocked(line []byte, except *session) {
+	handed := false
+	for _, s := range h.roster {
+		if s == except {
+			continue
+		}
+		ok, lazyKick, kick := s.q.pushLazy(line)
+		if !ok {
+			h.slow = append(h.slow, s)
+		}
+		if kick {
+			h.kickLocked(s.q)
+		}
+		if lazyKick {
+			if h.lazy == nil {
+				h.lazy = getFlushList()
+			}
+			h.lazy.add(s.q)
+			handed = true
+		}
+	}
+	if handed {
+		select {
+		case h.lazyWake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// defaultPresencePause is the least time presence lines wait to be written,
+// so that those of a burst of arrivals or departures go out together.
+const defaultPresencePause = 20 * time.Millisecond
+
+// writePresence writes the queues handed over by broadcastPresenceLocked,
+// at most once per pause, until ctx is done. A pass over many queues takes
+// a while; the next pass waits at least as long again, so that presence
+// lines never take more than about half of a processor however many
+// clients come and go. (A line that may not wait takes its queue over.)
+func (h *Hub) writePresence(ctx context.Context) {
+	pause := time.NewTimer(0)
+	defer pause.Stop()
+	<-pause.C
+	for {
+		select {
+		case <-h.lazyWake:
+		case <-ctx.Done():
+			return
+		}
+		pause.Reset(h.cfg.presencePause)
+		select {
+		case <-pause.C:
+		case <-ctx.Done():
+			return
+		}
+		h.mu.Lock()
+		l := h.lazy
+		h.lazy = nil
+		h.mu.Unlock()
+		if l == nil {
+			continue
+		}
+		start := time.Now()
+		for _, q := range l.queues {
+			q.flushLazy()
+		}
+		// Writing a burst's presence lines ends it for the memory
+		// trimmer, which may have run before the last pass.
+		h.trim.noteMany(len(l.queues))
+		l.recycle()
+		if took := time.Since(start); took > h.cfg.presencePause {
+			pause.Reset(took - h.cfg.presencePause)
+			select {
+			case <-pause.C:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
 // dropSlowLocked drops the sessions found too slow, announcing each with
 // LEAVE … too-slow, which may find more.
 func (h *Hub) dropSlowLocked() {
@@ -307,7 +399,7 @@ func (h *Hub) removeLocked(s *session, leaveReason string) {
 	delete(h.byKey, s.key)
 	h.rosterRemove(s)
 	if leaveReason != "" && !h.closing {
-		h.broadcastLocked(proto.AppendLeave(nil, now(), s.nick, leaveReason), nil)
+		h.broadcastPresenceLocked(proto.AppendLeave(nil, now(), s.nick, leaveReason), nil)
 	}
 }
 

@@ -812,3 +812,53 @@ func TestNoLineLimit(t *testing.T) {
 		}
 	}
 }
+
+// Presence lines (JOIN, RENAME, LEAVE) wait for the presence writer, here
+// for an hour; any other line to the same client takes them along at once,
+// in order, and so does the hub's shutdown.
+func TestPresenceLinesGoWithTheNextLine(t *testing.T) {
+	h := startHub(t, func(c *Config) { c.presencePause = time.Hour })
+	alice, _, _ := register(t, h.addr, "alice")
+	// The queue may still be owned by the write of the lines just read,
+	// and would then take the JOIN along.
+	waitQueueIdle(t, h.Hub, "alice")
+	bob, _, _ := register(t, h.addr, "bob")
+	_, err := alice.tryReadLine(100 * time.Millisecond)
+	require.Error(t, err, "the JOIN waits")
+
+	bob.send("MSG hello")
+	assert.Regexp(t, `^JOIN \d+ bob$`, alice.readLine())
+	assert.Regexp(t, `^MSG \d+ bob hello$`, alice.readLine())
+	assert.Regexp(t, `^MSG \d+ bob hello$`, bob.readLine())
+
+	bob.send("NICK robert")
+	bob.send("USERS")
+	assert.Regexp(t, `^RENAME \d+ bob robert$`, bob.readLine())
+	assert.Equal(t, []string{"alice", "robert"}, bob.readBlock(proto.KwUsers))
+	bob.send("QUIT")
+	bob.expect("BYE quit")
+
+	alice.send("PING 7")
+	assert.Regexp(t, `^RENAME \d+ bob robert$`, alice.readLine())
+	assert.Regexp(t, `^LEAVE \d+ robert quit$`, alice.readLine())
+	alice.expect("PONG 7")
+
+	register(t, h.addr, "carol")
+	require.NoError(t, h.stop())
+	assert.Regexp(t, `^JOIN \d+ carol$`, alice.readLine())
+	alice.expect("BYE shutdown")
+}
+
+// waitQueueIdle waits until nobody owns the queue of nick's session.
+func waitQueueIdle(t *testing.T, h *Hub, nick string) {
+	t.Helper()
+	h.mu.Lock()
+	s := h.byKey[proto.NickKey(nick)]
+	h.mu.Unlock()
+	require.NotNil(t, s, "%s is registered", nick)
+	require.Eventually(t, func() bool {
+		s.q.mu.Lock()
+		defer s.q.mu.Unlock()
+		return !s.q.busy
+	}, guard, time.Millisecond)
+}

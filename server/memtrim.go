@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"runtime"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -33,6 +34,9 @@ type memoryTrimmer struct {
 // note counts one event of a burst.
 func (t *memoryTrimmer) note() { t.events.Add(1) }
 
+// noteMany counts n events of a burst.
+func (t *memoryTrimmer) noteMany(n int) { t.events.Add(int64(n)) }
+
 // noteMessage counts a message handled, which postpones any trim.
 func (t *memoryTrimmer) noteMessage() { t.messages.Add(1) }
 
@@ -48,6 +52,11 @@ func (t *memoryTrimmer) run(ctx context.Context, delay time.Duration) {
 		case <-tick.C:
 		}
 		if t.due() {
+			// What the pools (sync.Pool) hold survives one collection,
+			// and a burst leaves them holding many large batches; the
+			// first collection lets them go, the second frees them
+			// and returns the pages.
+			runtime.GC()
 			debug.FreeOSMemory()
 		}
 	}

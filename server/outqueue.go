@@ -40,6 +40,10 @@ type outQueue struct {
 	limit   int
 	state   int
 	busy    bool // an owner (flusher or writer goroutine) is or will be writing
+	// lazy is set with busy when the owner is the hub's presence writer,
+	// which writes only after a pause (see pushLazy); anyone queueing a
+	// line that is not lazy takes the queue over and writes at once.
+	lazy bool
 
 	// Used only by the owner, for non-blocking writes.
 	direct directWrite
@@ -64,7 +68,7 @@ type lineBatch struct {
 
 // maxPooledBatch bounds the batches kept for reuse, so that one burst does
 // not pin a large array.
-const maxPooledBatch = 4096
+const maxPooledBatch = 512
 
 var batchPool = sync.Pool{New: func() any { return &lineBatch{lines: make([][]byte, 0, 16)} }}
 
@@ -104,6 +108,55 @@ func (q *outQueue) push(line []byte) (ok, kick bool) {
 	return true, q.claimLocked()
 }
 
+// maxLazyBytes bounds the bytes a queue keeps waiting for the presence
+// writer: past it, the lines are written at once, so that a burst of
+// presence lines to many clients does not pile up in the hub's memory
+// rather than in their sockets.
+const maxLazyBytes = 4 << 10
+
+// pushLazy queues line as push does, for a line that may wait a little:
+// lazyKick is true when the caller must hand q to the hub's presence
+// writer, which calls flushLazy after a pause, and kick is true when the
+// caller must flush q itself, as after push, because enough is waiting. Presence lines (JOIN, LEAVE,
+// NICK) go to everyone; when many clients come or go at once, as when they
+// all reconnect to a restarted hub, writing each such line at once would
+// cost a system call per client per line, N² in all, while gathering them
+// writes the lines of a burst with one call per client. Order is kept: a
+// line that may not wait, queued behind, takes the lazy lines with it.
+func (q *outQueue) pushLazy(line []byte) (ok, lazyKick, kick bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.state != queueOpen {
+		return true, false, false
+	}
+	if q.bytes+len(line) > q.limit {
+		return false, false, false
+	}
+	q.appendLocked(line)
+	switch {
+	case q.lazy && q.bytes >= maxLazyBytes:
+		q.lazy = false // the caller owns q now
+		return true, false, true
+	case q.busy:
+		return true, false, false
+	}
+	q.busy, q.lazy = true, true
+	return true, true, false
+}
+
+// flushLazy writes the lines of a queue handed over by pushLazy, unless
+// someone took it over meanwhile.
+func (q *outQueue) flushLazy() {
+	q.mu.Lock()
+	if !q.lazy {
+		q.mu.Unlock()
+		return
+	}
+	q.lazy = false
+	q.mu.Unlock()
+	q.flush()
+}
+
 // pushAll queues lines, all or none, as push does.
 func (q *outQueue) pushAll(lines [][]byte) (ok, kick bool) {
 	n := 0
@@ -132,8 +185,13 @@ func (q *outQueue) appendLocked(line []byte) {
 	q.bytes += len(line)
 }
 
-// claimLocked makes the caller the owner if there is none.
+// claimLocked makes the caller the owner if there is none, or if the owner
+// is the presence writer, which has not started writing.
 func (q *outQueue) claimLocked() bool {
+	if q.lazy {
+		q.lazy = false
+		return true
+	}
 	if q.busy {
 		return false
 	}
@@ -260,7 +318,8 @@ func (q *outQueue) close(last []byte) {
 		q.appendLocked(last)
 	}
 	q.state = queueClosing
-	if !q.busy {
+	if !q.busy || q.lazy {
+		q.lazy = false
 		q.startWriterLocked(nil)
 	}
 }
@@ -270,6 +329,9 @@ func (q *outQueue) close(last []byte) {
 func (q *outQueue) abort() {
 	q.mu.Lock()
 	q.state = queueAborted
+	if q.lazy { // nobody is writing
+		q.lazy, q.busy = false, false
+	}
 	if q.pending != nil {
 		putBatch(q.pending)
 		q.pending = nil

@@ -3,7 +3,9 @@ package server
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -132,4 +134,92 @@ func TestLongFlushListKeepsOrder(t *testing.T) {
 		assert.Zero(t, q.bytes, "client %d: nothing is left queued", i)
 		q.mu.Unlock()
 	}
+}
+
+// queuePair returns an outQueue writing to one end of a loopback TCP
+// connection and the other end to read from.
+func queuePair(t *testing.T, wg *sync.WaitGroup) (*outQueue, net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	s, err := ln.Accept()
+	require.NoError(t, err)
+	return newOutQueue(s, 1<<20, time.Second, wg, nil), c
+}
+
+// Lines queued lazily wait for flushLazy; a line that may not wait takes
+// them along, in order, and the later flushLazy then writes nothing twice.
+func TestLazyLinesWaitUnlessTakenOver(t *testing.T) {
+	var wg sync.WaitGroup
+	q, c := queuePair(t, &wg)
+	defer func() { q.abort(); wg.Wait() }()
+	r := bufio.NewReader(c)
+
+	ok, lazyKick, _ := q.pushLazy([]byte("JOIN 1 a\n"))
+	require.True(t, ok)
+	require.True(t, lazyKick, "an idle queue is handed to the presence writer")
+	ok, lazyKick, _ = q.pushLazy([]byte("JOIN 2 b\n"))
+	require.True(t, ok)
+	require.False(t, lazyKick, "it is handed over once")
+
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(100*time.Millisecond)))
+	_, err := r.ReadString('\n')
+	require.ErrorIs(t, err, os.ErrDeadlineExceeded, "lazy lines are not written by themselves")
+
+	ok, kick := q.push([]byte("MSG 3 a hi\n"))
+	require.True(t, ok)
+	require.True(t, kick, "a line that may not wait takes the queue over")
+	q.flush()
+	q.flushLazy() // the presence writer comes later: nothing is left for it
+
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(guard)))
+	for _, want := range []string{"JOIN 1 a\n", "JOIN 2 b\n", "MSG 3 a hi\n"} {
+		got, err := r.ReadString('\n')
+		require.NoError(t, err)
+		assert.Equal(t, want, got)
+	}
+	q.mu.Lock()
+	assert.False(t, q.busy)
+	assert.False(t, q.lazy)
+	q.mu.Unlock()
+
+	// Handed over again, and this time written by the presence writer.
+	_, lazyKick, _ = q.pushLazy([]byte("LEAVE 4 b quit\n"))
+	require.True(t, lazyKick)
+	q.flushLazy()
+	got, err := r.ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, "LEAVE 4 b quit\n", got)
+}
+
+// Closing a queue that waits for the presence writer writes its lines and
+// the last one at once; aborting it leaves nobody owning it.
+func TestLazyQueueClosedOrAborted(t *testing.T) {
+	var wg sync.WaitGroup
+	q, c := queuePair(t, &wg)
+	_, lazyKick, _ := q.pushLazy([]byte("JOIN 1 a\n"))
+	require.True(t, lazyKick)
+	q.close([]byte("BYE shutdown\n"))
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(guard)))
+	all, err := io.ReadAll(c)
+	require.NoError(t, err)
+	assert.Equal(t, "JOIN 1 a\nBYE shutdown\n", string(all))
+	c.Close() // ends the queue's lingering close
+	q.flushLazy()
+	wg.Wait()
+
+	q, _ = queuePair(t, &wg)
+	_, lazyKick, _ = q.pushLazy([]byte("JOIN 1 a\n"))
+	require.True(t, lazyKick)
+	q.abort()
+	q.mu.Lock()
+	assert.False(t, q.busy, "an aborted queue has no owner")
+	assert.Nil(t, q.pending)
+	q.mu.Unlock()
+	q.flushLazy()
+	wg.Wait()
 }

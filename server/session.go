@@ -341,7 +341,7 @@ func (s *session) handleNick(asked string) {
 	if kick {
 		h.kickLocked(s.q)
 	}
-	h.broadcastLocked(proto.AppendJoin(nil, now(), nick), s)
+	h.broadcastPresenceLocked(proto.AppendJoin(nil, now(), nick), s)
 	h.dropSlowLocked()
 	h.unlockFlush()
 	h.log.Debug("client registered", "nick", nick, "remote", s.remote.String())
@@ -360,7 +360,7 @@ func (s *session) renameLocked(nick, key string) {
 	s.nick, s.key = nick, key
 	h.byKey[key] = s
 	h.rosterInsert(s)
-	h.broadcastLocked(proto.AppendRename(nil, now(), old, nick), nil)
+	h.broadcastPresenceLocked(proto.AppendRename(nil, now(), old, nick), nil)
 	h.dropSlowLocked()
 }
 
