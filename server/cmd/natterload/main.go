@@ -9,11 +9,9 @@
 //	natterload -spawn-hub ./natterd -clients 10000 -senders 0 -json
 //
 // The hub must run with its flood limit lifted, or it answers the senders
-// with ERR 429 slow-down and soon drops them as a flood. natterd has no
-// switch to turn the limit off (-rate 0 means its default of 20 lines/s), so
-// start it with a rate no client can reach:
+// with ERR 429 slow-down and soon drops them as a flood:
 //
-//	natterd -rate 1e9 -burst 1000000000
+//	natterd -rate inf
 //
 // -spawn-hub starts natterd that way (see -hub-args) on a free loopback
 // port, measures its memory and stops it afterwards; for 10,000 clients or
@@ -32,7 +30,17 @@
 // its VmRSS before connecting, once all clients are registered and idle,
 // and the highest sample (every 20 ms) while messages flow. natterload
 // shares the machine with the hub, and on a small machine its own reading
-// takes a good part of the CPU: -cpuprofile shows how much.
+// takes a part of the CPU: the report shows how much, and -cpuprofile where.
+//
+// On Linux natterload reads its clients with event loops of its own
+// (-receive epoll, -receivers loops), one non-blocking read per ready
+// connection, as redis-benchmark does; -receive goroutines gives every
+// client a goroutine reading through Go's network poller instead, which is
+// portable but takes about twice the reads and a goroutine switch per
+// delivery. One loop reads on one core at most: at full speed, -receivers 2
+// keeps up with a hub that one loop cannot. With -rate the senders all start
+// at the same instant, so the hub sees bursts of -senders messages; -spread
+// spreads their schedules evenly over the interval.
 //
 // The exit status is 0 when every message reached every receiver once and
 // in order and no client was dropped, 1 when the run failed or was
@@ -63,6 +71,7 @@ func main() {
 type options struct {
 	cfg      load.Config
 	mode     string
+	receive  string
 	asJSON   bool
 	quiet    bool
 	spawnHub string
@@ -91,6 +100,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&c.Size, "size", 64, fmt.Sprintf("bytes of text per message (%d..%d)", load.MinSize, load.MaxSize))
 	fs.Float64Var(&c.Rate, "rate", 0, "messages per second per sender (0: full speed)")
 	fs.StringVar(&o.mode, "mode", "msg", "msg: MSG to everyone; priv: PRIV to random receivers")
+	fs.BoolVar(&c.Spread, "spread", false, "with -rate: start the senders spread evenly over one sending interval, not all at once")
+	fs.StringVar(&o.receive, "receive", string(load.DefaultReceiver), "how to read the clients: epoll (event loops, Linux only) or goroutines (one per client)")
+	fs.IntVar(&c.Receivers, "receivers", 1, "event loops reading the clients with -receive epoll")
 	fs.DurationVar(&c.Timeout, "timeout", 60*time.Second, "bound on the whole run")
 	fs.DurationVar(&c.SettleTimeout, "settle-timeout", 0, "bound on waiting, after registration, for every client to see all others (0: the rest of -timeout)")
 	fs.DurationVar(&c.Hold, "hold", 0, "keep the clients connected and idle this long after registration, before sending (within -timeout)")
@@ -115,6 +127,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, err
 	}
 	c.Mode = mode
+	if c.Receive, err = load.ParseReceiver(o.receive); err != nil {
+		return nil, err
+	}
+	if c.Receivers < 1 {
+		return nil, fmt.Errorf("receivers %d: want 1 or more event loops", c.Receivers)
+	}
 	if o.spawnHub != "" && c.HubPID != 0 {
 		return nil, errors.New("-spawn-hub and -hub-pid exclude each other")
 	}

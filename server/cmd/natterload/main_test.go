@@ -11,6 +11,7 @@ import (
 
 	"github.com/natter-chat/natter/server"
 	"github.com/natter-chat/natter/server/internal/hubtest"
+	"github.com/natter-chat/natter/server/internal/load"
 )
 
 func TestMain(m *testing.M) {
@@ -31,6 +32,9 @@ func TestBadFlags(t *testing.T) {
 		{"-clients", "0"},
 		{"-size", "10"},
 		{"-spawn-hub", "natterd", "-hub-pid", "1"},
+		{"-receive", "threads"},
+		{"-receive", "epoll", "-receivers", "0"},
+		{"-spread"}, // without -rate
 		{"extra"},
 	} {
 		var stdout, stderr bytes.Buffer
@@ -52,5 +56,24 @@ func TestJSONReportAgainstHub(t *testing.T) {
 	assert.EqualValues(t, 0, rep["lost"])
 	assert.EqualValues(t, 10, rep["registered"])
 	assert.Positive(t, rep["latency_p50_ns"])
+	assert.Equal(t, string(load.DefaultReceiver), rep["receive"])
+	assert.Equal(t, false, rep["spread"])
 	assert.Empty(t, stderr.String(), "-q")
+}
+
+func TestEachReceiverWithSpread(t *testing.T) {
+	receivers := []string{"goroutines"}
+	if load.DefaultReceiver == load.ReceiveEpoll {
+		receivers = append(receivers, "epoll")
+	}
+	for _, recv := range receivers {
+		addr := hubtest.Serve(t, hubtest.WithoutFloodLimit(server.DefaultConfig()))
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"-addr", addr, "-clients", "8", "-senders", "2", "-messages", "20", "-rate", "500",
+			"-spread", "-receive", recv, "-receivers", "2", "-timeout", "60s", "-q"}, &stdout, &stderr)
+		require.Equal(t, 0, code, "%s: stderr: %s", recv, stderr.String())
+		assert.Contains(t, stdout.String(), "senders spread over the interval", recv)
+		assert.Contains(t, stdout.String(), "receive         "+recv, recv)
+		assert.Contains(t, stdout.String(), "delivered       320 ", recv)
+	}
 }

@@ -16,9 +16,8 @@ import (
 
 // defaultHubArgs lift natterd's per-client line rate (20 lines/s, bursts
 // of 50 by default), which would otherwise answer a sender at full speed
-// with ERR 429 slow-down and soon drop it as a flood. natterd takes no 0 for
-// "unlimited", so the limit is set far beyond what one connection can send.
-const defaultHubArgs = "-rate 1e9 -burst 1000000000"
+// with ERR 429 slow-down and soon drop it as a flood.
+const defaultHubArgs = "-rate inf"
 
 // hubDefaultMaxClients is natterd's default -max-clients.
 const hubDefaultMaxClients = 10000

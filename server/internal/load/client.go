@@ -39,16 +39,18 @@ func (c *countdown) dec() {
 	}
 }
 
-// client is one load connection. Its receive goroutine owns every field
-// below conn; the runner reads them only after that goroutine has ended.
+// client is one load connection. The goroutine that reads it (its own
+// receive goroutine, or the event loop it belongs to) owns every field below
+// conn; the runner reads them only after that goroutine has ended.
 type client struct {
 	r        *runner
 	idx      int
 	nick     []byte
 	expected int64 // deliveries plus confirmations to wait for
 
-	conn       net.Conn      // set before the receive goroutine starts
-	arrival    arrivalReader // conn, noting when each read returned
+	conn       net.Conn      // set before reading starts
+	arrival    arrivalReader // conn, noting when each read returned (goroutine receiver)
+	readAt     int64         // r.now() when the read that brought the current line returned
 	registered chan struct{} // closed on WELCOME or when registration failed
 	regErr     error         // why registration failed; read after registered is closed
 
@@ -74,7 +76,6 @@ type client struct {
 
 // receive reads the hub's lines until the connection ends.
 func (c *client) receive(br *bufio.Reader) {
-	defer c.r.readers.Done()
 	for {
 		line, err := br.ReadSlice('\n')
 		switch err {
@@ -107,13 +108,8 @@ func (c *client) receive(br *bufio.Reader) {
 // hub sees no difference.
 type arrivalReader struct {
 	c     *client
-	at    int64 // r.now() when the last read returned
-	lastN int   // bytes the last read returned
+	lastN int // bytes the last read returned
 }
-
-// registrationReadPause is how long a registered client lets lines gather
-// between reads while others are still registering.
-const registrationReadPause = 500 * time.Millisecond
 
 func (a *arrivalReader) Read(p []byte) (int, error) {
 	c := a.c
@@ -126,7 +122,7 @@ func (a *arrivalReader) Read(p []byte) (int, error) {
 		}
 	}
 	n, err := c.conn.Read(p)
-	a.at = c.r.now()
+	c.readAt = c.r.now()
 	a.lastN = n
 	return n, err
 }
@@ -226,7 +222,7 @@ func (c *client) record(text []byte, confirmation bool) {
 		c.other++
 		return
 	}
-	now := c.arrival.at
+	now := c.readAt
 	if c.hist == nil {
 		c.hist = new(Histogram)
 		c.next = make([]int64, r.cfg.Senders)

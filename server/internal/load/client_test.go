@@ -23,7 +23,7 @@ func TestClientCountsDeliveriesAndOrder(t *testing.T) {
 		text := r.pay.appendText(nil, sender, seq, r.now())
 		return fmt.Appendf(nil, "MSG 1700000000000 load%05d %s\n", sender+1, text)
 	}
-	c.arrival.at = r.now()
+	c.readAt = r.now()
 	c.handle([]byte("WELCOME load00003\n"))
 	c.handle([]byte("USERS 3\n"))
 	for _, n := range []string{"load00001", "load00002", "load00003"} {

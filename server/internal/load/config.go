@@ -44,6 +44,37 @@ func ParseMode(s string) (Mode, error) {
 	return "", fmt.Errorf("mode %q: want msg or priv", s)
 }
 
+// Receiver says how natterload reads what the hub sends to its clients.
+type Receiver string
+
+const (
+	// ReceiveEpoll reads every client's connection from a few event loops
+	// (Config.Receivers) of natterload's own, one non-blocking read per
+	// ready connection, as redis-benchmark does: about half the reads of
+	// ReceiveGoroutines and no goroutine switch per delivery. One loop
+	// reads on one core at most, so at full speed more loops keep up with a
+	// faster hub. Linux only.
+	ReceiveEpoll Receiver = "epoll"
+	// ReceiveGoroutines gives every client a goroutine of its own that reads
+	// its connection through Go's network poller: portable, but every
+	// delivery costs a goroutine wake-up and, after the read that brings
+	// the line, a second one that finds nothing.
+	ReceiveGoroutines Receiver = "goroutines"
+)
+
+// DefaultReceiver is ReceiveEpoll where it exists, ReceiveGoroutines
+// elsewhere.
+const DefaultReceiver = defaultReceiver
+
+// ParseReceiver returns the Receiver named s ("epoll" or "goroutines").
+func ParseReceiver(s string) (Receiver, error) {
+	switch r := Receiver(s); r {
+	case ReceiveEpoll, ReceiveGoroutines:
+		return r, nil
+	}
+	return "", fmt.Errorf("receiver %q: want epoll or goroutines", s)
+}
+
 // Config describes one load run.
 type Config struct {
 	// Addr is the hub's TCP address, host:port. It must be a loopback
@@ -57,6 +88,18 @@ type Config struct {
 	Size     int     // bytes of text per message, MinSize..MaxSize
 	Rate     float64 // messages per second per sender; 0 sends at full speed
 	Mode     Mode
+	// Spread, with a Rate, starts the senders' schedules evenly spread over
+	// one sending interval (sender k later by k/(Senders*Rate) seconds)
+	// rather than all at the same instant, so the hub sees a steady stream
+	// instead of bursts of Senders messages.
+	Spread bool
+
+	// Receive chooses how the clients read; default DefaultReceiver.
+	Receive Receiver
+	// Receivers is the number of event loops of ReceiveEpoll, each reading
+	// its share of the clients (client i belongs to loop i mod Receivers).
+	// Default 1.
+	Receivers int
 
 	// Timeout bounds the whole run, from the first connection to the last
 	// delivery. A run that times out reports what arrived.
@@ -72,7 +115,9 @@ type Config struct {
 	// have seen every other one. Default: the rest of Timeout.
 	SettleTimeout time.Duration
 	// IdlePause is how long to wait, once settled, before sampling the hub's
-	// idle memory. Default 500 ms.
+	// idle memory. Default 1 s: natterd returns the memory of a burst of
+	// registrations once it has been quiet for 200-400 ms, and a large heap
+	// takes a while to collect on a busy machine.
 	IdlePause time.Duration
 	// Hold keeps the registered clients connected and idle this much longer
 	// before sending, e.g. to inspect or profile the hub meanwhile.
@@ -97,11 +142,17 @@ func (c *Config) withDefaults() Config {
 	if d.NickPrefix == "" {
 		d.NickPrefix = "load"
 	}
+	if d.Receive == "" {
+		d.Receive = DefaultReceiver
+	}
+	if d.Receivers == 0 {
+		d.Receivers = 1
+	}
 	if d.Dialers <= 0 {
 		d.Dialers = 64
 	}
 	if d.IdlePause <= 0 {
-		d.IdlePause = 500 * time.Millisecond
+		d.IdlePause = time.Second
 	}
 	if d.Logf == nil {
 		d.Logf = func(string, ...any) {}
@@ -128,6 +179,14 @@ func (c *Config) validate() error {
 		return fmt.Errorf("mode %q: want msg or priv", c.Mode)
 	case c.Mode == Private && c.Senders > 0 && c.Clients < 2:
 		return errors.New("private mode needs at least 2 clients: a sender and a receiver")
+	case c.Spread && c.Rate == 0:
+		return errors.New("spread: senders at full speed have no schedule to spread; set a rate")
+	case c.Receive != ReceiveEpoll && c.Receive != ReceiveGoroutines:
+		return fmt.Errorf("receiver %q: want epoll or goroutines", c.Receive)
+	case c.Receive == ReceiveEpoll && !epollSupported:
+		return fmt.Errorf("receiver epoll: natterload has it only on Linux; use goroutines")
+	case c.Receivers < 1:
+		return fmt.Errorf("receivers %d: want 1 or more event loops", c.Receivers)
 	}
 	width := nickWidth(c.Clients)
 	if n := len([]rune(c.NickPrefix)) + width; n > 24 {

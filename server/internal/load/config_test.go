@@ -82,11 +82,35 @@ func TestConfigValidate(t *testing.T) {
 		"priv alone":  func(c *Config) { c.Mode = Private; c.Clients = 1; c.Senders = 1 },
 		"long prefix": func(c *Config) { c.NickPrefix = "abcdefghijklmnopqrstu" },
 		"bad prefix":  func(c *Config) { c.NickPrefix = "1load" },
+		"spread":      func(c *Config) { c.Spread = true }, // at full speed
+		"receiver":    func(c *Config) { c.Receive = "threads" },
+		"receivers":   func(c *Config) { c.Receivers = -1 },
 	} {
 		c := good
 		change(&c)
 		c = c.withDefaults()
 		assert.Error(t, c.validate(), name)
+	}
+}
+
+func TestParseReceiver(t *testing.T) {
+	for _, want := range []Receiver{ReceiveEpoll, ReceiveGoroutines} {
+		got, err := ParseReceiver(string(want))
+		require.NoError(t, err)
+		assert.Equal(t, want, got)
+	}
+	_, err := ParseReceiver("threads")
+	assert.ErrorContains(t, err, "want epoll or goroutines")
+
+	d := (&Config{}).withDefaults()
+	assert.Equal(t, DefaultReceiver, d.Receive)
+	assert.Equal(t, 1, d.Receivers)
+	c := Config{Addr: "127.0.0.1:1", Clients: 1, Size: 64, Timeout: time.Second, Receive: ReceiveEpoll}
+	c = c.withDefaults()
+	if epollSupported {
+		assert.NoError(t, c.validate())
+	} else {
+		assert.ErrorContains(t, c.validate(), "only on Linux")
 	}
 }
 

@@ -21,6 +21,13 @@ type Report struct {
 	Messages int     `json:"messages"`
 	Size     int     `json:"size"`
 	Rate     float64 `json:"rate"` // per sender; 0 is full speed
+	// Spread: the senders' schedules were spread over one sending interval
+	// rather than started at the same instant.
+	Spread bool `json:"spread"`
+	// Receive is how natterload read its clients (epoll or goroutines);
+	// Receivers the number of epoll loops, 0 with goroutines.
+	Receive   Receiver `json:"receive"`
+	Receivers int      `json:"receivers"`
 
 	Registered  int           `json:"registered"`
 	ConnectTime time.Duration `json:"connect_ns"` // first dial to last WELCOME
@@ -214,6 +221,7 @@ func (rep *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	p("natterload %s: %d clients, %d senders x %d messages of %d bytes, %s", rep.Addr, rep.Clients, rep.Senders, rep.Messages, rep.Size, modeString(rep))
+	p("  receive         %s", receiveString(rep))
 	p("  registered      %d/%d in %v (settled: %v after %v more)", rep.Registered, rep.Clients, ms(rep.ConnectTime), rep.Settled, ms(rep.SettleTime))
 	if rep.ConnectTime > 0 {
 		p("  cpu connecting  %s", cpuString(rep.HubPID, rep.HubCPUConnect, rep.OwnCPUConnect, rep.ConnectTime))
@@ -276,7 +284,23 @@ func modeString(rep *Report) string {
 	if rep.Mode == Private {
 		m = "PRIV to random receivers"
 	}
-	return m + ", " + rateString(rep.Rate)
+	m += ", " + rateString(rep.Rate)
+	if rep.Spread {
+		m += ", senders spread over the interval"
+	}
+	return m
+}
+
+func receiveString(rep *Report) string {
+	switch {
+	case rep.Receive == ReceiveEpoll && rep.Receivers == 1:
+		return "epoll, 1 event loop"
+	case rep.Receive == ReceiveEpoll:
+		return fmt.Sprintf("epoll, %d event loops", rep.Receivers)
+	case rep.Receive == ReceiveGoroutines:
+		return "goroutines, one per client"
+	}
+	return string(rep.Receive)
 }
 
 func mapString(m map[string]int) string {

@@ -1,7 +1,6 @@
 package load
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -36,7 +35,7 @@ type runner struct {
 	done             *countdown    // clients that have all they expect, or ended
 	stopping         atomic.Bool
 
-	readers  sync.WaitGroup
+	recv     receiver
 	senders  sync.WaitGroup
 	sent     []atomic.Int64 // per sender: messages written
 	lastSend []atomic.Int64 // per sender: when the last was written
@@ -96,7 +95,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	rep := &Report{
 		Addr: cfg.Addr, Mode: cfg.Mode, Clients: cfg.Clients, Senders: cfg.Senders,
-		Messages: cfg.Messages, Size: cfg.Size, Rate: cfg.Rate, HubPID: cfg.HubPID,
+		Messages: cfg.Messages, Size: cfg.Size, Rate: cfg.Rate, Spread: cfg.Spread,
+		Receive: cfg.Receive, HubPID: cfg.HubPID,
+	}
+	if cfg.Receive == ReceiveEpoll {
+		rep.Receivers = cfg.Receivers
 	}
 	if cfg.HubPID > 0 {
 		base, err := ReadRSS(cfg.HubPID)
@@ -107,9 +110,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 
 	r := newRunner(cfg)
+	recv, err := newReceiver(r)
+	if err != nil {
+		return nil, err
+	}
+	r.recv = recv
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	err := r.run(ctx, rep)
+	err = r.run(ctx, rep)
 	r.stop()
 	if err != nil {
 		rep.Error = err.Error()
@@ -171,6 +179,7 @@ func (r *runner) run(ctx context.Context, rep *Report) error {
 	err := r.connectAll(ctx)
 	r.registering.Store(false)
 	close(r.registrationDone)
+	r.recv.registrationEnded()
 	stopProgress()
 	rep.Registered = int(r.registeredCount.Load())
 	if err != nil {
@@ -232,9 +241,10 @@ func (r *runner) run(ctx context.Context, rep *Report) error {
 	cpu = r.cpuMeter()
 	firstSend := r.now()
 	rep.firstSendNs = firstSend
+	t0 := r.start.Add(time.Duration(firstSend))
 	for k := 0; k < cfg.Senders; k++ {
 		r.senders.Add(1)
-		go r.send(ctx, k, r.start.Add(time.Duration(firstSend)))
+		go r.send(ctx, k, t0.Add(r.sendOffset(k)))
 	}
 	total := r.done.left.Load()
 	stopProgress = r.progress(ctx, "receivers complete", func() int64 { return total - r.done.left.Load() }, total)
@@ -313,9 +323,9 @@ func (r *runner) register(ctx context.Context, dialer *net.Dialer, c *client) er
 		return fmt.Errorf("%s: %w", c.nick, err)
 	}
 	c.conn = conn
-	r.readers.Add(1)
-	c.arrival = arrivalReader{c: c}
-	go c.receive(bufio.NewReaderSize(&c.arrival, readBufferSize))
+	if err := r.recv.add(c); err != nil {
+		return err
+	}
 	nick, err := (&proto.Command{Keyword: proto.KwNick, Nick: string(c.nick)}).Append(nil)
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.nick, err)
@@ -329,6 +339,15 @@ func (r *runner) register(ctx context.Context, dialer *net.Dialer, c *client) er
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// sendOffset is when sender k starts its schedule after the first: with
+// Config.Spread, the senders share one sending interval evenly.
+func (r *runner) sendOffset(k int) time.Duration {
+	if !r.cfg.Spread || r.cfg.Rate <= 0 {
+		return 0
+	}
+	return time.Duration(float64(k) / (float64(r.cfg.Senders) * r.cfg.Rate) * float64(time.Second))
 }
 
 // send sends sender k's messages, paced from t0 when a rate is set.
@@ -439,19 +458,23 @@ func (r *runner) progress(ctx context.Context, what string, count func() int64, 
 	return func() { cancel(); wg.Wait() }
 }
 
-// stop closes every connection and waits for every goroutine of the run.
+// stop says goodbye on every connection, closes them all and waits for
+// every goroutine of the run.
 func (r *runner) stop() {
 	r.stopping.Store(true)
 	quit, _ := (&proto.Command{Keyword: proto.KwQuit, Reason: "natterload done"}).Append(nil)
-	for _, c := range r.clients {
-		if c.conn != nil {
-			_ = c.conn.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
-			_, _ = c.conn.Write(quit)
-			_ = c.conn.Close()
+	r.recv.shutdown(func() {
+		// Each connection closed right after its QUIT: the hub need not
+		// tell the LEAVE of every client to all those still connected.
+		for _, c := range r.clients {
+			if c.conn != nil {
+				_ = c.conn.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
+				_, _ = c.conn.Write(quit)
+				_ = c.conn.Close()
+			}
 		}
-	}
+	})
 	r.senders.Wait()
-	r.readers.Wait()
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
