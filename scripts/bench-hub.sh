@@ -7,8 +7,15 @@
 #
 #   1. 1000 clients, 2 senders x 2000 messages of 64 bytes at full speed:
 #      deliveries per second, messages lost.
-#   2. 1000 clients, 2 senders at 100 msg/s each for 10 s: latency p50/p99/max.
+#   2. 1000 clients, 2 senders at 100 msg/s each for 10 s: latency p50/p99/max,
+#      with the senders sending at the same instants, and spread over each
+#      10 ms interval (-spread).
 #   3. 1000 and 10,000 idle clients: hub memory per idle client.
+#
+# Case 2 is run against a plain relay too (server/internal/floorrelay: one
+# write per client per message in turn, no checks, no limits), as the
+# baseline for latency on this machine: both fan out the same way, so the
+# relay's figures are what the cores leave for any hub.
 #
 # The machine's load from anything else shows in every figure: the hub and
 # natterload share its cores, and the CPU rows say how much each used.
@@ -50,6 +57,7 @@ else
 	"$GO" build -o "$work/natterd" ./server/cmd/natterd
 fi
 "$GO" build -o "$work/natterload" ./server/cmd/natterload
+"$GO" build -o "$work/floorrelay" ./server/internal/floorrelay
 
 # 10,000 clients take 10,000 sockets in natterload and as many in the hub,
 # which inherits the limit.
@@ -69,13 +77,27 @@ fi
 
 failed=0
 
-# run NAME TIMEOUT ARGS...: one natterload run, its JSON report in
-# $work/NAME.json; a failed run is noted and the matrix goes on.
+# run NAME TIMEOUT ARGS...: one natterload run against natterd, its JSON
+# report in $work/NAME.json; a failed run is noted and the matrix goes on.
 run() {
 	local name=$1 limit=$2
 	shift 2
+	runhub "$name" "$limit" -spawn-hub "$work/natterd" "$@"
+}
+
+# relay NAME TIMEOUT ARGS...: the same against the plain relay, which sends
+# no JOIN to wait for.
+relay() {
+	local name=$1 limit=$2
+	shift 2
+	runhub "$name" "$limit" -spawn-hub "$work/floorrelay" -hub-args "" -settle-timeout 1ms "$@"
+}
+
+runhub() {
+	local name=$1 limit=$2
+	shift 2
 	local secs=${limit%s}
-	timeout -k 10 $((secs + 30)) "$work/natterload" -q -json -spawn-hub "$work/natterd" -timeout "$limit" "$@" \
+	timeout -k 10 $((secs + 30)) "$work/natterload" -q -json -timeout "$limit" "$@" \
 		>"$work/$name.json" 2>"$work/$name.err" &
 	running=$!
 	local status=0
@@ -123,6 +145,10 @@ for i in $(seq 1 "$RUNS"); do
 	run "full-$i" 120s -clients 1000 -senders 2 -messages 2000 -size 64
 	echo "  2: 1000 clients, 2 senders x 100 msg/s for 10 s" >&2
 	run "paced-$i" 90s -clients 1000 -senders 2 -messages 1000 -rate 100 -size 64
+	relay "relay-paced-$i" 90s -clients 1000 -senders 2 -messages 1000 -rate 100 -size 64
+	echo "  2: the same, the senders spread over each interval" >&2
+	run "spread-$i" 90s -clients 1000 -senders 2 -messages 1000 -rate 100 -size 64 -spread
+	relay "relay-spread-$i" 90s -clients 1000 -senders 2 -messages 1000 -rate 100 -size 64 -spread
 	echo "  3: 1000 idle clients" >&2
 	run "idle1k-$i" 120s -clients 1000 -senders 0
 	echo "  3: 10000 idle clients" >&2
@@ -142,6 +168,13 @@ row "1. first send to last delivery (s)" full delivery_ns 1e9 '%.2f'
 row "2. latency p50 (ms, 2x100 msg/s)" paced latency_p50_ns 1e6 '%.2f'
 row "2. latency p99 (ms)" paced latency_p99_ns 1e6 '%.2f'
 row "2. latency max (ms)" paced latency_max_ns 1e6 '%.2f'
+row "2. plain relay: latency p50 (ms)" relay-paced latency_p50_ns 1e6 '%.2f'
+row "2. plain relay: latency p99 (ms)" relay-paced latency_p99_ns 1e6 '%.2f'
+row "2. spread: latency p50 (ms)" spread latency_p50_ns 1e6 '%.2f'
+row "2. spread: latency p99 (ms)" spread latency_p99_ns 1e6 '%.2f'
+row "2. spread: latency max (ms)" spread latency_max_ns 1e6 '%.2f'
+row "2. spread, plain relay: latency p50 (ms)" relay-spread latency_p50_ns 1e6 '%.2f'
+row "2. spread, plain relay: latency p99 (ms)" relay-spread latency_p99_ns 1e6 '%.2f'
 row "2. lost" paced lost 1 '%d'
 row "2. hub CPU while sending (s of 10)" paced hub_cpu_send_ns 1e9 '%.2f'
 row "2. natterload CPU while sending (s of 10)" paced own_cpu_send_ns 1e9 '%.2f'

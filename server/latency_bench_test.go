@@ -9,21 +9,28 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // BenchmarkBroadcastLatency measures the time for one public message to
 // reach every one of n clients on loopback, one message at a time: the
 // fan-out cost when nothing can be batched, as with paced senders.
+//
+// The floor case is the same fan-out without a hub: the message written
+// once to each of n plain loopback connections, one after another, and read
+// by the same readers. It is what any hub on this machine must pay, one
+// write and one read per client, so hub/floor is the hub's own overhead.
 func BenchmarkBroadcastLatency(b *testing.B) {
 	for _, n := range []int{100, 1000} {
-		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) { benchmarkBroadcastLatency(b, n) })
+		b.Run(fmt.Sprintf("hub/clients=%d", n), func(b *testing.B) { benchmarkBroadcastLatency(b, n) })
+		b.Run(fmt.Sprintf("floor/clients=%d", n), func(b *testing.B) { benchmarkFanOutFloor(b, n) })
 	}
 }
 
 func benchmarkBroadcastLatency(b *testing.B, n int) {
 	h := startHub(b, func(c *Config) {
-		c.MaxLineRate = 1e9
-		c.LineBurst = 1 << 30
+		c.MaxLineRate = NoLineLimit
 		c.History = NoHistory
 		c.IdleTimeout = time.Hour
 	})
@@ -33,6 +40,45 @@ func benchmarkBroadcastLatency(b *testing.B, n int) {
 		conns[i] = c.conn
 		c.conn.SetReadDeadline(time.Time{})
 	}
+	msg := []byte("MSG the quick brown fox jumps over the lazy dog\n")
+	measureFanOut(b, conns, func() error {
+		conns[0].SetWriteDeadline(time.Now().Add(guard))
+		_, err := conns[0].Write(msg)
+		return err
+	})
+}
+
+func benchmarkFanOutFloor(b *testing.B, n int) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(b, err)
+	defer ln.Close()
+	readers := make([]net.Conn, n)
+	writers := make([]net.Conn, n)
+	for i := range n {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		require.NoError(b, err)
+		defer c.Close()
+		s, err := ln.Accept()
+		require.NoError(b, err)
+		defer s.Close()
+		readers[i], writers[i] = c, s
+	}
+	// As long as the hub's line, time and nick included.
+	line := []byte("MSG 1764150000000 u0 the quick brown fox jumps over the lazy dog\n")
+	measureFanOut(b, readers, func() error {
+		for _, w := range writers {
+			if _, err := w.Write(line); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// measureFanOut calls send b.N times, each time waiting until every one of
+// conns has read one more MSG line.
+func measureFanOut(b *testing.B, conns []net.Conn, send func() error) {
+	n := len(conns)
 	var received atomic.Int64
 	var target atomic.Int64 // deliveries that complete the current message
 	reached := make(chan struct{}, 1)
@@ -58,12 +104,10 @@ func benchmarkBroadcastLatency(b *testing.B, n int) {
 			}
 		}()
 	}
-	msg := []byte("MSG the quick brown fox jumps over the lazy dog\n")
 	b.ResetTimer()
 	for i := range b.N {
 		target.Store(int64(i+1) * int64(n))
-		conns[0].SetWriteDeadline(time.Now().Add(guard))
-		if _, err := conns[0].Write(msg); err != nil {
+		if err := send(); err != nil {
 			b.Fatal(err)
 		}
 		select {
