@@ -23,8 +23,7 @@ func BenchmarkBroadcast(b *testing.B) {
 
 func benchmarkBroadcast(b *testing.B, n int) {
 	h := startHub(b, func(c *Config) {
-		c.MaxLineRate = 1e9
-		c.LineBurst = 1 << 30
+		c.MaxLineRate = NoLineLimit
 		c.History = NoHistory
 		c.IdleTimeout = time.Hour
 	})
