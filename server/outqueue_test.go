@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -222,4 +223,82 @@ func TestLazyQueueClosedOrAborted(t *testing.T) {
 	q.mu.Unlock()
 	q.flushLazy()
 	wg.Wait()
+}
+
+// A long flush list shared with helpers writes every queue exactly once,
+// each client's lines whole and in order, over and over, and leaves every
+// queue idle; the helpers end with their context.
+func TestFanOutSharesLongLists(t *testing.T) {
+	const clients = 400
+	const rounds = 50
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+
+	var wg, helpers sync.WaitGroup
+	queues := make([]*outQueue, clients)
+	readers := make([]*bufio.Reader, clients)
+	for i := range clients {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		defer c.Close()
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(guard)))
+		s, err := ln.Accept()
+		require.NoError(t, err)
+		readers[i] = bufio.NewReader(c)
+		queues[i] = newOutQueue(s, 1<<20, time.Second, &wg, nil)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var f fanOut
+	f.start(ctx, &helpers)
+	defer func() {
+		cancel()
+		helpers.Wait()
+		for _, q := range queues {
+			q.abort()
+		}
+		wg.Wait()
+	}()
+
+	// Writers of several lists at once, as several senders make.
+	var writers sync.WaitGroup
+	for w := range 2 {
+		writers.Go(func() {
+			for r := w; r < rounds; r += 2 {
+				list := getFlushList()
+				for i, q := range queues {
+					ok, kick := q.push(fmt.Appendf(nil, "round %d for %d\n", r, i))
+					if !assert.True(t, ok) {
+						return
+					}
+					if kick {
+						list.add(q)
+					}
+				}
+				f.flush(list)
+			}
+		})
+	}
+	writers.Wait()
+
+	for i, r := range readers {
+		next := [2]int{0, 1} // each writer's rounds arrive in order
+		for range rounds {
+			line, err := r.ReadString('\n')
+			require.NoError(t, err, "client %d", i)
+			var round, client int
+			_, err = fmt.Sscanf(line, "round %d for %d\n", &round, &client)
+			require.NoError(t, err, "client %d got %q", i, line)
+			require.Equal(t, i, client)
+			require.Equal(t, next[round%2], round, "client %d: rounds of one writer in order", i)
+			next[round%2] += 2
+		}
+	}
+	for i, q := range queues {
+		require.Eventually(t, func() bool {
+			q.mu.Lock()
+			defer q.mu.Unlock()
+			return !q.busy && q.bytes == 0
+		}, guard, time.Millisecond, "client %d: the queue is idle once written", i)
+	}
 }

@@ -530,6 +530,6 @@ func (s *session) deferFlushLocked() {
 func (s *session) flushDeferred() {
 	if k := s.deferred; k != nil {
 		s.deferred = nil
-		k.run()
+		s.h.fanOut.flush(k)
 	}
 }
