@@ -288,7 +288,7 @@ func (h *Hub) broadcastLocked(line []byte, except *session) {
 	}
 }
 
-// broadcastPresenceLocked queues a presence line (JOIN, LEAVE, NICK) for
+// broadcastPresenceLocked queues a presence line (JOIN, LEAVE, RENAME) for
 // every registered session but except, as broadcastLocked does; the queues
 // it makes non-empty are written by the presence writer after a pause (see
 // outQueue.pushLazy). h.mu is held.
@@ -357,11 +357,13 @@ func (h *Hub) writePresence(ctx context.Context) {
 		for _, q := range l.queues {
 			q.flushLazy()
 		}
-		// Writing a burst's presence lines ends it for the memory
-		// trimmer, which may have run before the last pass.
-		h.trim.noteMany(len(l.queues))
+		n := len(l.queues)
 		l.recycle()
 		if took := time.Since(start); took > h.cfg.presencePause {
+			// A pass this long writes a burst, which ends only when
+			// the last pass has written it: the memory trimmer may
+			// have run before that and must run again.
+			h.trim.noteMany(n)
 			pause.Reset(took - h.cfg.presencePause)
 			select {
 			case <-pause.C:

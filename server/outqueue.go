@@ -120,12 +120,14 @@ const maxLazyBytes = 4 << 10
 // pushLazy queues line as push does, for a line that may wait a little:
 // lazyKick is true when the caller must hand q to the hub's presence
 // writer, which calls flushLazy after a pause, and kick is true when the
-// caller must flush q itself, as after push, because enough is waiting. Presence lines (JOIN, LEAVE,
-// NICK) go to everyone; when many clients come or go at once, as when they
-// all reconnect to a restarted hub, writing each such line at once would
-// cost a system call per client per line, N² in all, while gathering them
-// writes the lines of a burst with one call per client. Order is kept: a
-// line that may not wait, queued behind, takes the lazy lines with it.
+// caller must flush q itself, as after push, because enough is waiting.
+//
+// Presence lines (JOIN, LEAVE, RENAME) go to everyone; when many clients
+// come or go at once, as when they all reconnect to a restarted hub,
+// writing each such line at once would cost a system call per client per
+// line, N² in all, while gathering them writes the lines of a burst with
+// one call per client. Order is kept: a line that may not wait, queued
+// behind, takes the lazy lines with it.
 func (q *outQueue) pushLazy(line []byte) (ok, lazyKick, kick bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
