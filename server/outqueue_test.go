@@ -231,22 +231,13 @@ func TestLazyQueueClosedOrAborted(t *testing.T) {
 func TestFanOutSharesLongLists(t *testing.T) {
 	const clients = 400
 	const rounds = 50
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-
 	var wg, helpers sync.WaitGroup
 	queues := make([]*outQueue, clients)
 	readers := make([]*bufio.Reader, clients)
 	for i := range clients {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		require.NoError(t, err)
-		defer c.Close()
+		q, c := queuePair(t, &wg)
 		require.NoError(t, c.SetReadDeadline(time.Now().Add(guard)))
-		s, err := ln.Accept()
-		require.NoError(t, err)
-		readers[i] = bufio.NewReader(c)
-		queues[i] = newOutQueue(s, 1<<20, time.Second, &wg, nil)
+		queues[i], readers[i] = q, bufio.NewReader(c)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var f fanOut
