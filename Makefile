@@ -62,7 +62,7 @@ fuzz:
 
 # Everything that is pure Go must build for Android too.
 vet-android:
-	GOOS=android GOARCH=arm64 CGO_ENABLED=0 $(GO) vet ./core/... ./server/... ./icons/... ./app/ui/... ./app/theme/... ./app/prefs/... ./app/hosting/... ./internal/...
+	GOOS=android GOARCH=arm64 CGO_ENABLED=0 $(GO) vet ./core/... ./server/... ./icons/... ./app/ui/... ./app/theme/... ./app/prefs/... ./app/hosting/... ./app/folders/... ./internal/...
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \

@@ -30,6 +30,7 @@ import (
 	"gioui.org/unit"
 	"gioui.org/x/explorer"
 
+	"github.com/natter-chat/natter/app/folders"
 	"github.com/natter-chat/natter/app/ui"
 	"github.com/natter-chat/natter/app/ui/login"
 	"github.com/natter-chat/natter/core/client"
@@ -53,7 +54,7 @@ func main() {
 	flag.BoolVar(&o.join, "join", false, "join at once with -nick and -addr")
 	flag.BoolVar(&o.host, "host", false, "host a hub on this device and join it at once with -nick")
 	flag.StringVar(&o.theme, "theme", "", `"dark" or "light" (default: the last one used)`)
-	flag.StringVar(&o.dataDir, "data", "", "folder for preferences and a hosted hub's files (default: the platform's config folder + /natter)")
+	flag.StringVar(&o.dataDir, "data", "", "folder for preferences and a hosted hub's files (default: the platform's configuration and data folders, such as ~/.config/natter and ~/.local/share/natter)")
 	flag.StringVar(&o.downloads, "downloads", "", "folder for downloads (default: the platform's download folder)")
 	flag.BoolVar(&o.verbose, "v", false, "log diagnostics to stderr")
 	flag.BoolVar(&o.lanSearch, "lan-search", os.Getenv("NATTER_LAN_SEARCH") != "false",
@@ -82,17 +83,20 @@ func run(w *app.Window, o options) error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	dataDir := o.dataDir
-	if dataDir == "" {
-		base, err := app.DataDir()
-		if err != nil {
-			return fmt.Errorf("no folder for preferences: %w", err)
-		}
-		dataDir = filepath.Join(base, "natter")
+	dirs, err := appFolders(o.dataDir)
+	if err != nil {
+		return fmt.Errorf("no folder for preferences: %w", err)
+	}
+	dataDir := dirs.Config
+	// A hosted hub's files lived in the configuration folder before they
+	// moved to the data folder.
+	sharedDir, err := folders.Adopt(filepath.Join(dirs.Config, "shared"), filepath.Join(dirs.Data, "shared"))
+	if err != nil {
+		logger.Warn("shared folder", "err", err)
 	}
 	downloads := o.downloads
 	if downloads == "" {
-		downloads = downloadDir(dataDir)
+		downloads = dirs.Downloads
 	}
 	if err := os.MkdirAll(downloads, 0o755); err != nil {
 		logger.Warn("download folder", "err", err)
@@ -136,8 +140,8 @@ func run(w *app.Window, o options) error {
 			}()
 			return c, nil
 		},
-		Host:     hoster(filepath.Join(dataDir, "shared"), logger),
-		HostNote: "Starts a hub on port 50000 (or a free port) sharing " + filepath.Join(dataDir, "shared"),
+		Host:     hoster(sharedDir, logger),
+		HostNote: "Starts a hub on port 50000 (or a free port) sharing " + sharedDir,
 		PickFile: func() (io.ReadCloser, error) {
 			rc, err := expl.ChooseFile()
 			if errors.Is(err, explorer.ErrUserDecline) {

@@ -5,12 +5,24 @@ package main
 import (
 	"errors"
 	"path/filepath"
+
+	"gioui.org/app"
+
+	"github.com/natter-chat/natter/app/folders"
 )
 
-// downloadDir is inside the app's own storage: Android apps cannot write
-// to the shared Downloads folder by path.
-func downloadDir(dataDir string) string {
-	return filepath.Join(dataDir, "downloads")
+// appFolders are all inside the app's own storage: Android apps cannot
+// write to the shared Downloads folder by path.
+func appFolders(override string) (folders.Folders, error) {
+	dir := override
+	if dir == "" {
+		base, err := app.DataDir()
+		if err != nil {
+			return folders.Folders{}, err
+		}
+		dir = filepath.Join(base, folders.App)
+	}
+	return folders.Folders{Config: dir, Data: dir, Downloads: filepath.Join(dir, "downloads")}, nil
 }
 
 // openFolder is not possible on Android: the app's folder is private.

@@ -4,22 +4,16 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
+
+	"github.com/natter-chat/natter/app/folders"
 )
 
-// downloadDir is the user's Downloads folder when there is one, else a
-// folder in the app's data folder.
-func downloadDir(dataDir string) string {
-	if home, err := os.UserHomeDir(); err == nil {
-		d := filepath.Join(home, "Downloads")
-		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
-			return d
-		}
-	}
-	return filepath.Join(dataDir, "downloads")
+// appFolders are the platform's own folders for the app (XDG on Linux),
+// or override for all of them.
+func appFolders(override string) (folders.Folders, error) {
+	return folders.Resolve(folders.Host(), override)
 }
 
 // openFolder shows dir in the desktop's file manager.
