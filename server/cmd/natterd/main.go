@@ -25,6 +25,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/natter-chat/natter/internal/sdnotify"
 	"github.com/natter-chat/natter/server"
 )
 
@@ -44,6 +45,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		fmt.Fprintln(stderr, "natterd:", err)
 		return 2
+	}
+	if opts.version {
+		fmt.Fprintln(stdout, versionLine(version, buildInfo()))
+		return 0
 	}
 	return serve(ctx, opts, stdout, stderr)
 }
@@ -81,6 +86,15 @@ func serve(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "natterd: hub %q listening on %s, sharing %s; file transfers on udp %s\n", cfg.Name, ln.Addr(), cfg.Dir, pc.LocalAddr())
+	// Under systemd (Type=notify) the hub counts as started once its ports
+	// are open; elsewhere this does nothing.
+	notify := func(states ...string) {
+		if _, err := sdnotify.Notify(opts.getenv, states...); err != nil {
+			cfg.Logger.Warn("cannot tell the service manager how the hub is doing", "err", err)
+		}
+	}
+	notify(sdnotify.Ready, sdnotify.Status(fmt.Sprintf("listening on %s, transfers on udp %s", ln.Addr(), pc.LocalAddr())))
+	defer notify(sdnotify.Stopping)
 	var announced sync.WaitGroup
 	if disc != nil {
 		actx, stopAnnouncing := context.WithCancel(ctx)

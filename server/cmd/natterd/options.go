@@ -34,6 +34,9 @@ type options struct {
 	// announce makes the hub findable on the local network: multicast DNS
 	// announcements and answers to broadcast probes.
 	announce bool
+	version  bool // -version: print it and exit
+	// getenv reads the environment (NOTIFY_SOCKET, for readiness).
+	getenv func(string) string
 	// announcer tunes the multicast DNS announcer (tests confine it).
 	announcer discovery.AnnouncerOptions
 }
@@ -123,7 +126,7 @@ func formatSize(n int64) string {
 // errors go to out. For -h it returns flag.ErrHelp.
 func parseOptions(args []string, getenv func(string) string, out io.Writer) (*options, error) {
 	d := server.DefaultConfig()
-	o := &options{cfg: d}
+	o := &options{cfg: d, getenv: getenv}
 	c := &o.cfg
 	fs := flag.NewFlagSet("natterd", flag.ContinueOnError)
 	fs.SetOutput(out)
@@ -164,6 +167,9 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.VisitAll(func(f *flag.Flag) {
 		f.Usage += " [$" + envName(f.Name) + "]"
 	})
+	// Not from the environment: a variable left over from a build would
+	// turn the hub into a version printer.
+	fs.BoolVar(&o.version, "version", false, "print the version and the revision natterd was built from, and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: natterd [flags]\n\n"+
 			"natterd runs a Natter chat hub (protocol natter/1).\n"+
@@ -182,7 +188,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
-		if set[f.Name] {
+		if set[f.Name] || f.Name == "version" {
 			return
 		}
 		env := envName(f.Name)
