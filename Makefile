@@ -16,7 +16,7 @@ DEBIAN_PACKAGES := gcc libc6-dev pkg-config make \
 	libwayland-dev libx11-xcb-dev libxkbcommon-x11-dev libxcursor-dev libegl-dev libvulkan-dev \
 	libgles2 libegl-mesa0 libgl1-mesa-dri \
 	xvfb xdotool imagemagick \
-	curl tftp-hpa tftpd-hpa atftp iproute2 util-linux \
+	curl tftp-hpa tftpd-hpa atftp iproute2 util-linux zip systemd \
 	avahi-daemon avahi-utils dbus
 
 # How long each fuzz target runs in `make test`: a count of inputs, not a
@@ -26,7 +26,7 @@ DEBIAN_PACKAGES := gcc libc6-dev pkg-config make \
 # deadline to race. 200,000 inputs take 5-15 s per target here.
 FUZZTIME ?= 200000x
 
-.PHONY: all run server build test test-short e2e fuzz vet-android deps deps-quiet lint bench bench-transfer bench-hub screenshots apk clean
+.PHONY: all run server build test test-short e2e fuzz vet-android deps deps-quiet lint bench bench-transfer bench-hub screenshots dist dist-check apk clean
 
 all: build
 
@@ -101,6 +101,14 @@ bench-hub:
 
 bench-transfer:
 	bash scripts/bench-transfer.sh
+
+# Packages (nfpm) and release binaries in bin/dist; dist-check installs them
+# here, chats with the installed hub and removes them (root).
+dist:
+	bash scripts/dist.sh
+
+dist-check:
+	bash scripts/dist-check.sh
 
 # The Android package: needs gogio, the Android SDK and NDK (see android/README.md).
 APK_VERSION ?= 0.1.0.1
