@@ -22,6 +22,7 @@ import (
 	"github.com/natter-chat/natter/app/theme"
 	"github.com/natter-chat/natter/app/ui/chat"
 	"github.com/natter-chat/natter/app/ui/files"
+	"github.com/natter-chat/natter/app/ui/fonts"
 	"github.com/natter-chat/natter/app/ui/login"
 	"github.com/natter-chat/natter/app/ui/people"
 	"github.com/natter-chat/natter/app/ui/transfers"
@@ -62,7 +63,8 @@ type Config struct {
 	Notify func(title, body string) error
 	// Invalidate asks the window for a new frame, from any goroutine.
 	Invalidate func()
-	// Shaper is the text shaper; nil means a fresh one with the Go fonts.
+	// Shaper is the text shaper; nil means fonts.NewShaper: the fonts the
+	// app ships, then the system's.
 	Shaper *text.Shaper
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
@@ -154,7 +156,7 @@ func New(cfg Config) *UI {
 	}
 	shaper := cfg.Shaper
 	if shaper == nil {
-		shaper = theme.NewShaper()
+		shaper = fonts.NewShaper()
 	}
 	var p prefs.Prefs
 	if cfg.DataDir != "" {

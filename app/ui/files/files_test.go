@@ -13,6 +13,7 @@ import (
 
 	"github.com/natter-chat/natter/app/theme"
 	"github.com/natter-chat/natter/app/ui/files"
+	"github.com/natter-chat/natter/app/ui/fonts"
 	"github.com/natter-chat/natter/app/ui/uitest"
 	"github.com/natter-chat/natter/core/client"
 )
@@ -25,7 +26,7 @@ type screen struct {
 }
 
 func newScreen(t *testing.T) *screen {
-	th := theme.New(theme.NewShaper(), false)
+	th := theme.New(fonts.NewEmbeddedShaper(), false)
 	now := time.Unix(1_800_000_000, 0)
 	snap := &client.Snapshot{FilesTime: now, Files: []client.File{
 		{Name: "notes.txt", Size: 12, ModTime: now},

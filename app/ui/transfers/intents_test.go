@@ -10,13 +10,14 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/natter-chat/natter/app/theme"
+	"github.com/natter-chat/natter/app/ui/fonts"
 	"github.com/natter-chat/natter/app/ui/transfers"
 	"github.com/natter-chat/natter/app/ui/uitest"
 	"github.com/natter-chat/natter/core/client"
 )
 
 func TestEachRowButtonAsksForItsAction(t *testing.T) {
-	th := theme.New(theme.NewShaper(), false)
+	th := theme.New(fonts.NewEmbeddedShaper(), false)
 	done := filepath.Join(t.TempDir(), "notes.txt")
 	snap := &client.Snapshot{Transfers: []client.Transfer{
 		{ID: 1, Name: "big.bin", Direction: client.Download, State: client.TransferRunning, Bytes: 10, Total: 100, ETA: -1},

@@ -10,14 +10,17 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"gioui.org/font"
 	"gioui.org/io/event"
 	"gioui.org/io/input"
 	"gioui.org/io/key"
 	"gioui.org/layout"
 	"gioui.org/op"
+	"gioui.org/text"
 	"gioui.org/unit"
 	"gioui.org/widget"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/image/math/fixed"
 
 	"github.com/natter-chat/natter/app/ui"
 )
@@ -136,4 +139,26 @@ func (d *Driver) Labels() []string {
 		}
 	}
 	return out
+}
+
+// MissingGlyphs counts the glyphs sh draws as the empty box ("tofu") when
+// it shapes txt in f: the runes no face it knows covers. rtl counts the
+// glyphs shaped right to left.
+func MissingGlyphs(sh *text.Shaper, f font.Font, txt string) (missing, rtl int) {
+	sh.LayoutString(text.Parameters{Font: f, PxPerEm: fixed.I(15), MaxWidth: 1 << 20, MaxLines: 1}, txt)
+	for range utf8.RuneCountInString(txt) + 1 {
+		g, ok := sh.NextGlyph()
+		if !ok {
+			break
+		}
+		if g.Flags&text.FlagTowardOrigin != 0 {
+			rtl++
+		}
+		// Glyph 0 of a face is its box for runes it lacks. (The glyph that
+		// ends a paragraph stands for no rune: Runes is 0.)
+		if uint32(g.ID) == 0 && g.Runes > 0 {
+			missing++
+		}
+	}
+	return missing, rtl
 }
