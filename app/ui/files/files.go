@@ -89,8 +89,10 @@ func (l *List) Performed(in Intent, err error) {
 		switch in := in.(type) {
 		case Download:
 			l.Err = fmt.Sprintf("Cannot download %s: %v", in.Name, err)
-		default:
+		case PickUpload, UploadPath:
 			l.Err = "Cannot upload: " + err.Error()
+		case Refresh:
+			l.Err = "Cannot refresh the list: " + err.Error()
 		}
 		return
 	}
