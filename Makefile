@@ -10,11 +10,13 @@ BIN      := bin
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Build (cgo, X11 + Wayland + EGL + Vulkan headers), run a window (GLES, Mesa),
-# the end-to-end test under a virtual display, and the stock TFTP peers the
-# transfer tests talk to.
+# fonts for the scripts the app's own fallback faces miss (Thai, Devanagari
+# and the rest), the end-to-end test under a virtual display, and the stock
+# TFTP peers the transfer tests talk to.
 DEBIAN_PACKAGES := gcc libc6-dev pkg-config make \
 	libwayland-dev libx11-xcb-dev libxkbcommon-x11-dev libxcursor-dev libegl-dev libvulkan-dev \
 	libgles2 libegl-mesa0 libgl1-mesa-dri \
+	fonts-noto-core fonts-noto-color-emoji \
 	xvfb xdotool imagemagick \
 	curl tftp-hpa tftpd-hpa atftp iproute2 util-linux zip systemd \
 	avahi-daemon avahi-utils dbus

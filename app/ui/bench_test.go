@@ -41,7 +41,19 @@ func (s *still) Quit(string)                                                    
 func (s *still) Close() error                                                     { return nil }
 func (s *still) UploadReader(string, io.Reader, int64) (client.TransferID, error) { return 0, nil }
 
-func stillSession(messages int) *still {
+// scripts are message texts in many scripts, for the benchmark of a log
+// in which every line needs the fallback faces.
+var scripts = []string{
+	"Launch day 🚀🎉 coffee is on me ☕ and the slides are on the hub",
+	"صباح الخير، الاجتماع في الساعة العاشرة في الغرفة الثانية",
+	"בוקר טוב, אני אגיע בעוד עשר דקות, תתחילו בלעדיי",
+	"資料は共有フォルダにあります。会議の前に読んでください 📁",
+	"我们下午三点开会，请准时参加，会议记录在共享文件里。",
+}
+
+// stillSession has messages lines from bob and alice: texts in turn, or
+// numbered English lines when texts is empty.
+func stillSession(messages int, texts ...string) *still {
 	base := time.Now().Add(-time.Hour)
 	snap := &client.Snapshot{
 		Conn: client.Connection{State: client.Registered}, Nick: "alice", HubName: "Bench hub",
@@ -52,6 +64,9 @@ func stillSession(messages int) *still {
 	for i := range messages {
 		m := client.Message{Kind: client.Public, From: "bob", Time: base.Add(time.Duration(i) * time.Second),
 			Text: fmt.Sprintf("message %d, long enough to wrap on a narrow window but not on a wide one", i)}
+		if len(texts) > 0 {
+			m.Text = texts[i%len(texts)]
+		}
 		if i%5 == 0 {
 			m.From, m.Own = "alice", true
 		}
@@ -61,11 +76,20 @@ func stillSession(messages int) *still {
 }
 
 // BenchmarkUIFrame measures one whole frame of the wide chat screen with
-// a short and a long history; the log lays out only the rows in view.
+// a short and a long history, and with a long one in many scripts; the log
+// lays out only the rows in view.
 func BenchmarkUIFrame(b *testing.B) {
-	for _, n := range []int{100, 10_000} {
-		b.Run(fmt.Sprintf("messages=%d", n), func(b *testing.B) {
-			sess := stillSession(n)
+	for _, c := range []struct {
+		name  string
+		n     int
+		texts []string
+	}{
+		{"messages=100", 100, nil},
+		{"messages=10000", 10_000, nil},
+		{"messages=10000,scripts=many", 10_000, scripts},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			sess := stillSession(c.n, c.texts...)
 			u := ui.New(ui.Config{Shaper: testShaper, Connect: func(context.Context, client.Config) (ui.Session, error) {
 				return sess, nil
 			}})

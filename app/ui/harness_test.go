@@ -5,14 +5,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/natter-chat/natter/app/theme"
 	"github.com/natter-chat/natter/app/ui"
+	"github.com/natter-chat/natter/app/ui/fonts"
 	"github.com/natter-chat/natter/app/ui/uitest"
 	"github.com/natter-chat/natter/core/client"
 )
 
 // One shaper for every test: building one parses the fonts.
-var testShaper = theme.NewShaper()
+var testShaper = fonts.NewEmbeddedShaper()
 
 // harness drives a ui.UI without a window, signed in to nothing yet.
 type harness struct {

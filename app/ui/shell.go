@@ -223,16 +223,16 @@ func (u *UI) layoutPanel(gtx C, th *theme.Theme, snap *client.Snapshot, t Tab) D
 		}.Layout)
 	case TabFiles:
 		return kit.Panel(gtx, th.Surface, files.Style{
-			Th: th, List: u.Files, Actions: u.session, Snap: snap,
+			Th: th, List: u.Files, Snap: snap,
 			CanUpload: u.cfg.PickFile != nil,
 		}.Layout)
 	case TabTransfers:
 		return kit.Panel(gtx, th.Surface, transfers.Style{
-			Th: th, List: u.Transfers, Actions: u.session, Snap: snap,
-			OpenFolder: u.cfg.OpenFolder, ShowHeader: true,
+			Th: th, List: u.Transfers, Snap: snap,
+			CanOpenFolder: u.cfg.OpenFolder != nil, ShowHeader: true,
 		}.Layout)
 	}
-	return chat.Style{Th: th, Screen: u.Chat, Sender: u.session, Snap: snap}.Layout(gtx)
+	return chat.Style{Th: th, Screen: u.Chat, Snap: snap}.Layout(gtx)
 }
 
 func (u *UI) layoutTabs(gtx C, th *theme.Theme, snap *client.Snapshot) D {

@@ -8,7 +8,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -23,6 +22,7 @@ import (
 	"github.com/natter-chat/natter/app/theme"
 	"github.com/natter-chat/natter/app/ui/chat"
 	"github.com/natter-chat/natter/app/ui/files"
+	"github.com/natter-chat/natter/app/ui/fonts"
 	"github.com/natter-chat/natter/app/ui/login"
 	"github.com/natter-chat/natter/app/ui/people"
 	"github.com/natter-chat/natter/app/ui/transfers"
@@ -63,7 +63,8 @@ type Config struct {
 	Notify func(title, body string) error
 	// Invalidate asks the window for a new frame, from any goroutine.
 	Invalidate func()
-	// Shaper is the text shaper; nil means a fresh one with the Go fonts.
+	// Shaper is the text shaper; nil means fonts.NewShaper: the fonts the
+	// app ships, then the system's.
 	Shaper *text.Shaper
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
@@ -155,7 +156,7 @@ func New(cfg Config) *UI {
 	}
 	shaper := cfg.Shaper
 	if shaper == nil {
-		shaper = theme.NewShaper()
+		shaper = fonts.NewShaper()
 	}
 	var p prefs.Prefs
 	if cfg.DataDir != "" {
@@ -463,9 +464,6 @@ func (u *UI) layoutChat(gtx C, th *theme.Theme) D {
 		u.focusChat = false
 		u.Chat.Focus(gtx)
 	}
-	if u.Files.UploadRequested() {
-		u.pickAndUpload()
-	}
 	// Follow a recipient who changes nick before the people list and the
 	// composer are drawn.
 	u.Chat.Follow(snap.Messages)
@@ -478,12 +476,18 @@ func (u *UI) layoutChat(gtx C, th *theme.Theme) D {
 		next := gtx.Now.Truncate(time.Second).Add(time.Second)
 		gtx.Execute(op.InvalidateCmd{At: next})
 	}
-	return u.layoutShell(gtx, th, snap)
+	d := u.layoutShell(gtx, th, snap)
+	u.perform(gtx)
+	return d
 }
 
 // pickAndUpload opens the file picker in the background and uploads what
 // the user chose.
 func (u *UI) pickAndUpload() {
+	if u.cfg.PickFile == nil {
+		u.Files.NoPicker(errors.New("none on this device"))
+		return
+	}
 	s := u.session
 	go func() {
 		rc, err := u.cfg.PickFile()
@@ -493,10 +497,7 @@ func (u *UI) pickAndUpload() {
 		if err != nil {
 			// No picker on this desktop (no xdg-desktop-portal, say):
 			// offer to type a path instead.
-			u.post(func() {
-				u.Files.Err = "The file picker is not available (" + err.Error() + "); type the file's path instead."
-				u.Files.PathEntry = true
-			})
+			u.post(func() { u.Files.NoPicker(err) })
 			return
 		}
 		name, size, err := uploadInfo(rc)
@@ -505,11 +506,11 @@ func (u *UI) pickAndUpload() {
 		}
 		if err != nil {
 			rc.Close()
-			u.post(func() { u.Files.Err = fmt.Sprintf("Cannot upload: %v", err) })
+			u.post(func() { u.Files.Performed(files.PickUpload{}, err) })
 			return
 		}
 		u.post(func() {
-			u.Files.Err = ""
+			u.Files.Performed(files.PickUpload{}, nil)
 			if u.Tab == TabFiles {
 				u.Tab = TabTransfers
 			}

@@ -25,9 +25,9 @@ import (
 	"gioui.org/text"
 
 	"github.com/natter-chat/natter/app/hosting"
-	"github.com/natter-chat/natter/app/theme"
 	"github.com/natter-chat/natter/app/ui"
 	"github.com/natter-chat/natter/app/ui/chat"
+	"github.com/natter-chat/natter/app/ui/fonts"
 	"github.com/natter-chat/natter/app/ui/login"
 	"github.com/natter-chat/natter/core/client"
 	"github.com/natter-chat/natter/core/discovery"
@@ -72,7 +72,7 @@ func run(r *renderer) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	s := &scene{r: r, shaper: theme.NewShaper(), tmp: tmp, bots: map[string]*client.Client{}}
+	s := &scene{r: r, shaper: fonts.NewEmbeddedShaper(), tmp: tmp, bots: map[string]*client.Client{}}
 	defer s.closeBots()
 
 	if err := s.loginScreens(); err != nil {
@@ -153,6 +153,8 @@ func (s *scene) startHub() error {
 		{"budget-2026.xlsx", 45_310, 5 * 24 * time.Hour},
 		{"natter-0.1.apk", 6_291_456, 20 * time.Minute},
 		{"big-video.mp4", 150 << 20, 3 * time.Hour},
+		{"会议记录.pdf", 88_120, 40 * time.Minute},
+		{"تقرير-الربع.pdf", 230_400, 4 * time.Hour},
 	}
 	for _, f := range files {
 		b := make([]byte, f.size)
@@ -230,7 +232,7 @@ func waitFor(what string, cond func() bool) error {
 
 // history is what was said before alice joins.
 func (s *scene) history() error {
-	for _, n := range []string{"bob", "carol", "dave"} {
+	for _, n := range []string{"bob", "carol", "dave", "יעל", "نور", "美咲", "李明"} {
 		if _, err := s.bot(n); err != nil {
 			return err
 		}
@@ -342,13 +344,24 @@ func (s *scene) chatScreens() error {
 	if err := say(s.bots["dave"], "", "10:30, same link as last week."); err != nil {
 		return err
 	}
+	// Every script, right to left included, and emoji.
+	for _, l := range []struct{ from, text string }{
+		{"יעל", "מעולה, נתראה בעשר וחצי 👍"},
+		{"نور", "شكراً، سأنضم من المكتب ☕"},
+		{"美咲", "了解です！資料を印刷しておきます 🖨️"},
+		{"李明", "好的，我把会议记录放在共享文件里了 📄"},
+	} {
+		if err := say(s.bots[l.from], "", l.text); err != nil {
+			return err
+		}
+	}
 	erin.Quit("")
 	if err := erin.Wait(); err != nil {
 		return err
 	}
 	delete(s.bots, "erin")
 	if err := s.settle(u, wide, "the hub answers FILES", func() bool {
-		return !sess.Snapshot().FilesTime.IsZero() && len(sess.Snapshot().Users) == 4
+		return !sess.Snapshot().FilesTime.IsZero() && len(sess.Snapshot().Users) == 8
 	}); err != nil {
 		return err
 	}
@@ -440,7 +453,7 @@ func (s *scene) chatScreens() error {
 // transfers starts a download that completes, one that runs for a while
 // and one that fails, and waits until each shows.
 func (s *scene) transfers(u *ui.UI, sess ui.Session) error {
-	if _, err := sess.Download("meeting-notes.md"); err != nil {
+	if _, err := sess.Download("会议记录.pdf"); err != nil {
 		return err
 	}
 	nth := func(i int) (client.Transfer, bool) {

@@ -65,7 +65,6 @@ func focusEditor(tag any) key.FocusCmd { return key.FocusCmd{Tag: tag} }
 type Style struct {
 	Th     *theme.Theme
 	Screen *Screen
-	Sender Sender
 	Snap   *client.Snapshot
 }
 
@@ -98,7 +97,6 @@ func (s Style) Layout(gtx C) D {
 			return kit.Panel(gtx, th.Surface, ComposerStyle{
 				Th:       th,
 				Composer: s.Screen.Composer,
-				Sender:   s.Sender,
 				Users:    s.Snap.Users,
 				Disabled: DisabledReason(s.Snap.Conn),
 			}.Layout)

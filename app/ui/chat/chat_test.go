@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"errors"
 	"image"
 	"testing"
 	"time"
@@ -19,23 +20,18 @@ import (
 	"github.com/natter-chat/natter/core/client"
 )
 
-// recordingSender keeps what the screen sends.
-type recordingSender struct{ sent []string }
-
-func (r *recordingSender) Send(text string) error { r.sent = append(r.sent, text); return nil }
-func (r *recordingSender) SendPrivate(nick, text string) error {
-	r.sent = append(r.sent, nick+": "+text)
-	return nil
-}
-
 // screenHarness lays out the whole chat screen in a 600×400 window.
 type screenHarness struct {
 	r      input.Router
 	ops    op.Ops
 	th     *theme.Theme
 	screen *Screen
-	sender *recordingSender
 	snap   *client.Snapshot
+	// intents are what the screen asked to send; sent the same as
+	// "nick: text" for private ones; sendErr is what sending returns.
+	intents []Send
+	sent    []string
+	sendErr error
 }
 
 func (h *screenHarness) frame() {
@@ -46,13 +42,23 @@ func (h *screenHarness) frame() {
 		Constraints: layout.Exact(image.Pt(600, 400)),
 		Source:      h.r.Source(),
 	}
-	Style{Th: h.th, Screen: h.screen, Sender: h.sender, Snap: h.snap}.Layout(gtx)
+	Style{Th: h.th, Screen: h.screen, Snap: h.snap}.Layout(gtx)
 	h.r.Frame(&h.ops)
+	// Carry out what the screen asked for, as the top-level UI does.
+	for _, in := range h.screen.Composer.Intents() {
+		h.intents = append(h.intents, in)
+		if in.To.Everyone() {
+			h.sent = append(h.sent, in.Text)
+		} else {
+			h.sent = append(h.sent, in.To.Nick+": "+in.Text)
+		}
+		h.screen.Composer.Performed(in, h.sendErr)
+	}
 }
 
 func TestSendingScrollsTheLogDown(t *testing.T) {
 	h := &screenHarness{
-		th: theme.New(testShaper, false), screen: New(), sender: &recordingSender{},
+		th: theme.New(testShaper, false), screen: New(),
 		snap: &client.Snapshot{Conn: client.Connection{State: client.Registered}, Messages: numbered(1, 300),
 			Users: []client.User{{Nick: "alice", Self: true}, {Nick: "bob"}}},
 	}
@@ -71,9 +77,49 @@ func TestSendingScrollsTheLogDown(t *testing.T) {
 	h.frame()
 	h.r.Queue(key.Event{Name: key.NameReturn, State: key.Press}, key.Event{Name: key.NameReturn, State: key.Release})
 	h.frame()
-	require.Equal(t, []string{"back to the present"}, h.sender.sent)
+	require.Equal(t, []string{"back to the present"}, h.sent)
 	h.frame()
 	assert.True(t, h.screen.Log.AtBottom(), "after sending, the log shows the newest lines")
+}
+
+// typeAndSend types text into the focused composer and presses Enter.
+func (h *screenHarness) typeAndSend(text string) {
+	e := &h.screen.Composer.Editor
+	h.r.Source().Execute(key.FocusCmd{Tag: e})
+	h.frame()
+	h.r.Queue(key.EditEvent{Range: key.Range{Start: e.Len(), End: e.Len()}, Text: text})
+	h.frame()
+	h.r.Queue(key.Event{Name: key.NameReturn, State: key.Press}, key.Event{Name: key.NameReturn, State: key.Release})
+	h.frame()
+}
+
+func TestComposerAsksToSendToTheRecipient(t *testing.T) {
+	h := &screenHarness{
+		th: theme.New(testShaper, false), screen: New(),
+		snap: &client.Snapshot{Conn: client.Connection{State: client.Registered},
+			Users: []client.User{{Nick: "alice", Self: true}, {Nick: "bob"}}},
+	}
+	h.frame()
+	h.typeAndSend("hello room  \n")
+	h.screen.Composer.To = Recipient{Nick: "bob"}
+	h.typeAndSend("just for bob")
+	h.typeAndSend("   ")
+	assert.Equal(t, []Send{{Text: "hello room"}, {To: Recipient{Nick: "bob"}, Text: "just for bob"}}, h.intents,
+		"trailing blanks are trimmed; a blank message asks for nothing")
+
+	// A message the hub cannot take keeps its text and says why.
+	h.screen.Composer.Editor.SetText("")
+	h.sendErr = errors.New("the connection is down")
+	h.typeAndSend("try again")
+	assert.Equal(t, "try again", h.screen.Composer.Editor.Text())
+	assert.Equal(t, "Not sent: the connection is down", h.screen.Composer.Err)
+
+	// While sending is off, Enter asks for nothing.
+	h.intents = nil
+	h.snap.Conn.State = client.Reconnecting
+	h.typeAndSend("!")
+	assert.Empty(t, h.intents)
+	assert.Equal(t, "try again!", h.screen.Composer.Editor.Text())
 }
 
 func TestFollowKeepsTheRecipientThroughRenames(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"gioui.org/font"
 	"gioui.org/io/key"
 	"gioui.org/layout"
-	"gioui.org/op"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
 
@@ -17,10 +16,12 @@ import (
 	"github.com/natter-chat/natter/icons"
 )
 
-// Sender is what the chat screen needs from the client core.
-type Sender interface {
-	Send(text string) error
-	SendPrivate(nick, text string) error
+// Send is the user's request to send Text to To, made with Enter or the
+// send button. The top-level UI carries it out and reports back with
+// Composer.Performed.
+type Send struct {
+	To   Recipient
+	Text string
 }
 
 // Recipient is who the next message goes to: everyone, or one nick.
@@ -51,7 +52,9 @@ type Composer struct {
 
 	// Err is why the last send failed, shown under the editor.
 	Err string
-	// sent is set when a message was handed to the Sender, until the chat
+	// intents are the messages the user asked to send this frame.
+	intents kit.Intents[Send]
+	// sent is set when a message was handed to the hub, until the chat
 	// screen takes it (to show the log's newest lines).
 	sent bool
 }
@@ -90,11 +93,27 @@ func online(users []client.User, nick string) bool {
 	return false
 }
 
+// Intents returns, once, the messages the user asked to send since the
+// last call, oldest first.
+func (c *Composer) Intents() []Send { return c.intents.Take() }
+
+// Performed tells the composer how sending in went. A message handed to
+// the hub empties the editor and scrolls the log to where it will show; a
+// refused one keeps its text, so nothing typed is lost, and says why.
+func (c *Composer) Performed(in Send, err error) {
+	if err != nil {
+		c.Err = "Not sent: " + err.Error()
+		return
+	}
+	c.Err = ""
+	c.Editor.SetText("")
+	c.sent = true
+}
+
 // ComposerStyle draws a Composer.
 type ComposerStyle struct {
 	Th       *theme.Theme
 	Composer *Composer
-	Sender   Sender
 	// Users are the people online, for the recipient menu.
 	Users []client.User
 	// Disabled, when not empty, is why sending is off (not connected).
@@ -114,9 +133,9 @@ func (s ComposerStyle) reason() string {
 }
 
 // update handles the composer's events: menu choices, Enter and the send
-// button.
-func (s ComposerStyle) update(gtx C) {
-	c := s.Composer
+// button. A message the user sends while reason says why sending is off
+// stays in the editor.
+func (c *Composer) update(gtx C, reason string) {
 	if c.toButton.Clicked(gtx) {
 		c.menuOpen = !c.menuOpen
 	}
@@ -131,15 +150,11 @@ func (s ComposerStyle) update(gtx C) {
 		}
 	}
 	if c.everyone.Clicked(gtx) {
-		c.To = Recipient{}
-		c.menuOpen = false
-		gtx.Execute(focusEditor(&c.Editor))
+		c.choose(gtx, Recipient{})
 	}
 	for i := range c.users {
 		if c.users[i].btn.Clicked(gtx) {
-			c.To = Recipient{Nick: c.users[i].nick}
-			c.menuOpen = false
-			gtx.Execute(focusEditor(&c.Editor))
+			c.choose(gtx, Recipient{Nick: c.users[i].nick})
 		}
 	}
 	submit := false
@@ -160,42 +175,32 @@ func (s ComposerStyle) update(gtx C) {
 		// Keep typing after a click on Send.
 		gtx.Execute(focusEditor(&c.Editor))
 	}
-	if submit && s.reason() == "" {
-		s.submit()
-		if c.sent {
-			// The chat screen scrolls the log down on the next frame.
-			gtx.Execute(op.InvalidateCmd{})
-		}
+	if submit && reason == "" {
+		c.submit()
 	}
 }
 
-func (s ComposerStyle) submit() {
-	c := s.Composer
+// choose addresses the next messages to r from the recipient menu.
+func (c *Composer) choose(gtx C, r Recipient) {
+	c.To = r
+	c.menuOpen = false
+	gtx.Execute(focusEditor(&c.Editor))
+}
+
+// submit asks for the editor's text to be sent, unless it is blank.
+func (c *Composer) submit() {
 	text := strings.TrimRight(c.Editor.Text(), " \t\r\n")
 	if strings.TrimSpace(text) == "" {
 		return
 	}
-	var err error
-	if c.To.Everyone() {
-		err = s.Sender.Send(text)
-	} else {
-		err = s.Sender.SendPrivate(c.To.Nick, text)
-	}
-	if err != nil {
-		// Keep the text so nothing typed is lost.
-		c.Err = "Not sent: " + err.Error()
-		return
-	}
-	c.Err = ""
-	c.Editor.SetText("")
-	c.sent = true
+	c.intents.Add(Send{To: c.To, Text: text})
 }
 
 // Layout handles events, then draws the optional recipient menu, the
 // reason sending is off (if it is), the editor row and any error.
 func (s ComposerStyle) Layout(gtx C) D {
-	s.update(gtx)
 	c := s.Composer
+	c.update(gtx, s.reason())
 	th := s.Th
 	s.syncUsers()
 	reason := s.reason()

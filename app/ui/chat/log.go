@@ -214,7 +214,7 @@ func (s LogStyle) row(gtx C, prev, m *client.Message) D {
 							}),
 							layout.Rigid(func(gtx C) D {
 								l := kit.Label(th, 15, th.Text, m.Text)
-								return l.Layout(gtx)
+								return l.Layout(kit.Paragraph(gtx, m.Text))
 							}),
 						)
 					}),

@@ -16,10 +16,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/natter-chat/natter/app/theme"
+	"github.com/natter-chat/natter/app/ui/fonts"
 	"github.com/natter-chat/natter/core/client"
 )
 
-var testShaper = theme.NewShaper()
+var testShaper = fonts.NewEmbeddedShaper()
 
 // logHarness lays out a LogStyle in a 600×400 window through a real input
 // router, so scrolling and clicks behave as in the app.

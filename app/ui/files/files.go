@@ -22,12 +22,28 @@ type (
 	D = layout.Dimensions
 )
 
-// Actions is what the files screen asks of the client core.
-type Actions interface {
-	RefreshFiles()
-	Download(name string) (client.TransferID, error)
-	Upload(path string) (client.TransferID, error)
-}
+// Intent is what the user asked of the files screen: Refresh, Download,
+// PickUpload or UploadPath. The top-level UI carries it out and reports
+// back with List.Performed.
+type Intent interface{ filesIntent() }
+
+// Refresh asks the hub for its list of files again.
+type Refresh struct{}
+
+// Download fetches the shared file Name.
+type Download struct{ Name string }
+
+// PickUpload opens the platform's file picker and uploads what the user
+// chooses.
+type PickUpload struct{}
+
+// UploadPath uploads the file at Path, typed where there is no picker.
+type UploadPath struct{ Path string }
+
+func (Refresh) filesIntent()    {}
+func (Download) filesIntent()   {}
+func (PickUpload) filesIntent() {}
+func (UploadPath) filesIntent() {}
 
 // List is the files screen's state.
 type List struct {
@@ -35,8 +51,7 @@ type List struct {
 	rows    []row
 	refresh widget.Clickable
 	upload  widget.Clickable
-	// uploadWanted is set when Upload was clicked, until UploadRequested.
-	uploadWanted bool
+	intents kit.Intents[Intent]
 
 	// PathEntry shows a field to type the path of a file to upload, for
 	// desktops without a file picker.
@@ -63,12 +78,36 @@ func New() *List {
 // PathUploadButton is the button next to the path field, for tests.
 func (l *List) PathUploadButton() *widget.Clickable { return &l.pathUpload }
 
-// UploadRequested reports, once, that the user asked to upload a file; the
-// owner of the window then opens a file picker.
-func (l *List) UploadRequested() bool {
-	w := l.uploadWanted
-	l.uploadWanted = false
-	return w
+// Intents returns, once, what the user asked for since the last call,
+// oldest first.
+func (l *List) Intents() []Intent { return l.intents.Take() }
+
+// Performed tells the list how carrying out in went: an error shows over
+// the list; a typed path that uploads is cleared.
+func (l *List) Performed(in Intent, err error) {
+	if err != nil {
+		switch in := in.(type) {
+		case Download:
+			l.Err = fmt.Sprintf("Cannot download %s: %v", in.Name, err)
+		case PickUpload, UploadPath:
+			l.Err = "Cannot upload: " + err.Error()
+		case Refresh:
+			l.Err = "Cannot refresh the list: " + err.Error()
+		}
+		return
+	}
+	l.Err = ""
+	if _, ok := in.(UploadPath); ok {
+		l.Path.SetText("")
+		l.PathEntry = false
+	}
+}
+
+// NoPicker tells the list that the file picker could not open, for err:
+// it offers the field to type a path instead.
+func (l *List) NoPicker(err error) {
+	l.Err = "The file picker is not available (" + err.Error() + "); type the file's path instead."
+	l.PathEntry = true
 }
 
 // DownloadButton returns the download button of the file name, for tests.
@@ -95,10 +134,9 @@ func Header(snap *client.Snapshot) string {
 
 // Style draws a List.
 type Style struct {
-	Th      *theme.Theme
-	List    *List
-	Actions Actions
-	Snap    *client.Snapshot
+	Th   *theme.Theme
+	List *List
+	Snap *client.Snapshot
 	// CanUpload is false where no file picker is available.
 	CanUpload bool
 }
@@ -115,18 +153,16 @@ func (s Style) sync() {
 	}
 }
 
-// Layout handles the buttons, then lays out the header with its actions
-// and the list (or a note when it is empty).
-func (s Style) Layout(gtx C) D {
-	l := s.List
-	th := s.Th
+// update turns clicks on the buttons, and Enter in the path field, into
+// intents.
+func (l *List) update(gtx C, canUpload bool) {
 	if l.refresh.Clicked(gtx) {
 		l.Err = ""
-		s.Actions.RefreshFiles()
+		l.intents.Add(Refresh{})
 	}
 	if l.upload.Clicked(gtx) {
-		if s.CanUpload {
-			l.uploadWanted = true
+		if canUpload {
+			l.intents.Add(PickUpload{})
 		} else {
 			l.PathEntry = !l.PathEntry
 		}
@@ -142,17 +178,25 @@ func (s Style) Layout(gtx C) D {
 		}
 	}
 	if submit {
-		s.uploadPath()
+		if path := strings.TrimSpace(l.Path.Text()); path != "" {
+			l.intents.Add(UploadPath{Path: path})
+		} else {
+			l.Err = "Type the path of the file to upload"
+		}
 	}
 	for i := range l.rows {
 		if l.rows[i].btn.Clicked(gtx) {
-			if _, err := s.Actions.Download(l.rows[i].name); err != nil {
-				l.Err = fmt.Sprintf("Cannot download %s: %v", l.rows[i].name, err)
-			} else {
-				l.Err = ""
-			}
+			l.intents.Add(Download{Name: l.rows[i].name})
 		}
 	}
+}
+
+// Layout handles the buttons, then lays out the header with its actions
+// and the list (or a note when it is empty).
+func (s Style) Layout(gtx C) D {
+	l := s.List
+	th := s.Th
+	l.update(gtx, s.CanUpload)
 	s.sync()
 	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Rigid(func(gtx C) D {
@@ -184,22 +228,6 @@ func (s Style) Layout(gtx C) D {
 			})
 		}),
 	)
-}
-
-func (s Style) uploadPath() {
-	l := s.List
-	path := strings.TrimSpace(l.Path.Text())
-	if path == "" {
-		l.Err = "Type the path of the file to upload"
-		return
-	}
-	if _, err := s.Actions.Upload(path); err != nil {
-		l.Err = "Cannot upload: " + err.Error()
-		return
-	}
-	l.Err = ""
-	l.Path.SetText("")
-	l.PathEntry = false
 }
 
 func (s Style) pathEntry(gtx C) D {

@@ -22,19 +22,32 @@ type (
 	D = layout.Dimensions
 )
 
-// Actions is what the transfers screen asks of the client core.
-type Actions interface {
-	Cancel(id client.TransferID) error
-	Download(name string) (client.TransferID, error)
-	Upload(path string) (client.TransferID, error)
-}
+// Intent is what the user asked of the transfers screen: Cancel, Retry or
+// OpenFolder. The top-level UI carries it out and reports back with
+// List.Performed. (Dismissing a row is the list's own business.)
+type Intent interface{ transfersIntent() }
+
+// Cancel stops the transfer ID.
+type Cancel struct{ ID client.TransferID }
+
+// Retry starts a failed or cancelled Transfer again, as a new transfer.
+type Retry struct{ Transfer client.Transfer }
+
+// OpenFolder shows Dir, the folder holding a finished download, in the
+// platform's file manager.
+type OpenFolder struct{ Dir string }
+
+func (Cancel) transfersIntent()     {}
+func (Retry) transfersIntent()      {}
+func (OpenFolder) transfersIntent() {}
 
 // List is the transfers screen's state.
 type List struct {
 	list widget.List
 	rows map[client.TransferID]*row
 	// hidden are finished transfers the user dismissed or retried.
-	hidden map[client.TransferID]bool
+	hidden  map[client.TransferID]bool
+	intents kit.Intents[Intent]
 	// Err is why the last action failed.
 	Err string
 }
@@ -65,6 +78,32 @@ func (l *List) row(id client.TransferID) *row {
 	return r
 }
 
+// Intents returns, once, what the user asked for since the last call,
+// oldest first.
+func (l *List) Intents() []Intent { return l.intents.Take() }
+
+// Performed tells the list how carrying out in went: an error shows over
+// the list; a retried transfer gives its row to the new one.
+func (l *List) Performed(in Intent, err error) {
+	switch in := in.(type) {
+	case Cancel:
+		if err != nil {
+			l.Err = "Cannot cancel: " + err.Error()
+		}
+	case Retry:
+		if err != nil {
+			l.Err = "Cannot retry: " + err.Error()
+			return
+		}
+		l.Err = ""
+		l.hidden[in.Transfer.ID] = true
+	case OpenFolder:
+		if err != nil {
+			l.Err = "Cannot open the folder: " + err.Error()
+		}
+	}
+}
+
 // Visible returns the transfers to show: all but the dismissed ones.
 func (l *List) Visible(all []client.Transfer) []client.Transfer {
 	out := make([]client.Transfer, 0, len(all))
@@ -89,13 +128,12 @@ func Active(all []client.Transfer) int {
 
 // Style draws a List.
 type Style struct {
-	Th      *theme.Theme
-	List    *List
-	Actions Actions
-	Snap    *client.Snapshot
-	// OpenFolder opens the folder holding a finished download; nil where
-	// the platform cannot.
-	OpenFolder func(path string) error
+	Th   *theme.Theme
+	List *List
+	Snap *client.Snapshot
+	// CanOpenFolder offers "open folder" on finished downloads; false
+	// where the platform has no file manager to show them in.
+	CanOpenFolder bool
 	// ShowHeader draws the title above the list.
 	ShowHeader bool
 }
@@ -106,7 +144,7 @@ func (s Style) Layout(gtx C) D {
 	th := s.Th
 	visible := l.Visible(s.Snap.Transfers)
 	for _, t := range visible {
-		s.update(gtx, t)
+		l.update(gtx, t, s.CanOpenFolder)
 	}
 	visible = l.Visible(s.Snap.Transfers)
 	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
@@ -134,32 +172,17 @@ func (s Style) Layout(gtx C) D {
 	)
 }
 
-func (s Style) update(gtx C, t client.Transfer) {
-	l := s.List
+// update turns clicks on t's row into intents.
+func (l *List) update(gtx C, t client.Transfer, canOpenFolder bool) {
 	r := l.row(t.ID)
 	if r.cancel.Clicked(gtx) && !t.State.Finished() {
-		if err := s.Actions.Cancel(t.ID); err != nil {
-			l.Err = "Cannot cancel: " + err.Error()
-		}
+		l.intents.Add(Cancel{ID: t.ID})
 	}
 	if r.retry.Clicked(gtx) && canRetry(t) {
-		var err error
-		if t.Direction == client.Download {
-			_, err = s.Actions.Download(t.Name)
-		} else {
-			_, err = s.Actions.Upload(t.Path)
-		}
-		if err != nil {
-			l.Err = "Cannot retry: " + err.Error()
-		} else {
-			l.Err = ""
-			l.hidden[t.ID] = true
-		}
+		l.intents.Add(Retry{Transfer: t})
 	}
-	if r.open.Clicked(gtx) && s.OpenFolder != nil && t.Path != "" {
-		if err := s.OpenFolder(filepath.Dir(t.Path)); err != nil {
-			l.Err = "Cannot open the folder: " + err.Error()
-		}
+	if r.open.Clicked(gtx) && canOpenFolder && t.Path != "" {
+		l.intents.Add(OpenFolder{Dir: filepath.Dir(t.Path)})
 	}
 	if r.dismiss.Clicked(gtx) && t.State.Finished() {
 		l.hidden[t.ID] = true
@@ -269,7 +292,7 @@ func (s Style) layoutRow(gtx C, t client.Transfer) D {
 					return kit.IconButton(th, &r.cancel, icons.Close, th.TextMuted, "Cancel").Layout(gtx)
 				case canRetry(t):
 					return kit.IconButton(th, &r.retry, icons.Retry, th.Primary, "Retry").Layout(gtx)
-				case t.State == client.TransferDone && t.Direction == client.Download && s.OpenFolder != nil:
+				case t.State == client.TransferDone && t.Direction == client.Download && s.CanOpenFolder:
 					return kit.IconButton(th, &r.open, icons.FolderOpen, th.Primary, "Open folder").Layout(gtx)
 				}
 				return D{}

@@ -1,6 +1,7 @@
-// Package uitest drives a ui.UI without a window, for tests: it lays the UI
-// out into ops through a real input.Router (which registers hit areas and
-// focus), queues input events, and lays it out again. Only tests import it.
+// Package uitest drives a ui.UI, or a single screen, without a window, for
+// tests: it lays the UI out into ops through a real input.Router (which
+// registers hit areas and focus), queues input events, and lays it out
+// again. Only tests import it.
 package uitest
 
 import (
@@ -9,24 +10,28 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"gioui.org/font"
 	"gioui.org/io/event"
 	"gioui.org/io/input"
 	"gioui.org/io/key"
 	"gioui.org/layout"
 	"gioui.org/op"
+	"gioui.org/text"
 	"gioui.org/unit"
 	"gioui.org/widget"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/image/math/fixed"
 
 	"github.com/natter-chat/natter/app/ui"
 )
 
 // Driver lays out a UI frame by frame, at one pixel per dp.
 type Driver struct {
-	t   *testing.T
-	r   input.Router
-	ops op.Ops
-	// UI is the UI driven.
+	t      *testing.T
+	r      input.Router
+	ops    op.Ops
+	layout layout.Widget
+	// UI is the UI driven; nil when the Driver drives a single screen.
 	UI *ui.UI
 	// Size is the window's size, 1024×700 unless changed.
 	Size image.Point
@@ -39,9 +44,15 @@ type Driver struct {
 // out no frame yet.
 func New(t *testing.T, u *ui.UI) *Driver {
 	t.Helper()
-	d := &Driver{t: t, UI: u, Size: image.Pt(1024, 700)}
+	d := &Driver{t: t, UI: u, layout: u.Layout, Size: image.Pt(1024, 700)}
 	t.Cleanup(func() { require.NoError(t, u.Close()) })
 	return d
+}
+
+// NewScreen returns a Driver for one screen's layout function, in a
+// window of size. It lays out no frame yet.
+func NewScreen(t *testing.T, size image.Point, screen layout.Widget) *Driver {
+	return &Driver{t: t, layout: screen, Size: size}
 }
 
 // Frame lays the UI out once.
@@ -57,7 +68,7 @@ func (d *Driver) Frame() {
 		Constraints: layout.Exact(d.Size),
 		Source:      d.r.Source(),
 	}
-	d.UI.Layout(gtx)
+	d.layout(gtx)
 	d.r.Frame(&d.ops)
 }
 
@@ -128,4 +139,26 @@ func (d *Driver) Labels() []string {
 		}
 	}
 	return out
+}
+
+// MissingGlyphs counts the glyphs sh draws as the empty box ("tofu") when
+// it shapes txt in f: the runes no face it knows covers. rtl counts the
+// glyphs shaped right to left.
+func MissingGlyphs(sh *text.Shaper, f font.Font, txt string) (missing, rtl int) {
+	sh.LayoutString(text.Parameters{Font: f, PxPerEm: fixed.I(15), MaxWidth: 1 << 20, MaxLines: 1}, txt)
+	for range utf8.RuneCountInString(txt) + 1 {
+		g, ok := sh.NextGlyph()
+		if !ok {
+			break
+		}
+		if g.Flags&text.FlagTowardOrigin != 0 {
+			rtl++
+		}
+		// Glyph 0 of a face is its box for runes it lacks. (The glyph that
+		// ends a paragraph stands for no rune: Runes is 0.)
+		if uint32(g.ID) == 0 && g.Runes > 0 {
+			missing++
+		}
+	}
+	return missing, rtl
 }

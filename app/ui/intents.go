@@ -1,0 +1,86 @@
+package ui
+
+import (
+	"errors"
+
+	"gioui.org/op"
+
+	"github.com/natter-chat/natter/app/ui/chat"
+	"github.com/natter-chat/natter/app/ui/files"
+	"github.com/natter-chat/natter/app/ui/transfers"
+	"github.com/natter-chat/natter/core/client"
+)
+
+// errNoFileManager is why "open folder" fails where the platform has no
+// file manager to show a folder in.
+var errNoFileManager = errors.New("no file manager on this device")
+
+// perform carries out what the screens asked for in this frame and tells
+// each screen how it went. It is the one place where the screens' requests
+// reach the session: the screens only describe them.
+func (u *UI) perform(gtx C) {
+	s := u.session
+	if s == nil {
+		// Disconnected in this frame: the screens are new and empty.
+		return
+	}
+	acted := false
+	for _, in := range u.Chat.Composer.Intents() {
+		u.Chat.Composer.Performed(in, u.send(in))
+		acted = true
+	}
+	for _, in := range u.Files.Intents() {
+		acted = true
+		switch in := in.(type) {
+		case files.Refresh:
+			s.RefreshFiles()
+			u.Files.Performed(in, nil)
+		case files.Download:
+			_, err := s.Download(in.Name)
+			u.Files.Performed(in, err)
+		case files.UploadPath:
+			_, err := s.Upload(in.Path)
+			u.Files.Performed(in, err)
+		case files.PickUpload:
+			// The picker may block: it reports back through post.
+			u.pickAndUpload()
+		}
+	}
+	for _, in := range u.Transfers.Intents() {
+		u.Transfers.Performed(in, u.performTransfer(in))
+		acted = true
+	}
+	if acted {
+		// Show the outcome (a cleared editor, an error) at once.
+		gtx.Execute(op.InvalidateCmd{})
+	}
+}
+
+func (u *UI) send(in chat.Send) error {
+	if in.To.Everyone() {
+		return u.session.Send(in.Text)
+	}
+	return u.session.SendPrivate(in.To.Nick, in.Text)
+}
+
+func (u *UI) performTransfer(in transfers.Intent) error {
+	s := u.session
+	switch in := in.(type) {
+	case transfers.Cancel:
+		return s.Cancel(in.ID)
+	case transfers.Retry:
+		var err error
+		if t := in.Transfer; t.Direction == client.Download {
+			_, err = s.Download(t.Name)
+		} else {
+			_, err = s.Upload(t.Path)
+		}
+		return err
+	case transfers.OpenFolder:
+		if u.cfg.OpenFolder == nil {
+			return errNoFileManager
+		}
+		return u.cfg.OpenFolder(in.Dir)
+	}
+	return nil
+}
