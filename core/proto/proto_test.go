@@ -17,10 +17,10 @@ func TestCommandRoundTrip(t *testing.T) {
 		want Command
 	}{
 		{"NICK bob", Command{Keyword: KwNick, Nick: "bob"}},
-		{"MSG hello world", Command{Keyword: KwMsg, Text: "hello world"}},
-		{`MSG two\nlines and a \\ backslash`, Command{Keyword: KwMsg, Text: "two\nlines and a \\ backslash"}},
-		{"MSG  leading space", Command{Keyword: KwMsg, Text: " leading space"}},
-		{"PRIV alice hi there", Command{Keyword: KwPriv, Nick: "alice", Text: "hi there"}},
+		{"MSG hello world", Command{Keyword: KwMsg, Text: "hello world", Escaped: "hello world"}},
+		{`MSG two\nlines and a \\ backslash`, Command{Keyword: KwMsg, Text: "two\nlines and a \\ backslash", Escaped: `two\nlines and a \\ backslash`}},
+		{"MSG  leading space", Command{Keyword: KwMsg, Text: " leading space", Escaped: " leading space"}},
+		{"PRIV alice hi there", Command{Keyword: KwPriv, Nick: "alice", Text: "hi there", Escaped: "hi there"}},
 		{"USERS", Command{Keyword: KwUsers}},
 		{"FILES", Command{Keyword: KwFiles}},
 		{"GET my file.txt", Command{Keyword: KwGet, Name: "my file.txt"}},
@@ -30,7 +30,7 @@ func TestCommandRoundTrip(t *testing.T) {
 		{"PONG abc", Command{Keyword: KwPong, Token: "abc"}},
 		{"QUIT", Command{Keyword: KwQuit}},
 		{"QUIT gone fishing", Command{Keyword: KwQuit, Reason: "gone fishing"}},
-		{"MSG héllo 👋", Command{Keyword: KwMsg, Text: "héllo 👋"}},
+		{"MSG héllo 👋", Command{Keyword: KwMsg, Text: "héllo 👋", Escaped: "héllo 👋"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
@@ -139,7 +139,7 @@ func TestEventRoundTrip(t *testing.T) {
 		{"LEAVE 5 bob too-slow", Event{Keyword: KwLeave, Time: 5, Nick: "bob", Reason: LeaveTooSlow}},
 		{`MSG 7 bob hi\nthere \\o/`, Event{Keyword: KwMsg, Time: 7, Nick: "bob", Text: "hi\nthere \\o/"}},
 		{"PRIV 7 bob alice psst", Event{Keyword: KwPriv, Time: 7, Nick: "bob", To: "alice", Text: "psst"}},
-		{"FILES 1", Event{Keyword: KwFiles, Count: 1}},
+		{"FILES 1 3", Event{Keyword: KwFiles, Count: 1, Total: 3}},
 		{"FILE 10 - 1700000000123 notes.txt", Event{Keyword: KwFile, Size: 10, MTime: 1700000000123, Name: "notes.txt"}},
 		{"FILE 10 " + sum + " 3 a b.txt", Event{Keyword: KwFile, Size: 10, SHA256: sum, MTime: 3, Name: "a b.txt"}},
 		{"GET 00ff 50001 10 " + sum + " a.txt", Event{Keyword: KwGet, Token: "00ff", Port: 50001, Size: 10, SHA256: sum, Name: "a.txt"}},
