@@ -39,34 +39,42 @@ func ValidateName(name string) error {
 	return nil
 }
 
-// ErrChecksum is returned by DownloadFile when the received file does not
-// match the expected size and SHA-256.
-var ErrChecksum = errors.New("tftp: downloaded file does not match its checksum")
+// FileDownload is a download a hub granted and the folder it goes to: what
+// DownloadFile needs, in one value.
+type FileDownload struct {
+	Addr    string         // the hub's UDP address for the transfer, host:port
+	Token   string         // the token of the grant, sent as the RRQ's file name
+	Name    string         // the file's name; the download is stored under it, or a free variant
+	Size    int64          // the file's size in bytes, as granted
+	SHA256  string         // the file's SHA-256, 64 lower-case hex digits, as granted
+	Dir     string         // the folder the file is placed in
+	Options *ClientOptions // may be nil
+}
 
-// DownloadFile downloads the file granted as token from the server at
-// addr into dir as name. While it runs the data lives in "<name>.part";
-// an existing .part is resumed with the offset option (rounded down to a
-// block, the excess cut off; its kept prefix is hashed first). At the end
-// size and SHA-256 (sha256hex, lower-case hex) are checked and the file is
-// renamed to name, or to "name (1).ext" and so on when name is taken:
-// nothing is ever overwritten. An interrupted download leaves the .part
-// for a later resume; a checksum mismatch removes it. It returns the
-// final path.
-func DownloadFile(ctx context.Context, addr, token, dir, name string, size int64, sha256hex string, opts *ClientOptions) (string, error) {
-	if err := ValidateName(name); err != nil {
+// Fetch downloads d.Name into d.Dir. While it runs the data lives in
+// "<name>.part"; an existing .part is resumed with the offset option
+// (rounded down to a block, the excess cut off; its kept prefix is hashed
+// first). At the end size and SHA-256 are checked and the file is renamed
+// to d.Name, or to "name (1).ext" and so on when the name is taken: nothing
+// is ever overwritten. An interrupted download leaves the .part for a later
+// resume; a checksum mismatch removes it and is reported as [ErrChecksum].
+// It returns the final path.
+func Fetch(ctx context.Context, d FileDownload) (string, error) {
+	if err := ValidateName(d.Name); err != nil {
 		return "", err
 	}
-	want, err := hex.DecodeString(sha256hex)
-	if err != nil || len(want) != sha256.Size || strings.ToLower(sha256hex) != sha256hex {
-		return "", fmt.Errorf("tftp: %q is not a SHA-256 in lower-case hex", sha256hex)
+	want, err := hex.DecodeString(d.SHA256)
+	if err != nil || len(want) != sha256.Size || strings.ToLower(d.SHA256) != d.SHA256 {
+		return "", fmt.Errorf("tftp: %q is not a SHA-256 in lower-case hex", d.SHA256)
 	}
-	if size < 0 {
-		return "", fmt.Errorf("tftp: negative file size %d", size)
+	if d.Size < 0 {
+		return "", fmt.Errorf("tftp: negative file size %d", d.Size)
 	}
-	o, err := opts.normalized()
+	o, err := d.Options.normalized()
 	if err != nil {
 		return "", err
 	}
+	dir, name, size, sha256hex := d.Dir, d.Name, d.Size, d.SHA256
 	part := filepath.Join(dir, name+".part")
 	f, err := os.OpenFile(part, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
@@ -83,14 +91,14 @@ func DownloadFile(ctx context.Context, addr, token, dir, name string, size int64
 		return "", fmt.Errorf("tftp: resuming %s: %w", part, err)
 	}
 	o.Offset = offset
-	res, err := download(ctx, addr, token, &o, f, h)
+	res, err := download(ctx, d.Addr, d.Token, &o, f, h)
 	if errors.Is(err, ErrOffsetIgnored) {
 		// The server cannot resume: start over.
 		if err := restart(f, h); err != nil {
 			return "", fmt.Errorf("tftp: restarting %s: %w", part, err)
 		}
 		o.Offset = 0
-		res, err = download(ctx, addr, token, &o, f, h)
+		res, err = download(ctx, d.Addr, d.Token, &o, f, h)
 	}
 	if err != nil {
 		return "", err
@@ -110,6 +118,13 @@ func DownloadFile(ctx context.Context, addr, token, dir, name string, size int64
 	}
 	f = nil
 	return placeFile(part, dir, name)
+}
+
+// DownloadFile is [Fetch] with the download's parts as parameters.
+//
+// Deprecated: use Fetch with a FileDownload.
+func DownloadFile(ctx context.Context, addr, token, dir, name string, size int64, sha256hex string, opts *ClientOptions) (string, error) {
+	return Fetch(ctx, FileDownload{Addr: addr, Token: token, Name: name, Size: size, SHA256: sha256hex, Dir: dir, Options: opts})
 }
 
 func bytesEqual(a, b []byte) bool { return string(a) == string(b) }

@@ -158,3 +158,27 @@ func TestDownloadFileEmpty(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	assert.Len(t, entries, 1, "no .part left behind")
 }
+
+func TestFetch(t *testing.T) {
+	h := newMemHandler()
+	data := randomBytes(15, 7000)
+	h.add("tok", data)
+	addr := startServer(t, &Server{Handler: h})
+	dir := t.TempDir()
+	var last Progress
+	path, err := Fetch(testCtx(t, 30*time.Second), FileDownload{Addr: addr, Token: "tok", Name: "c.bin",
+		Size: int64(len(data)), SHA256: sumHex(data), Dir: dir,
+		Options: &ClientOptions{BlockSize: 512, Config: Config{Progress: func(p Progress) { last = p }}}})
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "c.bin"), path)
+	got, _ := os.ReadFile(path)
+	assert.Equal(t, data, got)
+	assert.Equal(t, int64(len(data)), last.Done)
+	bs, _ := h.lastRequest().Options.Get("blksize")
+	assert.Equal(t, "512", bs, "the options are used")
+
+	_, err = Fetch(testCtx(t, 30*time.Second), FileDownload{Addr: addr, Token: "tok", Name: "d.bin",
+		Size: int64(len(data)), SHA256: sumHex(nil), Dir: dir})
+	require.ErrorIs(t, err, ErrChecksum)
+	assert.NoFileExists(t, filepath.Join(dir, "d.bin"))
+}
