@@ -389,7 +389,7 @@ func TestNickKey(t *testing.T) {
 }
 
 func TestValidFileName(t *testing.T) {
-	good := []string{"a", "a.txt", "a b (1).txt", "日本.txt", "x.", strings.Repeat("é", 127)}
+	good := []string{"a", "a.txt", "a b (1).txt", "日本.txt", "x.", strings.Repeat("é", 125)}
 	for _, n := range good {
 		assert.NoError(t, ValidFileName(n), n)
 	}
@@ -405,7 +405,14 @@ func TestValidFileName(t *testing.T) {
 		"a\nb":                   "U+000A",
 		"a\x7f":                  "U+007F",
 		"a\xff":                  "invalid UTF-8",
-		strings.Repeat("x", 256): "longer than 255",
+		strings.Repeat("x", 256): "longer than 250",
+		strings.Repeat("é", 126): "252 bytes is longer than 250",
+		"txt.\u202Eexe":          "U+202E at byte 4",
+		"a\u200Bb":               "U+200B",
+		"\uFEFFa":                "U+FEFF",
+		"a\u061C":                "U+061C",
+		"a\u2066b\u2069":         "U+2066",
+		"a\u2060":                "U+2060",
 	}
 	for n, want := range bad {
 		err := ValidFileName(n)
@@ -425,4 +432,23 @@ func TestValidSHA256(t *testing.T) {
 func TestQuitReason(t *testing.T) {
 	assert.Equal(t, "quit", QuitReason(""))
 	assert.Equal(t, "quit: bye all", QuitReason("bye all"))
+}
+
+func TestFileNameKey(t *testing.T) {
+	assert.Equal(t, FileNameKey("Notes.TXT"), FileNameKey("notes.txt"))
+	assert.Equal(t, FileNameKey("Zoë.md"), FileNameKey("zoe\u0308.md"), "NFC")
+	assert.NotEqual(t, FileNameKey("a.txt"), FileNameKey("a.txt.part"))
+}
+
+func TestDisplayControls(t *testing.T) {
+	for _, r := range []rune{0x061C, 0x200E, 0x200F, 0x202A, 0x202C, 0x202E, 0x2066, 0x2069, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF} {
+		assert.True(t, IsDisplayControl(r), "U+%04X", r)
+		assert.Error(t, ValidNick("a"+string(r)+"b"), "U+%04X in a nick", r)
+		assert.ErrorContains(t, ValidHubName("hub"+string(r)), "changes how text is displayed", "U+%04X", r)
+	}
+	for _, r := range []rune{'a', 0x2029, 0x2065, 0x206A, 0x202F, 0x200A, 0x061B} {
+		assert.False(t, IsDisplayControl(r), "U+%04X", r)
+	}
+	assert.NoError(t, ValidHubName("Office hub ✓"))
+	assert.Error(t, ValidHubName("tab\there"))
 }
