@@ -17,11 +17,13 @@ import (
 )
 
 func TestValidateName(t *testing.T) {
-	for _, ok := range []string{"a", "notes.txt", "a b (1).tar.gz", "ünïcødé ✓.md", strings.Repeat("x", 255), "a..b"} {
+	// natter/1 section 5: at most 250 bytes, so that "<name>.part" fits
+	// within the 255 a file system allows.
+	for _, ok := range []string{"a", "notes.txt", "a b (1).tar.gz", "ünïcødé ✓.md", strings.Repeat("x", 250), "a..b"} {
 		assert.NoError(t, ValidateName(ok), ok)
 	}
 	for _, bad := range []string{"", ".", "..", ".hidden", "a/b", `a\b`, "a\x00b", "tab\there", "del\x7f",
-		"line\nbreak", strings.Repeat("x", 256), "\xff\xfe", "/abs"} {
+		"line\nbreak", strings.Repeat("x", 251), "\xff\xfe", "/abs", "txt\u202Eexe.scr", "zero\u200Bwidth"} {
 		assert.Error(t, ValidateName(bad), "%q", bad)
 	}
 }
@@ -181,4 +183,19 @@ func TestFetch(t *testing.T) {
 		Size: int64(len(data)), SHA256: sumHex(nil), Dir: dir})
 	require.ErrorIs(t, err, ErrChecksum)
 	assert.NoFileExists(t, filepath.Join(dir, "d.bin"))
+}
+
+func TestFetchFoldsTakenNames(t *testing.T) {
+	h := newMemHandler()
+	data := randomBytes(16, 3000)
+	h.add("tok", data)
+	addr := startServer(t, &Server{Handler: h})
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Report.PDF"), []byte("mine"), 0o644))
+	path, err := Fetch(testCtx(t, 30*time.Second), FileDownload{Addr: addr, Token: "tok", Name: "report.pdf",
+		Size: int64(len(data)), SHA256: sumHex(data), Dir: dir})
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "report (1).pdf"), path, "a name equal after case folding is taken")
+	kept, _ := os.ReadFile(filepath.Join(dir, "Report.PDF"))
+	assert.Equal(t, "mine", string(kept))
 }
