@@ -28,17 +28,23 @@ func TestValidateName(t *testing.T) {
 	}
 }
 
+// serveGrant serves n random bytes (from seed) as token "tok" and returns
+// the handler, the data, the server's address and an empty folder.
+func serveGrant(t *testing.T, seed uint64, n int) (*memHandler, []byte, string, string) {
+	t.Helper()
+	h := newMemHandler()
+	data := randomBytes(seed, n)
+	h.add("tok", data)
+	return h, data, startServer(t, &Server{Handler: h}), t.TempDir()
+}
+
 func sumHex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
 
 func TestDownloadFileResume(t *testing.T) {
-	h := newMemHandler()
-	data := randomBytes(11, 1<<20+333)
-	h.add("tok", data)
-	addr := startServer(t, &Server{Handler: h})
-	dir := t.TempDir()
+	h, data, addr, dir := serveGrant(t, 11, 1<<20+333)
 
 	// Cut the first attempt at a random block by cancelling its context.
 	cut := int64(10+rand.N(400)) * 2048
@@ -86,11 +92,7 @@ func TestDownloadFileResume(t *testing.T) {
 }
 
 func TestDownloadFileNeverOverwrites(t *testing.T) {
-	h := newMemHandler()
-	data := randomBytes(12, 5000)
-	h.add("tok", data)
-	addr := startServer(t, &Server{Handler: h})
-	dir := t.TempDir()
+	_, data, addr, dir := serveGrant(t, 12, 5000)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.txt"), []byte("mine"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "a (1).txt"), []byte("mine too"), 0o644))
 	path, err := DownloadFile(testCtx(t, 30*time.Second), addr, "tok", dir, "a.txt", int64(len(data)), sumHex(data), nil)
@@ -101,11 +103,7 @@ func TestDownloadFileNeverOverwrites(t *testing.T) {
 }
 
 func TestDownloadFileChecksumMismatch(t *testing.T) {
-	h := newMemHandler()
-	data := randomBytes(13, 5000)
-	h.add("tok", data)
-	addr := startServer(t, &Server{Handler: h})
-	dir := t.TempDir()
+	_, data, addr, dir := serveGrant(t, 13, 5000)
 	wrong := sumHex([]byte("something else"))
 	_, err := DownloadFile(testCtx(t, 30*time.Second), addr, "tok", dir, "a.bin", int64(len(data)), wrong, nil)
 	require.ErrorIs(t, err, ErrChecksum)
@@ -135,11 +133,7 @@ func TestDownloadFileRejectsBadInput(t *testing.T) {
 }
 
 func TestDownloadFileStalePartIsReplaced(t *testing.T) {
-	h := newMemHandler()
-	data := randomBytes(14, 3000)
-	h.add("tok", data)
-	addr := startServer(t, &Server{Handler: h})
-	dir := t.TempDir()
+	_, data, addr, dir := serveGrant(t, 14, 3000)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "b.bin.part"), randomBytes(1, 9000), 0o644))
 	path, err := DownloadFile(testCtx(t, 30*time.Second), addr, "tok", dir, "b.bin", int64(len(data)), sumHex(data), nil)
 	require.NoError(t, err)
@@ -162,11 +156,7 @@ func TestDownloadFileEmpty(t *testing.T) {
 }
 
 func TestFetch(t *testing.T) {
-	h := newMemHandler()
-	data := randomBytes(15, 7000)
-	h.add("tok", data)
-	addr := startServer(t, &Server{Handler: h})
-	dir := t.TempDir()
+	h, data, addr, dir := serveGrant(t, 15, 7000)
 	var last Progress
 	path, err := Fetch(testCtx(t, 30*time.Second), FileDownload{Addr: addr, Token: "tok", Name: "c.bin",
 		Size: int64(len(data)), SHA256: sumHex(data), Dir: dir,
@@ -186,11 +176,7 @@ func TestFetch(t *testing.T) {
 }
 
 func TestFetchFoldsTakenNames(t *testing.T) {
-	h := newMemHandler()
-	data := randomBytes(16, 3000)
-	h.add("tok", data)
-	addr := startServer(t, &Server{Handler: h})
-	dir := t.TempDir()
+	_, data, addr, dir := serveGrant(t, 16, 3000)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "Report.PDF"), []byte("mine"), 0o644))
 	path, err := Fetch(testCtx(t, 30*time.Second), FileDownload{Addr: addr, Token: "tok", Name: "report.pdf",
 		Size: int64(len(data)), SHA256: sumHex(data), Dir: dir})
