@@ -2,7 +2,6 @@ package proto
 
 import (
 	"fmt"
-	"strings"
 )
 
 // Command is one line from a client to the hub. Keyword says which; the
@@ -35,43 +34,92 @@ type Command struct {
 }
 
 // clientForms is the table of the keywords a client may send.
-var clientForms = newForms([]form[Command]{
-	{Form: Form{Keyword: KwNick, BeforeRegistration: true, Answered: true},
-		args: []arg[Command]{word("nick", cmdNick)}},
-	{Form: Form{Keyword: KwMsg, Answered: true},
-		args: []arg[Command]{bodyArg(cmdText, cmdEscaped)}},
-	{Form: Form{Keyword: KwPriv, Answered: true},
-		args: []arg[Command]{word("recipient nick", cmdNick), bodyArg(cmdText, cmdEscaped)}},
+var clientForms = newForms([]form{
+	{Form: Form{Keyword: KwNick, BeforeRegistration: true, Answered: true}, args: []arg{word("nick", fNick)}},
+	{Form: Form{Keyword: KwMsg, Answered: true}, args: []arg{bodyArg(fText, fEscaped)}},
+	{Form: Form{Keyword: KwPriv, Answered: true}, args: []arg{word("recipient nick", fNick), bodyArg(fText, fEscaped)}},
 	{Form: Form{Keyword: KwUsers, Answered: true}},
-	{Form: Form{Keyword: KwFiles, Answered: true},
-		args: []arg[Command]{optional(int64Arg("offset", 0, maxInt64, func(c *Command) *int64 { return &c.Offset }), nil, true)}},
-	{Form: Form{Keyword: KwGet, Answered: true},
-		args: []arg[Command]{nameArg("file name", cmdName)}},
-	{Form: Form{Keyword: KwPut, Answered: true},
-		args: []arg[Command]{sizeArg(func(c *Command) *int64 { return &c.Size }), shaArg(func(c *Command) *string { return &c.SHA256 }), nameArg("file name", cmdName)}},
-	{Form: Form{Keyword: KwPing, BeforeRegistration: true}, args: []arg[Command]{word("token", cmdToken)}},
-	{Form: Form{Keyword: KwPong, BeforeRegistration: true}, args: []arg[Command]{word("token", cmdToken)}},
-	{Form: Form{Keyword: KwQuit, BeforeRegistration: true},
-		args: []arg[Command]{optTextArg("reason", func(c *Command) *string { return &c.Reason })},
-		after: func(c *Command) {
-			// Spaces alone are no words: such a client quits plainly.
-			if strings.Trim(c.Reason, " ") == "" {
-				c.Reason = ""
-			}
-		}},
+	{Form: Form{Keyword: KwFiles, Answered: true}, args: []arg{optionalNumber(numArg("offset", fOffset, 0, maxInt64), noArg, true)}},
+	{Form: Form{Keyword: KwGet, Answered: true}, args: []arg{nameArg("file name", fName)}},
+	{Form: Form{Keyword: KwPut, Answered: true}, args: []arg{sizeArg(), shaArg(fSHA256), nameArg("file name", fName)}},
+	{Form: Form{Keyword: KwPing, BeforeRegistration: true}, args: []arg{word("token", fToken)}},
+	{Form: Form{Keyword: KwPong, BeforeRegistration: true}, args: []arg{word("token", fToken)}},
+	// Spaces alone are no words: such a client quits plainly.
+	{Form: Form{Keyword: KwQuit, BeforeRegistration: true}, args: []arg{spacesAreNone(optTextArg("reason", fReason))}},
 })
 
-func cmdNick(c *Command) *string    { return &c.Nick }
-func cmdText(c *Command) *string    { return &c.Text }
-func cmdEscaped(c *Command) *string { return &c.Escaped }
-func cmdName(c *Command) *string    { return &c.Name }
-func cmdToken(c *Command) *string   { return &c.Token }
-
-// optional makes a an optional last number: read as fallback(v) (or 0)
-// when missing, and left out when it is 0 and omitZero is set.
-func optional[T any](a arg[T], fallback func(*T) int64, omitZero bool) arg[T] {
+// optionalNumber makes a an optional last number: read as the argument at
+// index fallback (or 0) when missing, and left out when it is 0 and
+// omitZero is set.
+func optionalNumber(a arg, fallback int8, omitZero bool) arg {
 	a.optional, a.fallback, a.omitZero = true, fallback, omitZero
 	return a
+}
+
+func spacesAreNone(a arg) arg {
+	a.spacesAreNone = true
+	return a
+}
+
+// str returns the string field f of c, or nil.
+func (c *Command) str(f field) *string {
+	switch f {
+	case fNick:
+		return &c.Nick
+	case fText:
+		return &c.Text
+	case fEscaped:
+		return &c.Escaped
+	case fName:
+		return &c.Name
+	case fSHA256:
+		return &c.SHA256
+	case fToken:
+		return &c.Token
+	case fReason:
+		return &c.Reason
+	}
+	return nil
+}
+
+// load copies c's fields into the values of fm's arguments.
+func (c *Command) load(fm *form, v *values) {
+	for i := range fm.args {
+		a := &fm.args[i]
+		switch a.field {
+		case fSize:
+			v[i].n = c.Size
+		case fOffset:
+			v[i].n = c.Offset
+		default:
+			if p := c.str(a.field); p != nil {
+				v[i].s = *p
+			}
+		}
+		if p := c.str(a.raw); p != nil {
+			v[i].raw = *p
+		}
+	}
+}
+
+// store copies the values of fm's arguments into c's fields.
+func (c *Command) store(fm *form, v *values) {
+	for i := range fm.args {
+		a := &fm.args[i]
+		switch a.field {
+		case fSize:
+			c.Size = v[i].n
+		case fOffset:
+			c.Offset = v[i].n
+		default:
+			if p := c.str(a.field); p != nil {
+				*p = v[i].s
+			}
+		}
+		if p := c.str(a.raw); p != nil {
+			*p = v[i].raw
+		}
+	}
 }
 
 // CommandKeyword returns the canonical (upper-case) keyword of a client
@@ -107,9 +155,11 @@ func ParseCommand(line string) (Command, error) {
 		return c, NewError(ReasonBadText, fm.Keyword, d+" of the arguments")
 	}
 	f := newFields(fm.Keyword, args, hasArgs)
-	if err := fm.parse(&f, &c); err != nil {
-		return Command{Keyword: fm.Keyword}, err
+	var v values
+	if err := fm.parse(&f, &v); err != nil {
+		return c, err
 	}
+	c.store(fm, &v)
 	return c, nil
 }
 
@@ -118,14 +168,23 @@ func ParseCommand(line string) (Command, error) {
 // [MaxLineLen] bytes once encoded (else a line-too-long *Error: a message
 // that long must be shortened or split by the caller).
 func (c *Command) Validate() error {
+	var v values
+	_, err := c.checked(&v)
+	return err
+}
+
+// checked fills v with the values of the arguments of c and returns its
+// form, when c is valid.
+func (c *Command) checked(v *values) (*form, error) {
 	fm := lookupForm(clientForms, c.Keyword)
 	if fm == nil || fm.Keyword != c.Keyword {
-		return NewError(ReasonUnknownCommand, echoKeyword(c.Keyword), "unknown command "+quoteInput(c.Keyword))
+		return nil, NewError(ReasonUnknownCommand, echoKeyword(c.Keyword), "unknown command "+quoteInput(c.Keyword))
 	}
-	if err := fm.validate(c); err != nil {
-		return err
+	c.load(fm, v)
+	if err := fm.validate(v); err != nil {
+		return nil, err
 	}
-	return fm.checkLen(c, MaxLineLen, "a client line")
+	return fm, fm.checkLen(v, MaxLineLen, "a client line")
 }
 
 // lineTooLong is the error for a line of n bytes over the limit max.
@@ -136,10 +195,12 @@ func lineTooLong(kw string, n, max int, what string) *Error {
 
 // Append validates c and appends its line, LF included, to dst.
 func (c *Command) Append(dst []byte) ([]byte, error) {
-	if err := c.Validate(); err != nil {
+	var v values
+	fm, err := c.checked(&v)
+	if err != nil {
 		return dst, err
 	}
-	return lookupForm(clientForms, c.Keyword).appendLine(dst, c), nil
+	return fm.appendLine(dst, &v), nil
 }
 
 // String returns c's line without its LF, or a description of why c is not

@@ -50,54 +50,122 @@ type Event struct {
 }
 
 // hubForms is the table of the keywords a hub may send.
-var hubForms = newForms([]form[Event]{
-	{Form: Form{Keyword: KwHello}, args: []arg[Event]{word("version", func(e *Event) *string { return &e.Version }), optTextArg("hub name", evText)}},
-	{Form: Form{Keyword: KwCaps}, args: []arg[Event]{strArg(argCaps, "cap", evText)}},
-	{Form: Form{Keyword: KwWelcome}, args: []arg[Event]{word("nick", evNick)}},
-	{Form: Form{Keyword: KwUsers, Item: KwUser}, args: []arg[Event]{countArg(evCount)}},
-	{Form: Form{Keyword: KwUser}, args: []arg[Event]{word("nick", evNick)}},
-	{Form: Form{Keyword: KwHistory, Item: KwMsg}, args: []arg[Event]{countArg(evCount)}},
-	{Form: Form{Keyword: KwFiles, Item: KwFile},
-		args: []arg[Event]{countArg(evCount),
-			optional(intArg("total", 0, maxCount, func(e *Event) *int { return &e.Total }), func(e *Event) int64 { return int64(e.Count) }, false)},
-		check: func(e *Event) error {
-			if e.Total < e.Count {
-				f := fields{kw: KwFiles}
-				return f.syntaxErr("total %d is less than the count %d of the lines that follow", e.Total, e.Count)
-			}
-			return nil
-		}},
-	{Form: Form{Keyword: KwFile},
-		args: []arg[Event]{sizeArg(evSize), strArg(argSHA256OrDash, "sha256", evSHA256), int64Arg("mtime", 0, maxInt64, func(e *Event) *int64 { return &e.MTime }), nameArg("file name", evName)}},
-	{Form: Form{Keyword: KwJoin}, args: []arg[Event]{timeArg(evTime), word("nick", evNick)}},
-	{Form: Form{Keyword: KwRename}, args: []arg[Event]{timeArg(evTime), word("old nick", evNick), word("new nick", func(e *Event) *string { return &e.NewNick })}},
-	{Form: Form{Keyword: KwLeave}, args: []arg[Event]{timeArg(evTime), word("nick", evNick), textArg("reason", evReason)}},
-	{Form: Form{Keyword: KwMsg}, args: []arg[Event]{timeArg(evTime), word("sender nick", evNick), bodyArg(evText, nil)}},
-	{Form: Form{Keyword: KwPriv}, args: []arg[Event]{timeArg(evTime), word("sender nick", evNick), word("recipient nick", func(e *Event) *string { return &e.To }), bodyArg(evText, nil)}},
-	{Form: Form{Keyword: KwGet}, args: []arg[Event]{word("token", evToken), portArg(evPort), sizeArg(evSize), shaArg(evSHA256), nameArg("file name", evName)}},
-	{Form: Form{Keyword: KwPut}, args: []arg[Event]{word("token", evToken), portArg(evPort), nameArg("stored file name", evName)}},
-	{Form: Form{Keyword: KwShared}, args: []arg[Event]{timeArg(evTime), wordOrDash("sender nick", evNick), sizeArg(evSize), shaArg(evSHA256), nameArg("file name", evName)}},
-	{Form: Form{Keyword: KwUnshared}, args: []arg[Event]{timeArg(evTime), nameArg("file name", evName)}},
-	{Form: Form{Keyword: KwErr}, args: []arg[Event]{
-		intArg("code", 100, 999, func(e *Event) *int { return &e.Err.Code }),
-		wordOrDash("keyword", func(e *Event) *string { return &e.Err.Keyword }),
-		word("reason", func(e *Event) *string { return &e.Err.Reason }),
-		optTextArg("detail", func(e *Event) *string { return &e.Err.Detail })}},
-	{Form: Form{Keyword: KwBye}, args: []arg[Event]{textArg("reason", evReason)}},
-	{Form: Form{Keyword: KwPing}, args: []arg[Event]{word("token", evToken)}},
-	{Form: Form{Keyword: KwPong}, args: []arg[Event]{word("token", evToken)}},
+var hubForms = newForms([]form{
+	{Form: Form{Keyword: KwHello}, args: []arg{word("version", fVersion), optTextArg("hub name", fText)}},
+	{Form: Form{Keyword: KwCaps}, args: []arg{strArg(argCaps, "cap", fText)}},
+	{Form: Form{Keyword: KwWelcome}, args: []arg{word("nick", fNick)}},
+	{Form: Form{Keyword: KwUsers, Item: KwUser}, args: []arg{countArg()}},
+	{Form: Form{Keyword: KwUser}, args: []arg{word("nick", fNick)}},
+	{Form: Form{Keyword: KwHistory, Item: KwMsg}, args: []arg{countArg()}},
+	// A hub that predates the total lists all its files at once.
+	{Form: Form{Keyword: KwFiles, Item: KwFile}, args: []arg{countArg(), atLeast(optionalNumber(numArg("total", fTotal, 0, maxCount), 0, false), 0)}},
+	{Form: Form{Keyword: KwFile}, args: []arg{sizeArg(), strArg(argSHA256OrDash, "sha256", fSHA256), numArg("mtime", fMTime, 0, maxInt64), nameArg("file name", fName)}},
+	{Form: Form{Keyword: KwJoin}, args: []arg{timeArg(), word("nick", fNick)}},
+	{Form: Form{Keyword: KwRename}, args: []arg{timeArg(), word("old nick", fNick), word("new nick", fNewNick)}},
+	{Form: Form{Keyword: KwLeave}, args: []arg{timeArg(), word("nick", fNick), textArg("reason", fReason)}},
+	{Form: Form{Keyword: KwMsg}, args: []arg{timeArg(), word("sender nick", fNick), bodyArg(fText, fNone)}},
+	{Form: Form{Keyword: KwPriv}, args: []arg{timeArg(), word("sender nick", fNick), word("recipient nick", fTo), bodyArg(fText, fNone)}},
+	{Form: Form{Keyword: KwGet}, args: []arg{word("token", fToken), portArg(), sizeArg(), shaArg(fSHA256), nameArg("file name", fName)}},
+	{Form: Form{Keyword: KwPut}, args: []arg{word("token", fToken), portArg(), nameArg("stored file name", fName)}},
+	{Form: Form{Keyword: KwShared}, args: []arg{timeArg(), wordOrDash("sender nick", fNick), sizeArg(), shaArg(fSHA256), nameArg("file name", fName)}},
+	{Form: Form{Keyword: KwUnshared}, args: []arg{timeArg(), nameArg("file name", fName)}},
+	{Form: Form{Keyword: KwErr}, args: []arg{numArg("code", fErrCode, 100, 999), wordOrDash("keyword", fErrKeyword), word("reason", fErrReason), optTextArg("detail", fErrDetail)}},
+	{Form: Form{Keyword: KwBye}, args: []arg{textArg("reason", fReason)}},
+	{Form: Form{Keyword: KwPing}, args: []arg{word("token", fToken)}},
+	{Form: Form{Keyword: KwPong}, args: []arg{word("token", fToken)}},
 })
 
-func evTime(e *Event) *int64    { return &e.Time }
-func evNick(e *Event) *string   { return &e.Nick }
-func evText(e *Event) *string   { return &e.Text }
-func evCount(e *Event) *int     { return &e.Count }
-func evSize(e *Event) *int64    { return &e.Size }
-func evSHA256(e *Event) *string { return &e.SHA256 }
-func evName(e *Event) *string   { return &e.Name }
-func evToken(e *Event) *string  { return &e.Token }
-func evPort(e *Event) *int      { return &e.Port }
-func evReason(e *Event) *string { return &e.Reason }
+// atLeast makes a a number that may not be below the argument at index i.
+func atLeast(a arg, i int8) arg {
+	a.atLeast = i
+	return a
+}
+
+// str returns the string field f of ev, or nil.
+func (ev *Event) str(f field) *string {
+	switch f {
+	case fNick:
+		return &ev.Nick
+	case fNewNick:
+		return &ev.NewNick
+	case fTo:
+		return &ev.To
+	case fText:
+		return &ev.Text
+	case fVersion:
+		return &ev.Version
+	case fName:
+		return &ev.Name
+	case fSHA256:
+		return &ev.SHA256
+	case fToken:
+		return &ev.Token
+	case fReason:
+		return &ev.Reason
+	case fErrKeyword:
+		return &ev.Err.Keyword
+	case fErrReason:
+		return &ev.Err.Reason
+	case fErrDetail:
+		return &ev.Err.Detail
+	}
+	return nil
+}
+
+// load copies ev's fields into the values of fm's arguments.
+func (ev *Event) load(fm *form, v *values) {
+	for i := range fm.args {
+		f := fm.args[i].field
+		switch f {
+		case fTime:
+			v[i].n = ev.Time
+		case fSize:
+			v[i].n = ev.Size
+		case fMTime:
+			v[i].n = ev.MTime
+		case fCount:
+			v[i].n = int64(ev.Count)
+		case fTotal:
+			v[i].n = int64(ev.Total)
+		case fPort:
+			v[i].n = int64(ev.Port)
+		case fErrCode:
+			v[i].n = int64(ev.Err.Code)
+		default:
+			if p := ev.str(f); p != nil {
+				v[i].s = *p
+			}
+		}
+	}
+}
+
+// store copies the values of fm's arguments into ev's fields; the numbers
+// are within the ranges of their forms.
+func (ev *Event) store(fm *form, v *values) {
+	for i := range fm.args {
+		f := fm.args[i].field
+		switch f {
+		case fTime:
+			ev.Time = v[i].n
+		case fSize:
+			ev.Size = v[i].n
+		case fMTime:
+			ev.MTime = v[i].n
+		case fCount:
+			ev.Count = int(v[i].n)
+		case fTotal:
+			ev.Total = int(v[i].n)
+		case fPort:
+			ev.Port = int(v[i].n)
+		case fErrCode:
+			ev.Err.Code = int(v[i].n)
+		default:
+			if p := ev.str(f); p != nil {
+				*p = v[i].s
+			}
+		}
+	}
+}
 
 // EventKeyword returns the canonical (upper-case) keyword of a hub line, or
 // "" when the line does not start with a known hub keyword.
@@ -130,9 +198,11 @@ func ParseEvent(line string) (Event, error) {
 		return ev, NewError(ReasonBadText, fm.Keyword, d+" of the arguments")
 	}
 	f := newFields(fm.Keyword, args, hasArgs)
-	if err := fm.parse(&f, &ev); err != nil {
-		return Event{Keyword: fm.Keyword}, err
+	var v values
+	if err := fm.parse(&f, &v); err != nil {
+		return ev, err
 	}
+	ev.store(fm, &v)
 	return ev, nil
 }
 
@@ -140,22 +210,33 @@ func ParseEvent(line string) (Event, error) {
 // keyword and the fields its form needs, each valid, and a line of at most
 // [MaxHubLineLen] bytes once encoded (else a line-too-long *Error).
 func (ev *Event) Validate() error {
+	var v values
+	_, err := ev.checked(&v)
+	return err
+}
+
+// checked fills v with the values of the arguments of ev and returns its
+// form, when ev is valid.
+func (ev *Event) checked(v *values) (*form, error) {
 	fm := lookupForm(hubForms, ev.Keyword)
 	if fm == nil || fm.Keyword != ev.Keyword {
-		return NewError(ReasonUnknownCommand, echoKeyword(ev.Keyword), "unknown hub line "+quoteInput(ev.Keyword))
+		return nil, NewError(ReasonUnknownCommand, echoKeyword(ev.Keyword), "unknown hub line "+quoteInput(ev.Keyword))
 	}
-	if err := fm.validate(ev); err != nil {
-		return err
+	ev.load(fm, v)
+	if err := fm.validate(v); err != nil {
+		return nil, err
 	}
-	return fm.checkLen(ev, MaxHubLineLen, "a hub line")
+	return fm, fm.checkLen(v, MaxHubLineLen, "a hub line")
 }
 
 // Append validates ev and appends its line, LF included, to dst.
 func (ev *Event) Append(dst []byte) ([]byte, error) {
-	if err := ev.Validate(); err != nil {
+	var v values
+	fm, err := ev.checked(&v)
+	if err != nil {
 		return dst, err
 	}
-	return lookupForm(hubForms, ev.Keyword).appendLine(dst, ev), nil
+	return fm.appendLine(dst, &v), nil
 }
 
 // String returns ev's line without its LF, or a description of why ev is

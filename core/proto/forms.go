@@ -70,7 +70,7 @@ func ClientForms() []Form { return publicForms(clientForms) }
 // HubForms returns the forms of every keyword a hub may send.
 func HubForms() []Form { return publicForms(hubForms) }
 
-func publicForms[T any](forms []form[T]) []Form {
+func publicForms(forms []form) []Form {
 	out := make([]Form, len(forms))
 	for i := range forms {
 		out[i] = forms[i].Form
@@ -79,14 +79,26 @@ func publicForms[T any](forms []form[T]) []Form {
 }
 
 // form is one row of a table: a Form and how to read and write the
-// arguments of its line into and from a T (a Command or an Event).
-type form[T any] struct {
+// arguments of its line.
+//
+// Parsing fills an array of values, one per argument, which Command and
+// Event then copy into their fields (and formatting the other way round):
+// the codec itself knows no field, and a parsed value stays on the stack.
+type form struct {
 	Form
-	args []arg[T]
-	// after completes a parsed value; check validates what depends on more
-	// than one argument. Both may be nil.
-	after func(*T)
-	check func(*T) error
+	args []arg
+}
+
+// maxArgs is the most arguments a form has (GET and SHARED from a hub).
+const maxArgs = 5
+
+// values holds the arguments of one line, in the order of its form.
+type values [maxArgs]value
+
+type value struct {
+	s   string // words and texts; for a body the unescaped text
+	raw string // a body as on the wire
+	n   int64  // numbers
 }
 
 // argKind says how an argument is written and checked.
@@ -105,26 +117,60 @@ const (
 	argCaps                        // rest of the line: capability words
 )
 
-// arg is one argument of a form and where its value lives in a T.
-type arg[T any] struct {
-	kind argKind
-	what string // its name, in Syntax and in errors
+// field names the field of a Command or an Event an argument goes to.
+type field uint8
 
-	// For numbers: the range, and for an optional last number how it is
-	// read when missing (fallback, or 0) and whether 0 is left out when
-	// written (omitZero).
+const (
+	fNone field = iota
+	fNick
+	fNewNick
+	fTo
+	fText
+	fEscaped
+	fVersion
+	fName
+	fSHA256
+	fToken
+	fReason
+	fTime
+	fSize
+	fMTime
+	fOffset
+	fCount
+	fTotal
+	fPort
+	fErrCode
+	fErrKeyword
+	fErrReason
+	fErrDetail
+)
+
+// noArg is the index of no argument, for arg.fallback and arg.atLeast.
+const noArg = -1
+
+// arg is one argument of a form.
+type arg struct {
+	kind  argKind
+	what  string // its name, in Syntax and in errors
+	field field
+	raw   field // argBody: where the body as on the wire is kept, or fNone
+
+	// For numbers: the range; and for an optional last number, whether 0
+	// is left out when written, and which earlier argument it is read as
+	// when missing (else 0).
 	min, max int64
 	optional bool
 	omitZero bool
-	fallback func(*T) int64
-	get      func(*T) int64
-	set      func(*T, int64)
+	fallback int8
+	// atLeast, when not noArg, is an earlier number this one may not be
+	// below.
+	atLeast int8
 
-	str     func(*T) *string // every other kind: the field
-	escaped func(*T) *string // argBody: where the body as on the wire is kept, if anywhere
+	// For an optional text: spaces alone are read as no text.
+	spacesAreNone bool
 }
 
-func (a *arg[T]) isRest() bool {
+func (a *arg) isRest() bool {
 	switch a.kind {
 	case argName, argBody, argText, argOptText, argCaps:
 		return true
@@ -132,7 +178,7 @@ func (a *arg[T]) isRest() bool {
 	return false
 }
 
-func (a *arg[T]) syntax() string {
+func (a *arg) syntax() string {
 	s := "<" + strings.ReplaceAll(a.what, " ", "-")
 	if a.isRest() {
 		s += "…"
@@ -146,54 +192,41 @@ func (a *arg[T]) syntax() string {
 
 // The constructors below make the rows of the tables short.
 
-func strArg[T any](kind argKind, what string, p func(*T) *string) arg[T] {
-	return arg[T]{kind: kind, what: what, str: p}
+func strArg(kind argKind, what string, f field) arg {
+	return arg{kind: kind, what: what, field: f, fallback: noArg, atLeast: noArg}
 }
 
-func word[T any](what string, p func(*T) *string) arg[T] { return strArg(argWord, what, p) }
+func word(what string, f field) arg       { return strArg(argWord, what, f) }
+func wordOrDash(what string, f field) arg { return strArg(argWordOrDash, what, f) }
+func shaArg(f field) arg                  { return strArg(argSHA256, "sha256", f) }
+func nameArg(what string, f field) arg    { return strArg(argName, what, f) }
+func textArg(what string, f field) arg    { return strArg(argText, what, f) }
+func optTextArg(what string, f field) arg { return strArg(argOptText, what, f) }
 
-func wordOrDash[T any](what string, p func(*T) *string) arg[T] {
-	return strArg(argWordOrDash, what, p)
+func bodyArg(text, raw field) arg {
+	a := strArg(argBody, "message text", text)
+	a.raw = raw
+	return a
 }
 
-func int64Arg[T any](what string, min, max int64, p func(*T) *int64) arg[T] {
-	return arg[T]{kind: argNumber, what: what, min: min, max: max,
-		get: func(v *T) int64 { return *p(v) },
-		set: func(v *T, n int64) { *p(v) = n }}
+func numArg(what string, f field, min, max int64) arg {
+	a := strArg(argNumber, what, f)
+	a.min, a.max = min, max
+	return a
 }
 
-func intArg[T any](what string, min, max int64, p func(*T) *int) arg[T] {
-	return arg[T]{kind: argNumber, what: what, min: min, max: max,
-		get: func(v *T) int64 { return int64(*p(v)) },
-		set: func(v *T, n int64) { *p(v) = int(n) }}
-}
-
-func timeArg[T any](p func(*T) *int64) arg[T] { return int64Arg("time", 0, maxInt64, p) }
-
-func sizeArg[T any](p func(*T) *int64) arg[T] { return int64Arg("size", 0, maxInt64, p) }
-
-func countArg[T any](p func(*T) *int) arg[T] { return intArg("count", 0, maxCount, p) }
-
-func portArg[T any](p func(*T) *int) arg[T] { return intArg("udp port", 1, 65535, p) }
-
-func shaArg[T any](p func(*T) *string) arg[T] { return strArg(argSHA256, "sha256", p) }
-
-func nameArg[T any](what string, p func(*T) *string) arg[T] { return strArg(argName, what, p) }
-
-func textArg[T any](what string, p func(*T) *string) arg[T] { return strArg(argText, what, p) }
-
-func optTextArg[T any](what string, p func(*T) *string) arg[T] {
-	return strArg(argOptText, what, p)
-}
-
-func bodyArg[T any](text, escaped func(*T) *string) arg[T] {
-	return arg[T]{kind: argBody, what: "message text", str: text, escaped: escaped}
-}
+func timeArg() arg  { return numArg("time", fTime, 0, maxInt64) }
+func sizeArg() arg  { return numArg("size", fSize, 0, maxInt64) }
+func countArg() arg { return numArg("count", fCount, 0, maxCount) }
+func portArg() arg  { return numArg("udp port", fPort, 1, 65535) }
 
 // newForms completes the rows of a table: their Syntax and Rest.
-func newForms[T any](forms []form[T]) []form[T] {
+func newForms(forms []form) []form {
 	for i := range forms {
 		fm := &forms[i]
+		if len(fm.args) > maxArgs {
+			panic("proto: form " + fm.Keyword + " has more than maxArgs arguments")
+		}
 		syntax := fm.Keyword
 		for j := range fm.args {
 			syntax += " " + fm.args[j].syntax()
@@ -206,7 +239,7 @@ func newForms[T any](forms []form[T]) []form[T] {
 
 // lookupForm returns the row of keyword kw, compared case-insensitively, or
 // nil.
-func lookupForm[T any](forms []form[T], kw string) *form[T] {
+func lookupForm(forms []form, kw string) *form {
 	for i := range forms {
 		if k := forms[i].Keyword; len(k) == len(kw) && strings.EqualFold(k, kw) {
 			return &forms[i]
@@ -216,9 +249,9 @@ func lookupForm[T any](forms []form[T], kw string) *form[T] {
 }
 
 // parse reads the arguments of a line into v. The line is valid text.
-func (fm *form[T]) parse(f *fields, v *T) error {
+func (fm *form) parse(f *fields, v *values) error {
 	for i := range fm.args {
-		if err := fm.args[i].parse(f, v); err != nil {
+		if err := fm.args[i].parse(f, v, i); err != nil {
 			return err
 		}
 	}
@@ -227,67 +260,71 @@ func (fm *form[T]) parse(f *fields, v *T) error {
 			return err
 		}
 	}
-	if fm.after != nil {
-		fm.after(v)
-	}
-	if fm.check != nil {
-		return fm.check(v)
+	return fm.checkOrder(v)
+}
+
+// checkOrder checks the numbers that may not be below another.
+func (fm *form) checkOrder(v *values) error {
+	for i := range fm.args {
+		a := &fm.args[i]
+		if a.atLeast != noArg && v[i].n < v[a.atLeast].n {
+			f := fields{kw: fm.Keyword}
+			return f.syntaxErr("%s %d is less than the %s %d", a.what, v[i].n, fm.args[a.atLeast].what, v[a.atLeast].n)
+		}
 	}
 	return nil
 }
 
-func (a *arg[T]) parse(f *fields, v *T) error {
+func (a *arg) parse(f *fields, vals *values, i int) error {
+	v := &vals[i]
 	var err error
 	switch a.kind {
 	case argWord:
-		*a.str(v), err = f.next(a.what)
+		v.s, err = f.next(a.what)
 	case argWordOrDash:
-		var s string
-		if s, err = f.next(a.what); s != "-" {
-			*a.str(v) = s
+		if v.s, err = f.next(a.what); v.s == "-" {
+			v.s = ""
 		}
 	case argNumber:
-		return a.parseNumber(f, v)
+		return a.parseNumber(f, vals, i)
 	case argSHA256:
-		*a.str(v), err = f.sha256(a.what)
+		v.s, err = f.sha256(a.what)
 	case argSHA256OrDash:
-		var s string
-		if s, err = f.next(a.what); err == nil && s != "-" {
-			if err = ValidSHA256(s); err != nil {
+		if v.s, err = f.next(a.what); err == nil {
+			if v.s == "-" {
+				v.s = ""
+			} else if err = ValidSHA256(v.s); err != nil {
 				return err.(*Error).WithKeyword(f.kw)
 			}
-			*a.str(v) = s
 		}
 	case argName:
-		*a.str(v), err = f.fileName(a.what)
+		v.s, err = f.fileName(a.what)
 	case argBody:
-		var raw string
-		if raw, err = f.rest(a.what); err == nil {
-			*a.str(v) = Unescape(raw)
-			if a.escaped != nil {
-				*a.escaped(v) = raw
-			}
+		if v.raw, err = f.rest(a.what); err == nil {
+			v.s = Unescape(v.raw)
 		}
 	case argText:
-		*a.str(v), err = f.rest(a.what)
+		v.s, err = f.rest(a.what)
 	case argOptText:
-		*a.str(v) = f.optionalRest()
+		// Spaces alone are no words where spacesAreNone says so.
+		if v.s = f.optionalRest(); a.spacesAreNone && strings.Trim(v.s, " ") == "" {
+			v.s = ""
+		}
 	case argCaps:
-		var s string
-		if s, err = f.rest(a.what); err == nil {
-			if _, err = ParseCaps(s); err != nil {
+		if v.s, err = f.rest(a.what); err == nil {
+			if _, err = ParseCaps(v.s); err != nil {
 				return err.(*Error).WithKeyword(f.kw)
 			}
-			*a.str(v) = s
 		}
 	}
 	return err
 }
 
-func (a *arg[T]) parseNumber(f *fields, v *T) error {
+func (a *arg) parseNumber(f *fields, vals *values, i int) error {
+	v := &vals[i]
 	if a.optional && !f.more {
-		if a.fallback != nil {
-			a.set(v, a.fallback(v))
+		if a.fallback != noArg {
+			v.n = vals[a.fallback].n
 		}
 		return nil
 	}
@@ -299,18 +336,16 @@ func (a *arg[T]) parseNumber(f *fields, v *T) error {
 		// The line has a word where only an optional number may be.
 		return f.syntaxErr("unexpected argument %s (the optional %s is a decimal number)", quoteInput(s), a.what)
 	}
-	n, err := f.parseUint(a.what, s, a.max)
-	if err != nil {
+	if v.n, err = f.parseUint(a.what, s, a.max); err != nil {
 		return err
 	}
-	if n < a.min {
-		return f.syntaxErr("%s", a.belowMin(n))
+	if v.n < a.min {
+		return f.syntaxErr("%s", a.belowMin(v.n))
 	}
-	a.set(v, n)
 	return nil
 }
 
-func (a *arg[T]) belowMin(n int64) string {
+func (a *arg) belowMin(n int64) string {
 	if a.min == 100 && a.max == 999 {
 		return a.what + " " + strconv.FormatInt(n, 10) + " is not three digits"
 	}
@@ -326,20 +361,17 @@ func isDecimal(s string) bool {
 	return s != ""
 }
 
-// validate reports whether v's fields can be written as fm's line.
-func (fm *form[T]) validate(v *T) error {
+// validate reports whether v can be written as fm's line.
+func (fm *form) validate(v *values) error {
 	for i := range fm.args {
-		if err := fm.args[i].validate(fm.Keyword, v); err != nil {
+		if err := fm.args[i].validate(fm.Keyword, v, i); err != nil {
 			return err
 		}
 	}
-	if fm.check != nil {
-		return fm.check(v)
-	}
-	return nil
+	return fm.checkOrder(v)
 }
 
-func (a *arg[T]) validate(kw string, v *T) error {
+func (a *arg) validate(kw string, vals *values, i int) error {
 	bad := func(format string, args ...any) error {
 		f := fields{kw: kw}
 		return f.syntaxErr(format, args...)
@@ -350,10 +382,11 @@ func (a *arg[T]) validate(kw string, v *T) error {
 		}
 		return nil
 	}
+	v := &vals[i]
+	s := v.s
 	switch a.kind {
 	case argNumber:
-		n := a.get(v)
-		switch {
+		switch n := v.n; {
 		case n == 0 && a.optional && a.omitZero:
 		case n < 0:
 			return bad("negative %s %d", a.what, n)
@@ -365,9 +398,6 @@ func (a *arg[T]) validate(kw string, v *T) error {
 		return nil
 	case argBody:
 		return a.validateBody(kw, v)
-	}
-	s := *a.str(v)
-	switch a.kind {
 	case argWordOrDash:
 		if s == "" {
 			return nil
@@ -409,91 +439,71 @@ func (a *arg[T]) validate(kw string, v *T) error {
 	return nil
 }
 
-func (a *arg[T]) validateBody(kw string, v *T) error {
-	text := *a.str(v)
-	if text == "" {
-		f := fields{kw: kw}
+func (a *arg) validateBody(kw string, v *value) error {
+	f := fields{kw: kw}
+	if v.s == "" {
 		return f.syntaxErr("missing %s", a.what)
 	}
-	if err := ValidBody(text); err != nil {
+	if err := ValidBody(v.s); err != nil {
 		return err.(*Error).WithKeyword(kw)
 	}
-	if a.escaped == nil {
+	if v.raw == "" {
 		return nil
 	}
-	if esc := *a.escaped(v); esc != "" {
-		if err := ValidText(esc); err != nil {
-			return err.(*Error).WithKeyword(kw)
-		}
-		if Unescape(esc) != text {
-			f := fields{kw: kw}
-			return f.syntaxErr("escaped text %s is not the message text", quoteInput(esc))
-		}
+	if err := ValidText(v.raw); err != nil {
+		return err.(*Error).WithKeyword(kw)
+	}
+	if Unescape(v.raw) != v.s {
+		return f.syntaxErr("escaped text %s is not the message text", quoteInput(v.raw))
 	}
 	return nil
 }
 
-// appendLine appends v's line, LF included; v's fields are valid.
-func (fm *form[T]) appendLine(dst []byte, v *T) []byte {
+// appendLine appends the line of v, LF included; v is valid.
+func (fm *form) appendLine(dst []byte, v *values) []byte {
 	dst = append(dst, fm.Keyword...)
 	for i := range fm.args {
-		a := &fm.args[i]
+		a, v := &fm.args[i], &v[i]
 		switch a.kind {
 		case argNumber:
-			n := a.get(v)
-			if n == 0 && a.omitZero {
+			if v.n == 0 && a.omitZero {
 				continue
 			}
 			dst = append(dst, ' ')
-			dst = strconv.AppendInt(dst, n, 10)
+			dst = strconv.AppendInt(dst, v.n, 10)
 		case argBody:
 			dst = append(dst, ' ')
-			if a.escaped != nil && *a.escaped(v) != "" {
-				dst = append(dst, *a.escaped(v)...)
+			if v.raw != "" {
+				dst = append(dst, v.raw...)
 			} else {
-				dst = AppendEscaped(dst, *a.str(v))
+				dst = AppendEscaped(dst, v.s)
 			}
 		case argWordOrDash, argSHA256OrDash:
 			dst = append(dst, ' ')
-			dst = appendOrDash(dst, *a.str(v))
+			dst = appendOrDash(dst, v.s)
 		case argOptText:
-			if s := *a.str(v); s != "" {
+			if v.s != "" {
 				dst = append(dst, ' ')
-				dst = append(dst, s...)
+				dst = append(dst, v.s...)
 			}
 		default:
 			dst = append(dst, ' ')
-			dst = append(dst, *a.str(v)...)
+			dst = append(dst, v.s...)
 		}
 	}
 	return append(dst, '\n')
 }
 
-// maxLineLen returns an upper bound of the length of v's line, cheap to
-// compute, so that most lines need not be encoded to be measured.
-func (fm *form[T]) maxLineLen(v *T) int {
+// checkLen reports a line-too-long *Error when the line of v would be
+// longer than limit; what names the kind of line in the error.
+func (fm *form) checkLen(v *values, limit int, what string) error {
+	// An upper bound first, cheap to compute, so that most lines need not
+	// be encoded to be measured.
 	n := len(fm.Keyword) + 1
 	for i := range fm.args {
-		a := &fm.args[i]
-		switch a.kind {
-		case argNumber:
-			n += 1 + 20
-		case argBody:
-			n += 1 + 2*len(*a.str(v))
-			if a.escaped != nil {
-				n += len(*a.escaped(v))
-			}
-		default:
-			n += 2 + len(*a.str(v))
-		}
+		n += 2 + 20 + 2*len(v[i].s) + len(v[i].raw)
 	}
-	return n
-}
-
-// checkLen reports a line-too-long *Error when v's line would be longer
-// than limit; what names the kind of line in the error.
-func (fm *form[T]) checkLen(v *T, limit int, what string) error {
-	if fm.maxLineLen(v) <= limit {
+	if n <= limit {
 		return nil
 	}
 	if n := len(fm.appendLine(nil, v)); n > limit {

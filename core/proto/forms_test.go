@@ -167,3 +167,22 @@ func TestUnknownKeyword(t *testing.T) {
 	_, err = ParseCommand("NICK")
 	assert.False(t, errors.Is(err, ErrUnknownKeyword))
 }
+
+func TestParseDoesNotAllocate(t *testing.T) {
+	// The hub parses every line a client sends: a parsed value stays on the
+	// stack (a body with a backslash allocates its unescaped form).
+	assert.Zero(t, testing.AllocsPerRun(100, func() {
+		if _, err := ParseCommand("PRIV alice see you at 3"); err != nil {
+			t.Fatal(err)
+		}
+	}))
+	file := "FILE 1234 " + sum + " 1700000000000 notes.txt"
+	assert.Zero(t, testing.AllocsPerRun(100, func() {
+		if _, err := ParseEvent(file); err != nil {
+			t.Fatal(err)
+		}
+	}))
+	buf := make([]byte, 0, 256)
+	c := Command{Keyword: KwMsg, Text: "hello"}
+	assert.Zero(t, testing.AllocsPerRun(100, func() { buf, _ = c.Append(buf[:0]) }))
+}
