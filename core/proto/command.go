@@ -176,15 +176,12 @@ func (c *Command) Validate() error {
 // checked fills v with the values of the arguments of c and returns its
 // form, when c is valid.
 func (c *Command) checked(v *values) (*form, error) {
-	fm := lookupForm(clientForms, c.Keyword)
-	if fm == nil || fm.Keyword != c.Keyword {
-		return nil, NewError(ReasonUnknownCommand, echoKeyword(c.Keyword), "unknown command "+quoteInput(c.Keyword))
+	fm, err := exactForm(clientForms, c.Keyword, "unknown command")
+	if err == nil {
+		c.load(fm, v)
+		err = fm.check(v, MaxLineLen, "a client line")
 	}
-	c.load(fm, v)
-	if err := fm.validate(v); err != nil {
-		return nil, err
-	}
-	return fm, fm.checkLen(v, MaxLineLen, "a client line")
+	return fm, err
 }
 
 // lineTooLong is the error for a line of n bytes over the limit max.

@@ -218,15 +218,12 @@ func (ev *Event) Validate() error {
 // checked fills v with the values of the arguments of ev and returns its
 // form, when ev is valid.
 func (ev *Event) checked(v *values) (*form, error) {
-	fm := lookupForm(hubForms, ev.Keyword)
-	if fm == nil || fm.Keyword != ev.Keyword {
-		return nil, NewError(ReasonUnknownCommand, echoKeyword(ev.Keyword), "unknown hub line "+quoteInput(ev.Keyword))
+	fm, err := exactForm(hubForms, ev.Keyword, "unknown hub line")
+	if err == nil {
+		ev.load(fm, v)
+		err = fm.check(v, MaxHubLineLen, "a hub line")
 	}
-	ev.load(fm, v)
-	if err := fm.validate(v); err != nil {
-		return nil, err
-	}
-	return fm, fm.checkLen(v, MaxHubLineLen, "a hub line")
+	return fm, err
 }
 
 // Append validates ev and appends its line, LF included, to dst.

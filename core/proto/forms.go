@@ -248,6 +248,16 @@ func lookupForm(forms []form, kw string) *form {
 	return nil
 }
 
+// exactForm returns the row of keyword kw, which must be in upper case, or
+// an unknown-command *Error; what says which direction ("unknown command").
+func exactForm(forms []form, kw, what string) (*form, error) {
+	fm := lookupForm(forms, kw)
+	if fm == nil || fm.Keyword != kw {
+		return nil, NewError(ReasonUnknownCommand, echoKeyword(kw), what+" "+quoteInput(kw))
+	}
+	return fm, nil
+}
+
 // parse reads the arguments of a line into v. The line is valid text.
 func (fm *form) parse(f *fields, v *values) error {
 	for i := range fm.args {
@@ -492,6 +502,15 @@ func (fm *form) appendLine(dst []byte, v *values) []byte {
 		}
 	}
 	return append(dst, '\n')
+}
+
+// check reports whether v can be written as fm's line of at most limit
+// bytes; what names the kind of line in a line-too-long *Error.
+func (fm *form) check(v *values, limit int, what string) error {
+	if err := fm.validate(v); err != nil {
+		return err
+	}
+	return fm.checkLen(v, limit, what)
 }
 
 // checkLen reports a line-too-long *Error when the line of v would be
