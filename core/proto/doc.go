@@ -36,6 +36,11 @@ const (
 	MaxHubLineLen = MaxLineLen + 128
 )
 
+// MaxFilesPage is the most FILE lines a hub sends in answer to one
+// `FILES [<offset>]`; the total in its `FILES <n> <total>` says whether
+// more follow from offset + n.
+const MaxFilesPage = 500
+
 // Keywords of natter/1, in the upper-case form written on the wire.
 const (
 	KwHello    = "HELLO"
