@@ -35,7 +35,7 @@ func TestErrDetailsBounded(t *testing.T) {
 		{"NICK " + long, 400, proto.KwNick, proto.ReasonBadNick},
 		{"USERS " + long, 400, proto.KwUsers, proto.ReasonBadSyntax},
 		{"GET " + long, 400, proto.KwGet, proto.ReasonBadName},
-		{"GET " + strings.Repeat("é", 127), 404, proto.KwGet, proto.ReasonNoSuchFile},
+		{"GET " + strings.Repeat("é", 125), 404, proto.KwGet, proto.ReasonNoSuchFile},
 		{"PUT " + long2 + " " + sum + " a", 400, proto.KwPut, proto.ReasonBadSyntax},
 		{"PUT 1 " + long2 + " a", 400, proto.KwPut, proto.ReasonBadSyntax},
 		{"PUT 1 " + sum + " " + long2, 400, proto.KwPut, proto.ReasonBadName},

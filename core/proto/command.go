@@ -2,21 +2,16 @@ package proto
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 )
-
-// commandKeywords are the keywords a client may send.
-var commandKeywords = []string{KwMsg, KwPriv, KwPing, KwPong, KwNick, KwUsers, KwFiles, KwGet, KwPut, KwQuit}
 
 // Command is one line from a client to the hub. Keyword says which; the
 // other fields are set as the keyword's form has them:
 //
 //	NICK <nick>                     Nick
-//	MSG <text…>                     Text
-//	PRIV <nick> <text…>             Nick (recipient), Text
+//	MSG <text…>                     Text, Escaped
+//	PRIV <nick> <text…>             Nick (recipient), Text, Escaped
 //	USERS                           -
-//	FILES                           -
+//	FILES [<offset>]                Offset (0 when left out)
 //	GET <name…>                     Name
 //	PUT <size> <sha256> <name…>     Size, SHA256, Name
 //	PING <token>, PONG <token>      Token
@@ -25,11 +20,106 @@ type Command struct {
 	Keyword string // one of the Kw constants, upper case
 	Nick    string // NICK: the nick asked for; PRIV: the recipient
 	Text    string // MSG, PRIV: message body, unescaped (may hold line breaks)
+	// Escaped is the MSG or PRIV body as it is on the wire, set by
+	// ParseCommand: a hub passes it on exactly as the client escaped it
+	// (decoding and encoding again would turn a lone backslash into two).
+	// When set, Append writes it as it is; it must unescape to Text.
+	Escaped string
 	Name    string // GET, PUT: file name
 	Size    int64  // PUT: file size in bytes
 	SHA256  string // PUT: 64 lower-case hex digits
+	Offset  int64  // FILES: the first entry asked for, in name order
 	Token   string // PING, PONG
 	Reason  string // QUIT: the client's words, may be empty
+}
+
+// clientForms is the table of the keywords a client may send.
+var clientForms = newForms([]form{
+	{Form: Form{Keyword: KwNick, BeforeRegistration: true, Answered: true}, args: []arg{word("nick", fNick)}},
+	{Form: Form{Keyword: KwMsg, Answered: true}, args: []arg{bodyArg(fText, fEscaped)}},
+	{Form: Form{Keyword: KwPriv, Answered: true}, args: []arg{word("recipient nick", fNick), bodyArg(fText, fEscaped)}},
+	{Form: Form{Keyword: KwUsers, Answered: true}},
+	{Form: Form{Keyword: KwFiles, Answered: true}, args: []arg{optionalNumber(numArg("offset", fOffset, 0, maxInt64), noArg, true)}},
+	{Form: Form{Keyword: KwGet, Answered: true}, args: []arg{nameArg("file name", fName)}},
+	{Form: Form{Keyword: KwPut, Answered: true}, args: []arg{sizeArg(), shaArg(fSHA256), nameArg("file name", fName)}},
+	{Form: Form{Keyword: KwPing, BeforeRegistration: true}, args: []arg{word("token", fToken)}},
+	{Form: Form{Keyword: KwPong, BeforeRegistration: true}, args: []arg{word("token", fToken)}},
+	// Spaces alone are no words: such a client quits plainly.
+	{Form: Form{Keyword: KwQuit, BeforeRegistration: true}, args: []arg{spacesAreNone(optTextArg("reason", fReason))}},
+})
+
+// optionalNumber makes a an optional last number: read as the argument at
+// index fallback (or 0) when missing, and left out when it is 0 and
+// omitZero is set.
+func optionalNumber(a arg, fallback int8, omitZero bool) arg {
+	a.optional, a.fallback, a.omitZero = true, fallback, omitZero
+	return a
+}
+
+func spacesAreNone(a arg) arg {
+	a.spacesAreNone = true
+	return a
+}
+
+// str returns the string field f of c, or nil.
+func (c *Command) str(f field) *string {
+	switch f {
+	case fNick:
+		return &c.Nick
+	case fText:
+		return &c.Text
+	case fEscaped:
+		return &c.Escaped
+	case fName:
+		return &c.Name
+	case fSHA256:
+		return &c.SHA256
+	case fToken:
+		return &c.Token
+	case fReason:
+		return &c.Reason
+	}
+	return nil
+}
+
+// load copies c's fields into the values of fm's arguments.
+func (c *Command) load(fm *form, v *values) {
+	for i := range fm.args {
+		a := &fm.args[i]
+		switch a.field {
+		case fSize:
+			v[i].n = c.Size
+		case fOffset:
+			v[i].n = c.Offset
+		default:
+			if p := c.str(a.field); p != nil {
+				v[i].s = *p
+			}
+		}
+		if p := c.str(a.raw); p != nil {
+			v[i].raw = *p
+		}
+	}
+}
+
+// store copies the values of fm's arguments into c's fields.
+func (c *Command) store(fm *form, v *values) {
+	for i := range fm.args {
+		a := &fm.args[i]
+		switch a.field {
+		case fSize:
+			c.Size = v[i].n
+		case fOffset:
+			c.Offset = v[i].n
+		default:
+			if p := c.str(a.field); p != nil {
+				*p = v[i].s
+			}
+		}
+		if p := c.str(a.raw); p != nil {
+			*p = v[i].raw
+		}
+	}
 }
 
 // CommandKeyword returns the canonical (upper-case) keyword of a client
@@ -37,13 +127,17 @@ type Command struct {
 // lets a hub classify a line (rate limits, register-first) before parsing it.
 func CommandKeyword(line string) string {
 	kw, _, _ := splitKeyword(line)
-	return lookupKeyword(kw, commandKeywords)
+	if fm := lookupForm(clientForms, kw); fm != nil {
+		return fm.Keyword
+	}
+	return ""
 }
 
 // ParseCommand parses one line from a client, without its line terminator.
 // The keyword is matched case-insensitively. On failure the error is an
 // *Error naming the keyword (when it was recognised) and what was wrong, and
-// the returned Command still carries the recognised Keyword.
+// the returned Command still carries the recognised Keyword. An unknown
+// keyword is an unknown-command *Error, which matches [ErrUnknownKeyword].
 //
 // PRIV's recipient is only checked to be a non-empty argument: a nick that
 // is not online, valid or not, is the hub's no-such-user.
@@ -52,62 +146,20 @@ func ParseCommand(line string) (Command, error) {
 		return Command{}, NewError(ReasonBadSyntax, "", "empty line")
 	}
 	word, args, hasArgs := splitKeyword(line)
-	kw := lookupKeyword(word, commandKeywords)
-	if kw == "" {
-		detail := "unknown command"
-		if e := echoKeyword(word); e != "" {
-			detail = "unknown command " + e
-		}
-		return Command{}, NewError(ReasonUnknownCommand, echoKeyword(word), detail)
+	fm := lookupForm(clientForms, word)
+	if fm == nil {
+		return Command{}, unknownKeyword(word, "unknown command")
 	}
-	c := Command{Keyword: kw}
+	c := Command{Keyword: fm.Keyword}
 	if d := validText(args); d != "" {
-		return c, NewError(ReasonBadText, kw, d+" of the arguments")
+		return c, NewError(ReasonBadText, fm.Keyword, d+" of the arguments")
 	}
-	f := newFields(kw, args, hasArgs)
-	var err error
-	switch kw {
-	case KwNick:
-		if c.Nick, err = f.next("nick"); err == nil {
-			err = f.end()
-		}
-	case KwMsg:
-		var raw string
-		if raw, err = f.rest("message text"); err == nil {
-			c.Text = Unescape(raw)
-		}
-	case KwPriv:
-		var raw string
-		if c.Nick, err = f.next("recipient nick"); err == nil {
-			if raw, err = f.rest("message text"); err == nil {
-				c.Text = Unescape(raw)
-			}
-		}
-	case KwUsers, KwFiles:
-		err = f.end()
-	case KwGet:
-		c.Name, err = f.fileName("file name")
-	case KwPut:
-		if c.Size, err = f.uint("size", maxInt64); err != nil {
-			break
-		}
-		if c.SHA256, err = f.sha256("sha256"); err != nil {
-			break
-		}
-		c.Name, err = f.fileName("file name")
-	case KwPing, KwPong:
-		if c.Token, err = f.token("token"); err == nil {
-			err = f.end()
-		}
-	case KwQuit:
-		// Spaces alone are no words: such a client quits plainly.
-		if c.Reason = f.optionalRest(); strings.Trim(c.Reason, " ") == "" {
-			c.Reason = ""
-		}
+	f := newFields(fm.Keyword, args, hasArgs)
+	var v values
+	if err := fm.parse(&f, &v); err != nil {
+		return c, err
 	}
-	if err != nil {
-		return Command{Keyword: kw}, err
-	}
+	c.store(fm, &v)
 	return c, nil
 }
 
@@ -116,37 +168,20 @@ func ParseCommand(line string) (Command, error) {
 // [MaxLineLen] bytes once encoded (else a line-too-long *Error: a message
 // that long must be shortened or split by the caller).
 func (c *Command) Validate() error {
-	if err := c.validateFields(); err != nil {
-		return err
-	}
-	if n := c.lineLen(); n > MaxLineLen {
-		return lineTooLong(c.Keyword, n, MaxLineLen, "a client line")
-	}
-	return nil
+	var v values
+	_, err := c.checked(&v)
+	return err
 }
 
-// lineLen returns the length of c's line, LF included. c's fields are valid.
-func (c *Command) lineLen() int {
-	n := len(c.Keyword) + 1
-	switch c.Keyword {
-	case KwNick:
-		n += 1 + len(c.Nick)
-	case KwMsg:
-		n += 1 + EscapedLen(c.Text)
-	case KwPriv:
-		n += 1 + len(c.Nick) + 1 + EscapedLen(c.Text)
-	case KwGet:
-		n += 1 + len(c.Name)
-	case KwPut:
-		n += 1 + len(strconv.AppendInt(nil, c.Size, 10)) + 1 + len(c.SHA256) + 1 + len(c.Name)
-	case KwPing, KwPong:
-		n += 1 + len(c.Token)
-	case KwQuit:
-		if c.Reason != "" {
-			n += 1 + len(c.Reason)
-		}
+// checked fills v with the values of the arguments of c and returns its
+// form, when c is valid.
+func (c *Command) checked(v *values) (*form, error) {
+	fm, err := exactForm(clientForms, c.Keyword, "unknown command")
+	if err == nil {
+		c.load(fm, v)
+		err = fm.check(v, MaxLineLen, "a client line")
 	}
-	return n
+	return fm, err
 }
 
 // lineTooLong is the error for a line of n bytes over the limit max.
@@ -155,112 +190,14 @@ func lineTooLong(kw string, n, max int, what string) *Error {
 		fmt.Sprintf("the line would have %d bytes, terminator included, over the limit of %d for %s", n, max, what))
 }
 
-func (c *Command) validateFields() error {
-	kw := c.Keyword
-	bad := func(format string, args ...any) error {
-		f := fields{kw: kw}
-		return f.syntaxErr(format, args...)
-	}
-	tok := func(what, s string) error {
-		if s == "" {
-			return bad("missing %s", what)
-		}
-		if err := ValidText(s); err != nil {
-			return err.(*Error).WithKeyword(kw)
-		}
-		for i := 0; i < len(s); i++ {
-			if s[i] == ' ' {
-				return bad("%s %s contains a space", what, quoteInput(s))
-			}
-		}
-		return nil
-	}
-	body := func() error {
-		if c.Text == "" {
-			return bad("missing message text")
-		}
-		if err := ValidBody(c.Text); err != nil {
-			return err.(*Error).WithKeyword(kw)
-		}
-		return nil
-	}
-	name := func() error {
-		if err := ValidFileName(c.Name); err != nil {
-			return err.(*Error).WithKeyword(kw)
-		}
-		return nil
-	}
-	switch kw {
-	case KwNick:
-		return tok("nick", c.Nick)
-	case KwMsg:
-		return body()
-	case KwPriv:
-		if err := tok("recipient nick", c.Nick); err != nil {
-			return err
-		}
-		return body()
-	case KwUsers, KwFiles:
-		return nil
-	case KwGet:
-		return name()
-	case KwPut:
-		if c.Size < 0 {
-			return bad("negative size %d", c.Size)
-		}
-		if err := ValidSHA256(c.SHA256); err != nil {
-			return err.(*Error).WithKeyword(kw)
-		}
-		return name()
-	case KwPing, KwPong:
-		return tok("token", c.Token)
-	case KwQuit:
-		if err := ValidText(c.Reason); err != nil {
-			return err.(*Error).WithKeyword(kw)
-		}
-		return nil
-	}
-	return NewError(ReasonUnknownCommand, echoKeyword(kw), "unknown command "+quoteInput(kw))
-}
-
 // Append validates c and appends its line, LF included, to dst.
 func (c *Command) Append(dst []byte) ([]byte, error) {
-	if err := c.Validate(); err != nil {
+	var v values
+	fm, err := c.checked(&v)
+	if err != nil {
 		return dst, err
 	}
-	dst = append(dst, c.Keyword...)
-	switch c.Keyword {
-	case KwNick:
-		dst = append(dst, ' ')
-		dst = append(dst, c.Nick...)
-	case KwMsg:
-		dst = append(dst, ' ')
-		dst = AppendEscaped(dst, c.Text)
-	case KwPriv:
-		dst = append(dst, ' ')
-		dst = append(dst, c.Nick...)
-		dst = append(dst, ' ')
-		dst = AppendEscaped(dst, c.Text)
-	case KwGet:
-		dst = append(dst, ' ')
-		dst = append(dst, c.Name...)
-	case KwPut:
-		dst = append(dst, ' ')
-		dst = strconv.AppendInt(dst, c.Size, 10)
-		dst = append(dst, ' ')
-		dst = append(dst, c.SHA256...)
-		dst = append(dst, ' ')
-		dst = append(dst, c.Name...)
-	case KwPing, KwPong:
-		dst = append(dst, ' ')
-		dst = append(dst, c.Token...)
-	case KwQuit:
-		if c.Reason != "" {
-			dst = append(dst, ' ')
-			dst = append(dst, c.Reason...)
-		}
-	}
-	return append(dst, '\n'), nil
+	return fm.appendLine(dst, &v), nil
 }
 
 // String returns c's line without its LF, or a description of why c is not

@@ -12,6 +12,14 @@
 // with no allocation beyond the destination buffer and no checks: the hub
 // measures what it relays itself.
 //
+// What each keyword's line holds is written down once, in one table per
+// direction; [ClientForm] and [HubForm] look a keyword up in them and tell,
+// besides its syntax, whether a hub accepts it before registration, whether
+// the hub answers it, and which keyword the lines of a block (USERS,
+// HISTORY, FILES) carry. A hub or client asks them instead of keeping lists
+// of keywords of its own. A keyword the tables do not have is an error
+// matching [ErrUnknownKeyword]: a client skips such a hub line.
+//
 // A [Reader] splits a byte stream into lines with a length limit, in the
 // manner of net/textproto.
 package proto
@@ -28,29 +36,36 @@ const (
 	MaxHubLineLen = MaxLineLen + 128
 )
 
+// MaxFilesPage is the most FILE lines a hub sends in answer to one
+// `FILES [<offset>]`; the total in its `FILES <n> <total>` says whether
+// more follow from offset + n.
+const MaxFilesPage = 500
+
 // Keywords of natter/1, in the upper-case form written on the wire.
 const (
-	KwHello   = "HELLO"
-	KwNick    = "NICK"
-	KwWelcome = "WELCOME"
-	KwMsg     = "MSG"
-	KwPriv    = "PRIV"
-	KwUsers   = "USERS"
-	KwUser    = "USER"
-	KwHistory = "HISTORY"
-	KwJoin    = "JOIN"
-	KwRename  = "RENAME"
-	KwLeave   = "LEAVE"
-	KwFiles   = "FILES"
-	KwFile    = "FILE"
-	KwGet     = "GET"
-	KwPut     = "PUT"
-	KwShared  = "SHARED"
-	KwPing    = "PING"
-	KwPong    = "PONG"
-	KwQuit    = "QUIT"
-	KwErr     = "ERR"
-	KwBye     = "BYE"
+	KwHello    = "HELLO"
+	KwNick     = "NICK"
+	KwWelcome  = "WELCOME"
+	KwMsg      = "MSG"
+	KwPriv     = "PRIV"
+	KwUsers    = "USERS"
+	KwUser     = "USER"
+	KwHistory  = "HISTORY"
+	KwJoin     = "JOIN"
+	KwRename   = "RENAME"
+	KwLeave    = "LEAVE"
+	KwFiles    = "FILES"
+	KwFile     = "FILE"
+	KwGet      = "GET"
+	KwPut      = "PUT"
+	KwShared   = "SHARED"
+	KwUnshared = "UNSHARED"
+	KwCaps     = "CAPS"
+	KwPing     = "PING"
+	KwPong     = "PONG"
+	KwQuit     = "QUIT"
+	KwErr      = "ERR"
+	KwBye      = "BYE"
 )
 
 // Reasons carried by LEAVE lines.

@@ -11,6 +11,22 @@ import (
 // reads the following line.
 var ErrLineTooLong = errors.New("natter: line too long")
 
+// ErrUnknownKeyword matches, with errors.Is, the *Error that ParseCommand
+// or ParseEvent returns for a line whose keyword natter/1 does not define
+// in that direction: a hub answers such a line with unknown-command, a
+// client skips it.
+var ErrUnknownKeyword error = &Error{Reason: ReasonUnknownCommand}
+
+// unknownKeyword is the error for a line starting with the unknown keyword
+// word; what says which direction ("unknown command", "unknown hub line").
+func unknownKeyword(word, what string) *Error {
+	e := echoKeyword(word)
+	if e != "" {
+		what += " " + e
+	}
+	return NewError(ReasonUnknownCommand, e, what)
+}
+
 // Error codes of ERR lines.
 const (
 	CodeBadRequest          = 400 // bad-syntax, unknown-command, bad-nick, bad-text, bad-name

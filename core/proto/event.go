@@ -4,16 +4,14 @@ import (
 	"strconv"
 )
 
-// eventKeywords are the keywords a hub may send.
-var eventKeywords = []string{KwMsg, KwPriv, KwJoin, KwLeave, KwRename, KwPing, KwPong, KwErr,
-	KwUser, KwUsers, KwHistory, KwWelcome, KwHello, KwFile, KwFiles, KwGet, KwPut, KwShared, KwBye}
-
 // Event is one line from the hub to a client. Keyword says which; the other
 // fields are set as the keyword's form has them:
 //
 //	HELLO natter/1 <hub-name…>                          Version, Text
+//	CAPS <cap> [<cap>…]                                 Text (the words; see Capabilities)
 //	WELCOME <nick>                                      Nick
-//	USERS <n>, HISTORY <n>, FILES <n>                   Count
+//	USERS <n>, HISTORY <n>                              Count
+//	FILES <n> <total>                                   Count, Total
 //	USER <nick>                                         Nick
 //	JOIN <time> <nick>                                  Time, Nick
 //	RENAME <time> <old> <new>                           Time, Nick, NewNick
@@ -23,448 +21,219 @@ var eventKeywords = []string{KwMsg, KwPriv, KwJoin, KwLeave, KwRename, KwPing, K
 //	FILE <size> <sha256 or -> <mtime> <name…>           Size, SHA256 ("" for -), MTime, Name
 //	GET <token> <udp-port> <size> <sha256> <name…>      Token, Port, Size, SHA256, Name
 //	PUT <token> <udp-port> <stored-name…>               Token, Port, Name
-//	SHARED <time> <from> <size> <sha256> <name…>        Time, Nick, Size, SHA256, Name
+//	SHARED <time> <from or -> <size> <sha256> <name…>   Time, Nick ("" for -), Size, SHA256, Name
+//	UNSHARED <time> <name…>                             Time, Name
 //	ERR <code> <keyword or -> <reason> [<detail…>]      Err
 //	BYE <reason…>                                       Reason
 //	PING <token>, PONG <token>                          Token
 //
-// Times are Unix milliseconds.
+// Times are Unix milliseconds. A `FILES <n>` line without its total, from a
+// hub that predates it, is read with Total = Count.
 type Event struct {
 	Keyword string // one of the Kw constants, upper case
 	Time    int64  // Unix milliseconds, set by the hub
 	Nick    string // WELCOME, USER, JOIN, LEAVE: the user; RENAME: old nick; MSG, PRIV, SHARED: sender
 	NewNick string // RENAME: new nick
 	To      string // PRIV: recipient
-	Text    string // MSG, PRIV: body, unescaped; HELLO: hub name
+	Text    string // MSG, PRIV: body, unescaped; HELLO: hub name; CAPS: the capability words
 	Version string // HELLO: protocol version
 	Count   int    // USERS, HISTORY, FILES: number of lines that follow
+	Total   int    // FILES: number of shared files, of which the lines that follow are a page
 	Size    int64  // FILE, GET, SHARED: bytes
 	SHA256  string // FILE ("" while unknown), GET, SHARED
 	MTime   int64  // FILE: modification time, Unix milliseconds
-	Name    string // FILE, GET, SHARED: file name; PUT: the name the upload is stored under
+	Name    string // FILE, GET, SHARED, UNSHARED: file name; PUT: the name the upload is stored under
 	Token   string // GET, PUT: transfer token; PING, PONG
 	Port    int    // GET, PUT: the hub's UDP port for the transfer
 	Reason  string // LEAVE, BYE
 	Err     Error  // ERR
 }
 
+// hubForms is the table of the keywords a hub may send.
+var hubForms = newForms([]form{
+	{Form: Form{Keyword: KwHello}, args: []arg{word("version", fVersion), optTextArg("hub name", fText)}},
+	{Form: Form{Keyword: KwCaps}, args: []arg{strArg(argCaps, "cap", fText)}},
+	{Form: Form{Keyword: KwWelcome}, args: []arg{word("nick", fNick)}},
+	{Form: Form{Keyword: KwUsers, Item: KwUser}, args: []arg{countArg()}},
+	{Form: Form{Keyword: KwUser}, args: []arg{word("nick", fNick)}},
+	{Form: Form{Keyword: KwHistory, Item: KwMsg}, args: []arg{countArg()}},
+	// A hub that predates the total lists all its files at once.
+	{Form: Form{Keyword: KwFiles, Item: KwFile}, args: []arg{countArg(), atLeast(optionalNumber(numArg("total", fTotal, 0, maxCount), 0, false), 0)}},
+	{Form: Form{Keyword: KwFile}, args: []arg{sizeArg(), strArg(argSHA256OrDash, "sha256", fSHA256), numArg("mtime", fMTime, 0, maxInt64), nameArg("file name", fName)}},
+	{Form: Form{Keyword: KwJoin}, args: []arg{timeArg(), word("nick", fNick)}},
+	{Form: Form{Keyword: KwRename}, args: []arg{timeArg(), word("old nick", fNick), word("new nick", fNewNick)}},
+	{Form: Form{Keyword: KwLeave}, args: []arg{timeArg(), word("nick", fNick), textArg("reason", fReason)}},
+	{Form: Form{Keyword: KwMsg}, args: []arg{timeArg(), word("sender nick", fNick), bodyArg(fText, fNone)}},
+	{Form: Form{Keyword: KwPriv}, args: []arg{timeArg(), word("sender nick", fNick), word("recipient nick", fTo), bodyArg(fText, fNone)}},
+	{Form: Form{Keyword: KwGet}, args: []arg{word("token", fToken), portArg(), sizeArg(), shaArg(fSHA256), nameArg("file name", fName)}},
+	{Form: Form{Keyword: KwPut}, args: []arg{word("token", fToken), portArg(), nameArg("stored file name", fName)}},
+	{Form: Form{Keyword: KwShared}, args: []arg{timeArg(), wordOrDash("sender nick", fNick), sizeArg(), shaArg(fSHA256), nameArg("file name", fName)}},
+	{Form: Form{Keyword: KwUnshared}, args: []arg{timeArg(), nameArg("file name", fName)}},
+	{Form: Form{Keyword: KwErr}, args: []arg{numArg("code", fErrCode, 100, 999), wordOrDash("keyword", fErrKeyword), word("reason", fErrReason), optTextArg("detail", fErrDetail)}},
+	{Form: Form{Keyword: KwBye}, args: []arg{textArg("reason", fReason)}},
+	{Form: Form{Keyword: KwPing}, args: []arg{word("token", fToken)}},
+	{Form: Form{Keyword: KwPong}, args: []arg{word("token", fToken)}},
+})
+
+// atLeast makes a a number that may not be below the argument at index i.
+func atLeast(a arg, i int8) arg {
+	a.atLeast = i
+	return a
+}
+
+// str returns the string field f of ev, or nil.
+func (ev *Event) str(f field) *string {
+	switch f {
+	case fNick:
+		return &ev.Nick
+	case fNewNick:
+		return &ev.NewNick
+	case fTo:
+		return &ev.To
+	case fText:
+		return &ev.Text
+	case fVersion:
+		return &ev.Version
+	case fName:
+		return &ev.Name
+	case fSHA256:
+		return &ev.SHA256
+	case fToken:
+		return &ev.Token
+	case fReason:
+		return &ev.Reason
+	case fErrKeyword:
+		return &ev.Err.Keyword
+	case fErrReason:
+		return &ev.Err.Reason
+	case fErrDetail:
+		return &ev.Err.Detail
+	}
+	return nil
+}
+
+// load copies ev's fields into the values of fm's arguments.
+func (ev *Event) load(fm *form, v *values) {
+	for i := range fm.args {
+		f := fm.args[i].field
+		switch f {
+		case fTime:
+			v[i].n = ev.Time
+		case fSize:
+			v[i].n = ev.Size
+		case fMTime:
+			v[i].n = ev.MTime
+		case fCount:
+			v[i].n = int64(ev.Count)
+		case fTotal:
+			v[i].n = int64(ev.Total)
+		case fPort:
+			v[i].n = int64(ev.Port)
+		case fErrCode:
+			v[i].n = int64(ev.Err.Code)
+		default:
+			if p := ev.str(f); p != nil {
+				v[i].s = *p
+			}
+		}
+	}
+}
+
+// store copies the values of fm's arguments into ev's fields; the numbers
+// are within the ranges of their forms.
+func (ev *Event) store(fm *form, v *values) {
+	for i := range fm.args {
+		f := fm.args[i].field
+		switch f {
+		case fTime:
+			ev.Time = v[i].n
+		case fSize:
+			ev.Size = v[i].n
+		case fMTime:
+			ev.MTime = v[i].n
+		case fCount:
+			ev.Count = int(v[i].n)
+		case fTotal:
+			ev.Total = int(v[i].n)
+		case fPort:
+			ev.Port = int(v[i].n)
+		case fErrCode:
+			ev.Err.Code = int(v[i].n)
+		default:
+			if p := ev.str(f); p != nil {
+				*p = v[i].s
+			}
+		}
+	}
+}
+
+// EventKeyword returns the canonical (upper-case) keyword of a hub line, or
+// "" when the line does not start with a known hub keyword.
+func EventKeyword(line string) string {
+	kw, _, _ := splitKeyword(line)
+	if fm := lookupForm(hubForms, kw); fm != nil {
+		return fm.Keyword
+	}
+	return ""
+}
+
 // ParseEvent parses one line from a hub, without its line terminator. The
 // keyword is matched case-insensitively. On failure the error is an *Error
 // saying what was wrong; the returned Event carries the recognised Keyword.
+//
+// A keyword this package does not know is an unknown-command *Error that
+// matches [ErrUnknownKeyword]: a client skips such a line (natter/1 lets a
+// hub add keywords), where any other error is a hub breaking the contract.
 func ParseEvent(line string) (Event, error) {
 	if line == "" {
 		return Event{}, NewError(ReasonBadSyntax, "", "empty line")
 	}
 	word, args, hasArgs := splitKeyword(line)
-	kw := lookupKeyword(word, eventKeywords)
-	if kw == "" {
-		detail := "unknown hub line"
-		if e := echoKeyword(word); e != "" {
-			detail = "unknown hub line " + e
-		}
-		return Event{}, NewError(ReasonUnknownCommand, echoKeyword(word), detail)
+	fm := lookupForm(hubForms, word)
+	if fm == nil {
+		return Event{}, unknownKeyword(word, "unknown hub line")
 	}
-	ev := Event{Keyword: kw}
+	ev := Event{Keyword: fm.Keyword}
 	if d := validText(args); d != "" {
-		return ev, NewError(ReasonBadText, kw, d+" of the arguments")
+		return ev, NewError(ReasonBadText, fm.Keyword, d+" of the arguments")
 	}
-	f := newFields(kw, args, hasArgs)
-	if err := ev.parseArgs(&f); err != nil {
-		return Event{Keyword: kw}, err
+	f := newFields(fm.Keyword, args, hasArgs)
+	var v values
+	if err := fm.parse(&f, &v); err != nil {
+		return ev, err
 	}
+	ev.store(fm, &v)
 	return ev, nil
-}
-
-func (ev *Event) parseArgs(f *fields) error {
-	var err error
-	count := func() error {
-		var n int64
-		if n, err = f.uint("count", maxCount); err != nil {
-			return err
-		}
-		ev.Count = int(n)
-		return f.end()
-	}
-	nick := func(dst *string, what string) error {
-		*dst, err = f.next(what)
-		return err
-	}
-	tm := func() error {
-		ev.Time, err = f.uint("time", maxInt64)
-		return err
-	}
-	port := func() error {
-		var n int64
-		if n, err = f.uint("udp port", 65535); err != nil {
-			return err
-		}
-		if n == 0 {
-			return f.syntaxErr("udp port 0")
-		}
-		ev.Port = int(n)
-		return nil
-	}
-	switch ev.Keyword {
-	case KwHello:
-		if ev.Version, err = f.next("version"); err != nil {
-			return err
-		}
-		ev.Text = f.optionalRest()
-	case KwWelcome, KwUser:
-		if err = nick(&ev.Nick, "nick"); err != nil {
-			return err
-		}
-		return f.end()
-	case KwUsers, KwHistory, KwFiles:
-		return count()
-	case KwJoin:
-		if err = tm(); err != nil {
-			return err
-		}
-		if err = nick(&ev.Nick, "nick"); err != nil {
-			return err
-		}
-		return f.end()
-	case KwRename:
-		if err = tm(); err != nil {
-			return err
-		}
-		if err = nick(&ev.Nick, "old nick"); err != nil {
-			return err
-		}
-		if err = nick(&ev.NewNick, "new nick"); err != nil {
-			return err
-		}
-		return f.end()
-	case KwLeave:
-		if err = tm(); err != nil {
-			return err
-		}
-		if err = nick(&ev.Nick, "nick"); err != nil {
-			return err
-		}
-		ev.Reason, err = f.rest("reason")
-		return err
-	case KwMsg, KwPriv:
-		if err = tm(); err != nil {
-			return err
-		}
-		if err = nick(&ev.Nick, "sender nick"); err != nil {
-			return err
-		}
-		if ev.Keyword == KwPriv {
-			if err = nick(&ev.To, "recipient nick"); err != nil {
-				return err
-			}
-		}
-		var raw string
-		if raw, err = f.rest("message text"); err != nil {
-			return err
-		}
-		ev.Text = Unescape(raw)
-	case KwFile:
-		if ev.Size, err = f.uint("size", maxInt64); err != nil {
-			return err
-		}
-		var sum string
-		if sum, err = f.next("sha256"); err != nil {
-			return err
-		}
-		if sum != "-" {
-			if err = ValidSHA256(sum); err != nil {
-				return err.(*Error).WithKeyword(ev.Keyword)
-			}
-			ev.SHA256 = sum
-		}
-		if ev.MTime, err = f.uint("mtime", maxInt64); err != nil {
-			return err
-		}
-		ev.Name, err = f.fileName("file name")
-		return err
-	case KwGet:
-		if ev.Token, err = f.token("token"); err != nil {
-			return err
-		}
-		if err = port(); err != nil {
-			return err
-		}
-		if ev.Size, err = f.uint("size", maxInt64); err != nil {
-			return err
-		}
-		if ev.SHA256, err = f.sha256("sha256"); err != nil {
-			return err
-		}
-		ev.Name, err = f.fileName("file name")
-		return err
-	case KwPut:
-		if ev.Token, err = f.token("token"); err != nil {
-			return err
-		}
-		if err = port(); err != nil {
-			return err
-		}
-		ev.Name, err = f.fileName("stored file name")
-		return err
-	case KwShared:
-		if err = tm(); err != nil {
-			return err
-		}
-		if err = nick(&ev.Nick, "sender nick"); err != nil {
-			return err
-		}
-		if ev.Size, err = f.uint("size", maxInt64); err != nil {
-			return err
-		}
-		if ev.SHA256, err = f.sha256("sha256"); err != nil {
-			return err
-		}
-		ev.Name, err = f.fileName("file name")
-		return err
-	case KwErr:
-		var code int64
-		if code, err = f.uint("code", 999); err != nil {
-			return err
-		}
-		if code < 100 {
-			return f.syntaxErr("code %d is not three digits", code)
-		}
-		ev.Err.Code = int(code)
-		var kw string
-		if kw, err = f.next("keyword"); err != nil {
-			return err
-		}
-		if kw != "-" {
-			ev.Err.Keyword = kw
-		}
-		if ev.Err.Reason, err = f.next("reason"); err != nil {
-			return err
-		}
-		ev.Err.Detail = f.optionalRest()
-	case KwBye:
-		ev.Reason, err = f.rest("reason")
-		return err
-	case KwPing, KwPong:
-		if ev.Token, err = f.token("token"); err != nil {
-			return err
-		}
-		return f.end()
-	}
-	return nil
 }
 
 // Validate reports whether ev can be written as a valid line: a known hub
 // keyword and the fields its form needs, each valid, and a line of at most
 // [MaxHubLineLen] bytes once encoded (else a line-too-long *Error).
 func (ev *Event) Validate() error {
-	if err := ev.validateFields(); err != nil {
-		return err
-	}
-	if ev.maxLineLen() <= MaxHubLineLen {
-		return nil
-	}
-	var n int
-	if ev.Keyword == KwErr {
-		// AppendLine would cut the detail; the event as given is too long.
-		n = len("ERR 000 ") + max(1, len(ev.Err.Keyword)) + 1 + len(ev.Err.Reason) + 1
-		if ev.Err.Detail != "" {
-			n += 1 + len(ev.Err.Detail)
-		}
-	} else {
-		n = len(ev.appendLine(nil))
-	}
-	if n > MaxHubLineLen {
-		return lineTooLong(ev.Keyword, n, MaxHubLineLen, "a hub line")
-	}
-	return nil
+	var v values
+	_, err := ev.checked(&v)
+	return err
 }
 
-// maxLineLen returns an upper bound of the length of ev's line, cheap to
-// compute, so that most events need not be encoded to be measured.
-func (ev *Event) maxLineLen() int {
-	const numbers = 128 // keyword, spaces, times, sizes, ports, counts, code
-	return numbers + len(ev.Nick) + len(ev.NewNick) + len(ev.To) + 2*len(ev.Text) + len(ev.Version) +
-		len(ev.SHA256) + len(ev.Name) + len(ev.Token) + len(ev.Reason) +
-		len(ev.Err.Keyword) + len(ev.Err.Reason) + len(ev.Err.Detail)
-}
-
-func (ev *Event) validateFields() error {
-	kw := ev.Keyword
-	bad := func(format string, args ...any) error {
-		f := fields{kw: kw}
-		return f.syntaxErr(format, args...)
+// checked fills v with the values of the arguments of ev and returns its
+// form, when ev is valid.
+func (ev *Event) checked(v *values) (*form, error) {
+	fm, err := exactForm(hubForms, ev.Keyword, "unknown hub line")
+	if err == nil {
+		ev.load(fm, v)
+		err = fm.check(v, MaxHubLineLen, "a hub line")
 	}
-	tok := func(what, s string) error {
-		if s == "" {
-			return bad("missing %s", what)
-		}
-		if err := ValidText(s); err != nil {
-			return err.(*Error).WithKeyword(kw)
-		}
-		for i := 0; i < len(s); i++ {
-			if s[i] == ' ' {
-				return bad("%s %s contains a space", what, quoteInput(s))
-			}
-		}
-		return nil
-	}
-	text := func(what, s string, required bool) error {
-		if required && s == "" {
-			return bad("missing %s", what)
-		}
-		if err := ValidText(s); err != nil {
-			return err.(*Error).WithKeyword(kw)
-		}
-		return nil
-	}
-	nonNeg := func(what string, n int64) error {
-		if n < 0 {
-			return bad("negative %s %d", what, n)
-		}
-		return nil
-	}
-	sha := func(s string) error {
-		if err := ValidSHA256(s); err != nil {
-			return err.(*Error).WithKeyword(kw)
-		}
-		return nil
-	}
-	name := func() error {
-		if err := ValidFileName(ev.Name); err != nil {
-			return err.(*Error).WithKeyword(kw)
-		}
-		return nil
-	}
-	port := func() error {
-		if ev.Port < 1 || ev.Port > 65535 {
-			return bad("udp port %d out of range", ev.Port)
-		}
-		return nil
-	}
-	first := func(errs ...error) error {
-		for _, err := range errs {
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	switch kw {
-	case KwHello:
-		return first(tok("version", ev.Version), text("hub name", ev.Text, false))
-	case KwWelcome, KwUser:
-		return tok("nick", ev.Nick)
-	case KwUsers, KwHistory, KwFiles:
-		return nonNeg("count", int64(ev.Count))
-	case KwJoin:
-		return first(nonNeg("time", ev.Time), tok("nick", ev.Nick))
-	case KwRename:
-		return first(nonNeg("time", ev.Time), tok("old nick", ev.Nick), tok("new nick", ev.NewNick))
-	case KwLeave:
-		return first(nonNeg("time", ev.Time), tok("nick", ev.Nick), text("reason", ev.Reason, true))
-	case KwMsg, KwPriv:
-		err := first(nonNeg("time", ev.Time), tok("sender nick", ev.Nick))
-		if err == nil && kw == KwPriv {
-			err = tok("recipient nick", ev.To)
-		}
-		if err == nil && ev.Text == "" {
-			err = bad("missing message text")
-		}
-		if err == nil {
-			if e := ValidBody(ev.Text); e != nil {
-				err = e.(*Error).WithKeyword(kw)
-			}
-		}
-		return err
-	case KwFile:
-		err := first(nonNeg("size", ev.Size), nonNeg("mtime", ev.MTime))
-		if err == nil && ev.SHA256 != "" {
-			err = sha(ev.SHA256)
-		}
-		if err == nil {
-			err = name()
-		}
-		return err
-	case KwGet:
-		return first(tok("token", ev.Token), port(), nonNeg("size", ev.Size), sha(ev.SHA256), name())
-	case KwPut:
-		return first(tok("token", ev.Token), port(), name())
-	case KwShared:
-		return first(nonNeg("time", ev.Time), tok("sender nick", ev.Nick), nonNeg("size", ev.Size), sha(ev.SHA256), name())
-	case KwErr:
-		e := ev.Err
-		if e.Code < 100 || e.Code > 999 {
-			return bad("code %d is not three digits", e.Code)
-		}
-		if e.Keyword != "" {
-			if err := tok("keyword", e.Keyword); err != nil {
-				return err
-			}
-		}
-		return first(tok("reason", e.Reason), text("detail", e.Detail, false))
-	case KwBye:
-		return text("reason", ev.Reason, true)
-	case KwPing, KwPong:
-		return tok("token", ev.Token)
-	}
-	return NewError(ReasonUnknownCommand, echoKeyword(kw), "unknown hub line "+quoteInput(kw))
+	return fm, err
 }
 
 // Append validates ev and appends its line, LF included, to dst.
 func (ev *Event) Append(dst []byte) ([]byte, error) {
-	if err := ev.Validate(); err != nil {
+	var v values
+	fm, err := ev.checked(&v)
+	if err != nil {
 		return dst, err
 	}
-	return ev.appendLine(dst), nil
-}
-
-// appendLine appends ev's line to dst; ev's fields are valid.
-func (ev *Event) appendLine(dst []byte) []byte {
-	switch ev.Keyword {
-	case KwHello:
-		dst = append(dst, "HELLO "...)
-		dst = append(dst, ev.Version...)
-		if ev.Text != "" {
-			dst = append(dst, ' ')
-			dst = append(dst, ev.Text...)
-		}
-		return append(dst, '\n')
-	case KwWelcome:
-		return AppendWelcome(dst, ev.Nick)
-	case KwUser:
-		return AppendUser(dst, ev.Nick)
-	case KwUsers:
-		return AppendUsers(dst, ev.Count)
-	case KwHistory:
-		return AppendHistory(dst, ev.Count)
-	case KwFiles:
-		return AppendFiles(dst, ev.Count)
-	case KwJoin:
-		return AppendJoin(dst, ev.Time, ev.Nick)
-	case KwRename:
-		return AppendRename(dst, ev.Time, ev.Nick, ev.NewNick)
-	case KwLeave:
-		return AppendLeave(dst, ev.Time, ev.Nick, ev.Reason)
-	case KwMsg:
-		return AppendMsg(dst, ev.Time, ev.Nick, ev.Text)
-	case KwPriv:
-		return AppendPriv(dst, ev.Time, ev.Nick, ev.To, ev.Text)
-	case KwFile:
-		return AppendFile(dst, ev.Size, ev.SHA256, ev.MTime, ev.Name)
-	case KwGet:
-		return AppendGetGrant(dst, ev.Token, ev.Port, ev.Size, ev.SHA256, ev.Name)
-	case KwPut:
-		return AppendPutGrant(dst, ev.Token, ev.Port, ev.Name)
-	case KwShared:
-		return AppendShared(dst, ev.Time, ev.Nick, ev.Size, ev.SHA256, ev.Name)
-	case KwErr:
-		return ev.Err.AppendLine(dst)
-	case KwBye:
-		return AppendBye(dst, ev.Reason)
-	case KwPing:
-		return AppendPing(dst, ev.Token)
-	default: // KwPong
-		return AppendPong(dst, ev.Token)
-	}
+	return fm.appendLine(dst, &v), nil
 }
 
 // String returns ev's line without its LF, or a description of why ev is
@@ -475,6 +244,23 @@ func (ev Event) String() string {
 		return "invalid hub line: " + err.Error()
 	}
 	return string(b[:len(b)-1])
+}
+
+// Capabilities returns the capabilities of a CAPS event, in the order sent.
+func (ev *Event) Capabilities() []Capability {
+	caps, _ := ParseCaps(ev.Text)
+	return caps
+}
+
+// Capability returns the value of capability name in a CAPS event, and
+// whether the hub offers it.
+func (ev *Event) Capability(name string) (value string, ok bool) {
+	for _, c := range ev.Capabilities() {
+		if c.Name == name {
+			return c.Value, true
+		}
+	}
+	return "", false
 }
 
 // The Append functions below write one hub line, LF included, to dst with
@@ -508,8 +294,20 @@ func AppendUsers(dst []byte, n int) []byte { return appendCount(dst, "USERS ", n
 // AppendHistory appends `HISTORY <n>`.
 func AppendHistory(dst []byte, n int) []byte { return appendCount(dst, "HISTORY ", n) }
 
-// AppendFiles appends `FILES <n>`.
+// AppendFiles appends `FILES <n>`, the form before FILES had a total.
+//
+// Deprecated: natter/1 hubs send `FILES <n> <total>`; use [AppendFilesPage].
 func AppendFiles(dst []byte, n int) []byte { return appendCount(dst, "FILES ", n) }
+
+// AppendFilesPage appends `FILES <n> <total>`: n FILE lines follow, of total
+// shared files.
+func AppendFilesPage(dst []byte, n, total int) []byte {
+	dst = append(dst, "FILES "...)
+	dst = strconv.AppendInt(dst, int64(n), 10)
+	dst = append(dst, ' ')
+	dst = strconv.AppendInt(dst, int64(total), 10)
+	return append(dst, '\n')
+}
 
 // AppendJoin appends `JOIN <time> <nick>`.
 func AppendJoin(dst []byte, t int64, nick string) []byte {
@@ -583,11 +381,7 @@ func AppendFile(dst []byte, size int64, sha256 string, mtime int64, name string)
 	dst = append(dst, "FILE "...)
 	dst = strconv.AppendInt(dst, size, 10)
 	dst = append(dst, ' ')
-	if sha256 == "" {
-		dst = append(dst, '-')
-	} else {
-		dst = append(dst, sha256...)
-	}
+	dst = appendOrDash(dst, sha256)
 	dst = append(dst, ' ')
 	dst = strconv.AppendInt(dst, mtime, 10)
 	dst = append(dst, ' ')
@@ -621,15 +415,24 @@ func AppendPutGrant(dst []byte, token string, port int, storedName string) []byt
 	return append(dst, '\n')
 }
 
-// AppendShared appends `SHARED <time> <from> <size> <sha256> <name>`.
+// AppendShared appends `SHARED <time> <from> <size> <sha256> <name>`; an
+// empty from, for a file that appeared in the shared folder by other means
+// than an upload, is written as "-".
 func AppendShared(dst []byte, t int64, from string, size int64, sha256, name string) []byte {
 	dst = appendTime(dst, "SHARED ", t)
-	dst = append(dst, from...)
+	dst = appendOrDash(dst, from)
 	dst = append(dst, ' ')
 	dst = strconv.AppendInt(dst, size, 10)
 	dst = append(dst, ' ')
 	dst = append(dst, sha256...)
 	dst = append(dst, ' ')
+	dst = append(dst, name...)
+	return append(dst, '\n')
+}
+
+// AppendUnshared appends `UNSHARED <time> <name>`.
+func AppendUnshared(dst []byte, t int64, name string) []byte {
+	dst = appendTime(dst, "UNSHARED ", t)
 	dst = append(dst, name...)
 	return append(dst, '\n')
 }

@@ -62,15 +62,7 @@ func (f *fields) end() error {
 	return nil
 }
 
-// uint parses a decimal number in [0, max].
-func (f *fields) uint(what string, max int64) (int64, error) {
-	s, err := f.next(what)
-	if err != nil {
-		return 0, err
-	}
-	return f.parseUint(what, s, max)
-}
-
+// parseUint parses s, the argument what, as a decimal number in [0, max].
 func (f *fields) parseUint(what, s string, max int64) (int64, error) {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
@@ -82,12 +74,6 @@ func (f *fields) parseUint(what, s string, max int64) (int64, error) {
 		return 0, f.syntaxErr("%s %s is out of range (at most %d)", what, quoteInput(s), max)
 	}
 	return n, nil
-}
-
-// token parses a token: a non-empty argument (it is valid text, as the whole
-// line has been checked).
-func (f *fields) token(what string) (string, error) {
-	return f.next(what)
 }
 
 func (f *fields) sha256(what string) (string, error) {
@@ -115,17 +101,6 @@ func (f *fields) fileName(what string) (string, error) {
 // splitKeyword splits a line into its keyword and arguments.
 func splitKeyword(line string) (kw, args string, hasArgs bool) {
 	return strings.Cut(line, " ")
-}
-
-// lookupKeyword returns the canonical form of kw among known, compared
-// case-insensitively, or "".
-func lookupKeyword(kw string, known []string) string {
-	for _, k := range known {
-		if len(k) == len(kw) && strings.EqualFold(k, kw) {
-			return k
-		}
-	}
-	return ""
 }
 
 // echoKeyword returns the upper-case form of an unknown keyword for an ERR

@@ -17,10 +17,10 @@ func TestCommandRoundTrip(t *testing.T) {
 		want Command
 	}{
 		{"NICK bob", Command{Keyword: KwNick, Nick: "bob"}},
-		{"MSG hello world", Command{Keyword: KwMsg, Text: "hello world"}},
-		{`MSG two\nlines and a \\ backslash`, Command{Keyword: KwMsg, Text: "two\nlines and a \\ backslash"}},
-		{"MSG  leading space", Command{Keyword: KwMsg, Text: " leading space"}},
-		{"PRIV alice hi there", Command{Keyword: KwPriv, Nick: "alice", Text: "hi there"}},
+		{"MSG hello world", Command{Keyword: KwMsg, Text: "hello world", Escaped: "hello world"}},
+		{`MSG two\nlines and a \\ backslash`, Command{Keyword: KwMsg, Text: "two\nlines and a \\ backslash", Escaped: `two\nlines and a \\ backslash`}},
+		{"MSG  leading space", Command{Keyword: KwMsg, Text: " leading space", Escaped: " leading space"}},
+		{"PRIV alice hi there", Command{Keyword: KwPriv, Nick: "alice", Text: "hi there", Escaped: "hi there"}},
 		{"USERS", Command{Keyword: KwUsers}},
 		{"FILES", Command{Keyword: KwFiles}},
 		{"GET my file.txt", Command{Keyword: KwGet, Name: "my file.txt"}},
@@ -30,7 +30,7 @@ func TestCommandRoundTrip(t *testing.T) {
 		{"PONG abc", Command{Keyword: KwPong, Token: "abc"}},
 		{"QUIT", Command{Keyword: KwQuit}},
 		{"QUIT gone fishing", Command{Keyword: KwQuit, Reason: "gone fishing"}},
-		{"MSG héllo 👋", Command{Keyword: KwMsg, Text: "héllo 👋"}},
+		{"MSG héllo 👋", Command{Keyword: KwMsg, Text: "héllo 👋", Escaped: "héllo 👋"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
@@ -139,7 +139,7 @@ func TestEventRoundTrip(t *testing.T) {
 		{"LEAVE 5 bob too-slow", Event{Keyword: KwLeave, Time: 5, Nick: "bob", Reason: LeaveTooSlow}},
 		{`MSG 7 bob hi\nthere \\o/`, Event{Keyword: KwMsg, Time: 7, Nick: "bob", Text: "hi\nthere \\o/"}},
 		{"PRIV 7 bob alice psst", Event{Keyword: KwPriv, Time: 7, Nick: "bob", To: "alice", Text: "psst"}},
-		{"FILES 1", Event{Keyword: KwFiles, Count: 1}},
+		{"FILES 1 3", Event{Keyword: KwFiles, Count: 1, Total: 3}},
 		{"FILE 10 - 1700000000123 notes.txt", Event{Keyword: KwFile, Size: 10, MTime: 1700000000123, Name: "notes.txt"}},
 		{"FILE 10 " + sum + " 3 a b.txt", Event{Keyword: KwFile, Size: 10, SHA256: sum, MTime: 3, Name: "a b.txt"}},
 		{"GET 00ff 50001 10 " + sum + " a.txt", Event{Keyword: KwGet, Token: "00ff", Port: 50001, Size: 10, SHA256: sum, Name: "a.txt"}},
@@ -389,7 +389,7 @@ func TestNickKey(t *testing.T) {
 }
 
 func TestValidFileName(t *testing.T) {
-	good := []string{"a", "a.txt", "a b (1).txt", "日本.txt", "x.", strings.Repeat("é", 127)}
+	good := []string{"a", "a.txt", "a b (1).txt", "日本.txt", "x.", strings.Repeat("é", 125)}
 	for _, n := range good {
 		assert.NoError(t, ValidFileName(n), n)
 	}
@@ -405,7 +405,14 @@ func TestValidFileName(t *testing.T) {
 		"a\nb":                   "U+000A",
 		"a\x7f":                  "U+007F",
 		"a\xff":                  "invalid UTF-8",
-		strings.Repeat("x", 256): "longer than 255",
+		strings.Repeat("x", 256): "longer than 250",
+		strings.Repeat("é", 126): "252 bytes is longer than 250",
+		"txt.\u202Eexe":          "U+202E at byte 4",
+		"a\u200Bb":               "U+200B",
+		"\uFEFFa":                "U+FEFF",
+		"a\u061C":                "U+061C",
+		"a\u2066b\u2069":         "U+2066",
+		"a\u2060":                "U+2060",
 	}
 	for n, want := range bad {
 		err := ValidFileName(n)
@@ -425,4 +432,23 @@ func TestValidSHA256(t *testing.T) {
 func TestQuitReason(t *testing.T) {
 	assert.Equal(t, "quit", QuitReason(""))
 	assert.Equal(t, "quit: bye all", QuitReason("bye all"))
+}
+
+func TestFileNameKey(t *testing.T) {
+	assert.Equal(t, FileNameKey("Notes.TXT"), FileNameKey("notes.txt"))
+	assert.Equal(t, FileNameKey("Zoë.md"), FileNameKey("zoe\u0308.md"), "NFC")
+	assert.NotEqual(t, FileNameKey("a.txt"), FileNameKey("a.txt.part"))
+}
+
+func TestDisplayControls(t *testing.T) {
+	for _, r := range []rune{0x061C, 0x200E, 0x200F, 0x202A, 0x202C, 0x202E, 0x2066, 0x2069, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF} {
+		assert.True(t, IsDisplayControl(r), "U+%04X", r)
+		assert.Error(t, ValidNick("a"+string(r)+"b"), "U+%04X in a nick", r)
+		assert.ErrorContains(t, ValidHubName("hub"+string(r)), "changes how text is displayed", "U+%04X", r)
+	}
+	for _, r := range []rune{'a', 0x2029, 0x2065, 0x206A, 0x202F, 0x200A, 0x061B} {
+		assert.False(t, IsDisplayControl(r), "U+%04X", r)
+	}
+	assert.NoError(t, ValidHubName("Office hub ✓"))
+	assert.Error(t, ValidHubName("tab\there"))
 }

@@ -13,8 +13,10 @@ import (
 
 // Limits on names.
 const (
-	MaxNickLen     = 24  // characters
-	MaxFileNameLen = 255 // bytes
+	MaxNickLen = 24 // characters
+	// MaxFileNameLen leaves room for ".part" within the 255 bytes a file
+	// system allows a name.
+	MaxFileNameLen = 250 // bytes
 )
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
@@ -182,9 +184,13 @@ func NickKey(nick string) string {
 }
 
 // ValidFileName reports whether name is acceptable as the name of a shared
-// file: one path element of 1–255 bytes of UTF-8 text, with no '/', '\',
-// NUL or other control characters, not "." or "..", not starting with '.'.
-// The error is a bad-name *Error saying what is wrong.
+// file: one path element of 1–250 bytes of UTF-8 text, with no '/', '\',
+// NUL or other control characters, not "." or "..", not starting with '.',
+// and with no character that changes how text is displayed (see
+// [IsDisplayControl]). The error is a bad-name *Error saying what is wrong.
+//
+// Names are stored and compared in NFC; [FileNameKey] is the form under
+// which two names are the same.
 func ValidFileName(name string) error {
 	bad := func(format string, args ...any) error {
 		return NewError(ReasonBadName, "", fmt.Sprintf(format, args...))
@@ -204,6 +210,55 @@ func ValidFileName(name string) error {
 	}
 	if i := strings.IndexAny(name, `/\`); i >= 0 {
 		return bad("file name %s contains %q at byte %d; a name is one path element", quoteInput(name), name[i], i)
+	}
+	if r, i, found := findDisplayControl(name); found {
+		return bad("file name %s holds U+%04X at byte %d, which changes how text is displayed", quoteInput(name), r, i)
+	}
+	return nil
+}
+
+// FileNameKey returns the form under which file names are compared: NFC
+// normalisation followed by Unicode case folding. A name whose key equals
+// that of a file already there is taken ("Notes.txt" and "notes.TXT" are
+// the same name).
+func FileNameKey(name string) string {
+	return cases.Fold().String(norm.NFC.String(name))
+}
+
+// IsDisplayControl reports whether r changes how text is displayed rather
+// than what it says: the bidirectional controls U+061C, U+200E, U+200F,
+// U+202A–U+202E and U+2066–U+2069, and the zero-width characters
+// U+200B–U+200D, U+2060 and U+FEFF. natter/1 refuses them in file names,
+// nicks and hub names, where they could make one name pass for another.
+func IsDisplayControl(r rune) bool {
+	switch {
+	case r == 0x061C, r == 0x200E, r == 0x200F, 0x202A <= r && r <= 0x202E, 0x2066 <= r && r <= 0x2069:
+		return true
+	case 0x200B <= r && r <= 0x200D, r == 0x2060, r == 0xFEFF:
+		return true
+	}
+	return false
+}
+
+// findDisplayControl returns the first display control in s and its byte
+// offset.
+func findDisplayControl(s string) (rune, int, bool) {
+	for i, r := range s {
+		if IsDisplayControl(r) {
+			return r, i, true
+		}
+	}
+	return 0, 0, false
+}
+
+// ValidHubName reports whether name can be a hub's name in HELLO: valid
+// text without display controls. The error is a bad-text *Error.
+func ValidHubName(name string) error {
+	if err := ValidText(name); err != nil {
+		return err
+	}
+	if r, i, found := findDisplayControl(name); found {
+		return NewError(ReasonBadText, "", fmt.Sprintf("hub name %s holds U+%04X at byte %d, which changes how text is displayed", quoteInput(name), r, i))
 	}
 	return nil
 }

@@ -17,13 +17,25 @@ import (
 )
 
 func TestValidateName(t *testing.T) {
-	for _, ok := range []string{"a", "notes.txt", "a b (1).tar.gz", "ünïcødé ✓.md", strings.Repeat("x", 255), "a..b"} {
+	// natter/1 section 5: at most 250 bytes, so that "<name>.part" fits
+	// within the 255 a file system allows.
+	for _, ok := range []string{"a", "notes.txt", "a b (1).tar.gz", "ünïcødé ✓.md", strings.Repeat("x", 250), "a..b"} {
 		assert.NoError(t, ValidateName(ok), ok)
 	}
 	for _, bad := range []string{"", ".", "..", ".hidden", "a/b", `a\b`, "a\x00b", "tab\there", "del\x7f",
-		"line\nbreak", strings.Repeat("x", 256), "\xff\xfe", "/abs"} {
+		"line\nbreak", strings.Repeat("x", 251), "\xff\xfe", "/abs", "txt\u202Eexe.scr", "zero\u200Bwidth"} {
 		assert.Error(t, ValidateName(bad), "%q", bad)
 	}
+}
+
+// serveGrant serves n random bytes (from seed) as token "tok" and returns
+// the handler, the data, the server's address and an empty folder.
+func serveGrant(t *testing.T, seed uint64, n int) (*memHandler, []byte, string, string) {
+	t.Helper()
+	h := newMemHandler()
+	data := randomBytes(seed, n)
+	h.add("tok", data)
+	return h, data, startServer(t, &Server{Handler: h}), t.TempDir()
 }
 
 func sumHex(b []byte) string {
@@ -32,11 +44,7 @@ func sumHex(b []byte) string {
 }
 
 func TestDownloadFileResume(t *testing.T) {
-	h := newMemHandler()
-	data := randomBytes(11, 1<<20+333)
-	h.add("tok", data)
-	addr := startServer(t, &Server{Handler: h})
-	dir := t.TempDir()
+	h, data, addr, dir := serveGrant(t, 11, 1<<20+333)
 
 	// Cut the first attempt at a random block by cancelling its context.
 	cut := int64(10+rand.N(400)) * 2048
@@ -84,11 +92,7 @@ func TestDownloadFileResume(t *testing.T) {
 }
 
 func TestDownloadFileNeverOverwrites(t *testing.T) {
-	h := newMemHandler()
-	data := randomBytes(12, 5000)
-	h.add("tok", data)
-	addr := startServer(t, &Server{Handler: h})
-	dir := t.TempDir()
+	_, data, addr, dir := serveGrant(t, 12, 5000)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.txt"), []byte("mine"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "a (1).txt"), []byte("mine too"), 0o644))
 	path, err := DownloadFile(testCtx(t, 30*time.Second), addr, "tok", dir, "a.txt", int64(len(data)), sumHex(data), nil)
@@ -99,11 +103,7 @@ func TestDownloadFileNeverOverwrites(t *testing.T) {
 }
 
 func TestDownloadFileChecksumMismatch(t *testing.T) {
-	h := newMemHandler()
-	data := randomBytes(13, 5000)
-	h.add("tok", data)
-	addr := startServer(t, &Server{Handler: h})
-	dir := t.TempDir()
+	_, data, addr, dir := serveGrant(t, 13, 5000)
 	wrong := sumHex([]byte("something else"))
 	_, err := DownloadFile(testCtx(t, 30*time.Second), addr, "tok", dir, "a.bin", int64(len(data)), wrong, nil)
 	require.ErrorIs(t, err, ErrChecksum)
@@ -133,11 +133,7 @@ func TestDownloadFileRejectsBadInput(t *testing.T) {
 }
 
 func TestDownloadFileStalePartIsReplaced(t *testing.T) {
-	h := newMemHandler()
-	data := randomBytes(14, 3000)
-	h.add("tok", data)
-	addr := startServer(t, &Server{Handler: h})
-	dir := t.TempDir()
+	_, data, addr, dir := serveGrant(t, 14, 3000)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "b.bin.part"), randomBytes(1, 9000), 0o644))
 	path, err := DownloadFile(testCtx(t, 30*time.Second), addr, "tok", dir, "b.bin", int64(len(data)), sumHex(data), nil)
 	require.NoError(t, err)
@@ -157,4 +153,35 @@ func TestDownloadFileEmpty(t *testing.T) {
 	assert.Zero(t, st.Size())
 	entries, _ := os.ReadDir(dir)
 	assert.Len(t, entries, 1, "no .part left behind")
+}
+
+func TestFetch(t *testing.T) {
+	h, data, addr, dir := serveGrant(t, 15, 7000)
+	var last Progress
+	path, err := Fetch(testCtx(t, 30*time.Second), FileDownload{Addr: addr, Token: "tok", Name: "c.bin",
+		Size: int64(len(data)), SHA256: sumHex(data), Dir: dir,
+		Options: &ClientOptions{BlockSize: 512, Config: Config{Progress: func(p Progress) { last = p }}}})
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "c.bin"), path)
+	got, _ := os.ReadFile(path)
+	assert.Equal(t, data, got)
+	assert.Equal(t, int64(len(data)), last.Done)
+	bs, _ := h.lastRequest().Options.Get("blksize")
+	assert.Equal(t, "512", bs, "the options are used")
+
+	_, err = Fetch(testCtx(t, 30*time.Second), FileDownload{Addr: addr, Token: "tok", Name: "d.bin",
+		Size: int64(len(data)), SHA256: sumHex(nil), Dir: dir})
+	require.ErrorIs(t, err, ErrChecksum)
+	assert.NoFileExists(t, filepath.Join(dir, "d.bin"))
+}
+
+func TestFetchFoldsTakenNames(t *testing.T) {
+	_, data, addr, dir := serveGrant(t, 16, 3000)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Report.PDF"), []byte("mine"), 0o644))
+	path, err := Fetch(testCtx(t, 30*time.Second), FileDownload{Addr: addr, Token: "tok", Name: "report.pdf",
+		Size: int64(len(data)), SHA256: sumHex(data), Dir: dir})
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "report (1).pdf"), path, "a name equal after case folding is taken")
+	kept, _ := os.ReadFile(filepath.Join(dir, "Report.PDF"))
+	assert.Equal(t, "mine", string(kept))
 }
