@@ -39,6 +39,8 @@ type Client struct {
 	// engine moves file data: natter/1's TFTP profile (tests put in their
 	// own); nil would make every transfer fail with ErrNoTransfers.
 	engine engine
+	// clock is the loop's time (tests put in their own).
+	clock clock
 }
 
 type intentKind int
@@ -90,6 +92,7 @@ func newClient(cfg Config) (*Client, error) {
 		wake:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
 		engine:  tftpEngine{},
+		clock:   wallClock{},
 	}
 	c.snap.Store(&Snapshot{Nick: cfg.Nick, Addr: cfg.Addr, Conn: Connection{State: Connecting}})
 	return c, nil

@@ -26,6 +26,10 @@ type loop struct {
 	cfg *Config
 	log *slog.Logger
 	ctx context.Context // ends when the loop returns
+	clk clock
+	// now is the time of the event being handled: read once per event so
+	// that every decision about it agrees on the time.
+	now time.Time
 
 	in       chan inbound  // reader, writer
 	dialed   chan inbound  // dialer (unbuffered)
@@ -112,6 +116,7 @@ func (c *Client) start(ctx context.Context) error {
 		cfg:       &c.cfg,
 		log:       c.log,
 		ctx:       lctx,
+		clk:       c.clock,
 		in:        make(chan inbound, 1024),
 		dialed:    make(chan inbound),
 		xferCh:    make(chan xferMsg), // unbuffered: see report
@@ -141,8 +146,9 @@ func (c *Client) start(ctx context.Context) error {
 }
 
 func (l *loop) run(parent context.Context) {
-	timer := time.NewTimer(time.Hour)
+	timer := l.clk.NewTimer()
 	defer timer.Stop()
+	l.now = l.clk.Now()
 	l.connect()
 	l.dirty = true
 	for {
@@ -155,13 +161,16 @@ func (l *loop) run(parent context.Context) {
 			close(l.c.events)
 			return
 		}
-		timer.Reset(time.Until(l.nextDeadline()))
+		timer.Reset(l.nextDeadline().Sub(l.clk.Now()))
 		select {
 		case <-parent.Done():
+			l.now = l.clk.Now()
 			l.stop("The client was stopped", nil)
 		case <-l.c.wake:
+			l.now = l.clk.Now()
 			l.takeIntents()
 		case m := <-l.in:
+			l.now = l.clk.Now()
 			l.handleInbound(m)
 			// Take what else is waiting before publishing, so a flood of
 			// lines costs one snapshot per batch.
@@ -175,20 +184,24 @@ func (l *loop) run(parent context.Context) {
 				break
 			}
 		case m := <-l.dialed:
+			l.now = l.clk.Now()
 			l.handleInbound(m)
 		case m := <-l.xferCh:
+			l.now = l.clk.Now()
 			l.handleXfer(m)
 		case <-l.xferPoke:
-			l.sampleProgress(time.Now(), false)
-		case <-timer.C:
-			l.onTimer(time.Now())
+			l.now = l.clk.Now()
+			l.sampleProgress(l.now, false)
+		case <-timer.C():
+			l.now = l.clk.Now()
+			l.onTimer(l.now)
 		}
 	}
 }
 
 // nextDeadline is when onTimer must run next.
 func (l *loop) nextDeadline() time.Time {
-	d := time.Now().Add(time.Hour)
+	d := l.now.Add(time.Hour)
 	early := func(t time.Time) {
 		if !t.IsZero() && t.Before(d) {
 			d = t
@@ -207,10 +220,10 @@ func (l *loop) nextDeadline() time.Time {
 			early(s.connected.Add(l.cfg.PingTimeout))
 		}
 	}
-	if l.busyUntil.After(time.Now()) {
+	if l.busyUntil.After(l.now) {
 		early(l.busyUntil)
 	}
-	if len(l.outbox) > 0 && l.holdUntil.After(time.Now()) {
+	if len(l.outbox) > 0 && l.holdUntil.After(l.now) {
 		early(l.holdUntil)
 	}
 	for _, x := range l.xfers {
@@ -275,7 +288,7 @@ func (l *loop) retry(reason string, err error) {
 	}
 	// Jitter: somewhere between half and all of the delay.
 	delay = delay/2 + rand.N(delay/2+1)
-	l.nextTry = time.Now().Add(delay)
+	l.nextTry = l.now.Add(delay)
 	l.dirty = true
 	if wasRegistered {
 		l.system(SysConnection, "Disconnected: "+reason+"; reconnecting")
@@ -443,7 +456,7 @@ func (l *loop) handleInbound(m inbound) {
 			m.conn.Close()
 			return
 		}
-		now := time.Now()
+		now := l.now
 		sctx, cancel := context.WithCancel(context.Background())
 		s := &session{
 			gen: m.gen, conn: m.conn, out: newOutQueue(),
@@ -468,7 +481,7 @@ func (l *loop) handleInbound(m inbound) {
 		l.drop(m.err)
 	case inBadLine:
 		if l.sess != nil {
-			l.sess.lastRead = time.Now()
+			l.sess.lastRead = l.now
 			l.sess.pingSent = time.Time{}
 		}
 		l.log.Warn("hub sent a line that does not parse; skipped", "line", m.raw, "err", m.err)
@@ -476,7 +489,7 @@ func (l *loop) handleInbound(m inbound) {
 		if l.sess == nil {
 			return
 		}
-		l.sess.lastRead = time.Now()
+		l.sess.lastRead = l.now
 		l.sess.pingSent = time.Time{}
 		l.handleLine(m.line)
 	}
@@ -592,8 +605,8 @@ func (l *loop) welcome(nick string) {
 	}
 	l.emitConn()
 	l.sendNow(&request{keyword: proto.KwFiles, line: simpleLine(proto.Command{Keyword: proto.KwFiles})})
-	l.pump(time.Now())
-	l.schedule(time.Now())
+	l.pump(l.now)
+	l.schedule(l.now)
 }
 
 func (l *loop) startBlock(kind string, n int) {
@@ -640,7 +653,7 @@ func (l *loop) endBlock() {
 		l.users = l.blkUsers
 	case proto.KwFiles:
 		l.files = l.blkFiles
-		l.filesTime = time.Now()
+		l.filesTime = l.now
 	case proto.KwHistory:
 		l.histTaken = nil
 	}
@@ -701,7 +714,7 @@ func (l *loop) message(h hubLine, history bool) {
 		m.To = h.to
 		if m.Own {
 			l.answered(proto.KwPriv)
-			l.pump(time.Now())
+			l.pump(l.now)
 		}
 	} else {
 		m.Kind = Public
@@ -715,7 +728,7 @@ func (l *loop) message(h hubLine, history bool) {
 			}
 		} else if m.Own {
 			l.answered(proto.KwMsg)
-			l.pump(time.Now())
+			l.pump(l.now)
 		}
 		l.seen[key]++
 		if history {
@@ -756,7 +769,7 @@ func (l *loop) appendMsg(m Message) Message {
 
 // system logs a line the client writes itself, at the client's time.
 func (l *loop) system(ev SystemEvent, text string) {
-	l.systemAt(time.Now(), ev, text)
+	l.systemAt(l.now, ev, text)
 }
 
 func (l *loop) systemAt(t time.Time, ev SystemEvent, text string) {
@@ -778,7 +791,7 @@ func (l *loop) sharedFile(h hubLine) {
 }
 
 func (l *loop) hubError(e *HubError) {
-	e.Time = time.Now()
+	e.Time = l.now
 	l.lastErr = e
 	l.dirty = true
 	if s := l.sess; s != nil && !s.registered && e.Reason != proto.ReasonSlowDown && (e.Keyword == "-" || e.Keyword == proto.KwNick) {
@@ -786,7 +799,7 @@ func (l *loop) hubError(e *HubError) {
 	}
 	l.emit(Event{Kind: EventError, Time: e.Time, Text: e.Text(), Err: e})
 	req := l.answered(e.Keyword)
-	defer l.pump(time.Now())
+	defer l.pump(l.now)
 	switch e.Keyword {
 	case proto.KwNick:
 		if l.sess != nil && !l.sess.registered {
@@ -806,7 +819,7 @@ func (l *loop) hubError(e *HubError) {
 			l.slowDown()
 			req.tries++
 			l.msgWindow = 1
-			l.holdUntil = time.Now().Add(time.Duration(float64(time.Second) / l.sendRate))
+			l.holdUntil = l.now.Add(time.Duration(float64(time.Second) / l.sendRate))
 			l.requeue(req)
 			return
 		}
@@ -841,7 +854,7 @@ func (l *loop) hubError(e *HubError) {
 // line a second. The slower pace holds for the life of the client: the
 // hub's limit is a hub flag lower than its default.
 func (l *loop) slowDown() {
-	now := time.Now()
+	now := l.now
 	if now.Sub(l.lastSlowDown) < time.Second || l.sendRate <= 1 {
 		return
 	}
@@ -901,7 +914,7 @@ func (l *loop) bye(reason string) {
 
 func (l *loop) emitConn() {
 	c := l.connection()
-	l.emit(Event{Kind: EventConnection, Time: time.Now(), Text: c.State.String(), Conn: &c})
+	l.emit(Event{Kind: EventConnection, Time: l.now, Text: c.State.String(), Conn: &c})
 }
 
 // emit adds an event, dropping the oldest one when the channel is full.
@@ -1018,7 +1031,7 @@ func (l *loop) say(in intent) {
 		r.keyword, r.to = proto.KwPriv, in.to
 	}
 	l.outbox = append(l.outbox, r)
-	l.pump(time.Now())
+	l.pump(l.now)
 }
 
 // requeue puts a message that did not get through back in the outbox, in

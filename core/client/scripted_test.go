@@ -86,6 +86,14 @@ func (c *scriptedConn) expect(want string) {
 	require.Equal(c.t, want, c.next())
 }
 
+// expectQuit reads the client's QUIT and closes the session, as a hub does.
+func (c *scriptedConn) expectQuit(want string) {
+	c.t.Helper()
+	c.expect(want)
+	c.send("BYE quit")
+	c.conn.Close()
+}
+
 func (c *scriptedConn) next() string {
 	c.t.Helper()
 	for {
@@ -147,6 +155,12 @@ func startClient(t *testing.T, cfg Config) *Client {
 // data instead of the TFTP engine.
 func startClientWith(t *testing.T, cfg Config, eng engine) *Client {
 	t.Helper()
+	return startClientOn(t, cfg, eng, nil)
+}
+
+// startClientOn is startClientWith with clk, when not nil, as the loop's clock.
+func startClientOn(t *testing.T, cfg Config, eng engine, clk clock) *Client {
+	t.Helper()
 	if cfg.DownloadDir == "" {
 		cfg.DownloadDir = t.TempDir()
 	}
@@ -154,6 +168,9 @@ func startClientWith(t *testing.T, cfg Config, eng engine) *Client {
 	require.NoError(t, err)
 	if eng != nil {
 		c.engine = eng
+	}
+	if clk != nil {
+		c.clock = clk
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	require.NoError(t, c.Start(ctx))
@@ -244,6 +261,18 @@ func startScripted(t *testing.T, cfg Config) (*Client, *scriptedHub, *fakeEngine
 	}
 	eng := newFakeEngine()
 	return startClientWith(t, cfg, eng), h, eng
+}
+
+// startScriptedClock is startScripted with a clock the test moves.
+func startScriptedClock(t *testing.T, cfg Config) (*Client, *scriptedHub, *fakeEngine, *fakeClock) {
+	t.Helper()
+	h := newScriptedHub(t)
+	cfg.Addr = h.addr()
+	if cfg.Nick == "" {
+		cfg.Nick = "alice"
+	}
+	eng, clk := newFakeEngine(), newFakeClock()
+	return startClientOn(t, cfg, eng, clk), h, eng, clk
 }
 
 // runScriptedClient makes a client of a new scripted hub and runs it in the
@@ -345,7 +374,7 @@ func TestScriptedFirstNickTakenCloses(t *testing.T) {
 	s.send("HELLO natter/1 Test hub")
 	s.expect("NICK alice")
 	s.send("ERR 409 NICK nick-in-use")
-	s.expect("QUIT")
+	s.expectQuit("QUIT")
 	var he *HubError
 	require.ErrorAs(t, wait(), &he)
 	require.Equal(t, "nick-in-use", he.Reason)
@@ -368,27 +397,34 @@ func TestScriptedHubFull(t *testing.T) {
 }
 
 func TestScriptedKeepAlive(t *testing.T) {
-	c, h, _ := startScripted(t, Config{PingIdle: 200 * time.Millisecond, PingTimeout: time.Second,
-		ReconnectMin: 10 * time.Millisecond, ReconnectMax: 20 * time.Millisecond})
+	cfg := Config{PingIdle: 30 * time.Second, PingTimeout: 20 * time.Second,
+		ReconnectMin: 200 * time.Millisecond, ReconnectMax: 3 * time.Second}
+	c, h, _, clk := startScriptedClock(t, cfg)
 	s := h.accept()
 	s.register("alice", "alice")
 	waitFor(t, c, "registered", func(s *Snapshot) bool { return s.Conn.State == Registered })
 	// The hub's PING is answered.
 	s.send("PING h1")
-	for {
-		s.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-		line, err := s.r.ReadString('\n')
-		require.NoError(t, err)
-		if line == "PONG h1\n" {
-			break
-		}
-		require.True(t, strings.HasPrefix(line, "PING "), "unexpected %q", line)
-	}
-	// An idle client pings; a hub that never answers is left for a new session.
 	s.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	line, err := s.r.ReadString('\n')
 	require.NoError(t, err)
+	require.Equal(t, "PONG h1\n", line)
+	// A client that has heard nothing for PingIdle pings, and not before.
+	clk.Advance(cfg.PingIdle - time.Millisecond)
+	s.send("PING h2")
+	s.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	line, err = s.r.ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "PONG h2\n", line, "pinged before PingIdle")
+	clk.Advance(cfg.PingIdle)
+	s.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	line, err = s.r.ReadString('\n')
+	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(line, "PING "), "got %q", line)
+	// A hub that never answers is left for a new session after PingTimeout.
+	clk.Advance(cfg.PingTimeout)
+	waitFor(t, c, "reconnecting", func(s *Snapshot) bool { return s.Conn.State == Reconnecting && !s.Conn.NextTry.IsZero() })
+	clk.Advance(cfg.ReconnectMax)
 	s2 := h.accept()
 	s2.register("alice", "alice")
 	snap := waitFor(t, c, "registered again", func(s *Snapshot) bool {
@@ -482,7 +518,7 @@ func TestScriptedCancelLeavesNothing(t *testing.T) {
 }
 
 func TestScriptedQueueBeyondLimit(t *testing.T) {
-	c, h, eng := startScripted(t, Config{MaxTransfers: 2})
+	c, h, eng, clk := startScriptedClock(t, Config{MaxTransfers: 2})
 	s := h.accept()
 	s.register("alice", "alice")
 	var ids []TransferID
@@ -501,6 +537,7 @@ func TestScriptedQueueBeyondLimit(t *testing.T) {
 	s.send("GET tok1 4000 1 %064x f1", 1)
 	first := eng.next(t)
 	require.Equal(t, "f1", first.name)
+	clk.Advance(500 * time.Millisecond)
 	s.expect("GET f0")
 	first.result <- nil
 	s.expect("GET f2")
@@ -558,7 +595,7 @@ func TestScriptedQuitSaysWhy(t *testing.T) {
 	require.NoError(t, c.Send("bye all"))
 	s.expect("MSG bye all")
 	c.Quit("off to lunch")
-	s.expect("QUIT off to lunch")
+	s.expectQuit("QUIT off to lunch")
 	require.NoError(t, c.Wait())
 	require.Equal(t, Closed, c.Snapshot().Conn.State)
 	_, ok := <-c.Events()

@@ -45,7 +45,7 @@ func leaveLine(s *Snapshot, nick string) (Message, bool) {
 func TestHubLeaveReasonsRead(t *testing.T) {
 	h := startHub(t, server.Config{
 		// Silent clients are dropped quickly; floods soon.
-		IdleTimeout: 300 * time.Millisecond, PingTimeout: 300 * time.Millisecond,
+		IdleTimeout: 100 * time.Millisecond, PingTimeout: 100 * time.Millisecond,
 		MaxLineRate: 5, LineBurst: 10, FloodLimit: 20, FloodWindow: time.Minute,
 	}, "127.0.0.1:0")
 	alice := startClient(t, Config{Addr: h.addr, Nick: "alice"})

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,25 +28,30 @@ func startTransferHub(t *testing.T, dir, addr string) *testHub {
 	return serveHub(t, server.Config{Dir: dir, Transfers: ts}, addr, ts)
 }
 
-// slowEngine is the real transfer engine with a pause after every block a
-// download receives, so that a test can act while a transfer runs.
-type slowEngine struct {
+// pausingEngine is the real transfer engine, except that its first
+// download stops moving once past pauseAt bytes until its context ends, so
+// that a test can act while a transfer runs without waiting on the clock.
+type pausingEngine struct {
 	tftpEngine
-	delay time.Duration
+	pauseAt int64
+	paused  atomic.Bool // the first download has paused
 }
 
-func (e slowEngine) download(ctx context.Context, addr, token, dir, name string, size int64, sha string, progress func(int64)) (string, error) {
+func (e *pausingEngine) download(ctx context.Context, addr, token, dir, name string, size int64, sha string, progress func(int64)) (string, error) {
+	pause := e.paused.CompareAndSwap(false, true)
 	return e.tftpEngine.download(ctx, addr, token, dir, name, size, sha, func(n int64) {
 		progress(n)
-		time.Sleep(e.delay)
+		if pause && n > e.pauseAt {
+			<-ctx.Done()
+		}
 	})
 }
 
-// startSlowClient starts a client whose downloads take about a millisecond
-// per 2 KiB block.
-func startSlowClient(t *testing.T, cfg Config) *Client {
+// startPausingClient starts a client whose first download pauses once past
+// 1 MiB until it is stopped.
+func startPausingClient(t *testing.T, cfg Config) *Client {
 	t.Helper()
-	return startClientWith(t, cfg, slowEngine{delay: time.Millisecond})
+	return startClientWith(t, cfg, &pausingEngine{pauseAt: 1 << 20})
 }
 
 // writeRandomFile writes size random bytes to dir/name and returns their SHA-256.
@@ -163,7 +169,7 @@ func TestTransferCancelLeavesNoFile(t *testing.T) {
 	shared := t.TempDir()
 	writeRandomFile(t, shared, "big.bin", 2<<20)
 	h := startTransferHub(t, shared, "127.0.0.1:0")
-	c := startSlowClient(t, Config{Addr: h.addr, Nick: "alice"})
+	c := startPausingClient(t, Config{Addr: h.addr, Nick: "alice"})
 	waitFor(t, c, "registered", registered)
 	id, err := c.Download("big.bin")
 	require.NoError(t, err)
@@ -182,7 +188,7 @@ func TestTransferResumesAfterHubRestart(t *testing.T) {
 	want := writeRandomFile(t, shared, "big.bin", 4<<20)
 	h := startTransferHub(t, shared, "127.0.0.1:0")
 	addr := h.addr
-	c := startSlowClient(t, fastReconnect(Config{Addr: addr, Nick: "alice", EventBuffer: 100_000}))
+	c := startPausingClient(t, fastReconnect(Config{Addr: addr, Nick: "alice", EventBuffer: 100_000}))
 	waitFor(t, c, "registered", registered)
 	id, err := c.Download("big.bin")
 	require.NoError(t, err)
@@ -310,7 +316,7 @@ func TestTransferResumesInNextClient(t *testing.T) {
 	want := writeRandomFile(t, shared, "big.bin", 4<<20)
 	h := startTransferHub(t, shared, "127.0.0.1:0")
 	dir := t.TempDir()
-	first := startSlowClient(t, Config{Addr: h.addr, Nick: "alice", DownloadDir: dir})
+	first := startPausingClient(t, Config{Addr: h.addr, Nick: "alice", DownloadDir: dir})
 	waitFor(t, first, "registered", registered)
 	id, err := first.Download("big.bin")
 	require.NoError(t, err)

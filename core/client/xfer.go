@@ -118,7 +118,7 @@ func (l *loop) active() int {
 }
 
 func (l *loop) addTransfer(in intent) {
-	now := time.Now()
+	now := l.now
 	x := &xfer{src: in.upload}
 	x.t = Transfer{ID: in.xfer, Name: in.name, Total: -1, ETA: -1, State: TransferQueued, Started: now}
 	if in.kind == intentUpload {
@@ -151,7 +151,7 @@ func (l *loop) xferChanged(x *xfer, event bool) {
 	l.xferDirty = true
 	if event {
 		t := x.t
-		x.lastEvent = time.Now()
+		x.lastEvent = l.now
 		l.emit(Event{Kind: EventTransfer, Time: x.lastEvent, Text: t.State.String(), Transfer: &t})
 	}
 }
@@ -356,7 +356,7 @@ func (l *loop) granted(h hubLine) {
 	w := &worker{cancel: cancel}
 	x.worker = w
 	x.t.Reason = ""
-	x.lastSample, x.lastBytes = time.Now(), x.t.Bytes
+	x.lastSample, x.lastBytes = l.now, x.t.Bytes
 	id := x.t.ID
 	eng := l.c.engine
 	progress := func(done int64) {
@@ -461,7 +461,7 @@ func (l *loop) handleXfer(m xferMsg) {
 		x.t.State = TransferQueued
 		x.t.Reason = ""
 		l.xferDirty = true
-		l.schedule(time.Now())
+		l.schedule(l.now)
 		if x.t.State == TransferQueued {
 			l.xferChanged(x, true)
 		}
@@ -469,7 +469,7 @@ func (l *loop) handleXfer(m xferMsg) {
 		if x.worker != m.w {
 			return
 		}
-		l.sampleOne(x, time.Now(), true)
+		l.sampleOne(x, l.now, true)
 		x.worker = nil
 		switch {
 		case m.w.why == stopCancel:
@@ -493,13 +493,13 @@ func (l *loop) handleXfer(m xferMsg) {
 			x.t.State = TransferQueued
 			x.t.Reason = "Interrupted; trying again"
 			x.t.Rate, x.t.ETA = 0, -1
-			x.retryAt = time.Now().Add(time.Duration(x.failTries) * time.Second)
+			x.retryAt = l.now.Add(time.Duration(x.failTries) * time.Second)
 			l.xferChanged(x, true)
 		default:
 			l.finishXfer(x, TransferFailed, transferErrText(m.err), m.err)
 		}
 	}
-	l.schedule(time.Now())
+	l.schedule(l.now)
 }
 
 // retryable reports whether a transfer error may go away by asking again:
@@ -568,7 +568,7 @@ func (l *loop) finishXfer(x *xfer, st TransferState, reason string, err error) {
 	x.t.State = st
 	x.t.Reason = reason
 	x.t.Err = err
-	x.t.Finished = time.Now()
+	x.t.Finished = l.now
 	x.t.Rate, x.t.ETA = 0, -1
 	if st == TransferDone {
 		x.t.ETA = 0
@@ -603,7 +603,7 @@ func (l *loop) transferRefused(id TransferID, e *HubError) {
 		x.t.State = TransferQueued
 		x.t.Reason = "The hub is busy; waiting"
 		// Hold back every transfer, not just this one, so they keep their order.
-		l.busyUntil = time.Now().Add(500 * time.Millisecond)
+		l.busyUntil = l.now.Add(500 * time.Millisecond)
 		l.xferChanged(x, true)
 		return
 	}
@@ -650,7 +650,7 @@ func (l *loop) cancelTransfer(id TransferID) {
 		// comes, is ignored.
 		l.removeDownload(x, "")
 		l.finishXfer(x, TransferCancelled, "Cancelled", nil)
-		l.schedule(time.Now())
+		l.schedule(l.now)
 	}
 }
 
