@@ -4,15 +4,14 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 
@@ -40,7 +39,7 @@ type loop struct {
 	state      ConnState
 	attempt    int
 	nextTry    time.Time
-	reason     string
+	cause      Cause
 	connErr    error
 	everJoined bool // registered at least once
 	gen        uint64
@@ -165,7 +164,7 @@ func (l *loop) run(parent context.Context) {
 		select {
 		case <-parent.Done():
 			l.now = l.clk.Now()
-			l.stop("The client was stopped", nil)
+			l.stop(CauseStopped, nil)
 		case <-l.c.wake:
 			l.now = l.clk.Now()
 			l.takeIntents()
@@ -244,9 +243,9 @@ func (l *loop) onTimer(now time.Time) {
 	if s := l.sess; s != nil {
 		switch {
 		case !s.registered && now.Sub(s.connected) >= l.cfg.PingTimeout:
-			l.drop(errors.New("the hub did not accept us in time"))
+			l.drop(errNotAccepted)
 		case !s.pingSent.IsZero() && now.Sub(s.pingSent) >= l.cfg.PingTimeout:
-			l.drop(errors.New("the hub stopped answering"))
+			l.drop(errNoAnswer)
 		case s.pingSent.IsZero() && now.Sub(s.lastRead) >= l.cfg.PingIdle:
 			l.pingSeq++
 			s.pingToken = "c" + strconv.Itoa(l.pingSeq)
@@ -273,13 +272,13 @@ func (l *loop) connect() {
 
 // retry schedules the next connect attempt with exponential back-off and
 // jitter, or stops for good when reconnecting is over.
-func (l *loop) retry(reason string, err error) {
+func (l *loop) retry(cause Cause, err error) {
 	if l.stopping {
 		return
 	}
 	wasRegistered := l.state == Registered
 	l.state = Reconnecting
-	l.reason = reason
+	l.cause = cause
 	l.connErr = err
 	l.attempt++
 	delay := l.cfg.ReconnectMin << min(l.attempt-1, 16)
@@ -291,7 +290,7 @@ func (l *loop) retry(reason string, err error) {
 	l.nextTry = l.now.Add(delay)
 	l.dirty = true
 	if wasRegistered {
-		l.system(SysConnection, "Disconnected: "+reason+"; reconnecting")
+		l.system(Message{Event: SysConnection, Note: NoteDropped, Cause: cause, Err: err})
 		l.emitConn()
 	}
 }
@@ -307,10 +306,10 @@ func (l *loop) drop(err error) {
 	if e := s.refusal; e != nil && !l.everJoined {
 		// Refused on the first connect (hub full, say) without a BYE:
 		// trying again would only be refused again.
-		l.stop(e.Text(), e)
+		l.stop(CauseRefused, e)
 		return
 	}
-	l.retry(connText(err), err)
+	l.retry(connCause(err), err)
 }
 
 // endSession closes the session and puts back what it had not finished.
@@ -332,11 +331,11 @@ func (l *loop) endSession() {
 				resend = append(resend, r)
 				continue
 			}
-			what := "Message"
+			m := Message{Event: SysError, Note: NoteMaybeLost, Text: r.text}
 			if r.keyword == proto.KwPriv {
-				what = "Private message to " + r.to
+				m.Note, m.To = NotePrivMaybeLost, r.to
 			}
-			l.system(SysError, what+" may not have reached the hub: "+r.text)
+			l.system(m)
 		}
 	}
 	for _, r := range resend {
@@ -346,44 +345,52 @@ func (l *loop) endSession() {
 	l.transfersInterrupted()
 }
 
-// connText turns a connection error into words.
-func connText(err error) string {
+// connCause says why a connection ended with err.
+func connCause(err error) Cause {
 	var ne net.Error
+	var he *HubError
+	var be *ByeError
 	switch {
 	case err == nil:
-		return "Connection lost"
+		return CauseLost
 	case errors.Is(err, errHubClosed):
-		return "The hub closed the connection"
+		return CauseHubClosed
+	case errors.Is(err, errNotAccepted):
+		return CauseNotAccepted
+	case errors.Is(err, errNoAnswer):
+		return CauseNoAnswer
+	case errors.As(err, &he):
+		return CauseRefused
+	case errors.As(err, &be):
+		return CauseBye
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return CauseNoHub
 	case errors.As(err, &ne) && ne.Timeout():
-		return "The hub did not answer in time"
-	case strings.Contains(err.Error(), "connection refused"):
-		return "No hub is running at that address"
+		return CauseTimeout
 	}
-	msg := err.Error()
-	if i := strings.LastIndex(msg, ": "); i >= 0 {
-		msg = msg[i+2:]
-	}
-	if msg == "" {
-		return "Connection lost"
-	}
-	return strings.ToUpper(msg[:1]) + msg[1:]
+	return CauseNetwork
 }
 
-var errHubClosed = errors.New("the hub closed the connection")
+// The ends of a session that are not errors of the network.
+var (
+	errHubClosed   = errors.New("client: the hub closed the connection")
+	errNotAccepted = errors.New("client: the hub did not accept a nick in time")
+	errNoAnswer    = errors.New("client: the hub stopped answering")
+)
 
 // stop ends the client for good: no more reconnects.
-func (l *loop) stop(reason string, result error) {
+func (l *loop) stop(cause Cause, result error) {
 	if l.state == Closed {
 		return
 	}
 	l.stopping = true
 	l.state = Closed
-	l.reason = reason
+	l.cause = cause
 	l.connErr = result
 	l.result = result
 	l.nextTry = time.Time{}
 	l.dirty = true
-	l.system(SysConnection, "Disconnected: "+reason)
+	l.system(Message{Event: SysConnection, Note: NoteClosed, Cause: cause, Err: result})
 	l.emitConn()
 }
 
@@ -449,7 +456,7 @@ func (l *loop) handleInbound(m inbound) {
 		l.dialing = false
 		if m.err != nil {
 			l.log.Info("cannot reach hub", "addr", l.cfg.Addr, "err", m.err)
-			l.retry(connText(m.err), m.err)
+			l.retry(connCause(m.err), m.err)
 			return
 		}
 		if l.state == Closed {
@@ -530,7 +537,7 @@ func (l *loop) handleLine(h hubLine) {
 	case proto.KwHello:
 		if h.version != proto.Version {
 			l.endSession()
-			l.stop("The hub speaks "+h.version+", not "+proto.Version, fmt.Errorf("client: hub speaks %q, not %s", h.version, proto.Version))
+			l.stop(CauseVersion, &VersionError{Version: h.version})
 			return
 		}
 		s.hello = true
@@ -552,10 +559,10 @@ func (l *loop) handleLine(h hubLine) {
 		l.log.Warn("hub sent a list line outside a list; skipped", "keyword", h.kw)
 	case proto.KwJoin:
 		l.addUser(h.nick)
-		l.appendMsg(Message{Kind: System, Event: SysJoin, Time: h.time, From: h.nick, Text: h.nick + " joined"})
+		l.appendMsg(Message{Kind: System, Event: SysJoin, Note: NoteJoined, Time: h.time, From: h.nick})
 	case proto.KwLeave:
 		l.removeUser(h.nick)
-		l.appendMsg(Message{Kind: System, Event: SysLeave, Time: h.time, From: h.nick, Reason: h.text, Text: LeaveText(h.nick, h.text)})
+		l.appendMsg(Message{Kind: System, Event: SysLeave, Note: NoteLeft, Time: h.time, From: h.nick, Reason: h.text})
 	case proto.KwRename:
 		l.rename(h)
 	case proto.KwMsg:
@@ -595,14 +602,14 @@ func (l *loop) welcome(nick string) {
 	l.nickTries = 0
 	l.state = Registered
 	l.attempt = 0
-	l.reason = ""
+	l.cause = CauseNone
 	l.connErr = nil
 	l.dirty = true
+	note := NoteReconnected
 	if first {
-		l.system(SysConnection, "Connected to "+l.hubName+" as "+nick)
-	} else {
-		l.system(SysConnection, "Reconnected to "+l.hubName+" as "+nick)
+		note = NoteConnected
 	}
+	l.system(Message{Event: SysConnection, Note: note, Name: l.hubName, To: nick})
 	l.emitConn()
 	l.sendNow(&request{keyword: proto.KwFiles, line: simpleLine(proto.Command{Keyword: proto.KwFiles})})
 	l.pump(l.now)
@@ -698,11 +705,7 @@ func (l *loop) rename(h hubLine) {
 	}
 	l.removeUser(old)
 	l.addUser(nw)
-	m := Message{Kind: System, Event: SysRename, Time: h.time, From: old, To: nw, Text: old + " is now known as " + nw}
-	if self {
-		m.Text = "You are now known as " + nw
-	}
-	l.appendMsg(m)
+	l.appendMsg(Message{Kind: System, Event: SysRename, Note: NoteRenamed, Time: h.time, From: old, To: nw, Own: self})
 }
 
 // message logs a MSG or PRIV line.
@@ -767,13 +770,10 @@ func (l *loop) appendMsg(m Message) Message {
 	return m
 }
 
-// system logs a line the client writes itself, at the client's time.
-func (l *loop) system(ev SystemEvent, text string) {
-	l.systemAt(l.now, ev, text)
-}
-
-func (l *loop) systemAt(t time.Time, ev SystemEvent, text string) {
-	l.appendMsg(Message{Kind: System, Event: ev, Time: t, Text: text})
+// system logs a System line the client writes itself, at the client's time.
+func (l *loop) system(m Message) {
+	m.Kind, m.Time = System, l.now
+	l.appendMsg(m)
 }
 
 func (l *loop) sharedFile(h hubLine) {
@@ -785,7 +785,7 @@ func (l *loop) sharedFile(h hubLine) {
 		i, _ := slices.BinarySearchFunc(files, f, func(a, b File) int { return strings.Compare(a.Name, b.Name) })
 		l.files = slices.Insert(files, i, f)
 	}
-	l.appendMsg(Message{Kind: System, Event: SysShared, Time: h.time, From: h.from, Text: h.from + " shared " + h.name + " (" + FormatSize(h.size) + ")"})
+	l.appendMsg(Message{Kind: System, Event: SysShared, Note: NoteShared, Time: h.time, From: h.from, Name: h.name, Size: h.size})
 	shc := sh
 	l.emit(Event{Kind: EventShared, Time: h.time, Text: h.name, Shared: &shc})
 }
@@ -797,7 +797,7 @@ func (l *loop) hubError(e *HubError) {
 	if s := l.sess; s != nil && !s.registered && e.Reason != proto.ReasonSlowDown && (e.Keyword == "-" || e.Keyword == proto.KwNick) {
 		s.refusal = e
 	}
-	l.emit(Event{Kind: EventError, Time: e.Time, Text: e.Text(), Err: e})
+	l.emit(Event{Kind: EventError, Time: e.Time, Err: e})
 	req := l.answered(e.Keyword)
 	defer l.pump(l.now)
 	switch e.Keyword {
@@ -811,7 +811,7 @@ func (l *loop) hubError(e *HubError) {
 			return
 		}
 		l.wantNick = l.nick
-		l.system(SysError, "Cannot change nick: "+e.Text())
+		l.system(Message{Event: SysError, Note: NoteNickRefused, Err: e})
 	case proto.KwMsg, proto.KwPriv:
 		if e.Reason == proto.ReasonSlowDown && req != nil && req.tries < 5 {
 			// Send it again at a slower pace, one message at a time from
@@ -823,28 +823,23 @@ func (l *loop) hubError(e *HubError) {
 			l.requeue(req)
 			return
 		}
+		m := Message{Event: SysError, Note: NoteNotSent, Err: e}
 		if e.Keyword == proto.KwPriv {
-			what := "Private message not sent"
-			if req != nil {
-				// Say which message: the person may have left while it
-				// was on its way, after the composer had let it go.
-				what += " to " + req.to + " (" + ellipsis(req.text, 40) + ")"
-			}
-			l.system(SysError, what+": "+e.Text())
-			return
+			m.Note = NotePrivNotSent
 		}
-		what := "Message not sent"
 		if req != nil {
-			what += " (" + ellipsis(req.text, 40) + ")"
+			// Say which message: the person may have left while it was
+			// on its way, after the composer had let it go.
+			m.To, m.Text = req.to, req.text
 		}
-		l.system(SysError, what+": "+e.Text())
+		l.system(m)
 	case proto.KwGet, proto.KwPut:
 		if req != nil {
 			l.transferRefused(req.xfer, e)
 		}
 	default:
 		if e.Reason != proto.ReasonHubFull {
-			l.system(SysError, e.Text())
+			l.system(Message{Event: SysError, Note: NoteHubError, Err: e})
 		}
 	}
 }
@@ -872,7 +867,7 @@ func (l *loop) slowDown() {
 func (l *loop) nickRefused(e *HubError) {
 	if !l.everJoined || e.Reason != proto.ReasonNickInUse || l.nickTries >= 8 {
 		// The first registration fails for good: the person must choose.
-		l.stop(e.Text(), e)
+		l.stop(CauseRefused, e)
 		return
 	}
 	// After a reconnect our old session may still hold the nick, or
@@ -880,7 +875,7 @@ func (l *loop) nickRefused(e *HubError) {
 	l.nickTries++
 	old := l.wantNick
 	l.wantNick = numberedNick(l.baseNick, l.nickTries+1)
-	l.system(SysInfo, "The nickname "+old+" is taken; trying "+l.wantNick)
+	l.system(Message{Event: SysInfo, Note: NoteNickTaken, From: old, To: l.wantNick})
 	l.registerNick()
 }
 
@@ -896,12 +891,11 @@ func numberedNick(base string, n int) string {
 }
 
 func (l *loop) bye(reason string) {
-	text := ReasonText(reason)
 	switch reason {
 	case proto.ByeShutdown, proto.LeaveTimeout, proto.LeaveTooSlow, proto.LeaveConnectionLost:
 		// The hub is going away or lost track of us: come back.
 		l.endSession()
-		l.retry(text, &ByeError{Reason: reason})
+		l.retry(CauseBye, &ByeError{Reason: reason})
 		return
 	}
 	l.endSession()
@@ -909,7 +903,7 @@ func (l *loop) bye(reason string) {
 	if l.lastErr != nil && l.lastErr.Reason == reason {
 		result = l.lastErr
 	}
-	l.stop(text, result)
+	l.stop(CauseBye, result)
 }
 
 func (l *loop) emitConn() {
@@ -936,7 +930,7 @@ func (l *loop) emit(e Event) {
 }
 
 func (l *loop) connection() Connection {
-	c := Connection{State: l.state, Attempt: l.attempt, Reason: l.reason, Err: l.connErr}
+	c := Connection{State: l.state, Attempt: l.attempt, Cause: l.cause, Err: l.connErr}
 	if l.state == Reconnecting {
 		c.NextTry = l.nextTry
 	}
@@ -1016,7 +1010,7 @@ func (l *loop) intent(in intent) {
 		l.cancelTransfer(in.xfer)
 	case intentQuit:
 		l.quitReason = in.text
-		l.stop("You left", nil)
+		l.stop(CauseQuit, nil)
 	}
 }
 
@@ -1056,12 +1050,4 @@ func (l *loop) pump(now time.Time) {
 	if len(l.outbox) == 0 {
 		l.outbox = nil
 	}
-}
-
-func ellipsis(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
 }

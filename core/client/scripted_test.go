@@ -139,7 +139,7 @@ func waitFor(t *testing.T, c *Client, what string, cond func(*Snapshot) bool) *S
 		case <-c.Changed():
 		case <-tick.C:
 		case <-deadline.C:
-			t.Fatalf("timed out waiting for %s; state %v (%s), %d messages", what, s.Conn.State, s.Conn.Reason, len(s.Messages))
+			t.Fatalf("timed out waiting for %s; state %v (%s), %d messages", what, s.Conn.State, s.Conn.Cause, len(s.Messages))
 		}
 	}
 }
@@ -337,7 +337,8 @@ func TestScriptedGrantMatchedToRequest(t *testing.T) {
 	a, _ := snap.Transfer(idA)
 	b, _ := snap.Transfer(idB)
 	require.Equal(t, TransferFailed, a.State)
-	require.Equal(t, "The hub does not share a file with that name", a.Reason)
+	require.Equal(t, XferRefused, a.Reason)
+	require.Equal(t, "no-such-file", a.Err.(*HubError).Reason)
 	require.Equal(t, TransferDone, b.State)
 	require.Equal(t, int64(5), b.Bytes)
 	require.FileExists(t, b.Path)
@@ -363,7 +364,7 @@ func TestScriptedNickTakenAfterReconnect(t *testing.T) {
 	s.send("HISTORY 0")
 	snap := waitFor(t, c, "registered as alice2", func(s *Snapshot) bool { return s.Conn.State == Registered && s.Nick == "alice2" && len(s.Users) == 2 })
 	require.True(t, hasMessage(snap, func(m Message) bool {
-		return m.Kind == System && m.Text == "The nickname alice is taken; trying alice2"
+		return m.Kind == System && m.Note == NoteNickTaken && m.From == "alice" && m.To == "alice2"
 	}))
 	require.Equal(t, []User{{Nick: "alice"}, {Nick: "alice2", Self: true}}, snap.Users)
 }
@@ -380,7 +381,8 @@ func TestScriptedFirstNickTakenCloses(t *testing.T) {
 	require.Equal(t, "nick-in-use", he.Reason)
 	snap := c.Snapshot()
 	require.Equal(t, Closed, snap.Conn.State)
-	require.Equal(t, "That nickname is taken", snap.Conn.Reason)
+	require.Equal(t, CauseRefused, snap.Conn.Cause)
+	require.Equal(t, he, snap.Conn.Err)
 	require.ErrorIs(t, c.Send("hi"), ErrClosed)
 }
 
@@ -393,7 +395,8 @@ func TestScriptedHubFull(t *testing.T) {
 	var he *HubError
 	require.ErrorAs(t, wait(), &he)
 	require.Equal(t, "hub-full", he.Reason)
-	require.Equal(t, "The hub is full", c.Snapshot().Conn.Reason)
+	require.Equal(t, CauseBye, c.Snapshot().Conn.Cause)
+	require.Equal(t, he, c.Snapshot().Conn.Err)
 }
 
 func TestScriptedKeepAlive(t *testing.T) {
@@ -428,9 +431,9 @@ func TestScriptedKeepAlive(t *testing.T) {
 	s2 := h.accept()
 	s2.register("alice", "alice")
 	snap := waitFor(t, c, "registered again", func(s *Snapshot) bool {
-		return s.Conn.State == Registered && hasMessage(s, func(m Message) bool { return strings.HasPrefix(m.Text, "Reconnected") })
+		return s.Conn.State == Registered && hasMessage(s, func(m Message) bool { return m.Note == NoteReconnected })
 	})
-	require.True(t, hasMessage(snap, func(m Message) bool { return m.Text == "Disconnected: The hub stopped answering; reconnecting" }))
+	require.True(t, hasMessage(snap, func(m Message) bool { return m.Note == NoteDropped && m.Cause == CauseNoAnswer }))
 }
 
 func TestScriptedHistoryNotDuplicated(t *testing.T) {
@@ -649,7 +652,8 @@ func TestScriptedUploadFromStreamSpoolsAndCleansUp(t *testing.T) {
 	snap := waitFor(t, c, "failed", func(s *Snapshot) bool { x, _ := s.Transfer(short); return x.State.Finished() })
 	x, _ := snap.Transfer(short)
 	require.Equal(t, TransferFailed, x.State)
-	require.Contains(t, x.Reason, "holds 3 bytes, not the 10 announced")
+	require.Equal(t, XferUnreadable, x.Reason)
+	require.Equal(t, &SizeMismatchError{Have: 3, Announced: 10}, x.Err)
 }
 
 func TestScriptedSlowDownResends(t *testing.T) {
@@ -663,7 +667,7 @@ func TestScriptedSlowDownResends(t *testing.T) {
 	s.expect("MSG one")
 	s.send("MSG 1700000000000 alice one")
 	snap := waitFor(t, c, "sent", func(s *Snapshot) bool { return len(publicTexts(s)) == 1 })
-	require.False(t, hasMessage(snap, func(m Message) bool { return m.Kind == System && strings.Contains(m.Text, "not sent") }))
+	require.False(t, hasMessage(snap, func(m Message) bool { return m.Kind == System && m.Note == NoteNotSent }))
 }
 
 func TestScriptedByeStopsReconnecting(t *testing.T) {
@@ -681,8 +685,9 @@ func TestScriptedByeStopsReconnecting(t *testing.T) {
 	require.Equal(t, "flood", bye.Reason)
 	snap := c.Snapshot()
 	require.Equal(t, Closed, snap.Conn.State)
-	require.Equal(t, "Sent too much too fast", snap.Conn.Reason)
-	require.True(t, hasMessage(snap, func(m Message) bool { return m.Text == "Disconnected: Sent too much too fast" }))
+	require.Equal(t, CauseBye, snap.Conn.Cause)
+	require.Equal(t, bye, snap.Conn.Err)
+	require.True(t, hasMessage(snap, func(m Message) bool { return m.Note == NoteClosed && m.Cause == CauseBye && m.Err == snap.Conn.Err }))
 	// No new connection is attempted.
 	select {
 	case <-h.conns:

@@ -144,7 +144,7 @@ func TestTransferDownloadAndUpload(t *testing.T) {
 	snap = waitFor(t, bob, "shared announcement", func(s *Snapshot) bool { return len(s.Shared) == 1 })
 	require.Equal(t, Shared{Time: snap.Shared[0].Time, From: "alice", Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Name: "notes.txt"}, snap.Shared[0])
 	require.True(t, hasMessage(snap, func(m Message) bool {
-		return m.Event == SysShared && strings.HasPrefix(m.Text, "alice shared notes.txt")
+		return m.Event == SysShared && m.Note == NoteShared && m.From == "alice" && m.Name == "notes.txt"
 	}))
 
 	// The same name again is stored under a new name; uploading from a path.
@@ -162,7 +162,8 @@ func TestTransferDownloadAndUpload(t *testing.T) {
 	require.NoError(t, err)
 	evs = transferEvents(t, c, bad)
 	require.Equal(t, TransferFailed, evs[len(evs)-1].State)
-	require.Equal(t, "The hub does not share a file with that name", evs[len(evs)-1].Reason)
+	require.Equal(t, XferRefused, evs[len(evs)-1].Reason)
+	require.Equal(t, "no-such-file", evs[len(evs)-1].Err.(*HubError).Reason)
 }
 
 func TestTransferCancelLeavesNoFile(t *testing.T) {
@@ -305,7 +306,7 @@ func TestTransferUploadChangedSourceFails(t *testing.T) {
 	snap := waitFor(t, c, "finished", func(s *Snapshot) bool { x, _ := s.Transfer(id); return x.State.Finished() })
 	x, _ := snap.Transfer(id)
 	require.Equal(t, TransferFailed, x.State)
-	require.Equal(t, "The file arrived damaged (checksum mismatch)", x.Reason)
+	require.Equal(t, XferChecksum, x.Reason)
 	entries, err := os.ReadDir(shared)
 	require.NoError(t, err)
 	require.Empty(t, entries, "nothing is stored")

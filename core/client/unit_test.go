@@ -11,29 +11,9 @@ import (
 	"github.com/natter-chat/natter/core/proto"
 )
 
-func TestReasonTextCoversEveryReason(t *testing.T) {
-	reasons := []string{
-		proto.ReasonBadSyntax, proto.ReasonUnknownCommand, proto.ReasonBadNick, proto.ReasonBadText,
-		proto.ReasonBadName, proto.ReasonRegisterFirst, proto.ReasonNoSuchUser, proto.ReasonNoSuchFile,
-		proto.ReasonNickInUse, proto.ReasonBusy, proto.ReasonLineTooLong, proto.ReasonTooLarge,
-		proto.ReasonChecksumMismatch, proto.ReasonSlowDown, proto.ReasonHubFull, proto.ReasonNoSpace,
-		proto.LeaveQuit, proto.LeaveTimeout, proto.LeaveTooSlow, proto.LeaveFlood, proto.LeaveConnectionLost,
-		proto.LeaveShutdown, proto.ByeRegistrationTimeout, proto.ByeHubFull,
-	}
-	for _, r := range reasons {
-		_, ok := reasonTexts[r]
-		assert.True(t, ok, "no text for %q", r)
-		assert.NotZero(t, proto.ReasonCode(r)+len(ReasonText(r)))
-	}
-	assert.Equal(t, "That nickname is taken", ReasonText("nick-in-use"))
-	assert.Equal(t, "The hub is full", ReasonText("hub-full"))
-	assert.Equal(t, "Left: see you", ReasonText("quit: see you"))
-	assert.Equal(t, "Something new", ReasonText("something-new"))
-	assert.Equal(t, "Unknown reason", ReasonText(""))
-
+func TestHubErrorSaysTheLine(t *testing.T) {
 	e := &HubError{Code: 409, Keyword: "NICK", Reason: "nick-in-use", Detail: `nick "bob" is in use`}
-	assert.Equal(t, "That nickname is taken", e.Text())
-	assert.Equal(t, `That nickname is taken (ERR 409 NICK nick-in-use): nick "bob" is in use`, e.Error())
+	assert.Equal(t, `hub: ERR 409 NICK nick-in-use: nick "bob" is in use`, e.Error())
 }
 
 func TestHubAddr(t *testing.T) {
@@ -105,12 +85,6 @@ func TestSecondsLeft(t *testing.T) {
 	assert.Equal(t, 2, c.SecondsLeft(now))
 	assert.Equal(t, 0, c.SecondsLeft(now.Add(2*time.Second)))
 	assert.Equal(t, 0, Connection{State: Registered}.SecondsLeft(now))
-}
-
-func TestFormatSize(t *testing.T) {
-	assert.Equal(t, "512 B", FormatSize(512))
-	assert.Equal(t, "1.5 KB", FormatSize(1536))
-	assert.Equal(t, "20.0 MB", FormatSize(20<<20))
 }
 
 func TestSameNick(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"os"
@@ -134,12 +133,12 @@ func (l *loop) addTransfer(in intent) {
 		for _, o := range l.xfers {
 			if o.t.Direction == Download && o.t.Name == in.name && !o.t.State.Finished() {
 				l.xfers = append(l.xfers, x)
-				l.finishXfer(x, TransferFailed, "This file is already being downloaded", nil)
+				l.finishXfer(x, TransferFailed, XferDuplicate, nil)
 				return
 			}
 		}
 	}
-	x.t.Reason = "Queued"
+	x.t.Reason = XferQueued
 	l.xfers = append(l.xfers, x)
 	l.xferChanged(x, true)
 	l.schedule(now)
@@ -166,37 +165,38 @@ func (l *loop) schedule(now time.Time) {
 		hashed := x.t.Direction == Download || x.sha != ""
 		switch {
 		case l.active() >= l.cfg.MaxTransfers:
-			l.waiting(x, fmt.Sprintf("Waiting: %d transfers at once", l.cfg.MaxTransfers))
+			x.t.Limit = l.cfg.MaxTransfers
+			l.waiting(x, XferWaitSlots)
 			continue
 		case !hashed:
 			l.startHashing(x)
 			continue
 		case !l.registered():
-			l.waiting(x, "Waiting for the hub")
+			l.waiting(x, XferWaitHub)
 			continue
 		case busy:
-			l.waiting(x, "The hub is busy; waiting")
+			l.waiting(x, XferHubBusy)
 			continue
 		}
 		if x.t.Direction == Download {
 			// The folder may not exist yet (a first download), or may
 			// have been removed since the last one.
 			if err := os.MkdirAll(l.cfg.DownloadDir, 0o755); err != nil {
-				l.finishXfer(x, TransferFailed, "Cannot create the download folder "+l.cfg.DownloadDir+": "+errText(err), err)
+				l.finishXfer(x, TransferFailed, XferNoFolder, err)
 				continue
 			}
 		}
 		x.retryAt = time.Time{}
 		x.requested = true
 		x.t.State = TransferRunning
-		x.t.Reason = "Asking the hub"
+		x.t.Reason = XferAsking
 		cmd := proto.Command{Keyword: proto.KwGet, Name: x.t.Name}
 		if x.t.Direction == Upload {
 			cmd = proto.Command{Keyword: proto.KwPut, Name: x.t.Name, Size: x.size, SHA256: x.sha}
 		}
 		line, err := commandLine(cmd)
 		if err != nil {
-			l.finishXfer(x, TransferFailed, err.Error(), err)
+			l.finishXfer(x, TransferFailed, XferBadRequest, err)
 			continue
 		}
 		l.sendNow(&request{keyword: cmd.Keyword, line: line, xfer: x.t.ID})
@@ -205,8 +205,8 @@ func (l *loop) schedule(now time.Time) {
 }
 
 // waiting says why a queued transfer has not started.
-func (l *loop) waiting(x *xfer, reason string) {
-	if x.t.Reason == reason || x.t.Reason == "Waiting for the hub to come back" && reason == "Waiting for the hub" {
+func (l *loop) waiting(x *xfer, reason TransferReason) {
+	if x.t.Reason == reason || x.t.Reason == XferWaitReconnect && reason == XferWaitHub {
 		return
 	}
 	x.t.Reason = reason
@@ -220,7 +220,7 @@ func (l *loop) startHashing(x *xfer) {
 	w := &worker{cancel: cancel}
 	x.hashing = w
 	x.t.State = TransferRunning
-	x.t.Reason = "Checking the file"
+	x.t.Reason = XferHashing
 	l.xferChanged(x, true)
 	src, id, tmp := x.src, x.t.ID, l.cfg.TempDir
 	l.c.wg.Add(1)
@@ -274,7 +274,7 @@ func hashSource(ctx context.Context, src *uploadSource, tmpDir string, done *ato
 			return 0, "", "", err
 		}
 		if !fi.Mode().IsRegular() {
-			return 0, "", "", fmt.Errorf("%s is not a regular file", src.path)
+			return 0, "", "", &os.PathError{Op: "read", Path: src.path, Err: ErrNotRegular}
 		}
 		n, err := copyCounting(h, ctxReader{ctx, f}, count)
 		if err != nil {
@@ -291,13 +291,13 @@ func hashSource(ctx context.Context, src *uploadSource, tmpDir string, done *ato
 				return 0, "", "", err
 			}
 			if n != src.size {
-				return 0, "", "", fmt.Errorf("the stream holds %d bytes, not the %d announced", n, src.size)
+				return 0, "", "", &SizeMismatchError{Have: n, Announced: src.size}
 			}
 			return n, hex.EncodeToString(h.Sum(nil)), "", nil
 		}
 		// TempDir is DownloadDir unless set, and may not exist yet.
 		if err := os.MkdirAll(tmpDir, 0o755); err != nil {
-			return 0, "", "", fmt.Errorf("cannot create the folder %s for temporary copies: %s", tmpDir, errText(err))
+			return 0, "", "", err
 		}
 		f, err := os.CreateTemp(tmpDir, ".natter-upload-*")
 		if err != nil {
@@ -308,7 +308,7 @@ func hashSource(ctx context.Context, src *uploadSource, tmpDir string, done *ato
 			err = cerr
 		}
 		if err == nil && n != src.size {
-			err = fmt.Errorf("the stream holds %d bytes, not the %d announced", n, src.size)
+			err = &SizeMismatchError{Have: n, Announced: src.size}
 		}
 		if err != nil {
 			os.Remove(f.Name())
@@ -355,7 +355,7 @@ func (l *loop) granted(h hubLine) {
 	ctx, cancel := context.WithCancel(l.ctx)
 	w := &worker{cancel: cancel}
 	x.worker = w
-	x.t.Reason = ""
+	x.t.Reason = XferNone
 	x.lastSample, x.lastBytes = l.now, x.t.Bytes
 	id := x.t.ID
 	eng := l.c.engine
@@ -447,11 +447,11 @@ func (l *loop) handleXfer(m xferMsg) {
 			if m.spool != "" {
 				os.Remove(m.spool)
 			}
-			l.finishXfer(x, TransferCancelled, "Cancelled", nil)
+			l.finishXfer(x, TransferCancelled, XferCancelled, nil)
 			break
 		}
 		if m.err != nil {
-			l.finishXfer(x, TransferFailed, "Cannot read the file: "+errText(m.err), m.err)
+			l.finishXfer(x, TransferFailed, XferUnreadable, m.err)
 			break
 		}
 		x.size, x.sha, x.spool = m.size, m.sha, m.spool
@@ -459,7 +459,7 @@ func (l *loop) handleXfer(m xferMsg) {
 		// Back in the queue for the PUT; it usually goes out at once, and
 		// then the event says running, not queued again.
 		x.t.State = TransferQueued
-		x.t.Reason = ""
+		x.t.Reason = XferNone
 		l.xferDirty = true
 		l.schedule(l.now)
 		if x.t.State == TransferQueued {
@@ -474,47 +474,66 @@ func (l *loop) handleXfer(m xferMsg) {
 		switch {
 		case m.w.why == stopCancel:
 			l.removeDownload(x, m.path)
-			l.finishXfer(x, TransferCancelled, "Cancelled", nil)
+			l.finishXfer(x, TransferCancelled, XferCancelled, nil)
 		case m.err == nil:
 			if x.t.Direction == Download {
 				x.t.Path = m.path
 			}
 			x.t.Bytes = x.t.Total
-			l.finishXfer(x, TransferDone, "", nil)
-		case m.w.why == stopDrop || (!l.registered() && !l.stopping):
-			x.t.State = TransferQueued
-			x.t.Reason = "Waiting for the hub to come back"
-			x.t.Rate, x.t.ETA = 0, -1
-			l.xferChanged(x, true)
-		case retryable(m.err) && x.failTries < maxFailRetries:
-			// A transfer can fail just before the session shows the hub
-			// went away; a download resumes from its .part.
-			x.failTries++
-			x.t.State = TransferQueued
-			x.t.Reason = "Interrupted; trying again"
-			x.t.Rate, x.t.ETA = 0, -1
-			x.retryAt = l.now.Add(time.Duration(x.failTries) * time.Second)
-			l.xferChanged(x, true)
+			l.finishXfer(x, TransferDone, XferNone, nil)
 		default:
-			l.finishXfer(x, TransferFailed, transferErrText(m.err), m.err)
+			l.transferFailed(x, m.w.why, m.err)
 		}
 	}
 	l.schedule(l.now)
 }
 
-// retryable reports whether a transfer error may go away by asking again:
-// a timeout, a lost or stopping hub or an expired token may; a checksum
-// mismatch, a full disk or a local file error will not.
-func retryable(err error) bool {
+// transferFailed queues again, or fails, a transfer whose worker ended
+// with err.
+func (l *loop) transferFailed(x *xfer, why stopReason, err error) {
+	reason, detail, retry := transferFailure(err)
+	switch {
+	case why == stopDrop || (!l.registered() && !l.stopping):
+		x.t.State = TransferQueued
+		x.t.Reason = XferWaitReconnect
+		x.t.Rate, x.t.ETA = 0, -1
+		l.xferChanged(x, true)
+	case retry && x.failTries < maxFailRetries:
+		// A transfer can fail just before the session shows the hub
+		// went away; a download resumes from its .part.
+		x.failTries++
+		x.t.State = TransferQueued
+		x.t.Reason = XferRetrying
+		x.t.Rate, x.t.ETA = 0, -1
+		x.retryAt = l.now.Add(time.Duration(x.failTries) * time.Second)
+		l.xferChanged(x, true)
+	default:
+		x.t.Detail = detail
+		l.finishXfer(x, TransferFailed, reason, err)
+	}
+}
+
+// transferFailure classifies an error from the transfer engine: the
+// reason to report, the hub's own words when it stopped the transfer, and
+// whether asking again may help (a timeout, a lost or stopping hub or an
+// expired token may; a checksum mismatch, a full disk or a local file
+// error will not). It is the one place that knows the engine's errors.
+func transferFailure(err error) (reason TransferReason, detail string, retry bool) {
 	var pathErr *os.PathError
 	var peerErr *tftp.PeerError
 	switch {
-	case errors.Is(err, tftp.ErrChecksum), errors.As(err, &pathErr):
-		return false
+	case errors.Is(err, tftp.ErrChecksum):
+		return XferChecksum, "", false
+	case errors.As(err, &pathErr):
+		return XferFailed, "", false
+	case errors.As(err, &peerErr) && peerErr.Packet.Code == tftp.ErrDiskFull:
+		return XferNoSpace, "", false
+	case errors.As(err, &peerErr) && peerSaysChecksum(peerErr):
+		return XferChecksum, "", false
 	case errors.As(err, &peerErr):
-		return peerErr.Packet.Code != tftp.ErrDiskFull && !peerSaysChecksum(peerErr)
+		return XferPeerStopped, peerErr.Packet.Message, true
 	}
-	return true
+	return XferFailed, "", true
 }
 
 // peerSaysChecksum reports whether the hub refused an upload's data for not
@@ -523,33 +542,6 @@ func retryable(err error) bool {
 func peerSaysChecksum(e *tftp.PeerError) bool {
 	m := e.Packet.Message
 	return strings.Contains(m, proto.ReasonChecksumMismatch) || strings.Contains(m, "SHA-256")
-}
-
-func errText(err error) string {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	s := err.Error()
-	if s == "" {
-		return "unknown error"
-	}
-	return s
-}
-
-func transferErrText(err error) string {
-	var peerErr *tftp.PeerError
-	switch {
-	case errors.Is(err, tftp.ErrChecksum):
-		return ReasonText(proto.ReasonChecksumMismatch)
-	case errors.As(err, &peerErr) && peerSaysChecksum(peerErr):
-		return ReasonText(proto.ReasonChecksumMismatch)
-	case errors.As(err, &peerErr) && peerErr.Packet.Code == tftp.ErrDiskFull:
-		return ReasonText(proto.ReasonNoSpace)
-	case errors.As(err, &peerErr):
-		return "The hub stopped the transfer: " + peerErr.Packet.Message
-	}
-	return "Transfer failed: " + errText(err)
 }
 
 // removeDownload deletes what a cancelled download left behind.
@@ -564,7 +556,7 @@ func (l *loop) removeDownload(x *xfer, final string) {
 }
 
 // finishXfer puts x in a final state and frees what it held.
-func (l *loop) finishXfer(x *xfer, st TransferState, reason string, err error) {
+func (l *loop) finishXfer(x *xfer, st TransferState, reason TransferReason, err error) {
 	x.t.State = st
 	x.t.Reason = reason
 	x.t.Err = err
@@ -586,7 +578,8 @@ func (l *loop) finishXfer(x *xfer, st TransferState, reason string, err error) {
 	}
 	l.xferChanged(x, true)
 	if st == TransferFailed {
-		l.system(SysError, x.t.Direction.String()+" of "+x.t.Name+" failed: "+reason)
+		t := x.t
+		l.system(Message{Event: SysError, Note: NoteTransferFailed, Name: t.Name, Err: err, Transfer: &t})
 	}
 }
 
@@ -601,7 +594,7 @@ func (l *loop) transferRefused(id TransferID, e *HubError) {
 		// The hub still counts a transfer that just ended: ask again soon.
 		x.busyTries++
 		x.t.State = TransferQueued
-		x.t.Reason = "The hub is busy; waiting"
+		x.t.Reason = XferHubBusy
 		// Hold back every transfer, not just this one, so they keep their order.
 		l.busyUntil = l.now.Add(500 * time.Millisecond)
 		l.xferChanged(x, true)
@@ -610,7 +603,7 @@ func (l *loop) transferRefused(id TransferID, e *HubError) {
 	if x.t.Direction == Download && e.Reason != "no-such-file" {
 		l.removeDownload(x, "")
 	}
-	l.finishXfer(x, TransferFailed, e.Text(), e)
+	l.finishXfer(x, TransferFailed, XferRefused, e)
 }
 
 // transfersInterrupted requeues what the ended session was doing.
@@ -619,7 +612,7 @@ func (l *loop) transfersInterrupted() {
 		if x.requested {
 			x.requested = false
 			x.t.State = TransferQueued
-			x.t.Reason = "Waiting for the hub to come back"
+			x.t.Reason = XferWaitReconnect
 			l.xferChanged(x, true)
 		}
 		if x.worker != nil && x.worker.why == stopNone {
@@ -638,18 +631,18 @@ func (l *loop) cancelTransfer(id TransferID) {
 	case x.worker != nil:
 		x.worker.why = stopCancel
 		x.worker.cancel()
-		x.t.Reason = "Cancelling"
+		x.t.Reason = XferCancelling
 		l.xferChanged(x, false)
 	case x.hashing != nil:
 		x.hashing.why = stopCancel
 		x.hashing.cancel()
-		x.t.Reason = "Cancelling"
+		x.t.Reason = XferCancelling
 		l.xferChanged(x, false)
 	default:
 		// Queued, or asked for and not yet granted: the grant, if it
 		// comes, is ignored.
 		l.removeDownload(x, "")
-		l.finishXfer(x, TransferCancelled, "Cancelled", nil)
+		l.finishXfer(x, TransferCancelled, XferCancelled, nil)
 		l.schedule(l.now)
 	}
 }
@@ -666,7 +659,7 @@ func (l *loop) stopTransfers() {
 		}
 		if !x.t.State.Finished() {
 			x.worker, x.hashing = nil, nil
-			l.finishXfer(x, TransferCancelled, "The client closed", nil)
+			l.finishXfer(x, TransferCancelled, XferClientClosed, nil)
 		}
 	}
 }
@@ -696,7 +689,7 @@ func (l *loop) sampleOne(x *xfer, now time.Time, force bool) {
 	if x.hashing != nil {
 		// Hashing is not transfer progress; show it only as a reason.
 		if x.t.Total > 0 {
-			x.t.Reason = fmt.Sprintf("Checking the file (%d%%)", b*100/x.t.Total)
+			x.t.Hashed = b
 			l.xferChanged(x, false)
 		}
 		x.lastSample = now
