@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/natter-chat/natter/core/proto"
@@ -40,7 +41,12 @@ type Config struct {
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
 
-	// DialTimeout bounds one TCP connect attempt (default 5 s).
+	// Dial connects to the hub at addr (Addr, host:port); any transport
+	// that gives a net.Conn will do (TLS, WebSocket). Nil means TCP, each
+	// attempt bounded by DialTimeout.
+	Dial func(ctx context.Context, addr string) (net.Conn, error)
+	// DialTimeout bounds one TCP connect attempt of the default Dial
+	// (default 5 s).
 	DialTimeout time.Duration
 	// ReconnectMin is the first back-off delay after a drop (default 200 ms);
 	// each failed attempt doubles it, with jitter, up to ReconnectMax

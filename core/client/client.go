@@ -137,6 +137,9 @@ func (cfg *Config) setDefaults() {
 		}
 	}
 	def(&cfg.DialTimeout, 5*time.Second)
+	if cfg.Dial == nil {
+		cfg.Dial = tcpDial(cfg.DialTimeout)
+	}
 	def(&cfg.ReconnectMin, 200*time.Millisecond)
 	def(&cfg.ReconnectMax, 3*time.Second)
 	if cfg.ReconnectMax < cfg.ReconnectMin {

@@ -13,8 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/natter-chat/natter/core/proto"
 )
 
@@ -94,8 +92,18 @@ type loop struct {
 	sendBurst    int
 	lastSlowDown time.Time
 
-	pingSeq    int
 	quitReason string
+}
+
+// session is the loop's record of one connection: the conn, and what the
+// loop knows of the hub on it.
+type session struct {
+	conn       *conn
+	connected  time.Time
+	alive      keepalive
+	hello      bool
+	registered bool
+	refusal    *HubError // the hub refused us before registration
 }
 
 // msgKey identifies a public message for de-duplication after a reconnect.
@@ -210,11 +218,7 @@ func (l *loop) nextDeadline() time.Time {
 		early(l.nextTry)
 	}
 	if s := l.sess; s != nil {
-		if !s.pingSent.IsZero() {
-			early(s.pingSent.Add(l.cfg.PingTimeout))
-		} else {
-			early(s.lastRead.Add(l.cfg.PingIdle))
-		}
+		early(s.alive.deadline())
 		if !s.registered {
 			early(s.connected.Add(l.cfg.PingTimeout))
 		}
@@ -241,16 +245,12 @@ func (l *loop) onTimer(now time.Time) {
 		l.connect()
 	}
 	if s := l.sess; s != nil {
-		switch {
-		case !s.registered && now.Sub(s.connected) >= l.cfg.PingTimeout:
+		if !s.registered && now.Sub(s.connected) >= l.cfg.PingTimeout {
 			l.drop(errNotAccepted)
-		case !s.pingSent.IsZero() && now.Sub(s.pingSent) >= l.cfg.PingTimeout:
+		} else if ping, dead := s.alive.check(now); dead {
 			l.drop(errNoAnswer)
-		case s.pingSent.IsZero() && now.Sub(s.lastRead) >= l.cfg.PingIdle:
-			l.pingSeq++
-			s.pingToken = "c" + strconv.Itoa(l.pingSeq)
-			s.pingSent = now
-			l.sendNow(&request{keyword: proto.KwPing, line: simpleLine(proto.Command{Keyword: proto.KwPing, Token: s.pingToken})})
+		} else if ping != "" {
+			l.sendNow(&request{keyword: proto.KwPing, line: simpleLine(proto.Command{Keyword: proto.KwPing, Token: ping})})
 		}
 	}
 	l.sampleProgress(now, false)
@@ -267,7 +267,10 @@ func (l *loop) connect() {
 	l.nextTry = time.Time{}
 	l.dirty = true
 	l.c.wg.Add(1)
-	go l.dial(l.gen)
+	go func(gen uint64) {
+		defer l.c.wg.Done()
+		dialHub(l.ctx, l.cfg.Dial, l.cfg.Addr, gen, l.dialed)
+	}(l.gen)
 }
 
 // retry schedules the next connect attempt with exponential back-off and
@@ -319,7 +322,7 @@ func (l *loop) endSession() {
 		return
 	}
 	l.sess = nil
-	s.close()
+	s.conn.close()
 	l.block = ""
 	// Messages never handed to the connection go out again after the next
 	// registration; those handed over but not confirmed may or may not
@@ -405,32 +408,9 @@ func (l *loop) shutdown() {
 	if s := l.sess; s != nil {
 		l.sess = nil
 		if s.registered || s.hello {
-			s.out.finish(&request{keyword: proto.KwQuit, line: quitLine(l.quitReason)})
-			l.awaitHubClose(s, 2*time.Second)
-		}
-		s.close()
-	}
-}
-
-// awaitHubClose waits, at most limit, for the writer to send QUIT and for
-// the hub to close its side, discarding what the hub still sends. Closing
-// with the hub's lines unread would make the kernel reset the connection,
-// and a hub that meets the reset before it reads QUIT tells everyone the
-// connection was lost instead of that we left.
-func (l *loop) awaitHubClose(s *session, limit time.Duration) {
-	t := time.NewTimer(limit)
-	defer t.Stop()
-	writerDone := s.writerDone
-	for hubClosed := false; writerDone != nil || !hubClosed; {
-		select {
-		case <-writerDone:
-			writerDone = nil
-		case m := <-l.in:
-			if m.gen == s.gen && m.kind == inError {
-				hubClosed = true
-			}
-		case <-t.C:
-			return
+			s.conn.quit(&request{keyword: proto.KwQuit, line: quitLine(l.quitReason)}, l.in, 2*time.Second)
+		} else {
+			s.conn.close()
 		}
 	}
 }
@@ -446,8 +426,8 @@ func quitLine(reason string) string {
 
 func (l *loop) handleInbound(m inbound) {
 	if m.gen != l.gen {
-		if m.kind == inDialed && m.conn != nil {
-			m.conn.Close()
+		if m.kind == inDialed && m.nc != nil {
+			m.nc.Close()
 		}
 		return
 	}
@@ -460,23 +440,16 @@ func (l *loop) handleInbound(m inbound) {
 			return
 		}
 		if l.state == Closed {
-			m.conn.Close()
+			m.nc.Close()
 			return
 		}
-		now := l.now
-		sctx, cancel := context.WithCancel(context.Background())
-		s := &session{
-			gen: m.gen, conn: m.conn, out: newOutQueue(),
-			ctx: sctx, cancel: cancel, writerDone: make(chan struct{}),
-			lim:       rate.NewLimiter(rate.Limit(l.sendRate), l.sendBurst),
-			connected: now, lastRead: now,
-		}
-		l.sess = s
+		c := startConn(&l.c.wg, m.gen, m.nc, connConfig{
+			in: l.in, log: l.log, writeTimeout: l.cfg.WriteTimeout, rate: l.sendRate, burst: l.sendBurst,
+		})
+		l.sess = &session{conn: c, connected: l.now,
+			alive: keepalive{idle: l.cfg.PingIdle, timeout: l.cfg.PingTimeout, lastRead: l.now}}
 		l.nextTry = time.Time{}
 		l.dirty = true
-		l.c.wg.Add(2)
-		go l.read(s)
-		go l.write(s)
 	case inError:
 		if l.sess == nil {
 			return
@@ -488,16 +461,14 @@ func (l *loop) handleInbound(m inbound) {
 		l.drop(m.err)
 	case inBadLine:
 		if l.sess != nil {
-			l.sess.lastRead = l.now
-			l.sess.pingSent = time.Time{}
+			l.sess.alive.heard(l.now)
 		}
 		l.log.Warn("hub sent a line that does not parse; skipped", "line", m.raw, "err", m.err)
 	case inLine:
 		if l.sess == nil {
 			return
 		}
-		l.sess.lastRead = l.now
-		l.sess.pingSent = time.Time{}
+		l.sess.alive.heard(l.now)
 		l.handleLine(m.line)
 	}
 }
@@ -513,7 +484,7 @@ func (l *loop) sendNow(r *request) {
 	case proto.KwNick, proto.KwMsg, proto.KwPriv, proto.KwUsers, proto.KwFiles, proto.KwGet, proto.KwPut:
 		l.pending[r.keyword] = append(l.pending[r.keyword], r)
 	}
-	s.out.push(r)
+	s.conn.send(r)
 }
 
 // answered removes and returns the oldest request waiting for keyword.
@@ -857,8 +828,7 @@ func (l *loop) slowDown() {
 	l.sendRate = max(l.sendRate/2, 1)
 	l.sendBurst = max(l.sendBurst/2, 1)
 	if s := l.sess; s != nil {
-		s.lim.SetLimit(rate.Limit(l.sendRate))
-		s.lim.SetBurst(l.sendBurst)
+		s.conn.setPace(l.sendRate, l.sendBurst)
 	}
 	l.log.Info("hub asked to slow down", "lines/s", l.sendRate, "burst", l.sendBurst)
 }

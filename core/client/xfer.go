@@ -422,11 +422,8 @@ func uploadFrom(ctx context.Context, eng engine, addr string, token string, src 
 func (l *loop) udpAddr(port int) string {
 	host, _, _ := net.SplitHostPort(l.cfg.Addr)
 	if s := l.sess; s != nil {
-		if ta, ok := s.conn.RemoteAddr().(*net.TCPAddr); ok {
-			host = ta.IP.String()
-			if ta.Zone != "" {
-				host += "%" + ta.Zone
-			}
+		if h, ok := s.conn.remoteHost(); ok {
+			host = h
 		}
 	}
 	return net.JoinHostPort(host, strconv.Itoa(port))
