@@ -218,21 +218,6 @@ func (c *conn) quit(final *request, in <-chan inbound, limit time.Duration) {
 	}
 }
 
-// remoteHost is the host the connection reached, for the transfers' UDP:
-// so that a name that resolves to several addresses still reaches the
-// same hub. ok is false for a transport without an IP address.
-func (c *conn) remoteHost() (host string, ok bool) {
-	ta, ok := c.nc.RemoteAddr().(*net.TCPAddr)
-	if !ok {
-		return "", false
-	}
-	host = ta.IP.String()
-	if ta.Zone != "" {
-		host += "%" + ta.Zone
-	}
-	return host, true
-}
-
 // report hands m to the loop unless the loop is done with the connection.
 func (c *conn) report(m inbound) bool {
 	select {

@@ -5,11 +5,18 @@
 // # Shape
 //
 // A [Client] owns one hub session. One event-loop goroutine owns all of
-// its state; a reader goroutine parses the hub's lines and hands them to
-// the loop, a writer goroutine sends the loop's lines, paced under the
-// hub's flood limit, and each running transfer has a worker goroutine.
-// Nothing but the loop changes the state, and the loop never waits for
-// the application.
+// its state; the connection's reader goroutine parses the hub's lines and
+// hands them to the loop, its writer goroutine sends the loop's lines,
+// paced under the hub's flood limit, over any transport [Config.Dial]
+// gives, and each running transfer has a worker goroutine. Nothing but
+// the loop changes the state, and the loop never waits for the
+// application.
+//
+// Inside, the state is a state machine of its own that does no I/O and
+// reads no clock: the loop takes one event at a time (a line, an intent,
+// a worker's result, a timer), applies it to the state with the time of
+// the event, and carries out the effects the state asks for (write a
+// line, dial, start or stop a worker, tell Events), then publishes.
 //
 // Intents go in through methods that never block and are safe from any
 // goroutine: [Client.Send], [Client.SendPrivate], [Client.SetNick],

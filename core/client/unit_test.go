@@ -98,7 +98,7 @@ func TestSameNick(t *testing.T) {
 func TestMessageSeqSurvivesTrimming(t *testing.T) {
 	c, err := New(Config{Addr: "hub", Nick: "alice", MaxMessages: 8})
 	require.NoError(t, err)
-	l := &loop{c: c, cfg: &c.cfg, seen: make(map[msgKey]int), nick: "alice"}
+	l := newState(&c.cfg, c.log, 1)
 	for i := range 20 {
 		l.message(hubLine{kw: proto.KwMsg, time: time.UnixMilli(int64(i)), from: "bob", text: "x"}, false)
 	}

@@ -40,6 +40,8 @@ type xfer struct {
 	spool string // upload from a stream: temporary copy to delete
 
 	requested bool    // GET/PUT sent, grant not yet here
+	preparing bool    // download: the folder is being made
+	ready     bool    // download: the folder was made for the next GET
 	hashing   *worker // upload: hashing under way
 	worker    *worker // moving data
 	retryAt   time.Time
@@ -61,11 +63,54 @@ const (
 	stopClose             // the client is closing
 )
 
-// worker is one goroutine doing a transfer's slow part.
+// worker is one goroutine doing a transfer's slow part. The state owns
+// why; the loop sets cancel as it starts the worker; the worker stores
+// bytes, which the state reads when it samples progress.
 type worker struct {
 	cancel context.CancelFunc
 	bytes  atomic.Int64
 	why    stopReason
+}
+
+type jobKind int
+
+const (
+	jobHash     jobKind = iota // read an upload's source for its size and SHA-256
+	jobDownload                // fetch a granted file
+	jobUpload                  // send a granted upload
+)
+
+// job is the slow part of a transfer, for a worker to do.
+type job struct {
+	kind        jobKind
+	id          TransferID
+	w           *worker
+	src         *uploadSource // jobHash, jobUpload
+	tmpDir      string        // jobHash
+	addr, token string        // jobDownload, jobUpload
+	dir, name   string        // jobDownload
+	size        int64         // jobDownload, jobUpload
+	sha         string        // jobDownload
+	spool       string        // jobUpload
+}
+
+// run does j and says how it went; progress is told to poke.
+func (j *job) run(ctx context.Context, eng engine, poke func()) xferMsg {
+	m := xferMsg{id: j.id, w: j.w, kind: xferFinished}
+	progress := func(done int64) {
+		j.w.bytes.Store(done)
+		poke()
+	}
+	switch j.kind {
+	case jobHash:
+		m.kind = xferHashed
+		m.size, m.sha, m.spool, m.err = hashSource(ctx, j.src, j.tmpDir, &j.w.bytes)
+	case jobDownload:
+		m.path, m.err = eng.download(ctx, j.addr, j.token, j.dir, j.name, j.size, j.sha, progress)
+	case jobUpload:
+		m.err = uploadFrom(ctx, eng, j.addr, j.token, j.src, j.spool, j.size, progress)
+	}
+	return m
 }
 
 type xferMsgKind int
@@ -96,8 +141,8 @@ type engine interface {
 	upload(ctx context.Context, addr string, token string, r io.Reader, size int64, progress func(done int64)) error
 }
 
-func (l *loop) find(id TransferID) *xfer {
-	for _, x := range l.xfers {
+func (st *state) find(id TransferID) *xfer {
+	for _, x := range st.xfers {
 		if x.t.ID == id {
 			return x
 		}
@@ -106,18 +151,18 @@ func (l *loop) find(id TransferID) *xfer {
 }
 
 // active counts transfers that hold one of the hub's per-client slots.
-func (l *loop) active() int {
+func (st *state) active() int {
 	n := 0
-	for _, x := range l.xfers {
-		if x.requested || x.worker != nil || x.hashing != nil {
+	for _, x := range st.xfers {
+		if x.requested || x.preparing || x.worker != nil || x.hashing != nil {
 			n++
 		}
 	}
 	return n
 }
 
-func (l *loop) addTransfer(in intent) {
-	now := l.now
+func (st *state) addTransfer(in intent) {
+	now := st.now
 	x := &xfer{src: in.upload}
 	x.t = Transfer{ID: in.xfer, Name: in.name, Total: -1, ETA: -1, State: TransferQueued, Started: now}
 	if in.kind == intentUpload {
@@ -129,63 +174,63 @@ func (l *loop) addTransfer(in intent) {
 			x.t.Total = in.upload.size
 		}
 	} else {
-		x.t.Path = filepath.Join(l.cfg.DownloadDir, in.name)
-		for _, o := range l.xfers {
+		x.t.Path = filepath.Join(st.cfg.DownloadDir, in.name)
+		for _, o := range st.xfers {
 			if o.t.Direction == Download && o.t.Name == in.name && !o.t.State.Finished() {
-				l.xfers = append(l.xfers, x)
-				l.finishXfer(x, TransferFailed, XferDuplicate, nil)
+				st.xfers = append(st.xfers, x)
+				st.finishXfer(x, TransferFailed, XferDuplicate, nil)
 				return
 			}
 		}
 	}
 	x.t.Reason = XferQueued
-	l.xfers = append(l.xfers, x)
-	l.xferChanged(x, true)
-	l.schedule(now)
+	st.xfers = append(st.xfers, x)
+	st.xferChanged(x, true)
+	st.schedule(now)
 }
 
 // xferChanged marks the transfer list for publishing and, when event is
 // set, tells Events.
-func (l *loop) xferChanged(x *xfer, event bool) {
-	l.xferDirty = true
+func (st *state) xferChanged(x *xfer, event bool) {
+	st.xferDirty = true
 	if event {
 		t := x.t
-		x.lastEvent = l.now
-		l.emit(Event{Kind: EventTransfer, Time: x.lastEvent, Text: t.State.String(), Transfer: &t})
+		x.lastEvent = st.now
+		st.emit(Event{Kind: EventTransfer, Time: x.lastEvent, Text: t.State.String(), Transfer: &t})
 	}
 }
 
 // schedule starts queued transfers while slots are free.
-func (l *loop) schedule(now time.Time) {
-	busy := now.Before(l.busyUntil)
-	for _, x := range l.xfers {
-		if x.t.State != TransferQueued || x.retryAt.After(now) {
+func (st *state) schedule(now time.Time) {
+	busy := now.Before(st.busyUntil)
+	for _, x := range st.xfers {
+		if x.t.State != TransferQueued || x.preparing || x.retryAt.After(now) {
 			continue
 		}
 		hashed := x.t.Direction == Download || x.sha != ""
 		switch {
-		case l.active() >= l.cfg.MaxTransfers:
-			x.t.Limit = l.cfg.MaxTransfers
-			l.waiting(x, XferWaitSlots)
+		case st.active() >= st.cfg.MaxTransfers:
+			x.t.Limit = st.cfg.MaxTransfers
+			st.waiting(x, XferWaitSlots)
 			continue
 		case !hashed:
-			l.startHashing(x)
+			st.startHashing(x)
 			continue
-		case !l.registered():
-			l.waiting(x, XferWaitHub)
+		case !st.registered():
+			st.waiting(x, XferWaitHub)
 			continue
 		case busy:
-			l.waiting(x, XferHubBusy)
+			st.waiting(x, XferHubBusy)
 			continue
 		}
-		if x.t.Direction == Download {
+		if x.t.Direction == Download && !x.ready {
 			// The folder may not exist yet (a first download), or may
-			// have been removed since the last one.
-			if err := os.MkdirAll(l.cfg.DownloadDir, 0o755); err != nil {
-				l.finishXfer(x, TransferFailed, XferNoFolder, err)
-				continue
-			}
+			// have been removed since the last one: made before each GET.
+			x.preparing = true
+			st.do(effect{kind: effPrepare, xfer: x.t.ID, path: st.cfg.DownloadDir})
+			continue
 		}
+		x.ready = false
 		x.retryAt = time.Time{}
 		x.requested = true
 		x.t.State = TransferRunning
@@ -196,54 +241,47 @@ func (l *loop) schedule(now time.Time) {
 		}
 		line, err := commandLine(cmd)
 		if err != nil {
-			l.finishXfer(x, TransferFailed, XferBadRequest, err)
+			st.finishXfer(x, TransferFailed, XferBadRequest, err)
 			continue
 		}
-		l.sendNow(&request{keyword: cmd.Keyword, line: line, xfer: x.t.ID})
-		l.xferChanged(x, true)
+		st.sendNow(&request{keyword: cmd.Keyword, line: line, xfer: x.t.ID})
+		st.xferChanged(x, true)
 	}
 }
 
 // waiting says why a queued transfer has not started.
-func (l *loop) waiting(x *xfer, reason TransferReason) {
+func (st *state) waiting(x *xfer, reason TransferReason) {
 	if x.t.Reason == reason || x.t.Reason == XferWaitReconnect && reason == XferWaitHub {
 		return
 	}
 	x.t.Reason = reason
-	l.xferDirty = true
+	st.xferDirty = true
+}
+
+// prepared takes the outcome of making the download folder for x.
+func (st *state) prepared(id TransferID, err error) {
+	x := st.find(id)
+	if x == nil || !x.preparing {
+		return
+	}
+	x.preparing = false
+	if err != nil {
+		st.finishXfer(x, TransferFailed, XferNoFolder, err)
+	} else {
+		x.ready = true
+	}
+	st.schedule(st.now)
 }
 
 // startHashing reads an upload's source once to learn its size and
 // SHA-256; a stream that cannot seek is copied to a temporary file.
-func (l *loop) startHashing(x *xfer) {
-	ctx, cancel := context.WithCancel(l.ctx)
-	w := &worker{cancel: cancel}
+func (st *state) startHashing(x *xfer) {
+	w := &worker{}
 	x.hashing = w
 	x.t.State = TransferRunning
 	x.t.Reason = XferHashing
-	l.xferChanged(x, true)
-	src, id, tmp := x.src, x.t.ID, l.cfg.TempDir
-	l.c.wg.Add(1)
-	go func() {
-		defer l.c.wg.Done()
-		defer cancel()
-		m := xferMsg{id: id, w: w, kind: xferHashed}
-		m.size, m.sha, m.spool, m.err = hashSource(ctx, src, tmp, &w.bytes)
-		l.report(m)
-	}()
-}
-
-// report hands a worker's result to the loop, or, when the loop has
-// ended, cleans up what the result held. The channel is unbuffered so that
-// a result is never left in it unseen.
-func (l *loop) report(m xferMsg) {
-	select {
-	case l.xferCh <- m:
-	case <-l.ctx.Done():
-		if m.spool != "" {
-			os.Remove(m.spool)
-		}
-	}
+	st.xferChanged(x, true)
+	st.do(effect{kind: effJob, job: &job{kind: jobHash, id: x.t.ID, w: w, src: x.src, tmpDir: st.cfg.TempDir}})
 }
 
 // ctxReader stops a copy when ctx ends.
@@ -340,56 +378,33 @@ func copyCounting(dst io.Writer, src io.Reader, count func(int64)) (int64, error
 }
 
 // granted starts the data transfer a GET or PUT grant allows.
-func (l *loop) granted(h hubLine) {
-	req := l.answered(h.kw)
+func (st *state) granted(h hubLine) {
+	req := st.answered(h.kw)
 	if req == nil {
-		l.log.Warn("hub granted a transfer nobody asked for", "keyword", h.kw, "name", h.name)
+		st.log.Warn("hub granted a transfer nobody asked for", "keyword", h.kw, "name", h.name)
 		return
 	}
-	x := l.find(req.xfer)
+	x := st.find(req.xfer)
 	if x == nil || !x.requested {
 		return // cancelled meanwhile: the token simply expires
 	}
 	x.requested = false
-	addr := l.udpAddr(h.port)
-	ctx, cancel := context.WithCancel(l.ctx)
-	w := &worker{cancel: cancel}
+	w := &worker{}
+	w.bytes.Store(x.t.Bytes)
 	x.worker = w
 	x.t.Reason = XferNone
-	x.lastSample, x.lastBytes = l.now, x.t.Bytes
-	id := x.t.ID
-	eng := l.c.engine
-	progress := func(done int64) {
-		w.bytes.Store(done)
-		select {
-		case l.xferPoke <- struct{}{}:
-		default:
-		}
-	}
-	w.bytes.Store(x.t.Bytes)
+	x.lastSample, x.lastBytes = st.now, x.t.Bytes
+	j := &job{id: x.t.ID, w: w, addr: st.udpAddr(h.port), token: h.token}
 	if x.t.Direction == Download {
 		x.t.Total, x.t.SHA256 = h.size, h.sha
-		dir, name, size, sha := l.cfg.DownloadDir, x.t.Name, h.size, h.sha
-		l.c.wg.Add(1)
-		go func() {
-			defer l.c.wg.Done()
-			defer cancel()
-			path, err := eng.download(ctx, addr, h.token, dir, name, size, sha, progress)
-			l.report(xferMsg{id: id, w: w, kind: xferFinished, err: err, path: path})
-		}()
+		j.kind, j.dir, j.name, j.size, j.sha = jobDownload, st.cfg.DownloadDir, x.t.Name, h.size, h.sha
 	} else {
 		x.t.Name = h.name
 		x.t.Total, x.t.SHA256 = x.size, x.sha
-		src, spool, size := x.src, x.spool, x.size
-		l.c.wg.Add(1)
-		go func() {
-			defer l.c.wg.Done()
-			defer cancel()
-			err := uploadFrom(ctx, eng, addr, h.token, src, spool, size, progress)
-			l.report(xferMsg{id: id, w: w, kind: xferFinished, err: err})
-		}()
+		j.kind, j.src, j.spool, j.size = jobUpload, x.src, x.spool, x.size
 	}
-	l.xferChanged(x, true)
+	st.do(effect{kind: effJob, job: j})
+	st.xferChanged(x, true)
 }
 
 func uploadFrom(ctx context.Context, eng engine, addr string, token string, src *uploadSource, spool string, size int64, progress func(int64)) error {
@@ -419,18 +434,16 @@ func uploadFrom(ctx context.Context, eng engine, addr string, token string, src 
 // udpAddr is the hub's host:port for a transfer on port: the address
 // the session is connected to, so a name that resolves to several
 // addresses still reaches the same hub.
-func (l *loop) udpAddr(port int) string {
-	host, _, _ := net.SplitHostPort(l.cfg.Addr)
-	if s := l.sess; s != nil {
-		if h, ok := s.conn.remoteHost(); ok {
-			host = h
-		}
+func (st *state) udpAddr(port int) string {
+	host, _, _ := net.SplitHostPort(st.cfg.Addr)
+	if s := st.sess; s != nil && s.host != "" {
+		host = s.host
 	}
 	return net.JoinHostPort(host, strconv.Itoa(port))
 }
 
-func (l *loop) handleXfer(m xferMsg) {
-	x := l.find(m.id)
+func (st *state) handleXfer(m xferMsg) {
+	x := st.find(m.id)
 	if x == nil {
 		return
 	}
@@ -442,13 +455,13 @@ func (l *loop) handleXfer(m xferMsg) {
 		x.hashing = nil
 		if m.w.why == stopCancel {
 			if m.spool != "" {
-				os.Remove(m.spool)
+				st.do(effect{kind: effRemove, path: m.spool})
 			}
-			l.finishXfer(x, TransferCancelled, XferCancelled, nil)
+			st.finishXfer(x, TransferCancelled, XferCancelled, nil)
 			break
 		}
 		if m.err != nil {
-			l.finishXfer(x, TransferFailed, XferUnreadable, m.err)
+			st.finishXfer(x, TransferFailed, XferUnreadable, m.err)
 			break
 		}
 		x.size, x.sha, x.spool = m.size, m.sha, m.spool
@@ -457,44 +470,44 @@ func (l *loop) handleXfer(m xferMsg) {
 		// then the event says running, not queued again.
 		x.t.State = TransferQueued
 		x.t.Reason = XferNone
-		l.xferDirty = true
-		l.schedule(l.now)
+		st.xferDirty = true
+		st.schedule(st.now)
 		if x.t.State == TransferQueued {
-			l.xferChanged(x, true)
+			st.xferChanged(x, true)
 		}
 	case xferFinished:
 		if x.worker != m.w {
 			return
 		}
-		l.sampleOne(x, l.now, true)
+		st.sampleOne(x, st.now, true)
 		x.worker = nil
 		switch {
 		case m.w.why == stopCancel:
-			l.removeDownload(x, m.path)
-			l.finishXfer(x, TransferCancelled, XferCancelled, nil)
+			st.removeDownload(x, m.path)
+			st.finishXfer(x, TransferCancelled, XferCancelled, nil)
 		case m.err == nil:
 			if x.t.Direction == Download {
 				x.t.Path = m.path
 			}
 			x.t.Bytes = x.t.Total
-			l.finishXfer(x, TransferDone, XferNone, nil)
+			st.finishXfer(x, TransferDone, XferNone, nil)
 		default:
-			l.transferFailed(x, m.w.why, m.err)
+			st.transferFailed(x, m.w.why, m.err)
 		}
 	}
-	l.schedule(l.now)
+	st.schedule(st.now)
 }
 
 // transferFailed queues again, or fails, a transfer whose worker ended
 // with err.
-func (l *loop) transferFailed(x *xfer, why stopReason, err error) {
+func (st *state) transferFailed(x *xfer, why stopReason, err error) {
 	reason, detail, retry := transferFailure(err)
 	switch {
-	case why == stopDrop || (!l.registered() && !l.stopping):
+	case why == stopDrop || (!st.registered() && !st.stopping):
 		x.t.State = TransferQueued
 		x.t.Reason = XferWaitReconnect
 		x.t.Rate, x.t.ETA = 0, -1
-		l.xferChanged(x, true)
+		st.xferChanged(x, true)
 	case retry && x.failTries < maxFailRetries:
 		// A transfer can fail just before the session shows the hub
 		// went away; a download resumes from its .part.
@@ -502,11 +515,11 @@ func (l *loop) transferFailed(x *xfer, why stopReason, err error) {
 		x.t.State = TransferQueued
 		x.t.Reason = XferRetrying
 		x.t.Rate, x.t.ETA = 0, -1
-		x.retryAt = l.now.Add(time.Duration(x.failTries) * time.Second)
-		l.xferChanged(x, true)
+		x.retryAt = st.now.Add(time.Duration(x.failTries) * time.Second)
+		st.xferChanged(x, true)
 	default:
 		x.t.Detail = detail
-		l.finishXfer(x, TransferFailed, reason, err)
+		st.finishXfer(x, TransferFailed, reason, err)
 	}
 }
 
@@ -542,47 +555,47 @@ func peerSaysChecksum(e *tftp.PeerError) bool {
 }
 
 // removeDownload deletes what a cancelled download left behind.
-func (l *loop) removeDownload(x *xfer, final string) {
+func (st *state) removeDownload(x *xfer, final string) {
 	if x.t.Direction != Download {
 		return
 	}
-	os.Remove(filepath.Join(l.cfg.DownloadDir, x.t.Name+".part"))
+	st.do(effect{kind: effRemove, path: filepath.Join(st.cfg.DownloadDir, x.t.Name+".part")})
 	if final != "" {
-		os.Remove(final)
+		st.do(effect{kind: effRemove, path: final})
 	}
 }
 
 // finishXfer puts x in a final state and frees what it held.
-func (l *loop) finishXfer(x *xfer, st TransferState, reason TransferReason, err error) {
-	x.t.State = st
+func (st *state) finishXfer(x *xfer, to TransferState, reason TransferReason, err error) {
+	x.t.State = to
 	x.t.Reason = reason
 	x.t.Err = err
-	x.t.Finished = l.now
+	x.t.Finished = st.now
 	x.t.Rate, x.t.ETA = 0, -1
-	if st == TransferDone {
+	if to == TransferDone {
 		x.t.ETA = 0
 	}
-	x.requested = false
+	x.requested, x.preparing = false, false
 	x.retryAt = time.Time{}
 	if x.spool != "" {
-		os.Remove(x.spool)
+		st.do(effect{kind: effRemove, path: x.spool})
 		x.spool = ""
 	}
 	if x.src != nil {
 		if c, ok := x.src.reader.(io.Closer); ok {
-			c.Close()
+			st.do(effect{kind: effRelease, closer: c})
 		}
 	}
-	l.xferChanged(x, true)
-	if st == TransferFailed {
+	st.xferChanged(x, true)
+	if to == TransferFailed {
 		t := x.t
-		l.system(Message{Event: SysError, Note: NoteTransferFailed, Name: t.Name, Err: err, Transfer: &t})
+		st.system(Message{Event: SysError, Note: NoteTransferFailed, Name: t.Name, Err: err, Transfer: &t})
 	}
 }
 
 // transferRefused handles an ERR answering GET or PUT.
-func (l *loop) transferRefused(id TransferID, e *HubError) {
-	x := l.find(id)
+func (st *state) transferRefused(id TransferID, e *HubError) {
+	x := st.find(id)
 	if x == nil || !x.requested {
 		return
 	}
@@ -593,84 +606,84 @@ func (l *loop) transferRefused(id TransferID, e *HubError) {
 		x.t.State = TransferQueued
 		x.t.Reason = XferHubBusy
 		// Hold back every transfer, not just this one, so they keep their order.
-		l.busyUntil = l.now.Add(500 * time.Millisecond)
-		l.xferChanged(x, true)
+		st.busyUntil = st.now.Add(500 * time.Millisecond)
+		st.xferChanged(x, true)
 		return
 	}
 	if x.t.Direction == Download && e.Reason != "no-such-file" {
-		l.removeDownload(x, "")
+		st.removeDownload(x, "")
 	}
-	l.finishXfer(x, TransferFailed, XferRefused, e)
+	st.finishXfer(x, TransferFailed, XferRefused, e)
 }
 
 // transfersInterrupted requeues what the ended session was doing.
-func (l *loop) transfersInterrupted() {
-	for _, x := range l.xfers {
+func (st *state) transfersInterrupted() {
+	for _, x := range st.xfers {
 		if x.requested {
 			x.requested = false
 			x.t.State = TransferQueued
 			x.t.Reason = XferWaitReconnect
-			l.xferChanged(x, true)
+			st.xferChanged(x, true)
 		}
 		if x.worker != nil && x.worker.why == stopNone {
 			x.worker.why = stopDrop
-			x.worker.cancel()
+			st.do(effect{kind: effCancel, w: x.worker})
 		}
 	}
 }
 
-func (l *loop) cancelTransfer(id TransferID) {
-	x := l.find(id)
+func (st *state) cancelTransfer(id TransferID) {
+	x := st.find(id)
 	if x == nil || x.t.State.Finished() {
 		return
 	}
 	switch {
 	case x.worker != nil:
 		x.worker.why = stopCancel
-		x.worker.cancel()
+		st.do(effect{kind: effCancel, w: x.worker})
 		x.t.Reason = XferCancelling
-		l.xferChanged(x, false)
+		st.xferChanged(x, false)
 	case x.hashing != nil:
 		x.hashing.why = stopCancel
-		x.hashing.cancel()
+		st.do(effect{kind: effCancel, w: x.hashing})
 		x.t.Reason = XferCancelling
-		l.xferChanged(x, false)
+		st.xferChanged(x, false)
 	default:
 		// Queued, or asked for and not yet granted: the grant, if it
 		// comes, is ignored.
-		l.removeDownload(x, "")
-		l.finishXfer(x, TransferCancelled, XferCancelled, nil)
-		l.schedule(l.now)
+		st.removeDownload(x, "")
+		st.finishXfer(x, TransferCancelled, XferCancelled, nil)
+		st.schedule(st.now)
 	}
 }
 
 // stopTransfers stops every worker as the client closes. Downloads keep
 // their .part so that a later client can resume them.
-func (l *loop) stopTransfers() {
-	for _, x := range l.xfers {
+func (st *state) stopTransfers() {
+	for _, x := range st.xfers {
 		for _, w := range []*worker{x.worker, x.hashing} {
 			if w != nil {
 				w.why = stopClose
-				w.cancel()
+				st.do(effect{kind: effCancel, w: w})
 			}
 		}
 		if !x.t.State.Finished() {
 			x.worker, x.hashing = nil, nil
-			l.finishXfer(x, TransferCancelled, XferClientClosed, nil)
+			st.finishXfer(x, TransferCancelled, XferClientClosed, nil)
 		}
 	}
 }
 
 // sampleProgress publishes the progress of running transfers.
-func (l *loop) sampleProgress(now time.Time, force bool) {
-	for _, x := range l.xfers {
+func (st *state) sampleProgress(now time.Time, force bool) {
+	for _, x := range st.xfers {
 		if x.worker != nil || x.hashing != nil {
-			l.sampleOne(x, now, force)
+			st.sampleOne(x, now, force)
 		}
 	}
 }
 
-func (l *loop) sampleOne(x *xfer, now time.Time, force bool) {
+func (st *state) sampleOne(x *xfer, now time.Time, force bool) {
 	w := x.worker
 	if w == nil {
 		w = x.hashing
@@ -687,7 +700,7 @@ func (l *loop) sampleOne(x *xfer, now time.Time, force bool) {
 		// Hashing is not transfer progress; show it only as a reason.
 		if x.t.Total > 0 {
 			x.t.Hashed = b
-			l.xferChanged(x, false)
+			st.xferChanged(x, false)
 		}
 		x.lastSample = now
 		return
@@ -710,5 +723,5 @@ func (l *loop) sampleOne(x *xfer, now time.Time, force bool) {
 	if x.t.Total >= 0 && x.t.Rate > 0 {
 		x.t.ETA = time.Duration(float64(x.t.Total-b) / x.t.Rate * float64(time.Second))
 	}
-	l.xferChanged(x, true)
+	st.xferChanged(x, true)
 }
