@@ -68,7 +68,7 @@ func (l *loop) run(parent context.Context) {
 	defer timer.Stop()
 	l.apply(event{kind: evStart})
 	for {
-		if l.st.dirty || l.st.xferDirty || l.droppedDirty {
+		if l.st.dirty || l.st.sched.dirty || l.droppedDirty {
 			l.publish()
 		}
 		if l.st.state == Closed {

@@ -76,10 +76,7 @@ type state struct {
 	lastErr   *HubError
 	dirty     bool
 
-	xfers     []*xfer
-	xferSnap  []Transfer
-	xferDirty bool
-	busyUntil time.Time // the hub said busy: ask for no transfer before this
+	sched *scheduler
 
 	// The pace of sending: Config.SendRate and SendBurst, lowered for
 	// good when a hub says slow-down.
@@ -149,7 +146,7 @@ type effect struct {
 
 // newState is the state of a client that has not yet connected.
 func newState(cfg *Config, log *slog.Logger, seed uint64) *state {
-	return &state{
+	st := &state{
 		cfg:       cfg,
 		log:       log,
 		rng:       rand.New(rand.NewPCG(seed, seed>>1|1)),
@@ -163,12 +160,14 @@ func newState(cfg *Config, log *slog.Logger, seed uint64) *state {
 		sendBurst: cfg.SendBurst,
 		msgWindow: 64,
 	}
+	st.sched = newScheduler(st, cfg)
+	return st
 }
 
 // apply changes the state for ev at now and returns what is to be done,
 // in order. The slice is valid until the next apply.
 func (st *state) apply(ev event, now time.Time) []effect {
-	st.now = now
+	st.now, st.sched.now = now, now
 	st.effects = st.effects[:0]
 	switch ev.kind {
 	case evStart:
@@ -183,13 +182,13 @@ func (st *state) apply(ev event, now time.Time) []effect {
 	case evInbound:
 		st.inbound(ev.in, ev.host)
 	case evXfer:
-		st.handleXfer(ev.xfer)
+		st.sched.handle(ev.xfer)
 	case evProgress:
-		st.sampleProgress(now, false)
+		st.sched.sample(now, false)
 	case evTimer:
 		st.onTimer(now)
 	case evPrepared:
-		st.prepared(ev.xfer.id, ev.xfer.err)
+		st.sched.prepared(ev.xfer.id, ev.xfer.err)
 	}
 	return st.effects
 }
@@ -232,20 +231,10 @@ func (st *state) nextDeadline(now time.Time) time.Time {
 			early(s.connected.Add(st.cfg.PingTimeout))
 		}
 	}
-	if st.busyUntil.After(now) {
-		early(st.busyUntil)
-	}
 	if len(st.outbox) > 0 && st.holdUntil.After(now) {
 		early(st.holdUntil)
 	}
-	for _, x := range st.xfers {
-		if x.t.State == TransferQueued && !x.retryAt.IsZero() {
-			early(x.retryAt)
-		}
-		if x.worker != nil {
-			early(x.lastSample.Add(progressInterval))
-		}
-	}
+	early(st.sched.deadline(now))
 	return d
 }
 
@@ -262,8 +251,8 @@ func (st *state) onTimer(now time.Time) {
 			st.sendNow(&request{keyword: proto.KwPing, line: simpleLine(proto.Command{Keyword: proto.KwPing, Token: ping})})
 		}
 	}
-	st.sampleProgress(now, false)
-	st.schedule(now)
+	st.sched.sample(now, false)
+	st.sched.schedule(now)
 	st.pump(now)
 }
 
@@ -350,7 +339,7 @@ func (st *state) endSession() {
 		st.requeue(r)
 	}
 	clear(st.pending)
-	st.transfersInterrupted()
+	st.sched.interrupted()
 }
 
 // connCause says why a connection ended with err.
@@ -405,7 +394,7 @@ func (st *state) stop(cause Cause, result error) {
 // shutdown runs once as the loop ends: it stops every transfer, and says
 // goodbye to a hub that greeted us or just closes the connection.
 func (st *state) shutdown() {
-	st.stopTransfers()
+	st.sched.stopAll()
 	if s := st.sess; s != nil {
 		st.sess = nil
 		if s.registered || s.hello {
@@ -581,7 +570,7 @@ func (st *state) welcome(nick string) {
 	st.emitConn()
 	st.sendNow(&request{keyword: proto.KwFiles, line: simpleLine(proto.Command{Keyword: proto.KwFiles})})
 	st.pump(st.now)
-	st.schedule(st.now)
+	st.sched.schedule(st.now)
 }
 
 func (st *state) startBlock(kind string, n int) {
@@ -803,7 +792,7 @@ func (st *state) hubError(e *HubError) {
 		st.system(m)
 	case proto.KwGet, proto.KwPut:
 		if req != nil {
-			st.transferRefused(req.xfer, e)
+			st.sched.refused(req.xfer, e)
 		}
 	default:
 		if e.Reason != proto.ReasonHubFull {
@@ -913,14 +902,16 @@ func (st *state) intent(in intent) {
 			st.dirty = true
 		}
 	case intentDownload, intentUpload:
-		st.addTransfer(in)
+		st.sched.add(in)
 	case intentCancel:
-		st.cancelTransfer(in.xfer)
+		st.sched.cancel(in.xfer)
 	case intentQuit:
 		st.quitReason = in.text
 		st.stop(CauseQuit, nil)
 	}
 }
+
+func (st *state) closing() bool { return st.stopping }
 
 func (st *state) registered() bool { return st.sess != nil && st.sess.registered }
 
@@ -963,14 +954,6 @@ func (st *state) pump(now time.Time) {
 // snapshot is the state as published, as version, with dropped events
 // dropped from a full Events channel.
 func (st *state) snapshot(version, dropped uint64) *Snapshot {
-	if st.xferDirty {
-		ts := make([]Transfer, len(st.xfers))
-		for i, x := range st.xfers {
-			ts[i] = x.t
-		}
-		st.xferSnap = ts
-		st.xferDirty = false
-	}
 	st.dirty = false
 	return &Snapshot{
 		Version:       version,
@@ -983,7 +966,7 @@ func (st *state) snapshot(version, dropped uint64) *Snapshot {
 		Files:         st.files,
 		FilesTime:     st.filesTime,
 		Shared:        st.shared[:len(st.shared):len(st.shared)],
-		Transfers:     st.xferSnap,
+		Transfers:     st.sched.transfers(),
 		LastError:     st.lastErr,
 		DroppedEvents: dropped,
 	}

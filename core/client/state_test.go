@@ -162,7 +162,7 @@ func TestStateDownloadMakesFolderThenAsks(t *testing.T) {
 	require.Same(t, j.w, cancel.w)
 	effs = r.apply(event{kind: evXfer, xfer: xferMsg{id: 1, w: j.w, kind: xferFinished, err: fmt.Errorf("stopped")}})
 	require.Equal(t, "/data/dl/a.txt.part", only(t, effs, effRemove).path)
-	x := r.st.find(1)
+	x := r.st.sched.find(1)
 	require.Equal(t, TransferCancelled, x.t.State)
 	require.Equal(t, XferCancelled, x.t.Reason)
 }
@@ -173,8 +173,8 @@ func TestStateFolderThatCannotBeMadeFailsUnasked(t *testing.T) {
 	prep := only(t, r.apply(event{kind: evIntent, intent: intent{kind: intentDownload, xfer: 1, name: "a.txt"}}), effPrepare)
 	effs := r.apply(event{kind: evPrepared, xfer: xferMsg{id: prep.xfer, err: fmt.Errorf("mkdir /data: permission denied")}})
 	require.Empty(t, sent(effs))
-	x := r.st.find(1)
+	x := r.st.sched.find(1)
 	require.Equal(t, TransferFailed, x.t.State)
 	require.Equal(t, XferNoFolder, x.t.Reason)
-	require.Zero(t, r.st.active(), "no slot is held")
+	require.Zero(t, r.st.sched.active(), "no slot is held")
 }

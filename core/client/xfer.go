@@ -30,7 +30,80 @@ const (
 	maxFailRetries = 4
 )
 
-// xfer is the loop's record of one transfer.
+// scheduler keeps the transfers: it queues them, starts them while the
+// hub's per-client slots allow, matches grants and results to them and
+// retries or fails them. It is part of the state, and like it does no
+// I/O: what it decides goes out through its host.
+type scheduler struct {
+	host xferHost
+	// now is the time of the event the state is applying.
+	now      time.Time
+	max      int    // Config.MaxTransfers
+	dir, tmp string // Config.DownloadDir, Config.TempDir
+
+	list      []*xfer
+	snap      []Transfer // published copy of list, replaced when dirty
+	dirty     bool
+	busyUntil time.Time // the hub said busy: ask for no transfer before this
+}
+
+// xferHost is what the scheduler needs of the rest of the state.
+type xferHost interface {
+	do(effect)
+	// sendNow sends a GET or PUT, to be matched with its answer.
+	sendNow(*request)
+	// system logs a System line.
+	system(Message)
+	// registered reports whether the hub has accepted us on the current
+	// connection; closing whether the client is stopping for good.
+	registered() bool
+	closing() bool
+}
+
+func newScheduler(host xferHost, cfg *Config) *scheduler {
+	return &scheduler{host: host, max: cfg.MaxTransfers, dir: cfg.DownloadDir, tmp: cfg.TempDir}
+}
+
+func (q *scheduler) emit(e Event) { q.host.do(effect{kind: effEvent, ev: e}) }
+
+// deadline is the earliest time after now at which the scheduler has
+// something to do (retry, ask again, sample progress), or zero.
+func (q *scheduler) deadline(now time.Time) time.Time {
+	var d time.Time
+	early := func(t time.Time) {
+		if !t.IsZero() && (d.IsZero() || t.Before(d)) {
+			d = t
+		}
+	}
+	if q.busyUntil.After(now) {
+		early(q.busyUntil)
+	}
+	for _, x := range q.list {
+		if x.t.State == TransferQueued && !x.retryAt.IsZero() {
+			early(x.retryAt)
+		}
+		if x.worker != nil {
+			early(x.lastSample.Add(progressInterval))
+		}
+	}
+	return d
+}
+
+// transfers is the list as published: a copy made again only when a
+// transfer changed.
+func (q *scheduler) transfers() []Transfer {
+	if q.dirty {
+		ts := make([]Transfer, len(q.list))
+		for i, x := range q.list {
+			ts[i] = x.t
+		}
+		q.snap = ts
+		q.dirty = false
+	}
+	return q.snap
+}
+
+// xfer is the scheduler's record of one transfer.
 type xfer struct {
 	t   Transfer
 	src *uploadSource
@@ -141,8 +214,8 @@ type engine interface {
 	upload(ctx context.Context, addr string, token string, r io.Reader, size int64, progress func(done int64)) error
 }
 
-func (st *state) find(id TransferID) *xfer {
-	for _, x := range st.xfers {
+func (q *scheduler) find(id TransferID) *xfer {
+	for _, x := range q.list {
 		if x.t.ID == id {
 			return x
 		}
@@ -151,9 +224,9 @@ func (st *state) find(id TransferID) *xfer {
 }
 
 // active counts transfers that hold one of the hub's per-client slots.
-func (st *state) active() int {
+func (q *scheduler) active() int {
 	n := 0
-	for _, x := range st.xfers {
+	for _, x := range q.list {
 		if x.requested || x.preparing || x.worker != nil || x.hashing != nil {
 			n++
 		}
@@ -161,8 +234,8 @@ func (st *state) active() int {
 	return n
 }
 
-func (st *state) addTransfer(in intent) {
-	now := st.now
+func (q *scheduler) add(in intent) {
+	now := q.now
 	x := &xfer{src: in.upload}
 	x.t = Transfer{ID: in.xfer, Name: in.name, Total: -1, ETA: -1, State: TransferQueued, Started: now}
 	if in.kind == intentUpload {
@@ -174,60 +247,60 @@ func (st *state) addTransfer(in intent) {
 			x.t.Total = in.upload.size
 		}
 	} else {
-		x.t.Path = filepath.Join(st.cfg.DownloadDir, in.name)
-		for _, o := range st.xfers {
+		x.t.Path = filepath.Join(q.dir, in.name)
+		for _, o := range q.list {
 			if o.t.Direction == Download && o.t.Name == in.name && !o.t.State.Finished() {
-				st.xfers = append(st.xfers, x)
-				st.finishXfer(x, TransferFailed, XferDuplicate, nil)
+				q.list = append(q.list, x)
+				q.finish(x, TransferFailed, XferDuplicate, nil)
 				return
 			}
 		}
 	}
 	x.t.Reason = XferQueued
-	st.xfers = append(st.xfers, x)
-	st.xferChanged(x, true)
-	st.schedule(now)
+	q.list = append(q.list, x)
+	q.changed(x, true)
+	q.schedule(now)
 }
 
 // xferChanged marks the transfer list for publishing and, when event is
 // set, tells Events.
-func (st *state) xferChanged(x *xfer, event bool) {
-	st.xferDirty = true
+func (q *scheduler) changed(x *xfer, event bool) {
+	q.dirty = true
 	if event {
 		t := x.t
-		x.lastEvent = st.now
-		st.emit(Event{Kind: EventTransfer, Time: x.lastEvent, Text: t.State.String(), Transfer: &t})
+		x.lastEvent = q.now
+		q.emit(Event{Kind: EventTransfer, Time: x.lastEvent, Text: t.State.String(), Transfer: &t})
 	}
 }
 
 // schedule starts queued transfers while slots are free.
-func (st *state) schedule(now time.Time) {
-	busy := now.Before(st.busyUntil)
-	for _, x := range st.xfers {
+func (q *scheduler) schedule(now time.Time) {
+	busy := now.Before(q.busyUntil)
+	for _, x := range q.list {
 		if x.t.State != TransferQueued || x.preparing || x.retryAt.After(now) {
 			continue
 		}
 		hashed := x.t.Direction == Download || x.sha != ""
 		switch {
-		case st.active() >= st.cfg.MaxTransfers:
-			x.t.Limit = st.cfg.MaxTransfers
-			st.waiting(x, XferWaitSlots)
+		case q.active() >= q.max:
+			x.t.Limit = q.max
+			q.waiting(x, XferWaitSlots)
 			continue
 		case !hashed:
-			st.startHashing(x)
+			q.startHashing(x)
 			continue
-		case !st.registered():
-			st.waiting(x, XferWaitHub)
+		case !q.host.registered():
+			q.waiting(x, XferWaitHub)
 			continue
 		case busy:
-			st.waiting(x, XferHubBusy)
+			q.waiting(x, XferHubBusy)
 			continue
 		}
 		if x.t.Direction == Download && !x.ready {
 			// The folder may not exist yet (a first download), or may
 			// have been removed since the last one: made before each GET.
 			x.preparing = true
-			st.do(effect{kind: effPrepare, xfer: x.t.ID, path: st.cfg.DownloadDir})
+			q.host.do(effect{kind: effPrepare, xfer: x.t.ID, path: q.dir})
 			continue
 		}
 		x.ready = false
@@ -241,47 +314,47 @@ func (st *state) schedule(now time.Time) {
 		}
 		line, err := commandLine(cmd)
 		if err != nil {
-			st.finishXfer(x, TransferFailed, XferBadRequest, err)
+			q.finish(x, TransferFailed, XferBadRequest, err)
 			continue
 		}
-		st.sendNow(&request{keyword: cmd.Keyword, line: line, xfer: x.t.ID})
-		st.xferChanged(x, true)
+		q.host.sendNow(&request{keyword: cmd.Keyword, line: line, xfer: x.t.ID})
+		q.changed(x, true)
 	}
 }
 
 // waiting says why a queued transfer has not started.
-func (st *state) waiting(x *xfer, reason TransferReason) {
+func (q *scheduler) waiting(x *xfer, reason TransferReason) {
 	if x.t.Reason == reason || x.t.Reason == XferWaitReconnect && reason == XferWaitHub {
 		return
 	}
 	x.t.Reason = reason
-	st.xferDirty = true
+	q.dirty = true
 }
 
 // prepared takes the outcome of making the download folder for x.
-func (st *state) prepared(id TransferID, err error) {
-	x := st.find(id)
+func (q *scheduler) prepared(id TransferID, err error) {
+	x := q.find(id)
 	if x == nil || !x.preparing {
 		return
 	}
 	x.preparing = false
 	if err != nil {
-		st.finishXfer(x, TransferFailed, XferNoFolder, err)
+		q.finish(x, TransferFailed, XferNoFolder, err)
 	} else {
 		x.ready = true
 	}
-	st.schedule(st.now)
+	q.schedule(q.now)
 }
 
 // startHashing reads an upload's source once to learn its size and
 // SHA-256; a stream that cannot seek is copied to a temporary file.
-func (st *state) startHashing(x *xfer) {
+func (q *scheduler) startHashing(x *xfer) {
 	w := &worker{}
 	x.hashing = w
 	x.t.State = TransferRunning
 	x.t.Reason = XferHashing
-	st.xferChanged(x, true)
-	st.do(effect{kind: effJob, job: &job{kind: jobHash, id: x.t.ID, w: w, src: x.src, tmpDir: st.cfg.TempDir}})
+	q.changed(x, true)
+	q.host.do(effect{kind: effJob, job: &job{kind: jobHash, id: x.t.ID, w: w, src: x.src, tmpDir: q.tmp}})
 }
 
 // ctxReader stops a copy when ctx ends.
@@ -384,7 +457,13 @@ func (st *state) granted(h hubLine) {
 		st.log.Warn("hub granted a transfer nobody asked for", "keyword", h.kw, "name", h.name)
 		return
 	}
-	x := st.find(req.xfer)
+	st.sched.granted(req.xfer, h, st.udpAddr(h.port))
+}
+
+// granted starts the data transfer a GET or PUT grant for id allows, from
+// or to the hub's UDP address addr.
+func (q *scheduler) granted(id TransferID, h hubLine, addr string) {
+	x := q.find(id)
 	if x == nil || !x.requested {
 		return // cancelled meanwhile: the token simply expires
 	}
@@ -393,18 +472,18 @@ func (st *state) granted(h hubLine) {
 	w.bytes.Store(x.t.Bytes)
 	x.worker = w
 	x.t.Reason = XferNone
-	x.lastSample, x.lastBytes = st.now, x.t.Bytes
-	j := &job{id: x.t.ID, w: w, addr: st.udpAddr(h.port), token: h.token}
+	x.lastSample, x.lastBytes = q.now, x.t.Bytes
+	j := &job{id: x.t.ID, w: w, addr: addr, token: h.token}
 	if x.t.Direction == Download {
 		x.t.Total, x.t.SHA256 = h.size, h.sha
-		j.kind, j.dir, j.name, j.size, j.sha = jobDownload, st.cfg.DownloadDir, x.t.Name, h.size, h.sha
+		j.kind, j.dir, j.name, j.size, j.sha = jobDownload, q.dir, x.t.Name, h.size, h.sha
 	} else {
 		x.t.Name = h.name
 		x.t.Total, x.t.SHA256 = x.size, x.sha
 		j.kind, j.src, j.spool, j.size = jobUpload, x.src, x.spool, x.size
 	}
-	st.do(effect{kind: effJob, job: j})
-	st.xferChanged(x, true)
+	q.host.do(effect{kind: effJob, job: j})
+	q.changed(x, true)
 }
 
 func uploadFrom(ctx context.Context, eng engine, addr string, token string, src *uploadSource, spool string, size int64, progress func(int64)) error {
@@ -442,8 +521,8 @@ func (st *state) udpAddr(port int) string {
 	return net.JoinHostPort(host, strconv.Itoa(port))
 }
 
-func (st *state) handleXfer(m xferMsg) {
-	x := st.find(m.id)
+func (q *scheduler) handle(m xferMsg) {
+	x := q.find(m.id)
 	if x == nil {
 		return
 	}
@@ -455,13 +534,13 @@ func (st *state) handleXfer(m xferMsg) {
 		x.hashing = nil
 		if m.w.why == stopCancel {
 			if m.spool != "" {
-				st.do(effect{kind: effRemove, path: m.spool})
+				q.host.do(effect{kind: effRemove, path: m.spool})
 			}
-			st.finishXfer(x, TransferCancelled, XferCancelled, nil)
+			q.finish(x, TransferCancelled, XferCancelled, nil)
 			break
 		}
 		if m.err != nil {
-			st.finishXfer(x, TransferFailed, XferUnreadable, m.err)
+			q.finish(x, TransferFailed, XferUnreadable, m.err)
 			break
 		}
 		x.size, x.sha, x.spool = m.size, m.sha, m.spool
@@ -470,44 +549,44 @@ func (st *state) handleXfer(m xferMsg) {
 		// then the event says running, not queued again.
 		x.t.State = TransferQueued
 		x.t.Reason = XferNone
-		st.xferDirty = true
-		st.schedule(st.now)
+		q.dirty = true
+		q.schedule(q.now)
 		if x.t.State == TransferQueued {
-			st.xferChanged(x, true)
+			q.changed(x, true)
 		}
 	case xferFinished:
 		if x.worker != m.w {
 			return
 		}
-		st.sampleOne(x, st.now, true)
+		q.sampleOne(x, q.now, true)
 		x.worker = nil
 		switch {
 		case m.w.why == stopCancel:
-			st.removeDownload(x, m.path)
-			st.finishXfer(x, TransferCancelled, XferCancelled, nil)
+			q.removeDownload(x, m.path)
+			q.finish(x, TransferCancelled, XferCancelled, nil)
 		case m.err == nil:
 			if x.t.Direction == Download {
 				x.t.Path = m.path
 			}
 			x.t.Bytes = x.t.Total
-			st.finishXfer(x, TransferDone, XferNone, nil)
+			q.finish(x, TransferDone, XferNone, nil)
 		default:
-			st.transferFailed(x, m.w.why, m.err)
+			q.failed(x, m.w.why, m.err)
 		}
 	}
-	st.schedule(st.now)
+	q.schedule(q.now)
 }
 
 // transferFailed queues again, or fails, a transfer whose worker ended
 // with err.
-func (st *state) transferFailed(x *xfer, why stopReason, err error) {
+func (q *scheduler) failed(x *xfer, why stopReason, err error) {
 	reason, detail, retry := transferFailure(err)
 	switch {
-	case why == stopDrop || (!st.registered() && !st.stopping):
+	case why == stopDrop || (!q.host.registered() && !q.host.closing()):
 		x.t.State = TransferQueued
 		x.t.Reason = XferWaitReconnect
 		x.t.Rate, x.t.ETA = 0, -1
-		st.xferChanged(x, true)
+		q.changed(x, true)
 	case retry && x.failTries < maxFailRetries:
 		// A transfer can fail just before the session shows the hub
 		// went away; a download resumes from its .part.
@@ -515,11 +594,11 @@ func (st *state) transferFailed(x *xfer, why stopReason, err error) {
 		x.t.State = TransferQueued
 		x.t.Reason = XferRetrying
 		x.t.Rate, x.t.ETA = 0, -1
-		x.retryAt = st.now.Add(time.Duration(x.failTries) * time.Second)
-		st.xferChanged(x, true)
+		x.retryAt = q.now.Add(time.Duration(x.failTries) * time.Second)
+		q.changed(x, true)
 	default:
 		x.t.Detail = detail
-		st.finishXfer(x, TransferFailed, reason, err)
+		q.finish(x, TransferFailed, reason, err)
 	}
 }
 
@@ -555,22 +634,22 @@ func peerSaysChecksum(e *tftp.PeerError) bool {
 }
 
 // removeDownload deletes what a cancelled download left behind.
-func (st *state) removeDownload(x *xfer, final string) {
+func (q *scheduler) removeDownload(x *xfer, final string) {
 	if x.t.Direction != Download {
 		return
 	}
-	st.do(effect{kind: effRemove, path: filepath.Join(st.cfg.DownloadDir, x.t.Name+".part")})
+	q.host.do(effect{kind: effRemove, path: filepath.Join(q.dir, x.t.Name+".part")})
 	if final != "" {
-		st.do(effect{kind: effRemove, path: final})
+		q.host.do(effect{kind: effRemove, path: final})
 	}
 }
 
 // finishXfer puts x in a final state and frees what it held.
-func (st *state) finishXfer(x *xfer, to TransferState, reason TransferReason, err error) {
+func (q *scheduler) finish(x *xfer, to TransferState, reason TransferReason, err error) {
 	x.t.State = to
 	x.t.Reason = reason
 	x.t.Err = err
-	x.t.Finished = st.now
+	x.t.Finished = q.now
 	x.t.Rate, x.t.ETA = 0, -1
 	if to == TransferDone {
 		x.t.ETA = 0
@@ -578,24 +657,24 @@ func (st *state) finishXfer(x *xfer, to TransferState, reason TransferReason, er
 	x.requested, x.preparing = false, false
 	x.retryAt = time.Time{}
 	if x.spool != "" {
-		st.do(effect{kind: effRemove, path: x.spool})
+		q.host.do(effect{kind: effRemove, path: x.spool})
 		x.spool = ""
 	}
 	if x.src != nil {
 		if c, ok := x.src.reader.(io.Closer); ok {
-			st.do(effect{kind: effRelease, closer: c})
+			q.host.do(effect{kind: effRelease, closer: c})
 		}
 	}
-	st.xferChanged(x, true)
+	q.changed(x, true)
 	if to == TransferFailed {
 		t := x.t
-		st.system(Message{Event: SysError, Note: NoteTransferFailed, Name: t.Name, Err: err, Transfer: &t})
+		q.host.system(Message{Event: SysError, Note: NoteTransferFailed, Name: t.Name, Err: err, Transfer: &t})
 	}
 }
 
 // transferRefused handles an ERR answering GET or PUT.
-func (st *state) transferRefused(id TransferID, e *HubError) {
-	x := st.find(id)
+func (q *scheduler) refused(id TransferID, e *HubError) {
+	x := q.find(id)
 	if x == nil || !x.requested {
 		return
 	}
@@ -606,84 +685,84 @@ func (st *state) transferRefused(id TransferID, e *HubError) {
 		x.t.State = TransferQueued
 		x.t.Reason = XferHubBusy
 		// Hold back every transfer, not just this one, so they keep their order.
-		st.busyUntil = st.now.Add(500 * time.Millisecond)
-		st.xferChanged(x, true)
+		q.busyUntil = q.now.Add(500 * time.Millisecond)
+		q.changed(x, true)
 		return
 	}
 	if x.t.Direction == Download && e.Reason != "no-such-file" {
-		st.removeDownload(x, "")
+		q.removeDownload(x, "")
 	}
-	st.finishXfer(x, TransferFailed, XferRefused, e)
+	q.finish(x, TransferFailed, XferRefused, e)
 }
 
 // transfersInterrupted requeues what the ended session was doing.
-func (st *state) transfersInterrupted() {
-	for _, x := range st.xfers {
+func (q *scheduler) interrupted() {
+	for _, x := range q.list {
 		if x.requested {
 			x.requested = false
 			x.t.State = TransferQueued
 			x.t.Reason = XferWaitReconnect
-			st.xferChanged(x, true)
+			q.changed(x, true)
 		}
 		if x.worker != nil && x.worker.why == stopNone {
 			x.worker.why = stopDrop
-			st.do(effect{kind: effCancel, w: x.worker})
+			q.host.do(effect{kind: effCancel, w: x.worker})
 		}
 	}
 }
 
-func (st *state) cancelTransfer(id TransferID) {
-	x := st.find(id)
+func (q *scheduler) cancel(id TransferID) {
+	x := q.find(id)
 	if x == nil || x.t.State.Finished() {
 		return
 	}
 	switch {
 	case x.worker != nil:
 		x.worker.why = stopCancel
-		st.do(effect{kind: effCancel, w: x.worker})
+		q.host.do(effect{kind: effCancel, w: x.worker})
 		x.t.Reason = XferCancelling
-		st.xferChanged(x, false)
+		q.changed(x, false)
 	case x.hashing != nil:
 		x.hashing.why = stopCancel
-		st.do(effect{kind: effCancel, w: x.hashing})
+		q.host.do(effect{kind: effCancel, w: x.hashing})
 		x.t.Reason = XferCancelling
-		st.xferChanged(x, false)
+		q.changed(x, false)
 	default:
 		// Queued, or asked for and not yet granted: the grant, if it
 		// comes, is ignored.
-		st.removeDownload(x, "")
-		st.finishXfer(x, TransferCancelled, XferCancelled, nil)
-		st.schedule(st.now)
+		q.removeDownload(x, "")
+		q.finish(x, TransferCancelled, XferCancelled, nil)
+		q.schedule(q.now)
 	}
 }
 
 // stopTransfers stops every worker as the client closes. Downloads keep
 // their .part so that a later client can resume them.
-func (st *state) stopTransfers() {
-	for _, x := range st.xfers {
+func (q *scheduler) stopAll() {
+	for _, x := range q.list {
 		for _, w := range []*worker{x.worker, x.hashing} {
 			if w != nil {
 				w.why = stopClose
-				st.do(effect{kind: effCancel, w: w})
+				q.host.do(effect{kind: effCancel, w: w})
 			}
 		}
 		if !x.t.State.Finished() {
 			x.worker, x.hashing = nil, nil
-			st.finishXfer(x, TransferCancelled, XferClientClosed, nil)
+			q.finish(x, TransferCancelled, XferClientClosed, nil)
 		}
 	}
 }
 
 // sampleProgress publishes the progress of running transfers.
-func (st *state) sampleProgress(now time.Time, force bool) {
-	for _, x := range st.xfers {
+func (q *scheduler) sample(now time.Time, force bool) {
+	for _, x := range q.list {
 		if x.worker != nil || x.hashing != nil {
-			st.sampleOne(x, now, force)
+			q.sampleOne(x, now, force)
 		}
 	}
 }
 
-func (st *state) sampleOne(x *xfer, now time.Time, force bool) {
+func (q *scheduler) sampleOne(x *xfer, now time.Time, force bool) {
 	w := x.worker
 	if w == nil {
 		w = x.hashing
@@ -700,7 +779,7 @@ func (st *state) sampleOne(x *xfer, now time.Time, force bool) {
 		// Hashing is not transfer progress; show it only as a reason.
 		if x.t.Total > 0 {
 			x.t.Hashed = b
-			st.xferChanged(x, false)
+			q.changed(x, false)
 		}
 		x.lastSample = now
 		return
@@ -723,5 +802,5 @@ func (st *state) sampleOne(x *xfer, now time.Time, force bool) {
 	if x.t.Total >= 0 && x.t.Rate > 0 {
 		x.t.ETA = time.Duration(float64(x.t.Total-b) / x.t.Rate * float64(time.Second))
 	}
-	st.xferChanged(x, true)
+	q.changed(x, true)
 }
