@@ -72,6 +72,16 @@ func Reason(reason string) string {
 	return capitalise(strings.ReplaceAll(reason, "-", " "))
 }
 
+// leaves says what someone did, for each LEAVE reason of natter/1.
+var leaves = map[string]string{
+	proto.LeaveQuit:           "left",
+	proto.LeaveConnectionLost: "lost the connection",
+	proto.LeaveTimeout:        "timed out",
+	proto.LeaveTooSlow:        "was disconnected: too slow",
+	proto.LeaveFlood:          "was removed for flooding",
+	proto.LeaveShutdown:       "left: hub shut down",
+}
+
 // Leave is the log line for someone leaving the hub for reason, a LEAVE
 // reason of natter/1: "erin left", `erin left ("see you")` for
 // "quit: see you", "erin lost the connection", "erin timed out",
@@ -79,19 +89,8 @@ func Reason(reason string) string {
 // "erin left: hub shut down". An unknown reason is shown in brackets after
 // "left" in the words Reason gives it.
 func Leave(nick, reason string) string {
-	switch reason {
-	case proto.LeaveQuit:
-		return nick + " left"
-	case proto.LeaveConnectionLost:
-		return nick + " lost the connection"
-	case proto.LeaveTimeout:
-		return nick + " timed out"
-	case proto.LeaveTooSlow:
-		return nick + " was disconnected: too slow"
-	case proto.LeaveFlood:
-		return nick + " was removed for flooding"
-	case proto.LeaveShutdown:
-		return nick + " left: hub shut down"
+	if w, ok := leaves[reason]; ok {
+		return nick + " " + w
 	}
 	if words, ok := strings.CutPrefix(reason, proto.LeaveQuit+": "); ok {
 		if words = strings.TrimSpace(words); words == "" {
