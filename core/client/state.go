@@ -66,9 +66,7 @@ type state struct {
 
 	// Published state. Slices are replaced, never modified in place, once
 	// a snapshot holds them (messages and shared are append-only).
-	msgs      []Message
-	msgSeq    uint64
-	seen      map[msgKey]int // public messages in msgs, for de-duplicating HISTORY
+	messages  msgLog
 	users     []User
 	files     []File
 	filesTime time.Time
@@ -155,7 +153,7 @@ func newState(cfg *Config, log *slog.Logger, seed uint64) *state {
 		baseNick:  cfg.Nick,
 		nick:      cfg.Nick,
 		pending:   make(map[string][]*request),
-		seen:      make(map[msgKey]int),
+		messages:  msgLog{max: cfg.MaxMessages, seen: make(map[msgKey]int)},
 		sendRate:  cfg.SendRate,
 		sendBurst: cfg.SendBurst,
 		msgWindow: 64,
@@ -678,11 +676,11 @@ func (st *state) message(h hubLine, history bool) {
 		}
 	} else {
 		m.Kind = Public
-		key := msgKey{ms: h.time.UnixMilli(), from: h.from, text: h.text}
+		key := keyOf(m)
 		if history {
 			// The same message may already be in the log from before a
 			// reconnect: skip as many copies as the log holds.
-			if st.histTaken[key] < st.seen[key] {
+			if st.histTaken[key] < st.messages.holds(key) {
 				st.histTaken[key]++
 				return
 			}
@@ -690,7 +688,6 @@ func (st *state) message(h hubLine, history bool) {
 			st.answered(proto.KwMsg)
 			st.pump(st.now)
 		}
-		st.seen[key]++
 		if history {
 			st.histTaken[key]++
 		}
@@ -705,27 +702,52 @@ func (st *state) message(h hubLine, history bool) {
 
 // appendMsg adds m to the log and returns it as logged.
 func (st *state) appendMsg(m Message) Message {
-	st.msgSeq++
-	m.Seq = st.msgSeq
-	st.msgs = append(st.msgs, m)
 	st.dirty = true
-	if max := st.cfg.MaxMessages; len(st.msgs) > max+max/8 {
-		cut := len(st.msgs) - max
-		for _, old := range st.msgs[:cut] {
+	return st.messages.add(m)
+}
+
+// msgLog is the message log: append-only and numbered, trimmed to its
+// newest max lines, with a count of the public messages it holds by key
+// so that the HISTORY a hub replays after a reconnect adds only what is new.
+type msgLog struct {
+	max  int
+	msgs []Message
+	seq  uint64
+	seen map[msgKey]int
+}
+
+func keyOf(m Message) msgKey { return msgKey{ms: m.Time.UnixMilli(), from: m.From, text: m.Text} }
+
+// add appends m and returns it as logged, with its number.
+func (g *msgLog) add(m Message) Message {
+	g.seq++
+	m.Seq = g.seq
+	g.msgs = append(g.msgs, m)
+	if m.Kind == Public {
+		g.seen[keyOf(m)]++
+	}
+	if len(g.msgs) > g.max+g.max/8 {
+		cut := len(g.msgs) - g.max
+		for _, old := range g.msgs[:cut] {
 			if old.Kind != Public {
 				continue
 			}
-			key := msgKey{ms: old.Time.UnixMilli(), from: old.From, text: old.Text}
-			if st.seen[key] <= 1 {
-				delete(st.seen, key)
+			if key := keyOf(old); g.seen[key] <= 1 {
+				delete(g.seen, key)
 			} else {
-				st.seen[key]--
+				g.seen[key]--
 			}
 		}
-		st.msgs = st.msgs[cut:]
+		g.msgs = g.msgs[cut:]
 	}
 	return m
 }
+
+// holds is how many public messages with key the log holds.
+func (g *msgLog) holds(key msgKey) int { return g.seen[key] }
+
+// lines is the log for a snapshot: later appends do not show through it.
+func (g *msgLog) lines() []Message { return g.msgs[:len(g.msgs):len(g.msgs)] }
 
 // system logs a System line the client writes itself, at the client's time.
 func (st *state) system(m Message) {
@@ -961,7 +983,7 @@ func (st *state) snapshot(version, dropped uint64) *Snapshot {
 		Nick:          st.nick,
 		HubName:       st.hubName,
 		Addr:          st.cfg.Addr,
-		Messages:      st.msgs[:len(st.msgs):len(st.msgs)],
+		Messages:      st.messages.lines(),
 		Users:         st.users,
 		Files:         st.files,
 		FilesTime:     st.filesTime,

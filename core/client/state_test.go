@@ -118,7 +118,7 @@ func TestStatePingsThenReconnects(t *testing.T) {
 	r.now = conn.NextTry
 	r.connect(r.apply(event{kind: evTimer}))
 	require.Equal(t, uint64(2), r.gen)
-	last := r.st.msgs[len(r.st.msgs)-1]
+	last := r.st.messages.msgs[len(r.st.messages.msgs)-1]
 	require.Equal(t, NoteReconnected, last.Note)
 	require.Equal(t, r.now, last.Time, "the client's lines carry the time of the event")
 }

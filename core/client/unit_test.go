@@ -102,11 +102,11 @@ func TestMessageSeqSurvivesTrimming(t *testing.T) {
 	for i := range 20 {
 		l.message(hubLine{kw: proto.KwMsg, time: time.UnixMilli(int64(i)), from: "bob", text: "x"}, false)
 	}
-	require.LessOrEqual(t, len(l.msgs), 9)
-	require.Equal(t, uint64(20), l.msgs[len(l.msgs)-1].Seq)
-	for i := 1; i < len(l.msgs); i++ {
-		require.Equal(t, l.msgs[i-1].Seq+1, l.msgs[i].Seq)
+	require.LessOrEqual(t, len(l.messages.msgs), 9)
+	require.Equal(t, uint64(20), l.messages.msgs[len(l.messages.msgs)-1].Seq)
+	for i := 1; i < len(l.messages.msgs); i++ {
+		require.Equal(t, l.messages.msgs[i-1].Seq+1, l.messages.msgs[i].Seq)
 	}
 	// The de-duplication index forgets what was dropped.
-	require.Len(t, l.seen, len(l.msgs))
+	require.Len(t, l.messages.seen, len(l.messages.msgs))
 }
