@@ -415,9 +415,9 @@ func TestHubSlowerThanDefaultRate(t *testing.T) {
 	// A hub whose flood limit is lower than the client's pace: refused
 	// messages are sent again, more slowly, and none is lost.
 	// The rates of a hub at 5 lines a second and a client at its default
-	// pace, both ten times faster, so that the test takes a tenth of the time.
-	h := startHub(t, server.Config{MaxLineRate: 50, LineBurst: 5}, "127.0.0.1:0")
-	c := startClient(t, Config{Addr: h.addr, Nick: "alice", SendRate: 180, SendBurst: 40})
+	// pace, both forty times faster, so that the test takes a fortieth of the time.
+	h := startHub(t, server.Config{MaxLineRate: 200, LineBurst: 5}, "127.0.0.1:0")
+	c := startClient(t, Config{Addr: h.addr, Nick: "alice", SendRate: 720, SendBurst: 40})
 	waitFor(t, c, "registered", registered)
 	var want []string
 	for i := range 20 {
