@@ -1,7 +1,6 @@
 package client
 
 import (
-	"cmp"
 	"errors"
 	"io"
 	"log/slog"
@@ -48,14 +47,9 @@ type state struct {
 	nick       string // the nick the hub knows us by
 	hubName    string
 
-	pending map[string][]*request // per keyword, oldest first
-	// outbox holds MSG and PRIV lines not yet handed to the writer, in the
-	// order they were typed: while not registered, and beyond the window
-	// of messages the hub has not yet confirmed.
-	outbox    []*request
-	msgOrder  uint64    // order of the last message typed
-	msgWindow int       // unconfirmed messages allowed at once
-	holdUntil time.Time // after a slow-down: send no message before this
+	pending replies
+	outbox  outbox
+	pace    pace
 
 	// Multi-line block in progress (USERS, HISTORY, FILES).
 	block     string
@@ -75,12 +69,6 @@ type state struct {
 	dirty     bool
 
 	sched *scheduler
-
-	// The pace of sending: Config.SendRate and SendBurst, lowered for
-	// good when a hub says slow-down.
-	sendRate     float64
-	sendBurst    int
-	lastSlowDown time.Time
 
 	quitReason string
 }
@@ -145,18 +133,17 @@ type effect struct {
 // newState is the state of a client that has not yet connected.
 func newState(cfg *Config, log *slog.Logger, seed uint64) *state {
 	st := &state{
-		cfg:       cfg,
-		log:       log,
-		rng:       rand.New(rand.NewPCG(seed, seed>>1|1)),
-		state:     Connecting,
-		wantNick:  cfg.Nick,
-		baseNick:  cfg.Nick,
-		nick:      cfg.Nick,
-		pending:   make(map[string][]*request),
-		messages:  msgLog{max: cfg.MaxMessages, seen: make(map[msgKey]int)},
-		sendRate:  cfg.SendRate,
-		sendBurst: cfg.SendBurst,
-		msgWindow: 64,
+		cfg:      cfg,
+		log:      log,
+		rng:      rand.New(rand.NewPCG(seed, seed>>1|1)),
+		state:    Connecting,
+		wantNick: cfg.Nick,
+		baseNick: cfg.Nick,
+		nick:     cfg.Nick,
+		pending:  make(replies),
+		outbox:   newOutbox(),
+		pace:     pace{rate: cfg.SendRate, burst: cfg.SendBurst},
+		messages: msgLog{max: cfg.MaxMessages, seen: make(map[msgKey]int)},
 	}
 	st.sched = newScheduler(st, cfg)
 	return st
@@ -229,9 +216,7 @@ func (st *state) nextDeadline(now time.Time) time.Time {
 			early(s.connected.Add(st.cfg.PingTimeout))
 		}
 	}
-	if len(st.outbox) > 0 && st.holdUntil.After(now) {
-		early(st.holdUntil)
-	}
+	early(st.outbox.deadline(now))
 	early(st.sched.deadline(now))
 	return d
 }
@@ -334,7 +319,7 @@ func (st *state) endSession() {
 		}
 	}
 	for _, r := range resend {
-		st.requeue(r)
+		st.outbox.requeue(r)
 	}
 	clear(st.pending)
 	st.sched.interrupted()
@@ -429,7 +414,7 @@ func (st *state) inbound(m inbound, host string) {
 		if st.state == Closed {
 			return
 		}
-		st.do(effect{kind: effOpen, gen: m.gen, rate: st.sendRate, burst: st.sendBurst})
+		st.do(effect{kind: effOpen, gen: m.gen, rate: st.pace.rate, burst: st.pace.burst})
 		st.sess = &session{gen: m.gen, host: host, connected: st.now,
 			alive: keepalive{idle: st.cfg.PingIdle, timeout: st.cfg.PingTimeout, lastRead: st.now}}
 		st.nextTry = time.Time{}
@@ -464,24 +449,12 @@ func (st *state) sendNow(r *request) {
 	if s == nil {
 		return
 	}
-	switch r.keyword {
-	case proto.KwNick, proto.KwMsg, proto.KwPriv, proto.KwUsers, proto.KwFiles, proto.KwGet, proto.KwPut:
-		st.pending[r.keyword] = append(st.pending[r.keyword], r)
-	}
+	st.pending.expect(r)
 	st.do(effect{kind: effSend, gen: s.gen, req: r})
 }
 
 // answered removes and returns the oldest request waiting for keyword.
-func (st *state) answered(keyword string) *request {
-	q := st.pending[keyword]
-	if len(q) == 0 {
-		return nil
-	}
-	r := q[0]
-	q[0] = nil
-	st.pending[keyword] = q[1:]
-	return r
-}
+func (st *state) answered(keyword string) *request { return st.pending.answered(keyword) }
 
 func (st *state) handleLine(h hubLine) {
 	if st.block != "" && !st.blockLine(h) {
@@ -797,9 +770,8 @@ func (st *state) hubError(e *HubError) {
 			// now on so that they keep their order.
 			st.slowDown()
 			req.tries++
-			st.msgWindow = 1
-			st.holdUntil = st.now.Add(time.Duration(float64(time.Second) / st.sendRate))
-			st.requeue(req)
+			st.outbox.hold(st.now.Add(st.pace.interval()))
+			st.outbox.requeue(req)
 			return
 		}
 		m := Message{Event: SysError, Note: NoteNotSent, Err: e}
@@ -823,22 +795,15 @@ func (st *state) hubError(e *HubError) {
 	}
 }
 
-// slowDown halves the pace of sending, at most once a second (the ERRs
-// for lines already sent at the old pace arrive together), down to one
-// line a second. The slower pace holds for the life of the client: the
-// hub's limit is a hub flag lower than its default.
+// slowDown halves the pace of writing, as pace allows.
 func (st *state) slowDown() {
-	now := st.now
-	if now.Sub(st.lastSlowDown) < time.Second || st.sendRate <= 1 {
+	if !st.pace.slowDown(st.now) {
 		return
 	}
-	st.lastSlowDown = now
-	st.sendRate = max(st.sendRate/2, 1)
-	st.sendBurst = max(st.sendBurst/2, 1)
 	if s := st.sess; s != nil {
-		st.do(effect{kind: effPace, gen: s.gen, rate: st.sendRate, burst: st.sendBurst})
+		st.do(effect{kind: effPace, gen: s.gen, rate: st.pace.rate, burst: st.pace.burst})
 	}
-	st.log.Info("hub asked to slow down", "lines/s", st.sendRate, "burst", st.sendBurst)
+	st.log.Info("hub asked to slow down", "lines/s", st.pace.rate, "burst", st.pace.burst)
 }
 
 // nickRefused handles ERR NICK during registration.
@@ -940,36 +905,21 @@ func (st *state) registered() bool { return st.sess != nil && st.sess.registered
 // say queues a message and sends it as soon as registration and the
 // window of unconfirmed messages allow.
 func (st *state) say(in intent) {
-	st.msgOrder++
-	r := &request{keyword: proto.KwMsg, line: in.line, text: in.text, order: st.msgOrder}
+	r := &request{keyword: proto.KwMsg, line: in.line, text: in.text}
 	if in.to != "" {
 		r.keyword, r.to = proto.KwPriv, in.to
 	}
-	st.outbox = append(st.outbox, r)
+	st.outbox.add(r)
 	st.pump(st.now)
-}
-
-// requeue puts a message that did not get through back in the outbox, in
-// the order it was typed.
-func (st *state) requeue(r *request) {
-	r.written.Store(false)
-	i, _ := slices.BinarySearchFunc(st.outbox, r, func(a, b *request) int { return cmp.Compare(a.order, b.order) })
-	st.outbox = slices.Insert(st.outbox, i, r)
 }
 
 // pump hands messages from the outbox to the writer.
 func (st *state) pump(now time.Time) {
-	if !st.registered() || now.Before(st.holdUntil) {
+	if !st.registered() {
 		return
 	}
-	for len(st.outbox) > 0 && len(st.pending[proto.KwMsg])+len(st.pending[proto.KwPriv]) < st.msgWindow {
-		r := st.outbox[0]
-		st.outbox[0] = nil
-		st.outbox = st.outbox[1:]
+	for _, r := range st.outbox.take(now, st.pending.messages()) {
 		st.sendNow(r)
-	}
-	if len(st.outbox) == 0 {
-		st.outbox = nil
 	}
 }
 
