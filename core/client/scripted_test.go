@@ -470,7 +470,8 @@ func TestScriptedHistoryNotDuplicated(t *testing.T) {
 }
 
 func TestScriptedDownloadResumesAfterDrop(t *testing.T) {
-	c, h, eng := startScripted(t, Config{ReconnectMin: 10 * time.Millisecond, ReconnectMax: 20 * time.Millisecond})
+	cfg := Config{ReconnectMin: 10 * time.Millisecond, ReconnectMax: 20 * time.Millisecond}
+	c, h, eng, clk := startScriptedClock(t, cfg)
 	s := h.accept()
 	s.register("alice", "alice")
 	id, err := c.Download("big.bin")
@@ -478,7 +479,13 @@ func TestScriptedDownloadResumesAfterDrop(t *testing.T) {
 	s.expect("GET big.bin")
 	s.send("GET tok1 4000 100 %064x big.bin", 1)
 	call := eng.next(t)
+	waitFor(t, c, "running", func(s *Snapshot) bool {
+		x, _ := s.Transfer(id)
+		return x.State == TransferRunning && x.Reason == XferNone
+	})
+	// Progress is published once per progressInterval of the loop's clock.
 	call.progress(40)
+	clk.Advance(progressInterval)
 	waitFor(t, c, "progress", func(s *Snapshot) bool { x, _ := s.Transfer(id); return x.Bytes == 40 })
 	s.conn.Close()
 	// The running transfer stops and waits for the hub.
@@ -487,6 +494,8 @@ func TestScriptedDownloadResumesAfterDrop(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("transfer not stopped by the drop")
 	}
+	waitFor(t, c, "reconnect planned", func(s *Snapshot) bool { return s.Conn.State == Reconnecting && !s.Conn.NextTry.IsZero() })
+	clk.Advance(cfg.ReconnectMax)
 	s = h.accept()
 	s.register("alice", "alice")
 	s.expect("GET big.bin")
