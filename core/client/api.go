@@ -492,6 +492,18 @@ type HubError struct {
 	Time    time.Time
 }
 
+// Is reports whether target is a *proto.Error with the same reason, and
+// the same code and keyword where target sets them, so that
+// errors.Is(err, &proto.Error{Reason: proto.ReasonNickInUse}) matches the
+// hub's refusal of a nick however it reached the caller.
+func (e *HubError) Is(target error) bool {
+	kw := e.Keyword
+	if kw == "-" {
+		kw = ""
+	}
+	return (&proto.Error{Code: e.Code, Keyword: kw, Reason: e.Reason}).Is(target)
+}
+
 // Error returns the raw line's fields, for logs.
 func (e *HubError) Error() string {
 	s := fmt.Sprintf("hub: ERR %d %s %s", e.Code, e.Keyword, e.Reason)

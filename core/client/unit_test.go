@@ -1,6 +1,7 @@
 package client
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,11 @@ import (
 func TestHubErrorSaysTheLine(t *testing.T) {
 	e := &HubError{Code: 409, Keyword: "NICK", Reason: "nick-in-use", Detail: `nick "bob" is in use`}
 	assert.Equal(t, `hub: ERR 409 NICK nick-in-use: nick "bob" is in use`, e.Error())
+	var err error = fmt.Errorf("registering: %w", e)
+	assert.ErrorIs(t, err, &proto.Error{Reason: proto.ReasonNickInUse})
+	assert.ErrorIs(t, err, &proto.Error{Code: proto.CodeConflict, Keyword: proto.KwNick, Reason: proto.ReasonNickInUse})
+	assert.NotErrorIs(t, err, &proto.Error{Reason: proto.ReasonBusy})
+	assert.NotErrorIs(t, err, &proto.Error{Keyword: proto.KwGet, Reason: proto.ReasonNickInUse})
 }
 
 func TestHubAddr(t *testing.T) {
