@@ -51,12 +51,7 @@ type state struct {
 	outbox  outbox
 	pace    pace
 
-	// Multi-line block in progress (USERS, HISTORY, FILES).
-	block     string
-	blockLeft int
-	blkUsers  []User
-	blkFiles  []File
-	histTaken map[msgKey]int
+	list listBlock // a USERS, FILES or HISTORY list under way
 
 	// Published state. Slices are replaced, never modified in place, once
 	// a snapshot holds them (messages and shared are append-only).
@@ -300,7 +295,7 @@ func (st *state) endSession() {
 	}
 	st.sess = nil
 	st.do(effect{kind: effClose, gen: s.gen})
-	st.block = ""
+	st.list = listBlock{}
 	// Messages never handed to the connection go out again after the next
 	// registration; those handed over but not confirmed may or may not
 	// have reached the hub, and sending them again could show them twice.
@@ -457,7 +452,7 @@ func (st *state) sendNow(r *request) {
 func (st *state) answered(keyword string) *request { return st.pending.answered(keyword) }
 
 func (st *state) handleLine(h hubLine) {
-	if st.block != "" && !st.blockLine(h) {
+	if st.list.kind != "" && !st.blockLine(h) {
 		return
 	}
 	s := st.sess
@@ -545,11 +540,7 @@ func (st *state) welcome(nick string) {
 }
 
 func (st *state) startBlock(kind string, n int) {
-	st.block, st.blockLeft = kind, n
-	st.blkUsers, st.blkFiles = nil, nil
-	if kind == proto.KwHistory {
-		st.histTaken = make(map[msgKey]int)
-	}
+	st.list.start(kind, n)
 	if n == 0 {
 		st.endBlock()
 	}
@@ -558,43 +549,78 @@ func (st *state) startBlock(kind string, n int) {
 // blockLine takes a line while a list is being received. It returns true
 // when the line is not part of the list and must be handled normally.
 func (st *state) blockLine(h hubLine) bool {
-	want := map[string]string{proto.KwUsers: proto.KwUser, proto.KwFiles: proto.KwFile, proto.KwHistory: proto.KwMsg}[st.block]
-	if h.kw != want {
-		st.log.Warn("hub list ended early", "list", st.block, "missing", st.blockLeft, "got", h.kw)
+	if h.kw != st.list.item() {
+		st.log.Warn("hub list ended early", "list", st.list.kind, "missing", st.list.left, "got", h.kw)
 		st.endBlock()
 		return true
 	}
-	switch st.block {
+	switch st.list.kind {
 	case proto.KwUsers:
-		st.blkUsers = append(st.blkUsers, User{Nick: h.nick})
+		st.list.users = append(st.list.users, User{Nick: h.nick})
 	case proto.KwFiles:
-		st.blkFiles = append(st.blkFiles, File{Name: h.name, Size: h.size, SHA256: h.sha, ModTime: h.mtime})
+		st.list.files = append(st.list.files, File{Name: h.name, Size: h.size, SHA256: h.sha, ModTime: h.mtime})
 	case proto.KwHistory:
 		st.message(h, true)
 	}
-	st.blockLeft--
-	if st.blockLeft <= 0 {
+	if st.list.took() {
 		st.endBlock()
 	}
 	return false
 }
 
+// endBlock puts a list in place once it is whole, or cut short.
 func (st *state) endBlock() {
-	switch st.block {
+	switch st.list.kind {
 	case proto.KwUsers:
-		for i := range st.blkUsers {
-			st.blkUsers[i].Self = sameNick(st.blkUsers[i].Nick, st.nick)
+		users := st.list.users
+		for i := range users {
+			users[i].Self = sameNick(users[i].Nick, st.nick)
 		}
-		st.users = st.blkUsers
+		st.users = users
 	case proto.KwFiles:
-		st.files = st.blkFiles
+		st.files = st.list.files
 		st.filesTime = st.now
-	case proto.KwHistory:
-		st.histTaken = nil
 	}
-	st.blkUsers, st.blkFiles = nil, nil
-	st.block = ""
+	st.list = listBlock{}
 	st.dirty = true
+}
+
+// listBlock gathers the lines of a USERS, FILES or HISTORY list as they
+// arrive, so that a list replaces the old one only once it is whole.
+type listBlock struct {
+	kind  string // USERS, FILES or HISTORY; "" when no list is under way
+	left  int    // lines still to come
+	users []User
+	files []File
+	// taken counts, in a HISTORY, the copies of each public message met
+	// so far, to skip those the log already holds.
+	taken map[msgKey]int
+}
+
+func (b *listBlock) start(kind string, n int) {
+	*b = listBlock{kind: kind, left: n}
+	if kind == proto.KwHistory {
+		b.taken = make(map[msgKey]int)
+	}
+}
+
+// item is the keyword of the list's lines.
+func (b *listBlock) item() string {
+	switch b.kind {
+	case proto.KwUsers:
+		return proto.KwUser
+	case proto.KwFiles:
+		return proto.KwFile
+	case proto.KwHistory:
+		return proto.KwMsg
+	}
+	return ""
+}
+
+// took counts a line of the list and reports whether it was the last.
+func (b *listBlock) took() bool {
+	b.left--
+	return b.left <= 0
 }
 
 func userLess(a, b User) int {
@@ -653,8 +679,8 @@ func (st *state) message(h hubLine, history bool) {
 		if history {
 			// The same message may already be in the log from before a
 			// reconnect: skip as many copies as the log holds.
-			if st.histTaken[key] < st.messages.holds(key) {
-				st.histTaken[key]++
+			if st.list.taken[key] < st.messages.holds(key) {
+				st.list.taken[key]++
 				return
 			}
 		} else if m.Own {
@@ -662,7 +688,7 @@ func (st *state) message(h hubLine, history bool) {
 			st.pump(st.now)
 		}
 		if history {
-			st.histTaken[key]++
+			st.list.taken[key]++
 		}
 	}
 	m = st.appendMsg(m)
