@@ -62,6 +62,7 @@ func TestIntentsCheckInput(t *testing.T) {
 	require.ErrorContains(t, c.Send("tab\there"), "U+0009")
 	require.ErrorContains(t, c.Send(string([]byte{0xff})), "UTF-8")
 	require.ErrorContains(t, c.Send(strings.Repeat("x", proto.MaxLineLen)), "limit")
+	require.ErrorIs(t, c.Send(strings.Repeat("x", proto.MaxLineLen)), &proto.Error{Keyword: proto.KwMsg, Reason: proto.ReasonLineTooLong})
 	require.NoError(t, c.Send(strings.Repeat("x", proto.MaxLineLen-len("MSG \n"))))
 	require.ErrorContains(t, c.Send(strings.Repeat(`\`, proto.MaxLineLen/2)), "limit", "escaping counts")
 	require.ErrorContains(t, c.SendPrivate("two words", "hi"), "nick")
