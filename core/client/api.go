@@ -124,7 +124,7 @@ type Connection struct {
 }
 
 // Cause is why the connection to the hub dropped or the client stopped.
-type Cause int
+type Cause uint8
 
 const (
 	CauseNone Cause = iota
@@ -158,7 +158,7 @@ const (
 func (c Cause) String() string {
 	names := [...]string{"none", "lost", "hub-closed", "timeout", "no-hub", "not-accepted", "no-answer",
 		"network", "refused", "bye", "version", "quit", "stopped"}
-	if c >= 0 && int(c) < len(names) {
+	if int(c) < len(names) {
 		return names[c]
 	}
 	return fmt.Sprintf("Cause(%d)", int(c))
@@ -182,7 +182,7 @@ func (c Connection) SecondsLeft(now time.Time) int {
 }
 
 // MessageKind tells chat lines from lines the client writes itself.
-type MessageKind int
+type MessageKind uint8
 
 const (
 	// Public: a message to everyone.
@@ -208,7 +208,7 @@ func (k MessageKind) String() string {
 }
 
 // SystemEvent says what a System line is about.
-type SystemEvent int
+type SystemEvent uint8
 
 const (
 	SysNone SystemEvent = iota
@@ -245,7 +245,7 @@ func (e SystemEvent) String() string {
 
 // Note says which System line a Message is, and so which of its fields
 // are set. A user interface puts the line into words.
-type Note int
+type Note uint8
 
 const (
 	NoteNone Note = iota
@@ -289,12 +289,12 @@ const (
 )
 
 // Message is one line of the log. Messages are immutable once in a Snapshot.
+// (The small fields come last, where they share a word: a long log holds
+// many of these.)
 type Message struct {
 	// Seq numbers the lines of the log from 1, in the order they were
 	// added: a key that stays with a line when older lines are dropped.
-	Seq   uint64
-	Kind  MessageKind
-	Event SystemEvent // System lines only
+	Seq uint64
 	// Time is the hub's time for chat, join, leave, rename and shared
 	// lines; the client's time for lines it writes itself.
 	Time time.Time
@@ -312,16 +312,20 @@ type Message struct {
 	// Text is the message body with line breaks restored (\n); on a
 	// System line, the message it is about, if any.
 	Text string
-	// Note says which System line this is; the fields below are set as
-	// it says.
-	Note Note
+	// The fields from here to Transfer are set on System lines as Note
+	// says.
 	Name string // NoteShared: the file; NoteConnected, NoteReconnected: the hub
 	Size int64  // NoteShared
-	// Cause and Err say why, on NoteDropped and NoteClosed lines; Err is
+	// Err says why, with Cause, on NoteDropped and NoteClosed lines; it is
 	// the hub's *HubError on the lines about refusals.
-	Cause    Cause
 	Err      error
 	Transfer *Transfer // NoteTransferFailed
+
+	Kind  MessageKind
+	Event SystemEvent // System lines only
+	// Note says which System line this is.
+	Note  Note
+	Cause Cause // NoteDropped, NoteClosed
 	// Own is true for messages we sent (the hub's echo of them).
 	Own bool
 	// History is true for messages that arrived in the hub's HISTORY block.

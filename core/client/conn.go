@@ -319,7 +319,7 @@ func (c *conn) write() {
 }
 
 // keepalive decides when to ping a silent hub and when to give up on it.
-// It computes only; the loop passes the time in.
+// It computes only; the state passes the time in.
 type keepalive struct {
 	idle, timeout time.Duration
 	lastRead      time.Time

@@ -126,7 +126,7 @@ type xfer struct {
 	lastEvent  time.Time
 }
 
-// stopReason says why the loop stopped a worker.
+// stopReason says why the scheduler stopped a worker.
 type stopReason int32
 
 const (
