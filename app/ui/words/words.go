@@ -205,6 +205,12 @@ func Transfer(t client.Transfer) string {
 		}
 		return "Cannot create the download folder: " + errText(t.Err)
 	case client.XferUnreadable:
+		// A stream that cannot seek is copied to a folder of temporary
+		// copies first, which is made when needed.
+		var pe *os.PathError
+		if errors.As(t.Err, &pe) && pe.Op == "mkdir" {
+			return "Cannot read the file: cannot create the folder " + pe.Path + " for temporary copies: " + errText(pe.Err)
+		}
 		return "Cannot read the file: " + errText(t.Err)
 	case client.XferRefused:
 		var he *client.HubError

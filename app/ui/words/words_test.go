@@ -104,6 +104,8 @@ func TestTransfer(t *testing.T) {
 			"Cannot read the file: the stream holds 3 bytes, not the 10 announced"},
 		{client.Transfer{Reason: client.XferUnreadable, Err: &os.PathError{Op: "read", Path: "/tmp", Err: client.ErrNotRegular}},
 			"Cannot read the file: /tmp is not a regular file"},
+		{client.Transfer{Reason: client.XferUnreadable, Err: &os.PathError{Op: "mkdir", Path: "/x/tmp", Err: syscall.EACCES}},
+			"Cannot read the file: cannot create the folder /x/tmp for temporary copies: permission denied"},
 		{client.Transfer{Reason: client.XferRefused, Err: noFile}, "The hub does not share a file with that name"},
 		{client.Transfer{Reason: client.XferChecksum}, "The file arrived damaged (checksum mismatch)"},
 		{client.Transfer{Reason: client.XferNoSpace}, "The hub has no room left for the file"},
