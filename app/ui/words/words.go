@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -199,9 +200,9 @@ func Transfer(t client.Transfer) string {
 	case client.XferDuplicate:
 		return "This file is already being downloaded"
 	case client.XferNoFolder:
-		var pe *os.PathError
-		if errors.As(t.Err, &pe) {
-			return "Cannot create the download folder " + pe.Path + ": " + errText(t.Err)
+		// A download's Path is in the download folder.
+		if t.Path != "" {
+			return "Cannot create the download folder " + filepath.Dir(t.Path) + ": " + errText(t.Err)
 		}
 		return "Cannot create the download folder: " + errText(t.Err)
 	case client.XferUnreadable:

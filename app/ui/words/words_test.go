@@ -98,7 +98,7 @@ func TestTransfer(t *testing.T) {
 		{client.Transfer{Reason: client.XferCancelled}, "Cancelled"},
 		{client.Transfer{Reason: client.XferClientClosed}, "The client closed"},
 		{client.Transfer{Reason: client.XferDuplicate}, "This file is already being downloaded"},
-		{client.Transfer{Reason: client.XferNoFolder, Err: &os.PathError{Op: "mkdir", Path: "/x/dl", Err: syscall.ENOTDIR}},
+		{client.Transfer{Reason: client.XferNoFolder, Path: "/x/dl/plan.txt", Err: &os.PathError{Op: "mkdir", Path: "/x", Err: syscall.ENOTDIR}},
 			"Cannot create the download folder /x/dl: not a directory"},
 		{client.Transfer{Reason: client.XferUnreadable, Err: &client.SizeMismatchError{Have: 3, Announced: 10}},
 			"Cannot read the file: the stream holds 3 bytes, not the 10 announced"},
