@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/natter-chat/natter/app/ui/login"
+	"github.com/natter-chat/natter/app/ui/words"
 	"github.com/natter-chat/natter/core/client"
 )
 
@@ -71,17 +72,17 @@ func loginFailure(addr string, conn client.Connection) (login.Field, string) {
 		case "nick-in-use":
 			return login.NickField, "That nickname is taken; choose another"
 		case "bad-nick":
-			return login.NickField, he.Text()
+			return login.NickField, words.HubError(he)
 		case "hub-full":
 			return login.AddrField, "The hub at " + addr + " is full; try again later"
 		}
-		return login.General, he.Text()
+		return login.General, words.HubError(he)
 	}
 	var bye *client.ByeError
 	if errors.As(conn.Err, &bye) {
-		return login.General, "The hub closed the connection: " + bye.Text()
+		return login.General, "The hub closed the connection: " + words.Bye(bye)
 	}
-	reason := conn.Reason
+	reason := words.Connection(conn)
 	if reason == "" && conn.Err != nil {
 		reason = conn.Err.Error()
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/natter-chat/natter/app/ui/kit"
 	"github.com/natter-chat/natter/app/ui/people"
 	"github.com/natter-chat/natter/app/ui/transfers"
+	"github.com/natter-chat/natter/app/ui/words"
 	"github.com/natter-chat/natter/core/client"
 	"github.com/natter-chat/natter/icons"
 )
@@ -125,8 +126,8 @@ func BannerText(conn client.Connection, now func() int) string {
 	switch conn.State {
 	case client.Reconnecting:
 		cause := "Connection lost"
-		if conn.Reason != "" {
-			cause = conn.Reason
+		if r := words.Connection(conn); r != "" {
+			cause = r
 		}
 		if s := now(); s > 0 {
 			return fmt.Sprintf("%s. Reconnecting in %d s…", cause, s)
@@ -135,8 +136,8 @@ func BannerText(conn client.Connection, now func() int) string {
 	case client.Connecting:
 		return "Connecting…"
 	case client.Closed:
-		if conn.Reason != "" {
-			return "Disconnected: " + conn.Reason
+		if r := words.Connection(conn); r != "" {
+			return "Disconnected: " + r
 		}
 		return "Disconnected"
 	}

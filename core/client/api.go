@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"time"
+
+	"github.com/natter-chat/natter/core/proto"
 )
 
 // DefaultPort is the hub's port when Config.Addr names none.
@@ -38,7 +41,12 @@ type Config struct {
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
 
-	// DialTimeout bounds one TCP connect attempt (default 5 s).
+	// Dial connects to the hub at addr (Addr, host:port); any transport
+	// that gives a net.Conn will do (TLS, WebSocket). Nil means TCP, each
+	// attempt bounded by DialTimeout.
+	Dial func(ctx context.Context, addr string) (net.Conn, error)
+	// DialTimeout bounds one TCP connect attempt of the default Dial
+	// (default 5 s).
 	DialTimeout time.Duration
 	// ReconnectMin is the first back-off delay after a drop (default 200 ms);
 	// each failed attempt doubles it, with jitter, up to ReconnectMax
@@ -79,9 +87,9 @@ const (
 	Registered
 	// Reconnecting: the connection dropped (or the first connect failed);
 	// the next attempt is at Connection.NextTry, or under way when NextTry
-	// is zero. Connection.Reason says what went wrong.
+	// is zero. Connection.Cause says what went wrong.
 	Reconnecting
-	// Closed: the client has stopped for good; Connection.Reason says why.
+	// Closed: the client has stopped for good; Connection.Cause says why.
 	Closed
 )
 
@@ -107,11 +115,60 @@ type Connection struct {
 	// NextTry is when the next reconnect attempt starts (Reconnecting only;
 	// zero while an attempt is under way).
 	NextTry time.Time
-	// Reason is a sentence for people: why the connection dropped
-	// (Reconnecting) or why the client stopped (Closed).
-	Reason string
-	// Err is the underlying error behind Reason, if any.
+	// Cause says why the connection dropped (Reconnecting) or why the
+	// client stopped (Closed); CauseNone otherwise.
+	Cause Cause
+	// Err is the error behind Cause, if any: a *HubError, *ByeError or
+	// *VersionError for the causes that say so, else what the network said.
 	Err error
+}
+
+// Cause is why the connection to the hub dropped or the client stopped.
+type Cause uint8
+
+const (
+	CauseNone Cause = iota
+	// CauseLost: the connection ended with no error to tell.
+	CauseLost
+	// CauseHubClosed: the hub closed the connection.
+	CauseHubClosed
+	// CauseTimeout: the hub did not answer in time (connect, read or write).
+	CauseTimeout
+	// CauseNoHub: nothing listens at the address (ECONNREFUSED).
+	CauseNoHub
+	// CauseNotAccepted: connected, but the hub did not accept a nick in time.
+	CauseNotAccepted
+	// CauseNoAnswer: the hub stopped answering PING.
+	CauseNoAnswer
+	// CauseNetwork: another network or system error; Err says which.
+	CauseNetwork
+	// CauseRefused: the hub refused us with an ERR; Err is the *HubError.
+	CauseRefused
+	// CauseBye: the hub said BYE; Err is the *ByeError, or the *HubError
+	// that came with the same reason just before it.
+	CauseBye
+	// CauseVersion: the hub speaks another protocol; Err is a *VersionError.
+	CauseVersion
+	// CauseQuit: Quit or Close was called.
+	CauseQuit
+	// CauseStopped: the Start context ended.
+	CauseStopped
+)
+
+func (c Cause) String() string {
+	names := [...]string{"none", "lost", "hub-closed", "timeout", "no-hub", "not-accepted", "no-answer",
+		"network", "refused", "bye", "version", "quit", "stopped"}
+	if int(c) < len(names) {
+		return names[c]
+	}
+	return fmt.Sprintf("Cause(%d)", int(c))
+}
+
+// VersionError says the hub speaks a protocol other than natter/1.
+type VersionError struct{ Version string }
+
+func (e *VersionError) Error() string {
+	return fmt.Sprintf("client: hub speaks %q, not %s", e.Version, proto.Version)
 }
 
 // SecondsLeft is how many whole seconds remain until NextTry, rounded up,
@@ -125,7 +182,7 @@ func (c Connection) SecondsLeft(now time.Time) int {
 }
 
 // MessageKind tells chat lines from lines the client writes itself.
-type MessageKind int
+type MessageKind uint8
 
 const (
 	// Public: a message to everyone.
@@ -133,8 +190,8 @@ const (
 	// Private: a message between two people; Message.To is the recipient.
 	Private
 	// System: a line about the hub or the session (join, leave, rename,
-	// shared file, error, connection change); Message.Event says which,
-	// and Message.From, To and Reason carry who and why (see Message).
+	// shared file, error, connection change); Message.Event and Note say
+	// which, and the other fields who and why (see Note).
 	System
 )
 
@@ -151,7 +208,7 @@ func (k MessageKind) String() string {
 }
 
 // SystemEvent says what a System line is about.
-type SystemEvent int
+type SystemEvent uint8
 
 const (
 	SysNone SystemEvent = iota
@@ -161,7 +218,7 @@ const (
 	SysShared
 	SysError
 	SysConnection // connected, dropped, reconnected, closed
-	SysInfo       // anything else, e.g. "nick taken, now alice2"
+	SysInfo       // anything else, e.g. a nick taken after a reconnect
 )
 
 func (e SystemEvent) String() string {
@@ -186,13 +243,58 @@ func (e SystemEvent) String() string {
 	return fmt.Sprintf("SystemEvent(%d)", int(e))
 }
 
+// Note says which System line a Message is, and so which of its fields
+// are set. A user interface puts the line into words.
+type Note uint8
+
+const (
+	NoteNone Note = iota
+	// NoteJoined (SysJoin): From joined.
+	NoteJoined
+	// NoteLeft (SysLeave): From left for Reason, a natter/1 LEAVE reason.
+	NoteLeft
+	// NoteRenamed (SysRename): From is now known as To; Own when it is us.
+	NoteRenamed
+	// NoteShared (SysShared): From shared the file Name of Size bytes.
+	NoteShared
+	// NoteConnected, NoteReconnected (SysConnection): registered with the
+	// hub called Name as the nick To.
+	NoteConnected
+	NoteReconnected
+	// NoteDropped (SysConnection): the connection dropped for Cause (Err
+	// behind it); the client reconnects.
+	NoteDropped
+	// NoteClosed (SysConnection): the client stopped for Cause (and Err).
+	NoteClosed
+	// NoteNickTaken (SysInfo): after a reconnect the nick From was taken;
+	// the client tries To.
+	NoteNickTaken
+	// NoteNickRefused (SysError): the hub refused a change of nick; Err is
+	// the *HubError.
+	NoteNickRefused
+	// NoteNotSent, NotePrivNotSent (SysError): the hub refused a message
+	// (a private one to To); Text is the message, empty when the hub's
+	// answer matched no message; Err is the *HubError.
+	NoteNotSent
+	NotePrivNotSent
+	// NoteMaybeLost, NotePrivMaybeLost (SysError): the connection dropped
+	// after the message Text (a private one to To) was sent and before the
+	// hub confirmed it.
+	NoteMaybeLost
+	NotePrivMaybeLost
+	// NoteHubError (SysError): an ERR about nothing else; Err is the *HubError.
+	NoteHubError
+	// NoteTransferFailed (SysError): Transfer is the transfer as it failed.
+	NoteTransferFailed
+)
+
 // Message is one line of the log. Messages are immutable once in a Snapshot.
+// (The small fields come last, where they share a word: a long log holds
+// many of these.)
 type Message struct {
 	// Seq numbers the lines of the log from 1, in the order they were
 	// added: a key that stays with a line when older lines are dropped.
-	Seq   uint64
-	Kind  MessageKind
-	Event SystemEvent // System lines only
+	Seq uint64
 	// Time is the hub's time for chat, join, leave, rename and shared
 	// lines; the client's time for lines it writes itself.
 	Time time.Time
@@ -207,9 +309,23 @@ type Message struct {
 	// Reason is, on a SysLeave line, the natter/1 reason the person left
 	// for ("quit", "quit: <their words>", "timeout", "flood", ...).
 	Reason string
-	// Text is the message body with line breaks restored (\n), or the
-	// human-readable text of a System line.
+	// Text is the message body with line breaks restored (\n); on a
+	// System line, the message it is about, if any.
 	Text string
+	// The fields from here to Transfer are set on System lines as Note
+	// says.
+	Name string // NoteShared: the file; NoteConnected, NoteReconnected: the hub
+	Size int64  // NoteShared
+	// Err says why, with Cause, on NoteDropped and NoteClosed lines; it is
+	// the hub's *HubError on the lines about refusals.
+	Err      error
+	Transfer *Transfer // NoteTransferFailed
+
+	Kind  MessageKind
+	Event SystemEvent // System lines only
+	// Note says which System line this is.
+	Note  Note
+	Cause Cause // NoteDropped, NoteClosed
 	// Own is true for messages we sent (the hub's echo of them).
 	Own bool
 	// History is true for messages that arrived in the hub's HISTORY block.
@@ -313,11 +429,17 @@ type Transfer struct {
 	// ETA is the estimated time left; -1 when unknown.
 	ETA   time.Duration
 	State TransferState
-	// Reason explains a Queued, Failed or Cancelled state in words a person
-	// understands ("Waiting for the hub to come back", "The hub does not
-	// share a file with that name").
-	Reason string
-	Err    error
+	// Reason says why a transfer is in its state (waiting for the hub, the
+	// hub refused it, ...), XferNone when there is nothing to say.
+	Reason TransferReason
+	// Limit is Config.MaxTransfers, for XferWaitSlots.
+	Limit int
+	// Hashed is how much of an upload has been read to hash it (XferHashing).
+	Hashed int64
+	// Detail is the hub's own words for XferPeerStopped.
+	Detail string
+	// Err is the error behind Reason, if any (a *HubError for XferRefused).
+	Err error
 	// Path is, for a download, the final file path (valid once Done); for an
 	// upload from a path, the source path.
 	Path string
@@ -325,6 +447,44 @@ type Transfer struct {
 	SHA256   string
 	Started  time.Time
 	Finished time.Time
+}
+
+// TransferReason says why a transfer is where it is.
+type TransferReason int
+
+const (
+	XferNone TransferReason = iota
+	// Queued.
+	XferQueued        // waiting its turn
+	XferWaitSlots     // Transfer.Limit transfers run already
+	XferWaitHub       // the client is not registered with the hub
+	XferWaitReconnect // interrupted by a drop; resumes after the reconnect
+	XferHubBusy       // the hub said busy; asked again soon
+	XferRetrying      // interrupted; asked again soon
+	// Running.
+	XferAsking     // GET or PUT sent, no grant yet
+	XferHashing    // reading an upload to learn its size and SHA-256
+	XferCancelling // Cancel was called; the worker is stopping
+	// Cancelled.
+	XferCancelled    // by Cancel
+	XferClientClosed // the client closed
+	// Failed; Err says more.
+	XferDuplicate   // the same file is already being downloaded
+	XferNoFolder    // the download folder cannot be created
+	XferUnreadable  // the upload's source cannot be read
+	XferRefused     // the hub refused the request; Err is the *HubError
+	XferChecksum    // the data did not match its size and SHA-256
+	XferNoSpace     // the hub has no room for the file
+	XferPeerStopped // the hub stopped the transfer; Detail has its words
+	XferBadRequest  // the request could not be made (a name too long, say)
+	XferFailed      // anything else
+)
+
+// SizeMismatchError says a stream to upload did not hold the bytes announced.
+type SizeMismatchError struct{ Have, Announced int64 }
+
+func (e *SizeMismatchError) Error() string {
+	return fmt.Sprintf("client: the stream holds %d bytes, not the %d announced", e.Have, e.Announced)
 }
 
 // HubError is an ERR line from the hub.
@@ -336,18 +496,26 @@ type HubError struct {
 	Time    time.Time
 }
 
-// Error returns the readable text with the raw line's fields, for logs.
+// Is reports whether target is a *proto.Error with the same reason, and
+// the same code and keyword where target sets them, so that
+// errors.Is(err, &proto.Error{Reason: proto.ReasonNickInUse}) matches the
+// hub's refusal of a nick however it reached the caller.
+func (e *HubError) Is(target error) bool {
+	kw := e.Keyword
+	if kw == "-" {
+		kw = ""
+	}
+	return (&proto.Error{Code: e.Code, Keyword: kw, Reason: e.Reason}).Is(target)
+}
+
+// Error returns the raw line's fields, for logs.
 func (e *HubError) Error() string {
-	s := fmt.Sprintf("%s (ERR %d %s %s)", e.Text(), e.Code, e.Keyword, e.Reason)
+	s := fmt.Sprintf("hub: ERR %d %s %s", e.Code, e.Keyword, e.Reason)
 	if e.Detail != "" {
 		s += ": " + e.Detail
 	}
 	return s
 }
-
-// Text is the error in words a person understands (see ReasonText); the
-// hub's own detail, meant for logs, is left out.
-func (e *HubError) Text() string { return ReasonText(e.Reason) }
 
 // Snapshot is the whole client state at one moment. A Snapshot is
 // immutable: never modify it or anything it points to. Taking one is cheap;
@@ -402,8 +570,8 @@ const (
 	// EventPrivate: a private message to us from someone else arrived
 	// (also sent as EventMessage). Event.Message is set.
 	EventPrivate
-	// EventError: something failed; Event.Text says what, Event.Err holds
-	// the error (a *HubError for ERR lines).
+	// EventError: something failed; Event.Err holds the error (a
+	// *HubError for ERR lines).
 	EventError
 	// EventConnection: the connection state changed; Event.Conn is set.
 	EventConnection
@@ -456,6 +624,9 @@ var (
 	ErrStarted = errors.New("client: already started")
 	// ErrNoSuchTransfer: Cancel got an id it does not know.
 	ErrNoSuchTransfer = errors.New("client: no such transfer")
+	// ErrNotRegular: an upload's path names a folder or a device, not a
+	// file (inside an *os.PathError).
+	ErrNotRegular = errors.New("client: not a regular file")
 	// ErrNoTransfers: this build has no file-transfer engine.
 	ErrNoTransfers = errors.New("client: file transfers are not available")
 )
@@ -556,21 +727,4 @@ func (c *Client) Close() error {
 // ByeError is the hub's BYE line: the hub closed the session on purpose.
 type ByeError struct{ Reason string }
 
-func (e *ByeError) Error() string { return "hub said goodbye: " + e.Reason }
-
-// Text is the reason in words a person understands.
-func (e *ByeError) Text() string { return ReasonText(e.Reason) }
-
-// FormatSize writes a byte count for people: "512 B", "1.5 KB", "20.3 MB".
-func FormatSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "KMGTP"[exp])
-}
+func (e *ByeError) Error() string { return "hub: BYE " + e.Reason }

@@ -18,12 +18,12 @@ func benchLoop(b *testing.B, n int) *loop {
 	if err != nil {
 		b.Fatal(err)
 	}
-	l := &loop{c: c, cfg: &c.cfg, seen: make(map[msgKey]int), nick: "alice"}
+	l := &loop{c: c, cfg: &c.cfg, st: newState(&c.cfg, c.log, 1)}
 	for i := range n {
-		l.appendMsg(Message{Kind: Public, Time: time.UnixMilli(int64(i)), From: "bob", Text: fmt.Sprintf("message %d", i)})
+		l.st.appendMsg(Message{Kind: Public, Time: time.UnixMilli(int64(i)), From: "bob", Text: fmt.Sprintf("message %d", i)})
 	}
 	for i := range 50 {
-		l.addUser(fmt.Sprintf("user%02d", i))
+		l.st.addUser(fmt.Sprintf("user%02d", i))
 	}
 	return l
 }
@@ -38,7 +38,7 @@ func BenchmarkMessagePublish(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
-				l.appendMsg(Message{Kind: Public, Time: time.UnixMilli(int64(n + i)), From: "bob", Text: "hello"})
+				l.st.appendMsg(Message{Kind: Public, Time: time.UnixMilli(int64(n + i)), From: "bob", Text: "hello"})
 				l.publish()
 				select {
 				case <-l.c.changed:

@@ -39,6 +39,8 @@ type Client struct {
 	// engine moves file data: natter/1's TFTP profile (tests put in their
 	// own); nil would make every transfer fail with ErrNoTransfers.
 	engine engine
+	// clock is the loop's time (tests put in their own).
+	clock clock
 }
 
 type intentKind int
@@ -90,6 +92,7 @@ func newClient(cfg Config) (*Client, error) {
 		wake:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
 		engine:  tftpEngine{},
+		clock:   wallClock{},
 	}
 	c.snap.Store(&Snapshot{Nick: cfg.Nick, Addr: cfg.Addr, Conn: Connection{State: Connecting}})
 	return c, nil
@@ -134,6 +137,9 @@ func (cfg *Config) setDefaults() {
 		}
 	}
 	def(&cfg.DialTimeout, 5*time.Second)
+	if cfg.Dial == nil {
+		cfg.Dial = tcpDial(cfg.DialTimeout)
+	}
 	def(&cfg.ReconnectMin, 200*time.Millisecond)
 	def(&cfg.ReconnectMax, 3*time.Second)
 	if cfg.ReconnectMax < cfg.ReconnectMin {

@@ -5,11 +5,18 @@
 // # Shape
 //
 // A [Client] owns one hub session. One event-loop goroutine owns all of
-// its state; a reader goroutine parses the hub's lines and hands them to
-// the loop, a writer goroutine sends the loop's lines, paced under the
-// hub's flood limit, and each running transfer has a worker goroutine.
-// Nothing but the loop changes the state, and the loop never waits for
-// the application.
+// its state; the connection's reader goroutine parses the hub's lines and
+// hands them to the loop, its writer goroutine sends the loop's lines,
+// paced under the hub's flood limit, over any transport [Config.Dial]
+// gives, and each running transfer has a worker goroutine. Nothing but
+// the loop changes the state, and the loop never waits for the
+// application.
+//
+// Inside, the state is a state machine of its own that does no I/O and
+// reads no clock: the loop takes one event at a time (a line, an intent,
+// a worker's result, a timer), applies it to the state with the time of
+// the event, and carries out the effects the state asks for (write a
+// line, dial, start or stop a worker, tell Events), then publishes.
 //
 // Intents go in through methods that never block and are safe from any
 // goroutine: [Client.Send], [Client.SendPrivate], [Client.SetNick],
@@ -36,12 +43,14 @@
 // after Quit, Close or the Start context's end; after a BYE from the hub
 // (other than shutdown, timeout, too-slow and connection-lost, after which
 // it reconnects); or when the first registration is refused (nick taken or
-// invalid, hub full). Connection.Reason says why in words a person
-// understands; every ERR, BYE and LEAVE reason of natter/1 has its text
-// (see [ReasonText]), and a LEAVE becomes a log line such as "erin left"
-// or "erin timed out" (see [LeaveText]). System lines of the log say who
-// they are about in Message.From (and, for a rename, the new nick in
-// Message.To), so a user interface can follow people without parsing text.
+// invalid, hub full). Connection.Cause says why as a code, with the error
+// behind it in Connection.Err (a *HubError, *ByeError or *VersionError
+// where the hub said so, else what the network said: errors.Is with
+// syscall.ECONNREFUSED works). The client writes no words for people:
+// System lines of the log say what they are (Message.Note) and carry who,
+// why and what in fields (From, To, Reason, Name, Size, Cause, Err), and
+// transfers say why they wait or failed with a TransferReason; a user
+// interface puts them into words.
 //
 // After a reconnect the client registers the same nick (with a digit
 // appended if it is now taken), asks for the file list again, sends the

@@ -42,7 +42,7 @@ func ExampleClient_Changed() {
 			s := c.Snapshot()
 			fmt.Printf("%s, %d online, %d lines\n", s.Conn.State, len(s.Users), len(s.Messages))
 		case <-c.Done():
-			fmt.Println("closed:", c.Snapshot().Conn.Reason)
+			fmt.Println("closed:", c.Snapshot().Conn.Cause)
 			return
 		}
 	}

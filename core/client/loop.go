@@ -1,105 +1,36 @@
 package client
 
 import (
-	"cmp"
 	"context"
-	"errors"
-	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"net"
-	"slices"
-	"strconv"
-	"strings"
+	"os"
 	"time"
-	"unicode/utf8"
-
-	"golang.org/x/time/rate"
-
-	"github.com/natter-chat/natter/core/proto"
 )
 
-// loop is the one goroutine that owns all session state. Everything else
-// talks to it through channels and the intent queue.
+// loop is the one goroutine that owns the client's state. It selects the
+// next event, applies it to the state, carries out the effects and
+// publishes; everything else talks to it through channels and the intent
+// queue.
 type loop struct {
 	c   *Client
 	cfg *Config
-	log *slog.Logger
 	ctx context.Context // ends when the loop returns
+	clk clock
+	st  *state
 
-	in       chan inbound  // reader, writer
-	dialed   chan inbound  // dialer (unbuffered)
-	xferCh   chan xferMsg  // transfer workers: results
+	in       chan inbound  // conns' readers and writers
+	dialed   chan inbound  // dialers (unbuffered)
+	xferCh   chan xferMsg  // transfer workers: results (unbuffered: see report)
 	xferPoke chan struct{} // transfer workers: progress (coalesced)
 
-	// Connection.
-	state      ConnState
-	attempt    int
-	nextTry    time.Time
-	reason     string
-	connErr    error
-	everJoined bool // registered at least once
-	gen        uint64
-	dialing    bool
-	sess       *session
-	stopping   bool   // Quit, BYE, ctx: no more reconnects
-	result     error  // what Run returns
-	wantNick   string // the nick to (re-)register
-	baseNick   string // wantNick before digits were appended after a reconnect
-	nickTries  int
-	nick       string // the nick the hub knows us by
-	hubName    string
+	conn    *conn    // the current connection, or nil
+	offered net.Conn // a dialled connection the state has not yet taken
+	later   []event  // events effects gave rise to, applied next
 
-	pending map[string][]*request // per keyword, oldest first
-	// outbox holds MSG and PRIV lines not yet handed to the writer, in the
-	// order they were typed: while not registered, and beyond the window
-	// of messages the hub has not yet confirmed.
-	outbox    []*request
-	msgOrder  uint64    // order of the last message typed
-	msgWindow int       // unconfirmed messages allowed at once
-	holdUntil time.Time // after a slow-down: send no message before this
-
-	// Multi-line block in progress (USERS, HISTORY, FILES).
-	block     string
-	blockLeft int
-	blkUsers  []User
-	blkFiles  []File
-	histTaken map[msgKey]int
-
-	// Published state. Slices are replaced, never modified in place, once
-	// a snapshot holds them (messages and shared are append-only).
-	msgs      []Message
-	msgSeq    uint64
-	seen      map[msgKey]int // public messages in msgs, for de-duplicating HISTORY
-	users     []User
-	files     []File
-	filesTime time.Time
-	shared    []Shared
-	lastErr   *HubError
-	dropped   uint64
-	version   uint64
-	dirty     bool
-
-	xfers     []*xfer
-	xferSnap  []Transfer
-	xferDirty bool
-	busyUntil time.Time // the hub said busy: ask for no transfer before this
-
-	// The pace of sending: Config.SendRate and SendBurst, lowered for
-	// good when a hub says slow-down.
-	sendRate     float64
-	sendBurst    int
-	lastSlowDown time.Time
-
-	pingSeq    int
-	quitReason string
-}
-
-// msgKey identifies a public message for de-duplication after a reconnect.
-type msgKey struct {
-	ms   int64
-	from string
-	text string
+	version      uint64
+	dropped      uint64 // events dropped from a full Events channel
+	droppedDirty bool
 }
 
 func (c *Client) start(ctx context.Context) error {
@@ -108,23 +39,15 @@ func (c *Client) start(ctx context.Context) error {
 	}
 	lctx, cancel := context.WithCancel(context.Background())
 	l := &loop{
-		c:         c,
-		cfg:       &c.cfg,
-		log:       c.log,
-		ctx:       lctx,
-		in:        make(chan inbound, 1024),
-		dialed:    make(chan inbound),
-		xferCh:    make(chan xferMsg), // unbuffered: see report
-		xferPoke:  make(chan struct{}, 1),
-		state:     Connecting,
-		wantNick:  c.cfg.Nick,
-		baseNick:  c.cfg.Nick,
-		nick:      c.cfg.Nick,
-		pending:   make(map[string][]*request),
-		seen:      make(map[msgKey]int),
-		sendRate:  c.cfg.SendRate,
-		sendBurst: c.cfg.SendBurst,
-		msgWindow: 64,
+		c:        c,
+		cfg:      &c.cfg,
+		ctx:      lctx,
+		clk:      c.clock,
+		st:       newState(&c.cfg, c.log, rand.Uint64()),
+		in:       make(chan inbound, 1024),
+		dialed:   make(chan inbound),
+		xferCh:   make(chan xferMsg),
+		xferPoke: make(chan struct{}, 1),
 	}
 	c.wg.Add(1)
 	go func() {
@@ -134,774 +57,198 @@ func (c *Client) start(ctx context.Context) error {
 	}()
 	go func() {
 		c.wg.Wait()
-		c.result = l.result
+		c.result = l.st.result
 		close(c.done)
 	}()
 	return nil
 }
 
 func (l *loop) run(parent context.Context) {
-	timer := time.NewTimer(time.Hour)
+	timer := l.clk.NewTimer()
 	defer timer.Stop()
-	l.connect()
-	l.dirty = true
+	l.apply(event{kind: evStart})
 	for {
-		if l.dirty || l.xferDirty {
+		if l.st.dirty || l.st.sched.dirty || l.droppedDirty {
 			l.publish()
 		}
-		if l.state == Closed {
-			l.shutdown()
+		if l.st.state == Closed {
+			l.c.mu.Lock()
+			l.c.closing = true
+			l.c.intents = nil
+			l.c.mu.Unlock()
+			l.apply(event{kind: evShutdown})
 			l.publish()
 			close(l.c.events)
 			return
 		}
-		timer.Reset(time.Until(l.nextDeadline()))
+		now := l.clk.Now()
+		timer.Reset(l.st.nextDeadline(now).Sub(now))
 		select {
 		case <-parent.Done():
-			l.stop("The client was stopped", nil)
+			l.apply(event{kind: evStop})
 		case <-l.c.wake:
 			l.takeIntents()
 		case m := <-l.in:
-			l.handleInbound(m)
+			l.inbound(m)
 			// Take what else is waiting before publishing, so a flood of
 			// lines costs one snapshot per batch.
-			for i := 0; i < 256 && l.state != Closed; i++ {
+			for i := 0; i < 256 && l.st.state != Closed; i++ {
 				select {
 				case m := <-l.in:
-					l.handleInbound(m)
+					l.inbound(m)
 					continue
 				default:
 				}
 				break
 			}
 		case m := <-l.dialed:
-			l.handleInbound(m)
+			l.inbound(m)
 		case m := <-l.xferCh:
-			l.handleXfer(m)
+			l.apply(event{kind: evXfer, xfer: m})
 		case <-l.xferPoke:
-			l.sampleProgress(time.Now(), false)
-		case <-timer.C:
-			l.onTimer(time.Now())
+			l.apply(event{kind: evProgress})
+		case <-timer.C():
+			l.apply(event{kind: evTimer})
 		}
 	}
 }
 
-// nextDeadline is when onTimer must run next.
-func (l *loop) nextDeadline() time.Time {
-	d := time.Now().Add(time.Hour)
-	early := func(t time.Time) {
-		if !t.IsZero() && t.Before(d) {
-			d = t
+// apply applies ev, at the time now, and carries out its effects, and
+// then those of the events the effects gave rise to.
+func (l *loop) apply(ev event) {
+	for {
+		for _, e := range l.st.apply(ev, l.clk.Now()) {
+			l.do(e)
 		}
-	}
-	if l.sess == nil && !l.dialing && l.state == Reconnecting {
-		early(l.nextTry)
-	}
-	if s := l.sess; s != nil {
-		if !s.pingSent.IsZero() {
-			early(s.pingSent.Add(l.cfg.PingTimeout))
-		} else {
-			early(s.lastRead.Add(l.cfg.PingIdle))
+		if len(l.later) == 0 {
+			return
 		}
-		if !s.registered {
-			early(s.connected.Add(l.cfg.PingTimeout))
-		}
+		ev, l.later = l.later[0], l.later[1:]
 	}
-	if l.busyUntil.After(time.Now()) {
-		early(l.busyUntil)
-	}
-	if len(l.outbox) > 0 && l.holdUntil.After(time.Now()) {
-		early(l.holdUntil)
-	}
-	for _, x := range l.xfers {
-		if x.t.State == TransferQueued && !x.retryAt.IsZero() {
-			early(x.retryAt)
-		}
-		if x.worker != nil {
-			early(x.lastSample.Add(progressInterval))
-		}
-	}
-	return d
 }
 
-func (l *loop) onTimer(now time.Time) {
-	if l.sess == nil && !l.dialing && l.state == Reconnecting && !now.Before(l.nextTry) {
-		l.connect()
+// inbound applies what a dialer or conn reported. A dialled connection
+// the state does not take is closed.
+func (l *loop) inbound(m inbound) {
+	ev := event{kind: evInbound, in: m}
+	if m.kind == inDialed && m.nc != nil {
+		l.offered, ev.in.nc = m.nc, nil
+		ev.host = remoteHost(m.nc)
 	}
-	if s := l.sess; s != nil {
-		switch {
-		case !s.registered && now.Sub(s.connected) >= l.cfg.PingTimeout:
-			l.drop(errors.New("the hub did not accept us in time"))
-		case !s.pingSent.IsZero() && now.Sub(s.pingSent) >= l.cfg.PingTimeout:
-			l.drop(errors.New("the hub stopped answering"))
-		case s.pingSent.IsZero() && now.Sub(s.lastRead) >= l.cfg.PingIdle:
-			l.pingSeq++
-			s.pingToken = "c" + strconv.Itoa(l.pingSeq)
-			s.pingSent = now
-			l.sendNow(&request{keyword: proto.KwPing, line: simpleLine(proto.Command{Keyword: proto.KwPing, Token: s.pingToken})})
-		}
+	l.apply(ev)
+	if l.offered != nil {
+		l.offered.Close()
+		l.offered = nil
 	}
-	l.sampleProgress(now, false)
-	l.schedule(now)
-	l.pump(now)
 }
 
-// connect starts a dial attempt. Each attempt registers the nick the
-// person chose first, even if the last session had to use a numbered one.
-func (l *loop) connect() {
-	l.wantNick, l.nickTries = l.baseNick, 0
-	l.gen++
-	l.dialing = true
-	l.nextTry = time.Time{}
-	l.dirty = true
+// do carries out one effect.
+func (l *loop) do(e effect) {
+	switch e.kind {
+	case effDial:
+		l.c.wg.Add(1)
+		go func() {
+			defer l.c.wg.Done()
+			dialHub(l.ctx, l.cfg.Dial, l.cfg.Addr, e.gen, l.dialed)
+		}()
+	case effOpen:
+		if l.offered == nil {
+			return
+		}
+		l.conn = startConn(&l.c.wg, e.gen, l.offered, connConfig{
+			in: l.in, log: l.c.log, writeTimeout: l.cfg.WriteTimeout, rate: e.rate, burst: e.burst,
+		})
+		l.offered = nil
+	case effSend:
+		if c := l.current(e.gen); c != nil {
+			c.send(e.req)
+		}
+	case effPace:
+		if c := l.current(e.gen); c != nil {
+			c.setPace(e.rate, e.burst)
+		}
+	case effClose:
+		if c := l.current(e.gen); c != nil {
+			c.close()
+			l.conn = nil
+		}
+	case effQuit:
+		if c := l.current(e.gen); c != nil {
+			c.quit(e.req, l.in, 2*time.Second)
+			l.conn = nil
+		}
+	case effEvent:
+		l.emit(e.ev)
+	case effPrepare:
+		err := os.MkdirAll(e.path, 0o755)
+		l.later = append(l.later, event{kind: evPrepared, xfer: xferMsg{id: e.xfer, err: err}})
+	case effJob:
+		l.startJob(e.job)
+	case effCancel:
+		if e.w.cancel != nil {
+			e.w.cancel()
+		}
+	case effRemove:
+		os.Remove(e.path)
+	case effRelease:
+		e.closer.Close()
+	}
+}
+
+// current is the connection of attempt gen, if it is the current one.
+func (l *loop) current(gen uint64) *conn {
+	if l.conn != nil && l.conn.gen == gen {
+		return l.conn
+	}
+	return nil
+}
+
+// remoteHost is the host nc reached, for the transfers' UDP, so that a
+// name that resolves to several addresses still reaches the same hub;
+// "" for a transport without an IP address.
+func remoteHost(nc net.Conn) string {
+	ta, ok := nc.RemoteAddr().(*net.TCPAddr)
+	if !ok {
+		return ""
+	}
+	if ta.Zone != "" {
+		return ta.IP.String() + "%" + ta.Zone
+	}
+	return ta.IP.String()
+}
+
+// startJob starts a worker for j.
+func (l *loop) startJob(j *job) {
+	ctx, cancel := context.WithCancel(l.ctx)
+	j.w.cancel = cancel
+	eng := l.c.engine
 	l.c.wg.Add(1)
-	go l.dial(l.gen)
+	go func() {
+		defer l.c.wg.Done()
+		defer cancel()
+		l.report(j.run(ctx, eng, l.poke))
+	}()
 }
 
-// retry schedules the next connect attempt with exponential back-off and
-// jitter, or stops for good when reconnecting is over.
-func (l *loop) retry(reason string, err error) {
-	if l.stopping {
-		return
-	}
-	wasRegistered := l.state == Registered
-	l.state = Reconnecting
-	l.reason = reason
-	l.connErr = err
-	l.attempt++
-	delay := l.cfg.ReconnectMin << min(l.attempt-1, 16)
-	if delay > l.cfg.ReconnectMax || delay <= 0 {
-		delay = l.cfg.ReconnectMax
-	}
-	// Jitter: somewhere between half and all of the delay.
-	delay = delay/2 + rand.N(delay/2+1)
-	l.nextTry = time.Now().Add(delay)
-	l.dirty = true
-	if wasRegistered {
-		l.system(SysConnection, "Disconnected: "+reason+"; reconnecting")
-		l.emitConn()
-	}
-}
-
-// drop ends the current session after a failure and schedules a reconnect.
-func (l *loop) drop(err error) {
-	s := l.sess
-	if s == nil {
-		return
-	}
-	l.log.Info("connection to hub lost", "addr", l.cfg.Addr, "err", err)
-	l.endSession()
-	if e := s.refusal; e != nil && !l.everJoined {
-		// Refused on the first connect (hub full, say) without a BYE:
-		// trying again would only be refused again.
-		l.stop(e.Text(), e)
-		return
-	}
-	l.retry(connText(err), err)
-}
-
-// endSession closes the session and puts back what it had not finished.
-func (l *loop) endSession() {
-	s := l.sess
-	if s == nil {
-		return
-	}
-	l.sess = nil
-	s.close()
-	l.block = ""
-	// Messages never handed to the connection go out again after the next
-	// registration; those handed over but not confirmed may or may not
-	// have reached the hub, and sending them again could show them twice.
-	var resend []*request
-	for _, kw := range []string{proto.KwMsg, proto.KwPriv} {
-		for _, r := range l.pending[kw] {
-			if !r.written.Load() {
-				resend = append(resend, r)
-				continue
-			}
-			what := "Message"
-			if r.keyword == proto.KwPriv {
-				what = "Private message to " + r.to
-			}
-			l.system(SysError, what+" may not have reached the hub: "+r.text)
-		}
-	}
-	for _, r := range resend {
-		l.requeue(r)
-	}
-	clear(l.pending)
-	l.transfersInterrupted()
-}
-
-// connText turns a connection error into words.
-func connText(err error) string {
-	var ne net.Error
-	switch {
-	case err == nil:
-		return "Connection lost"
-	case errors.Is(err, errHubClosed):
-		return "The hub closed the connection"
-	case errors.As(err, &ne) && ne.Timeout():
-		return "The hub did not answer in time"
-	case strings.Contains(err.Error(), "connection refused"):
-		return "No hub is running at that address"
-	}
-	msg := err.Error()
-	if i := strings.LastIndex(msg, ": "); i >= 0 {
-		msg = msg[i+2:]
-	}
-	if msg == "" {
-		return "Connection lost"
-	}
-	return strings.ToUpper(msg[:1]) + msg[1:]
-}
-
-var errHubClosed = errors.New("the hub closed the connection")
-
-// stop ends the client for good: no more reconnects.
-func (l *loop) stop(reason string, result error) {
-	if l.state == Closed {
-		return
-	}
-	l.stopping = true
-	l.state = Closed
-	l.reason = reason
-	l.connErr = result
-	l.result = result
-	l.nextTry = time.Time{}
-	l.dirty = true
-	l.system(SysConnection, "Disconnected: "+reason)
-	l.emitConn()
-}
-
-// shutdown runs once as the loop ends: it says goodbye, stops every
-// transfer and closes the connection.
-func (l *loop) shutdown() {
-	l.c.mu.Lock()
-	l.c.closing = true
-	l.c.intents = nil
-	l.c.mu.Unlock()
-	l.stopTransfers()
-	if s := l.sess; s != nil {
-		l.sess = nil
-		if s.registered || s.hello {
-			s.out.finish(&request{keyword: proto.KwQuit, line: quitLine(l.quitReason)})
-			l.awaitHubClose(s, 2*time.Second)
-		}
-		s.close()
-	}
-}
-
-// awaitHubClose waits, at most limit, for the writer to send QUIT and for
-// the hub to close its side, discarding what the hub still sends. Closing
-// with the hub's lines unread would make the kernel reset the connection,
-// and a hub that meets the reset before it reads QUIT tells everyone the
-// connection was lost instead of that we left.
-func (l *loop) awaitHubClose(s *session, limit time.Duration) {
-	t := time.NewTimer(limit)
-	defer t.Stop()
-	writerDone := s.writerDone
-	for hubClosed := false; writerDone != nil || !hubClosed; {
-		select {
-		case <-writerDone:
-			writerDone = nil
-		case m := <-l.in:
-			if m.gen == s.gen && m.kind == inError {
-				hubClosed = true
-			}
-		case <-t.C:
-			return
-		}
-	}
-}
-
-// quitLine returns the QUIT line, leaving out a reason that is not valid text.
-func quitLine(reason string) string {
-	line, err := commandLine(proto.Command{Keyword: proto.KwQuit, Reason: reason})
-	if err != nil {
-		return simpleLine(proto.Command{Keyword: proto.KwQuit})
-	}
-	return line
-}
-
-func (l *loop) handleInbound(m inbound) {
-	if m.gen != l.gen {
-		if m.kind == inDialed && m.conn != nil {
-			m.conn.Close()
-		}
-		return
-	}
-	switch m.kind {
-	case inDialed:
-		l.dialing = false
-		if m.err != nil {
-			l.log.Info("cannot reach hub", "addr", l.cfg.Addr, "err", m.err)
-			l.retry(connText(m.err), m.err)
-			return
-		}
-		if l.state == Closed {
-			m.conn.Close()
-			return
-		}
-		now := time.Now()
-		sctx, cancel := context.WithCancel(context.Background())
-		s := &session{
-			gen: m.gen, conn: m.conn, out: newOutQueue(),
-			ctx: sctx, cancel: cancel, writerDone: make(chan struct{}),
-			lim:       rate.NewLimiter(rate.Limit(l.sendRate), l.sendBurst),
-			connected: now, lastRead: now,
-		}
-		l.sess = s
-		l.nextTry = time.Time{}
-		l.dirty = true
-		l.c.wg.Add(2)
-		go l.read(s)
-		go l.write(s)
-	case inError:
-		if l.sess == nil {
-			return
-		}
-		if l.stopping {
-			l.endSession()
-			return
-		}
-		l.drop(m.err)
-	case inBadLine:
-		if l.sess != nil {
-			l.sess.lastRead = time.Now()
-			l.sess.pingSent = time.Time{}
-		}
-		l.log.Warn("hub sent a line that does not parse; skipped", "line", m.raw, "err", m.err)
-	case inLine:
-		if l.sess == nil {
-			return
-		}
-		l.sess.lastRead = time.Now()
-		l.sess.pingSent = time.Time{}
-		l.handleLine(m.line)
-	}
-}
-
-// sendNow queues a line for the writer of the current session, and
-// remembers it when the hub will answer it.
-func (l *loop) sendNow(r *request) {
-	s := l.sess
-	if s == nil {
-		return
-	}
-	switch r.keyword {
-	case proto.KwNick, proto.KwMsg, proto.KwPriv, proto.KwUsers, proto.KwFiles, proto.KwGet, proto.KwPut:
-		l.pending[r.keyword] = append(l.pending[r.keyword], r)
-	}
-	s.out.push(r)
-}
-
-// answered removes and returns the oldest request waiting for keyword.
-func (l *loop) answered(keyword string) *request {
-	q := l.pending[keyword]
-	if len(q) == 0 {
-		return nil
-	}
-	r := q[0]
-	q[0] = nil
-	l.pending[keyword] = q[1:]
-	return r
-}
-
-func (l *loop) handleLine(h hubLine) {
-	if l.block != "" && !l.blockLine(h) {
-		return
-	}
-	s := l.sess
-	switch h.kw {
-	case proto.KwHello:
-		if h.version != proto.Version {
-			l.endSession()
-			l.stop("The hub speaks "+h.version+", not "+proto.Version, fmt.Errorf("client: hub speaks %q, not %s", h.version, proto.Version))
-			return
-		}
-		s.hello = true
-		l.hubName = h.text
-		l.dirty = true
-		l.registerNick()
-	case proto.KwWelcome:
-		l.answered(proto.KwNick)
-		l.welcome(h.nick)
-	case proto.KwUsers:
-		l.answered(proto.KwUsers)
-		l.startBlock(proto.KwUsers, h.n)
-	case proto.KwHistory:
-		l.startBlock(proto.KwHistory, h.n)
-	case proto.KwFiles:
-		l.answered(proto.KwFiles)
-		l.startBlock(proto.KwFiles, h.n)
-	case proto.KwUser, proto.KwFile:
-		l.log.Warn("hub sent a list line outside a list; skipped", "keyword", h.kw)
-	case proto.KwJoin:
-		l.addUser(h.nick)
-		l.appendMsg(Message{Kind: System, Event: SysJoin, Time: h.time, From: h.nick, Text: h.nick + " joined"})
-	case proto.KwLeave:
-		l.removeUser(h.nick)
-		l.appendMsg(Message{Kind: System, Event: SysLeave, Time: h.time, From: h.nick, Reason: h.text, Text: LeaveText(h.nick, h.text)})
-	case proto.KwRename:
-		l.rename(h)
-	case proto.KwMsg:
-		l.message(h, false)
-	case proto.KwPriv:
-		l.message(h, false)
-	case proto.KwGet, proto.KwPut:
-		l.granted(h)
-	case proto.KwShared:
-		l.sharedFile(h)
-	case proto.KwPing:
-		l.sendNow(&request{keyword: proto.KwPong, line: simpleLine(proto.Command{Keyword: proto.KwPong, Token: h.text})})
-	case proto.KwPong:
-	case proto.KwErr:
-		l.hubError(h.hubErr)
-	case proto.KwBye:
-		l.bye(h.text)
+// poke tells the loop that a worker made progress.
+func (l *loop) poke() {
+	select {
+	case l.xferPoke <- struct{}{}:
 	default:
-		l.log.Warn("hub sent an unknown line; skipped", "keyword", h.kw)
 	}
 }
 
-// registerNick sends NICK for the nick we want.
-func (l *loop) registerNick() {
-	l.nick = l.wantNick
-	l.dirty = true
-	l.sendNow(&request{keyword: proto.KwNick, line: simpleLine(proto.Command{Keyword: proto.KwNick, Nick: l.wantNick}), nick: l.wantNick})
-}
-
-func (l *loop) welcome(nick string) {
-	s := l.sess
-	first := !l.everJoined
-	s.registered = true
-	l.everJoined = true
-	l.nick = nick
-	l.wantNick = nick
-	l.nickTries = 0
-	l.state = Registered
-	l.attempt = 0
-	l.reason = ""
-	l.connErr = nil
-	l.dirty = true
-	if first {
-		l.system(SysConnection, "Connected to "+l.hubName+" as "+nick)
-	} else {
-		l.system(SysConnection, "Reconnected to "+l.hubName+" as "+nick)
-	}
-	l.emitConn()
-	l.sendNow(&request{keyword: proto.KwFiles, line: simpleLine(proto.Command{Keyword: proto.KwFiles})})
-	l.pump(time.Now())
-	l.schedule(time.Now())
-}
-
-func (l *loop) startBlock(kind string, n int) {
-	l.block, l.blockLeft = kind, n
-	l.blkUsers, l.blkFiles = nil, nil
-	if kind == proto.KwHistory {
-		l.histTaken = make(map[msgKey]int)
-	}
-	if n == 0 {
-		l.endBlock()
-	}
-}
-
-// blockLine takes a line while a list is being received. It returns true
-// when the line is not part of the list and must be handled normally.
-func (l *loop) blockLine(h hubLine) bool {
-	want := map[string]string{proto.KwUsers: proto.KwUser, proto.KwFiles: proto.KwFile, proto.KwHistory: proto.KwMsg}[l.block]
-	if h.kw != want {
-		l.log.Warn("hub list ended early", "list", l.block, "missing", l.blockLeft, "got", h.kw)
-		l.endBlock()
-		return true
-	}
-	switch l.block {
-	case proto.KwUsers:
-		l.blkUsers = append(l.blkUsers, User{Nick: h.nick})
-	case proto.KwFiles:
-		l.blkFiles = append(l.blkFiles, File{Name: h.name, Size: h.size, SHA256: h.sha, ModTime: h.mtime})
-	case proto.KwHistory:
-		l.message(h, true)
-	}
-	l.blockLeft--
-	if l.blockLeft <= 0 {
-		l.endBlock()
-	}
-	return false
-}
-
-func (l *loop) endBlock() {
-	switch l.block {
-	case proto.KwUsers:
-		for i := range l.blkUsers {
-			l.blkUsers[i].Self = sameNick(l.blkUsers[i].Nick, l.nick)
-		}
-		l.users = l.blkUsers
-	case proto.KwFiles:
-		l.files = l.blkFiles
-		l.filesTime = time.Now()
-	case proto.KwHistory:
-		l.histTaken = nil
-	}
-	l.blkUsers, l.blkFiles = nil, nil
-	l.block = ""
-	l.dirty = true
-}
-
-func userLess(a, b User) int {
-	if c := strings.Compare(proto.NickKey(a.Nick), proto.NickKey(b.Nick)); c != 0 {
-		return c
-	}
-	return strings.Compare(a.Nick, b.Nick)
-}
-
-func (l *loop) addUser(nick string) {
-	users := make([]User, 0, len(l.users)+1)
-	for _, u := range l.users {
-		if !sameNick(u.Nick, nick) {
-			users = append(users, u)
+// report hands a worker's result to the loop, or, when the loop has
+// ended, cleans up what the result held. The channel is unbuffered so that
+// a result is never left in it unseen.
+func (l *loop) report(m xferMsg) {
+	select {
+	case l.xferCh <- m:
+	case <-l.ctx.Done():
+		if m.spool != "" {
+			os.Remove(m.spool)
 		}
 	}
-	u := User{Nick: nick, Self: sameNick(nick, l.nick)}
-	i, _ := slices.BinarySearchFunc(users, u, userLess)
-	l.users = slices.Insert(users, i, u)
-	l.dirty = true
-}
-
-func (l *loop) removeUser(nick string) {
-	l.users = slices.DeleteFunc(slices.Clone(l.users), func(u User) bool { return sameNick(u.Nick, nick) })
-	l.dirty = true
-}
-
-func (l *loop) rename(h hubLine) {
-	old, nw := h.nick, h.to
-	self := sameNick(old, l.nick)
-	if self {
-		l.answered(proto.KwNick)
-		l.nick = nw
-		l.wantNick = nw
-		l.baseNick = nw
-	}
-	l.removeUser(old)
-	l.addUser(nw)
-	m := Message{Kind: System, Event: SysRename, Time: h.time, From: old, To: nw, Text: old + " is now known as " + nw}
-	if self {
-		m.Text = "You are now known as " + nw
-	}
-	l.appendMsg(m)
-}
-
-// message logs a MSG or PRIV line.
-func (l *loop) message(h hubLine, history bool) {
-	m := Message{Time: h.time, From: h.from, Text: h.text, History: history}
-	m.Own = sameNick(h.from, l.nick)
-	if h.kw == proto.KwPriv {
-		m.Kind = Private
-		m.To = h.to
-		if m.Own {
-			l.answered(proto.KwPriv)
-			l.pump(time.Now())
-		}
-	} else {
-		m.Kind = Public
-		key := msgKey{ms: h.time.UnixMilli(), from: h.from, text: h.text}
-		if history {
-			// The same message may already be in the log from before a
-			// reconnect: skip as many copies as the log holds.
-			if l.histTaken[key] < l.seen[key] {
-				l.histTaken[key]++
-				return
-			}
-		} else if m.Own {
-			l.answered(proto.KwMsg)
-			l.pump(time.Now())
-		}
-		l.seen[key]++
-		if history {
-			l.histTaken[key]++
-		}
-	}
-	m = l.appendMsg(m)
-	mm := m
-	l.emit(Event{Kind: EventMessage, Time: m.Time, Text: m.Text, Message: &mm})
-	if m.Kind == Private && !m.Own {
-		l.emit(Event{Kind: EventPrivate, Time: m.Time, Text: m.Text, Message: &mm})
-	}
-}
-
-// appendMsg adds m to the log and returns it as logged.
-func (l *loop) appendMsg(m Message) Message {
-	l.msgSeq++
-	m.Seq = l.msgSeq
-	l.msgs = append(l.msgs, m)
-	l.dirty = true
-	if max := l.cfg.MaxMessages; len(l.msgs) > max+max/8 {
-		cut := len(l.msgs) - max
-		for _, old := range l.msgs[:cut] {
-			if old.Kind != Public {
-				continue
-			}
-			key := msgKey{ms: old.Time.UnixMilli(), from: old.From, text: old.Text}
-			if l.seen[key] <= 1 {
-				delete(l.seen, key)
-			} else {
-				l.seen[key]--
-			}
-		}
-		l.msgs = l.msgs[cut:]
-	}
-	return m
-}
-
-// system logs a line the client writes itself, at the client's time.
-func (l *loop) system(ev SystemEvent, text string) {
-	l.systemAt(time.Now(), ev, text)
-}
-
-func (l *loop) systemAt(t time.Time, ev SystemEvent, text string) {
-	l.appendMsg(Message{Kind: System, Event: ev, Time: t, Text: text})
-}
-
-func (l *loop) sharedFile(h hubLine) {
-	sh := Shared{Time: h.time, From: h.from, Size: h.size, SHA256: h.sha, Name: h.name}
-	l.shared = append(l.shared, sh)
-	if !l.filesTime.IsZero() {
-		f := File{Name: h.name, Size: h.size, SHA256: h.sha, ModTime: h.time}
-		files := slices.DeleteFunc(slices.Clone(l.files), func(o File) bool { return o.Name == h.name })
-		i, _ := slices.BinarySearchFunc(files, f, func(a, b File) int { return strings.Compare(a.Name, b.Name) })
-		l.files = slices.Insert(files, i, f)
-	}
-	l.appendMsg(Message{Kind: System, Event: SysShared, Time: h.time, From: h.from, Text: h.from + " shared " + h.name + " (" + FormatSize(h.size) + ")"})
-	shc := sh
-	l.emit(Event{Kind: EventShared, Time: h.time, Text: h.name, Shared: &shc})
-}
-
-func (l *loop) hubError(e *HubError) {
-	e.Time = time.Now()
-	l.lastErr = e
-	l.dirty = true
-	if s := l.sess; s != nil && !s.registered && e.Reason != proto.ReasonSlowDown && (e.Keyword == "-" || e.Keyword == proto.KwNick) {
-		s.refusal = e
-	}
-	l.emit(Event{Kind: EventError, Time: e.Time, Text: e.Text(), Err: e})
-	req := l.answered(e.Keyword)
-	defer l.pump(time.Now())
-	switch e.Keyword {
-	case proto.KwNick:
-		if l.sess != nil && !l.sess.registered {
-			if e.Reason == proto.ReasonSlowDown {
-				l.drop(e) // not a refusal of the nick: try again shortly
-				return
-			}
-			l.nickRefused(e)
-			return
-		}
-		l.wantNick = l.nick
-		l.system(SysError, "Cannot change nick: "+e.Text())
-	case proto.KwMsg, proto.KwPriv:
-		if e.Reason == proto.ReasonSlowDown && req != nil && req.tries < 5 {
-			// Send it again at a slower pace, one message at a time from
-			// now on so that they keep their order.
-			l.slowDown()
-			req.tries++
-			l.msgWindow = 1
-			l.holdUntil = time.Now().Add(time.Duration(float64(time.Second) / l.sendRate))
-			l.requeue(req)
-			return
-		}
-		if e.Keyword == proto.KwPriv {
-			what := "Private message not sent"
-			if req != nil {
-				// Say which message: the person may have left while it
-				// was on its way, after the composer had let it go.
-				what += " to " + req.to + " (" + ellipsis(req.text, 40) + ")"
-			}
-			l.system(SysError, what+": "+e.Text())
-			return
-		}
-		what := "Message not sent"
-		if req != nil {
-			what += " (" + ellipsis(req.text, 40) + ")"
-		}
-		l.system(SysError, what+": "+e.Text())
-	case proto.KwGet, proto.KwPut:
-		if req != nil {
-			l.transferRefused(req.xfer, e)
-		}
-	default:
-		if e.Reason != proto.ReasonHubFull {
-			l.system(SysError, e.Text())
-		}
-	}
-}
-
-// slowDown halves the pace of sending, at most once a second (the ERRs
-// for lines already sent at the old pace arrive together), down to one
-// line a second. The slower pace holds for the life of the client: the
-// hub's limit is a hub flag lower than its default.
-func (l *loop) slowDown() {
-	now := time.Now()
-	if now.Sub(l.lastSlowDown) < time.Second || l.sendRate <= 1 {
-		return
-	}
-	l.lastSlowDown = now
-	l.sendRate = max(l.sendRate/2, 1)
-	l.sendBurst = max(l.sendBurst/2, 1)
-	if s := l.sess; s != nil {
-		s.lim.SetLimit(rate.Limit(l.sendRate))
-		s.lim.SetBurst(l.sendBurst)
-	}
-	l.log.Info("hub asked to slow down", "lines/s", l.sendRate, "burst", l.sendBurst)
-}
-
-// nickRefused handles ERR NICK during registration.
-func (l *loop) nickRefused(e *HubError) {
-	if !l.everJoined || e.Reason != proto.ReasonNickInUse || l.nickTries >= 8 {
-		// The first registration fails for good: the person must choose.
-		l.stop(e.Text(), e)
-		return
-	}
-	// After a reconnect our old session may still hold the nick, or
-	// someone took it: carry on under a numbered nick.
-	l.nickTries++
-	old := l.wantNick
-	l.wantNick = numberedNick(l.baseNick, l.nickTries+1)
-	l.system(SysInfo, "The nickname "+old+" is taken; trying "+l.wantNick)
-	l.registerNick()
-}
-
-// numberedNick returns base with the digit(s) of n appended, shortened to
-// stay within 24 characters.
-func numberedNick(base string, n int) string {
-	suffix := strconv.Itoa(n)
-	r := []rune(base)
-	if len(r)+len(suffix) > 24 {
-		r = r[:24-len(suffix)]
-	}
-	return string(r) + suffix
-}
-
-func (l *loop) bye(reason string) {
-	text := ReasonText(reason)
-	switch reason {
-	case proto.ByeShutdown, proto.LeaveTimeout, proto.LeaveTooSlow, proto.LeaveConnectionLost:
-		// The hub is going away or lost track of us: come back.
-		l.endSession()
-		l.retry(text, &ByeError{Reason: reason})
-		return
-	}
-	l.endSession()
-	var result error = &ByeError{Reason: reason}
-	if l.lastErr != nil && l.lastErr.Reason == reason {
-		result = l.lastErr
-	}
-	l.stop(text, result)
-}
-
-func (l *loop) emitConn() {
-	c := l.connection()
-	l.emit(Event{Kind: EventConnection, Time: time.Now(), Text: c.State.String(), Conn: &c})
 }
 
 // emit adds an event, dropping the oldest one when the channel is full.
@@ -916,48 +263,17 @@ func (l *loop) emit(e Event) {
 		select {
 		case <-ch:
 			l.dropped++
-			l.dirty = true
+			l.droppedDirty = true
 		default:
 		}
 	}
 }
 
-func (l *loop) connection() Connection {
-	c := Connection{State: l.state, Attempt: l.attempt, Reason: l.reason, Err: l.connErr}
-	if l.state == Reconnecting {
-		c.NextTry = l.nextTry
-	}
-	return c
-}
-
 // publish stores a new snapshot and signals Changed.
 func (l *loop) publish() {
-	if l.xferDirty {
-		ts := make([]Transfer, len(l.xfers))
-		for i, x := range l.xfers {
-			ts[i] = x.t
-		}
-		l.xferSnap = ts
-		l.xferDirty = false
-	}
 	l.version++
-	l.dirty = false
-	s := &Snapshot{
-		Version:       l.version,
-		Conn:          l.connection(),
-		Nick:          l.nick,
-		HubName:       l.hubName,
-		Addr:          l.cfg.Addr,
-		Messages:      l.msgs[:len(l.msgs):len(l.msgs)],
-		Users:         l.users,
-		Files:         l.files,
-		FilesTime:     l.filesTime,
-		Shared:        l.shared[:len(l.shared):len(l.shared)],
-		Transfers:     l.xferSnap,
-		LastError:     l.lastErr,
-		DroppedEvents: l.dropped,
-	}
-	l.c.snap.Store(s)
+	l.droppedDirty = false
+	l.c.snap.Store(l.st.snapshot(l.version, l.dropped))
 	select {
 	case l.c.changed <- struct{}{}:
 	default:
@@ -970,85 +286,6 @@ func (l *loop) takeIntents() {
 	l.c.intents = nil
 	l.c.mu.Unlock()
 	for _, in := range ins {
-		l.intent(in)
+		l.apply(event{kind: evIntent, intent: in})
 	}
-}
-
-func (l *loop) intent(in intent) {
-	switch in.kind {
-	case intentSend:
-		l.say(in)
-	case intentUsers:
-		if l.registered() {
-			l.sendNow(&request{keyword: proto.KwUsers, line: simpleLine(proto.Command{Keyword: proto.KwUsers})})
-		}
-	case intentFiles:
-		if l.registered() {
-			l.sendNow(&request{keyword: proto.KwFiles, line: simpleLine(proto.Command{Keyword: proto.KwFiles})})
-		}
-	case intentNick:
-		if in.text == l.nick {
-			return // already ours: the hub would refuse it as in use
-		}
-		if l.registered() {
-			l.sendNow(&request{keyword: proto.KwNick, line: simpleLine(proto.Command{Keyword: proto.KwNick, Nick: in.text}), nick: in.text})
-		} else {
-			l.wantNick, l.baseNick, l.nick = in.text, in.text, in.text
-			l.nickTries = 0
-			l.dirty = true
-		}
-	case intentDownload, intentUpload:
-		l.addTransfer(in)
-	case intentCancel:
-		l.cancelTransfer(in.xfer)
-	case intentQuit:
-		l.quitReason = in.text
-		l.stop("You left", nil)
-	}
-}
-
-func (l *loop) registered() bool { return l.sess != nil && l.sess.registered }
-
-// say queues a message and sends it as soon as registration and the
-// window of unconfirmed messages allow.
-func (l *loop) say(in intent) {
-	l.msgOrder++
-	r := &request{keyword: proto.KwMsg, line: in.line, text: in.text, order: l.msgOrder}
-	if in.to != "" {
-		r.keyword, r.to = proto.KwPriv, in.to
-	}
-	l.outbox = append(l.outbox, r)
-	l.pump(time.Now())
-}
-
-// requeue puts a message that did not get through back in the outbox, in
-// the order it was typed.
-func (l *loop) requeue(r *request) {
-	r.written.Store(false)
-	i, _ := slices.BinarySearchFunc(l.outbox, r, func(a, b *request) int { return cmp.Compare(a.order, b.order) })
-	l.outbox = slices.Insert(l.outbox, i, r)
-}
-
-// pump hands messages from the outbox to the writer.
-func (l *loop) pump(now time.Time) {
-	if !l.registered() || now.Before(l.holdUntil) {
-		return
-	}
-	for len(l.outbox) > 0 && len(l.pending[proto.KwMsg])+len(l.pending[proto.KwPriv]) < l.msgWindow {
-		r := l.outbox[0]
-		l.outbox[0] = nil
-		l.outbox = l.outbox[1:]
-		l.sendNow(r)
-	}
-	if len(l.outbox) == 0 {
-		l.outbox = nil
-	}
-}
-
-func ellipsis(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -86,6 +87,14 @@ func (c *scriptedConn) expect(want string) {
 	require.Equal(c.t, want, c.next())
 }
 
+// expectQuit reads the client's QUIT and closes the session, as a hub does.
+func (c *scriptedConn) expectQuit(want string) {
+	c.t.Helper()
+	c.expect(want)
+	c.send("BYE quit")
+	c.conn.Close()
+}
+
 func (c *scriptedConn) next() string {
 	c.t.Helper()
 	for {
@@ -131,7 +140,7 @@ func waitFor(t *testing.T, c *Client, what string, cond func(*Snapshot) bool) *S
 		case <-c.Changed():
 		case <-tick.C:
 		case <-deadline.C:
-			t.Fatalf("timed out waiting for %s; state %v (%s), %d messages", what, s.Conn.State, s.Conn.Reason, len(s.Messages))
+			t.Fatalf("timed out waiting for %s; state %v (%s), %d messages", what, s.Conn.State, s.Conn.Cause, len(s.Messages))
 		}
 	}
 }
@@ -147,6 +156,12 @@ func startClient(t *testing.T, cfg Config) *Client {
 // data instead of the TFTP engine.
 func startClientWith(t *testing.T, cfg Config, eng engine) *Client {
 	t.Helper()
+	return startClientOn(t, cfg, eng, nil)
+}
+
+// startClientOn is startClientWith with clk, when not nil, as the loop's clock.
+func startClientOn(t *testing.T, cfg Config, eng engine, clk clock) *Client {
+	t.Helper()
 	if cfg.DownloadDir == "" {
 		cfg.DownloadDir = t.TempDir()
 	}
@@ -154,6 +169,9 @@ func startClientWith(t *testing.T, cfg Config, eng engine) *Client {
 	require.NoError(t, err)
 	if eng != nil {
 		c.engine = eng
+	}
+	if clk != nil {
+		c.clock = clk
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	require.NoError(t, c.Start(ctx))
@@ -246,6 +264,18 @@ func startScripted(t *testing.T, cfg Config) (*Client, *scriptedHub, *fakeEngine
 	return startClientWith(t, cfg, eng), h, eng
 }
 
+// startScriptedClock is startScripted with a clock the test moves.
+func startScriptedClock(t *testing.T, cfg Config) (*Client, *scriptedHub, *fakeEngine, *fakeClock) {
+	t.Helper()
+	h := newScriptedHub(t)
+	cfg.Addr = h.addr()
+	if cfg.Nick == "" {
+		cfg.Nick = "alice"
+	}
+	eng, clk := newFakeEngine(), newFakeClock()
+	return startClientOn(t, cfg, eng, clk), h, eng, clk
+}
+
 // runScriptedClient makes a client of a new scripted hub and runs it in the
 // background by Run, as a command-line client would; wait waits for Run to
 // return and gives its error.
@@ -308,7 +338,8 @@ func TestScriptedGrantMatchedToRequest(t *testing.T) {
 	a, _ := snap.Transfer(idA)
 	b, _ := snap.Transfer(idB)
 	require.Equal(t, TransferFailed, a.State)
-	require.Equal(t, "The hub does not share a file with that name", a.Reason)
+	require.Equal(t, XferRefused, a.Reason)
+	require.Equal(t, "no-such-file", a.Err.(*HubError).Reason)
 	require.Equal(t, TransferDone, b.State)
 	require.Equal(t, int64(5), b.Bytes)
 	require.FileExists(t, b.Path)
@@ -334,7 +365,7 @@ func TestScriptedNickTakenAfterReconnect(t *testing.T) {
 	s.send("HISTORY 0")
 	snap := waitFor(t, c, "registered as alice2", func(s *Snapshot) bool { return s.Conn.State == Registered && s.Nick == "alice2" && len(s.Users) == 2 })
 	require.True(t, hasMessage(snap, func(m Message) bool {
-		return m.Kind == System && m.Text == "The nickname alice is taken; trying alice2"
+		return m.Kind == System && m.Note == NoteNickTaken && m.From == "alice" && m.To == "alice2"
 	}))
 	require.Equal(t, []User{{Nick: "alice"}, {Nick: "alice2", Self: true}}, snap.Users)
 }
@@ -345,13 +376,14 @@ func TestScriptedFirstNickTakenCloses(t *testing.T) {
 	s.send("HELLO natter/1 Test hub")
 	s.expect("NICK alice")
 	s.send("ERR 409 NICK nick-in-use")
-	s.expect("QUIT")
+	s.expectQuit("QUIT")
 	var he *HubError
 	require.ErrorAs(t, wait(), &he)
 	require.Equal(t, "nick-in-use", he.Reason)
 	snap := c.Snapshot()
 	require.Equal(t, Closed, snap.Conn.State)
-	require.Equal(t, "That nickname is taken", snap.Conn.Reason)
+	require.Equal(t, CauseRefused, snap.Conn.Cause)
+	require.Equal(t, he, snap.Conn.Err)
 	require.ErrorIs(t, c.Send("hi"), ErrClosed)
 }
 
@@ -364,37 +396,45 @@ func TestScriptedHubFull(t *testing.T) {
 	var he *HubError
 	require.ErrorAs(t, wait(), &he)
 	require.Equal(t, "hub-full", he.Reason)
-	require.Equal(t, "The hub is full", c.Snapshot().Conn.Reason)
+	require.Equal(t, CauseBye, c.Snapshot().Conn.Cause)
+	require.Equal(t, he, c.Snapshot().Conn.Err)
 }
 
 func TestScriptedKeepAlive(t *testing.T) {
-	c, h, _ := startScripted(t, Config{PingIdle: 200 * time.Millisecond, PingTimeout: time.Second,
-		ReconnectMin: 10 * time.Millisecond, ReconnectMax: 20 * time.Millisecond})
+	cfg := Config{PingIdle: 30 * time.Second, PingTimeout: 20 * time.Second,
+		ReconnectMin: 200 * time.Millisecond, ReconnectMax: 3 * time.Second}
+	c, h, _, clk := startScriptedClock(t, cfg)
 	s := h.accept()
 	s.register("alice", "alice")
 	waitFor(t, c, "registered", func(s *Snapshot) bool { return s.Conn.State == Registered })
 	// The hub's PING is answered.
 	s.send("PING h1")
-	for {
-		s.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-		line, err := s.r.ReadString('\n')
-		require.NoError(t, err)
-		if line == "PONG h1\n" {
-			break
-		}
-		require.True(t, strings.HasPrefix(line, "PING "), "unexpected %q", line)
-	}
-	// An idle client pings; a hub that never answers is left for a new session.
 	s.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	line, err := s.r.ReadString('\n')
 	require.NoError(t, err)
+	require.Equal(t, "PONG h1\n", line)
+	// A client that has heard nothing for PingIdle pings, and not before.
+	clk.Advance(cfg.PingIdle - time.Millisecond)
+	s.send("PING h2")
+	s.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	line, err = s.r.ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "PONG h2\n", line, "pinged before PingIdle")
+	clk.Advance(cfg.PingIdle)
+	s.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	line, err = s.r.ReadString('\n')
+	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(line, "PING "), "got %q", line)
+	// A hub that never answers is left for a new session after PingTimeout.
+	clk.Advance(cfg.PingTimeout)
+	waitFor(t, c, "reconnecting", func(s *Snapshot) bool { return s.Conn.State == Reconnecting && !s.Conn.NextTry.IsZero() })
+	clk.Advance(cfg.ReconnectMax)
 	s2 := h.accept()
 	s2.register("alice", "alice")
 	snap := waitFor(t, c, "registered again", func(s *Snapshot) bool {
-		return s.Conn.State == Registered && hasMessage(s, func(m Message) bool { return strings.HasPrefix(m.Text, "Reconnected") })
+		return s.Conn.State == Registered && hasMessage(s, func(m Message) bool { return m.Note == NoteReconnected })
 	})
-	require.True(t, hasMessage(snap, func(m Message) bool { return m.Text == "Disconnected: The hub stopped answering; reconnecting" }))
+	require.True(t, hasMessage(snap, func(m Message) bool { return m.Note == NoteDropped && m.Cause == CauseNoAnswer }))
 }
 
 func TestScriptedHistoryNotDuplicated(t *testing.T) {
@@ -430,7 +470,8 @@ func TestScriptedHistoryNotDuplicated(t *testing.T) {
 }
 
 func TestScriptedDownloadResumesAfterDrop(t *testing.T) {
-	c, h, eng := startScripted(t, Config{ReconnectMin: 10 * time.Millisecond, ReconnectMax: 20 * time.Millisecond})
+	cfg := Config{ReconnectMin: 10 * time.Millisecond, ReconnectMax: 20 * time.Millisecond}
+	c, h, eng, clk := startScriptedClock(t, cfg)
 	s := h.accept()
 	s.register("alice", "alice")
 	id, err := c.Download("big.bin")
@@ -438,7 +479,13 @@ func TestScriptedDownloadResumesAfterDrop(t *testing.T) {
 	s.expect("GET big.bin")
 	s.send("GET tok1 4000 100 %064x big.bin", 1)
 	call := eng.next(t)
+	waitFor(t, c, "running", func(s *Snapshot) bool {
+		x, _ := s.Transfer(id)
+		return x.State == TransferRunning && x.Reason == XferNone
+	})
+	// Progress is published once per progressInterval of the loop's clock.
 	call.progress(40)
+	clk.Advance(progressInterval)
 	waitFor(t, c, "progress", func(s *Snapshot) bool { x, _ := s.Transfer(id); return x.Bytes == 40 })
 	s.conn.Close()
 	// The running transfer stops and waits for the hub.
@@ -447,6 +494,8 @@ func TestScriptedDownloadResumesAfterDrop(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("transfer not stopped by the drop")
 	}
+	waitFor(t, c, "reconnect planned", func(s *Snapshot) bool { return s.Conn.State == Reconnecting && !s.Conn.NextTry.IsZero() })
+	clk.Advance(cfg.ReconnectMax)
 	s = h.accept()
 	s.register("alice", "alice")
 	s.expect("GET big.bin")
@@ -482,7 +531,7 @@ func TestScriptedCancelLeavesNothing(t *testing.T) {
 }
 
 func TestScriptedQueueBeyondLimit(t *testing.T) {
-	c, h, eng := startScripted(t, Config{MaxTransfers: 2})
+	c, h, eng, clk := startScriptedClock(t, Config{MaxTransfers: 2})
 	s := h.accept()
 	s.register("alice", "alice")
 	var ids []TransferID
@@ -501,6 +550,7 @@ func TestScriptedQueueBeyondLimit(t *testing.T) {
 	s.send("GET tok1 4000 1 %064x f1", 1)
 	first := eng.next(t)
 	require.Equal(t, "f1", first.name)
+	clk.Advance(500 * time.Millisecond)
 	s.expect("GET f0")
 	first.result <- nil
 	s.expect("GET f2")
@@ -558,7 +608,7 @@ func TestScriptedQuitSaysWhy(t *testing.T) {
 	require.NoError(t, c.Send("bye all"))
 	s.expect("MSG bye all")
 	c.Quit("off to lunch")
-	s.expect("QUIT off to lunch")
+	s.expectQuit("QUIT off to lunch")
 	require.NoError(t, c.Wait())
 	require.Equal(t, Closed, c.Snapshot().Conn.State)
 	_, ok := <-c.Events()
@@ -612,7 +662,8 @@ func TestScriptedUploadFromStreamSpoolsAndCleansUp(t *testing.T) {
 	snap := waitFor(t, c, "failed", func(s *Snapshot) bool { x, _ := s.Transfer(short); return x.State.Finished() })
 	x, _ := snap.Transfer(short)
 	require.Equal(t, TransferFailed, x.State)
-	require.Contains(t, x.Reason, "holds 3 bytes, not the 10 announced")
+	require.Equal(t, XferUnreadable, x.Reason)
+	require.Equal(t, &SizeMismatchError{Have: 3, Announced: 10}, x.Err)
 }
 
 func TestScriptedSlowDownResends(t *testing.T) {
@@ -626,11 +677,17 @@ func TestScriptedSlowDownResends(t *testing.T) {
 	s.expect("MSG one")
 	s.send("MSG 1700000000000 alice one")
 	snap := waitFor(t, c, "sent", func(s *Snapshot) bool { return len(publicTexts(s)) == 1 })
-	require.False(t, hasMessage(snap, func(m Message) bool { return m.Kind == System && strings.Contains(m.Text, "not sent") }))
+	require.False(t, hasMessage(snap, func(m Message) bool { return m.Kind == System && m.Note == NoteNotSent }))
 }
 
 func TestScriptedByeStopsReconnecting(t *testing.T) {
-	c, h, wait := runScriptedClient(t, fastReconnect(Config{Nick: "alice"}))
+	var dials atomic.Int32
+	tcp := tcpDial(time.Second)
+	cfg := fastReconnect(Config{Nick: "alice", Dial: func(ctx context.Context, addr string) (net.Conn, error) {
+		dials.Add(1)
+		return tcp(ctx, addr)
+	}})
+	c, h, wait := runScriptedClient(t, cfg)
 	s := h.accept()
 	s.register("alice", "alice")
 	// A line that does not parse is skipped; the session goes on.
@@ -644,14 +701,12 @@ func TestScriptedByeStopsReconnecting(t *testing.T) {
 	require.Equal(t, "flood", bye.Reason)
 	snap := c.Snapshot()
 	require.Equal(t, Closed, snap.Conn.State)
-	require.Equal(t, "Sent too much too fast", snap.Conn.Reason)
-	require.True(t, hasMessage(snap, func(m Message) bool { return m.Text == "Disconnected: Sent too much too fast" }))
-	// No new connection is attempted.
-	select {
-	case <-h.conns:
-		t.Fatal("reconnected after BYE")
-	case <-time.After(300 * time.Millisecond):
-	}
+	require.Equal(t, CauseBye, snap.Conn.Cause)
+	require.Equal(t, bye, snap.Conn.Err)
+	require.True(t, hasMessage(snap, func(m Message) bool { return m.Note == NoteClosed && m.Cause == CauseBye && m.Err == snap.Conn.Err }))
+	// No new connection was attempted: Run returns once every goroutine
+	// of the client has ended, dialers included.
+	require.Equal(t, int32(1), dials.Load(), "dialled again after BYE")
 }
 
 func TestScriptedCloseWhileHubSilent(t *testing.T) {
@@ -672,4 +727,30 @@ func TestScriptedCloseWhileHubSilent(t *testing.T) {
 	s.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	_, err = s.r.ReadString('\n')
 	require.ErrorIs(t, err, io.EOF)
+}
+
+func TestScriptedDialAnyTransport(t *testing.T) {
+	// A transport with no TCP underneath: the hub's end of an in-memory pipe.
+	hubEnds := make(chan net.Conn, 4)
+	dial := func(ctx context.Context, addr string) (net.Conn, error) {
+		ours, theirs := net.Pipe()
+		hubEnds <- theirs
+		return ours, nil
+	}
+	c := startClient(t, Config{Addr: "hub.invalid:1", Nick: "alice", Dial: dial})
+	var end net.Conn
+	select {
+	case end = <-hubEnds:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Dial was not called")
+	}
+	t.Cleanup(func() { end.Close() })
+	s := &scriptedConn{t: t, conn: end, r: bufio.NewReader(end)}
+	s.register("alice", "alice")
+	waitFor(t, c, "registered", registered)
+	require.NoError(t, c.Send("over a pipe"))
+	s.expect("MSG over a pipe")
+	c.Quit("")
+	s.expectQuit("QUIT")
+	require.NoError(t, c.Wait())
 }

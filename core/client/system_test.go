@@ -11,26 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/natter-chat/natter/core/proto"
 	"github.com/natter-chat/natter/internal/rawclient"
 	"github.com/natter-chat/natter/server"
 )
-
-func TestLeaveText(t *testing.T) {
-	for reason, want := range map[string]string{
-		proto.LeaveQuit:           "erin left",
-		"quit: see you tomorrow":  `erin left ("see you tomorrow")`,
-		"quit: ":                  "erin left",
-		proto.LeaveConnectionLost: "erin lost the connection",
-		proto.LeaveTimeout:        "erin timed out",
-		proto.LeaveTooSlow:        "erin was disconnected: too slow",
-		proto.LeaveFlood:          "erin was removed for flooding",
-		proto.LeaveShutdown:       "erin left: hub shut down",
-		"gone-fishing":            "erin left (Gone fishing)",
-	} {
-		assert.Equal(t, want, LeaveText("erin", reason), reason)
-	}
-}
 
 // leaveLine finds the SysLeave line about nick.
 func leaveLine(s *Snapshot, nick string) (Message, bool) {
@@ -45,7 +28,7 @@ func leaveLine(s *Snapshot, nick string) (Message, bool) {
 func TestHubLeaveReasonsRead(t *testing.T) {
 	h := startHub(t, server.Config{
 		// Silent clients are dropped quickly; floods soon.
-		IdleTimeout: 300 * time.Millisecond, PingTimeout: 300 * time.Millisecond,
+		IdleTimeout: 100 * time.Millisecond, PingTimeout: 100 * time.Millisecond,
 		MaxLineRate: 5, LineBurst: 10, FloodLimit: 20, FloodWindow: time.Minute,
 	}, "127.0.0.1:0")
 	alice := startClient(t, Config{Addr: h.addr, Nick: "alice"})
@@ -70,12 +53,12 @@ func TestHubLeaveReasonsRead(t *testing.T) {
 	}
 	hal.Send(strings.Join(flood, "\n"))
 
-	want := map[string]struct{ reason, text string }{
-		"erin": {"quit", "erin left"},
-		"fay":  {"quit: see you tomorrow", `fay left ("see you tomorrow")`},
-		"gus":  {"connection-lost", "gus lost the connection"},
-		"hal":  {"flood", "hal was removed for flooding"},
-		"ivy":  {"timeout", "ivy timed out"},
+	want := map[string]string{
+		"erin": "quit",
+		"fay":  "quit: see you tomorrow",
+		"gus":  "connection-lost",
+		"hal":  "flood",
+		"ivy":  "timeout",
 	}
 	snap := waitFor(t, alice, "everyone else left", func(s *Snapshot) bool {
 		for nick := range want {
@@ -87,8 +70,8 @@ func TestHubLeaveReasonsRead(t *testing.T) {
 	})
 	for nick, w := range want {
 		m, _ := leaveLine(snap, nick)
-		assert.Equal(t, w.reason, m.Reason, nick)
-		assert.Equal(t, w.text, m.Text, nick)
+		assert.Equal(t, w, m.Reason, nick)
+		assert.Equal(t, NoteLeft, m.Note, nick)
 		assert.Empty(t, m.To, nick)
 	}
 	assert.Equal(t, []string{"alice"}, nicks(snap))
@@ -125,16 +108,20 @@ func TestHubSystemLinesSayWho(t *testing.T) {
 	})
 	join, ok := find(snap, SysJoin, "bob")
 	require.True(t, ok, "the join line names bob")
-	assert.Equal(t, "bob joined", join.Text)
+	assert.Equal(t, NoteJoined, join.Note)
 	shared, ok := find(snap, SysShared, "bob")
 	require.True(t, ok, "the shared line names bob")
-	assert.Contains(t, shared.Text, "notes.txt")
+	assert.Equal(t, NoteShared, shared.Note)
+	assert.Equal(t, "notes.txt", shared.Name)
+	assert.Equal(t, int64(len("agenda\n")), shared.Size)
 	other, _ := find(snap, SysRename, "bob")
 	assert.Equal(t, "Robert", other.To)
-	assert.Equal(t, "bob is now known as Robert", other.Text)
+	assert.Equal(t, NoteRenamed, other.Note)
+	assert.False(t, other.Own, "the rename of someone else")
 	own, _ := find(snap, SysRename, "alice")
 	assert.Equal(t, "alicia", own.To)
-	assert.Equal(t, "You are now known as alicia", own.Text)
+	assert.Equal(t, NoteRenamed, own.Note)
+	assert.True(t, own.Own, "our own rename")
 	assert.Equal(t, []string{"alicia", "Robert"}, nicks(snap))
 }
 
@@ -174,10 +161,15 @@ func TestTransferDownloadDirCannotBeCreated(t *testing.T) {
 	evs := transferEvents(t, c, id)
 	last := evs[len(evs)-1]
 	require.Equal(t, TransferFailed, last.State)
-	assert.True(t, strings.HasPrefix(last.Reason, "Cannot create the download folder "+downloads+": "), last.Reason)
+	assert.Equal(t, XferNoFolder, last.Reason)
+	var pe *os.PathError
+	require.ErrorAs(t, last.Err, &pe)
+	assert.True(t, strings.HasPrefix(downloads, pe.Path), "%s is not in %s", pe.Path, downloads)
 	require.Error(t, last.Err)
 	snap := waitFor(t, c, "the failure is in the log", func(s *Snapshot) bool {
-		return hasMessage(s, func(m Message) bool { return m.Event == SysError && strings.Contains(m.Text, "plan.txt") })
+		return hasMessage(s, func(m Message) bool {
+			return m.Event == SysError && m.Note == NoteTransferFailed && m.Name == "plan.txt" && m.Transfer.Reason == XferNoFolder
+		})
 	})
 	// The hub was never asked: no slot was taken for nothing.
 	assert.Nil(t, snap.LastError)

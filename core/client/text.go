@@ -41,14 +41,16 @@ func isASCII(s string) bool {
 func checkName(name string) error { return proto.ValidFileName(name) }
 
 // commandLine validates c and returns its line, LF included, checking the
-// length limit a hub enforces.
+// length limit a hub enforces; what is wrong is a *proto.Error.
 func commandLine(c proto.Command) (string, error) {
 	b, err := c.Append(make([]byte, 0, 64+len(c.Text)))
 	if err != nil {
 		return "", err
 	}
 	if len(b) > proto.MaxLineLen {
-		return "", fmt.Errorf("client: %s line would be %d bytes; the limit is %d", c.Keyword, len(b), proto.MaxLineLen)
+		// The hub's own answer to such a line, so that the caller meets
+		// one error whoever noticed.
+		return "", proto.NewError(proto.ReasonLineTooLong, c.Keyword, fmt.Sprintf("the line would be %d bytes; the limit is %d", len(b), proto.MaxLineLen))
 	}
 	return string(b), nil
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,25 +28,30 @@ func startTransferHub(t *testing.T, dir, addr string) *testHub {
 	return serveHub(t, server.Config{Dir: dir, Transfers: ts}, addr, ts)
 }
 
-// slowEngine is the real transfer engine with a pause after every block a
-// download receives, so that a test can act while a transfer runs.
-type slowEngine struct {
+// pausingEngine is the real transfer engine, except that its first
+// download stops moving once past pauseAt bytes until its context ends, so
+// that a test can act while a transfer runs without waiting on the clock.
+type pausingEngine struct {
 	tftpEngine
-	delay time.Duration
+	pauseAt int64
+	paused  atomic.Bool // the first download has paused
 }
 
-func (e slowEngine) download(ctx context.Context, addr, token, dir, name string, size int64, sha string, progress func(int64)) (string, error) {
+func (e *pausingEngine) download(ctx context.Context, addr, token, dir, name string, size int64, sha string, progress func(int64)) (string, error) {
+	pause := e.paused.CompareAndSwap(false, true)
 	return e.tftpEngine.download(ctx, addr, token, dir, name, size, sha, func(n int64) {
 		progress(n)
-		time.Sleep(e.delay)
+		if pause && n > e.pauseAt {
+			<-ctx.Done()
+		}
 	})
 }
 
-// startSlowClient starts a client whose downloads take about a millisecond
-// per 2 KiB block.
-func startSlowClient(t *testing.T, cfg Config) *Client {
+// startPausingClient starts a client whose first download pauses once past
+// 1 MiB until it is stopped.
+func startPausingClient(t *testing.T, cfg Config) *Client {
 	t.Helper()
-	return startClientWith(t, cfg, slowEngine{delay: time.Millisecond})
+	return startClientWith(t, cfg, &pausingEngine{pauseAt: 1 << 20})
 }
 
 // writeRandomFile writes size random bytes to dir/name and returns their SHA-256.
@@ -138,7 +144,7 @@ func TestTransferDownloadAndUpload(t *testing.T) {
 	snap = waitFor(t, bob, "shared announcement", func(s *Snapshot) bool { return len(s.Shared) == 1 })
 	require.Equal(t, Shared{Time: snap.Shared[0].Time, From: "alice", Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Name: "notes.txt"}, snap.Shared[0])
 	require.True(t, hasMessage(snap, func(m Message) bool {
-		return m.Event == SysShared && strings.HasPrefix(m.Text, "alice shared notes.txt")
+		return m.Event == SysShared && m.Note == NoteShared && m.From == "alice" && m.Name == "notes.txt"
 	}))
 
 	// The same name again is stored under a new name; uploading from a path.
@@ -156,14 +162,15 @@ func TestTransferDownloadAndUpload(t *testing.T) {
 	require.NoError(t, err)
 	evs = transferEvents(t, c, bad)
 	require.Equal(t, TransferFailed, evs[len(evs)-1].State)
-	require.Equal(t, "The hub does not share a file with that name", evs[len(evs)-1].Reason)
+	require.Equal(t, XferRefused, evs[len(evs)-1].Reason)
+	require.Equal(t, "no-such-file", evs[len(evs)-1].Err.(*HubError).Reason)
 }
 
 func TestTransferCancelLeavesNoFile(t *testing.T) {
 	shared := t.TempDir()
 	writeRandomFile(t, shared, "big.bin", 2<<20)
 	h := startTransferHub(t, shared, "127.0.0.1:0")
-	c := startSlowClient(t, Config{Addr: h.addr, Nick: "alice"})
+	c := startPausingClient(t, Config{Addr: h.addr, Nick: "alice"})
 	waitFor(t, c, "registered", registered)
 	id, err := c.Download("big.bin")
 	require.NoError(t, err)
@@ -182,7 +189,7 @@ func TestTransferResumesAfterHubRestart(t *testing.T) {
 	want := writeRandomFile(t, shared, "big.bin", 4<<20)
 	h := startTransferHub(t, shared, "127.0.0.1:0")
 	addr := h.addr
-	c := startSlowClient(t, fastReconnect(Config{Addr: addr, Nick: "alice", EventBuffer: 100_000}))
+	c := startPausingClient(t, fastReconnect(Config{Addr: addr, Nick: "alice", EventBuffer: 100_000}))
 	waitFor(t, c, "registered", registered)
 	id, err := c.Download("big.bin")
 	require.NoError(t, err)
@@ -299,7 +306,7 @@ func TestTransferUploadChangedSourceFails(t *testing.T) {
 	snap := waitFor(t, c, "finished", func(s *Snapshot) bool { x, _ := s.Transfer(id); return x.State.Finished() })
 	x, _ := snap.Transfer(id)
 	require.Equal(t, TransferFailed, x.State)
-	require.Equal(t, "The file arrived damaged (checksum mismatch)", x.Reason)
+	require.Equal(t, XferChecksum, x.Reason)
 	entries, err := os.ReadDir(shared)
 	require.NoError(t, err)
 	require.Empty(t, entries, "nothing is stored")
@@ -310,7 +317,7 @@ func TestTransferResumesInNextClient(t *testing.T) {
 	want := writeRandomFile(t, shared, "big.bin", 4<<20)
 	h := startTransferHub(t, shared, "127.0.0.1:0")
 	dir := t.TempDir()
-	first := startSlowClient(t, Config{Addr: h.addr, Nick: "alice", DownloadDir: dir})
+	first := startPausingClient(t, Config{Addr: h.addr, Nick: "alice", DownloadDir: dir})
 	waitFor(t, first, "registered", registered)
 	id, err := first.Download("big.bin")
 	require.NoError(t, err)

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,29 +12,14 @@ import (
 	"github.com/natter-chat/natter/core/proto"
 )
 
-func TestReasonTextCoversEveryReason(t *testing.T) {
-	reasons := []string{
-		proto.ReasonBadSyntax, proto.ReasonUnknownCommand, proto.ReasonBadNick, proto.ReasonBadText,
-		proto.ReasonBadName, proto.ReasonRegisterFirst, proto.ReasonNoSuchUser, proto.ReasonNoSuchFile,
-		proto.ReasonNickInUse, proto.ReasonBusy, proto.ReasonLineTooLong, proto.ReasonTooLarge,
-		proto.ReasonChecksumMismatch, proto.ReasonSlowDown, proto.ReasonHubFull, proto.ReasonNoSpace,
-		proto.LeaveQuit, proto.LeaveTimeout, proto.LeaveTooSlow, proto.LeaveFlood, proto.LeaveConnectionLost,
-		proto.LeaveShutdown, proto.ByeRegistrationTimeout, proto.ByeHubFull,
-	}
-	for _, r := range reasons {
-		_, ok := reasonTexts[r]
-		assert.True(t, ok, "no text for %q", r)
-		assert.NotZero(t, proto.ReasonCode(r)+len(ReasonText(r)))
-	}
-	assert.Equal(t, "That nickname is taken", ReasonText("nick-in-use"))
-	assert.Equal(t, "The hub is full", ReasonText("hub-full"))
-	assert.Equal(t, "Left: see you", ReasonText("quit: see you"))
-	assert.Equal(t, "Something new", ReasonText("something-new"))
-	assert.Equal(t, "Unknown reason", ReasonText(""))
-
+func TestHubErrorSaysTheLine(t *testing.T) {
 	e := &HubError{Code: 409, Keyword: "NICK", Reason: "nick-in-use", Detail: `nick "bob" is in use`}
-	assert.Equal(t, "That nickname is taken", e.Text())
-	assert.Equal(t, `That nickname is taken (ERR 409 NICK nick-in-use): nick "bob" is in use`, e.Error())
+	assert.Equal(t, `hub: ERR 409 NICK nick-in-use: nick "bob" is in use`, e.Error())
+	var err error = fmt.Errorf("registering: %w", e)
+	assert.ErrorIs(t, err, &proto.Error{Reason: proto.ReasonNickInUse})
+	assert.ErrorIs(t, err, &proto.Error{Code: proto.CodeConflict, Keyword: proto.KwNick, Reason: proto.ReasonNickInUse})
+	assert.NotErrorIs(t, err, &proto.Error{Reason: proto.ReasonBusy})
+	assert.NotErrorIs(t, err, &proto.Error{Keyword: proto.KwGet, Reason: proto.ReasonNickInUse})
 }
 
 func TestHubAddr(t *testing.T) {
@@ -76,6 +62,7 @@ func TestIntentsCheckInput(t *testing.T) {
 	require.ErrorContains(t, c.Send("tab\there"), "U+0009")
 	require.ErrorContains(t, c.Send(string([]byte{0xff})), "UTF-8")
 	require.ErrorContains(t, c.Send(strings.Repeat("x", proto.MaxLineLen)), "limit")
+	require.ErrorIs(t, c.Send(strings.Repeat("x", proto.MaxLineLen)), &proto.Error{Keyword: proto.KwMsg, Reason: proto.ReasonLineTooLong})
 	require.NoError(t, c.Send(strings.Repeat("x", proto.MaxLineLen-len("MSG \n"))))
 	require.ErrorContains(t, c.Send(strings.Repeat(`\`, proto.MaxLineLen/2)), "limit", "escaping counts")
 	require.ErrorContains(t, c.SendPrivate("two words", "hi"), "nick")
@@ -107,12 +94,6 @@ func TestSecondsLeft(t *testing.T) {
 	assert.Equal(t, 0, Connection{State: Registered}.SecondsLeft(now))
 }
 
-func TestFormatSize(t *testing.T) {
-	assert.Equal(t, "512 B", FormatSize(512))
-	assert.Equal(t, "1.5 KB", FormatSize(1536))
-	assert.Equal(t, "20.0 MB", FormatSize(20<<20))
-}
-
 func TestSameNick(t *testing.T) {
 	assert.True(t, sameNick("Bob", "bOB"))
 	assert.False(t, sameNick("bob", "bob2"))
@@ -124,15 +105,15 @@ func TestSameNick(t *testing.T) {
 func TestMessageSeqSurvivesTrimming(t *testing.T) {
 	c, err := New(Config{Addr: "hub", Nick: "alice", MaxMessages: 8})
 	require.NoError(t, err)
-	l := &loop{c: c, cfg: &c.cfg, seen: make(map[msgKey]int), nick: "alice"}
+	l := newState(&c.cfg, c.log, 1)
 	for i := range 20 {
 		l.message(hubLine{kw: proto.KwMsg, time: time.UnixMilli(int64(i)), from: "bob", text: "x"}, false)
 	}
-	require.LessOrEqual(t, len(l.msgs), 9)
-	require.Equal(t, uint64(20), l.msgs[len(l.msgs)-1].Seq)
-	for i := 1; i < len(l.msgs); i++ {
-		require.Equal(t, l.msgs[i-1].Seq+1, l.msgs[i].Seq)
+	require.LessOrEqual(t, len(l.messages.msgs), 9)
+	require.Equal(t, uint64(20), l.messages.msgs[len(l.messages.msgs)-1].Seq)
+	for i := 1; i < len(l.messages.msgs); i++ {
+		require.Equal(t, l.messages.msgs[i-1].Seq+1, l.messages.msgs[i].Seq)
 	}
 	// The de-duplication index forgets what was dropped.
-	require.Len(t, l.seen, len(l.msgs))
+	require.Len(t, l.messages.seen, len(l.messages.msgs))
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"os"
@@ -31,7 +30,80 @@ const (
 	maxFailRetries = 4
 )
 
-// xfer is the loop's record of one transfer.
+// scheduler keeps the transfers: it queues them, starts them while the
+// hub's per-client slots allow, matches grants and results to them and
+// retries or fails them. It is part of the state, and like it does no
+// I/O: what it decides goes out through its host.
+type scheduler struct {
+	host xferHost
+	// now is the time of the event the state is applying.
+	now      time.Time
+	max      int    // Config.MaxTransfers
+	dir, tmp string // Config.DownloadDir, Config.TempDir
+
+	list      []*xfer
+	snap      []Transfer // published copy of list, replaced when dirty
+	dirty     bool
+	busyUntil time.Time // the hub said busy: ask for no transfer before this
+}
+
+// xferHost is what the scheduler needs of the rest of the state.
+type xferHost interface {
+	do(effect)
+	// sendNow sends a GET or PUT, to be matched with its answer.
+	sendNow(*request)
+	// system logs a System line.
+	system(Message)
+	// registered reports whether the hub has accepted us on the current
+	// connection; closing whether the client is stopping for good.
+	registered() bool
+	closing() bool
+}
+
+func newScheduler(host xferHost, cfg *Config) *scheduler {
+	return &scheduler{host: host, max: cfg.MaxTransfers, dir: cfg.DownloadDir, tmp: cfg.TempDir}
+}
+
+func (q *scheduler) emit(e Event) { q.host.do(effect{kind: effEvent, ev: e}) }
+
+// deadline is the earliest time after now at which the scheduler has
+// something to do (retry, ask again, sample progress), or zero.
+func (q *scheduler) deadline(now time.Time) time.Time {
+	var d time.Time
+	early := func(t time.Time) {
+		if !t.IsZero() && (d.IsZero() || t.Before(d)) {
+			d = t
+		}
+	}
+	if q.busyUntil.After(now) {
+		early(q.busyUntil)
+	}
+	for _, x := range q.list {
+		if x.t.State == TransferQueued && !x.retryAt.IsZero() {
+			early(x.retryAt)
+		}
+		if x.worker != nil {
+			early(x.lastSample.Add(progressInterval))
+		}
+	}
+	return d
+}
+
+// transfers is the list as published: a copy made again only when a
+// transfer changed.
+func (q *scheduler) transfers() []Transfer {
+	if q.dirty {
+		ts := make([]Transfer, len(q.list))
+		for i, x := range q.list {
+			ts[i] = x.t
+		}
+		q.snap = ts
+		q.dirty = false
+	}
+	return q.snap
+}
+
+// xfer is the scheduler's record of one transfer.
 type xfer struct {
 	t   Transfer
 	src *uploadSource
@@ -41,6 +113,8 @@ type xfer struct {
 	spool string // upload from a stream: temporary copy to delete
 
 	requested bool    // GET/PUT sent, grant not yet here
+	preparing bool    // download: the folder is being made
+	ready     bool    // download: the folder was made for the next GET
 	hashing   *worker // upload: hashing under way
 	worker    *worker // moving data
 	retryAt   time.Time
@@ -52,7 +126,7 @@ type xfer struct {
 	lastEvent  time.Time
 }
 
-// stopReason says why the loop stopped a worker.
+// stopReason says why the scheduler stopped a worker.
 type stopReason int32
 
 const (
@@ -62,11 +136,54 @@ const (
 	stopClose             // the client is closing
 )
 
-// worker is one goroutine doing a transfer's slow part.
+// worker is one goroutine doing a transfer's slow part. The state owns
+// why; the loop sets cancel as it starts the worker; the worker stores
+// bytes, which the state reads when it samples progress.
 type worker struct {
 	cancel context.CancelFunc
 	bytes  atomic.Int64
 	why    stopReason
+}
+
+type jobKind int
+
+const (
+	jobHash     jobKind = iota // read an upload's source for its size and SHA-256
+	jobDownload                // fetch a granted file
+	jobUpload                  // send a granted upload
+)
+
+// job is the slow part of a transfer, for a worker to do.
+type job struct {
+	kind        jobKind
+	id          TransferID
+	w           *worker
+	src         *uploadSource // jobHash, jobUpload
+	tmpDir      string        // jobHash
+	addr, token string        // jobDownload, jobUpload
+	dir, name   string        // jobDownload
+	size        int64         // jobDownload, jobUpload
+	sha         string        // jobDownload
+	spool       string        // jobUpload
+}
+
+// run does j and says how it went; progress is told to poke.
+func (j *job) run(ctx context.Context, eng engine, poke func()) xferMsg {
+	m := xferMsg{id: j.id, w: j.w, kind: xferFinished}
+	progress := func(done int64) {
+		j.w.bytes.Store(done)
+		poke()
+	}
+	switch j.kind {
+	case jobHash:
+		m.kind = xferHashed
+		m.size, m.sha, m.spool, m.err = hashSource(ctx, j.src, j.tmpDir, &j.w.bytes)
+	case jobDownload:
+		m.path, m.err = eng.download(ctx, j.addr, j.token, j.dir, j.name, j.size, j.sha, progress)
+	case jobUpload:
+		m.err = uploadFrom(ctx, eng, j.addr, j.token, j.src, j.spool, j.size, progress)
+	}
+	return m
 }
 
 type xferMsgKind int
@@ -97,8 +214,8 @@ type engine interface {
 	upload(ctx context.Context, addr string, token string, r io.Reader, size int64, progress func(done int64)) error
 }
 
-func (l *loop) find(id TransferID) *xfer {
-	for _, x := range l.xfers {
+func (q *scheduler) find(id TransferID) *xfer {
+	for _, x := range q.list {
 		if x.t.ID == id {
 			return x
 		}
@@ -107,18 +224,18 @@ func (l *loop) find(id TransferID) *xfer {
 }
 
 // active counts transfers that hold one of the hub's per-client slots.
-func (l *loop) active() int {
+func (q *scheduler) active() int {
 	n := 0
-	for _, x := range l.xfers {
-		if x.requested || x.worker != nil || x.hashing != nil {
+	for _, x := range q.list {
+		if x.requested || x.preparing || x.worker != nil || x.hashing != nil {
 			n++
 		}
 	}
 	return n
 }
 
-func (l *loop) addTransfer(in intent) {
-	now := time.Now()
+func (q *scheduler) add(in intent) {
+	now := q.now
 	x := &xfer{src: in.upload}
 	x.t = Transfer{ID: in.xfer, Name: in.name, Total: -1, ETA: -1, State: TransferQueued, Started: now}
 	if in.kind == intentUpload {
@@ -130,120 +247,114 @@ func (l *loop) addTransfer(in intent) {
 			x.t.Total = in.upload.size
 		}
 	} else {
-		x.t.Path = filepath.Join(l.cfg.DownloadDir, in.name)
-		for _, o := range l.xfers {
+		x.t.Path = filepath.Join(q.dir, in.name)
+		for _, o := range q.list {
 			if o.t.Direction == Download && o.t.Name == in.name && !o.t.State.Finished() {
-				l.xfers = append(l.xfers, x)
-				l.finishXfer(x, TransferFailed, "This file is already being downloaded", nil)
+				q.list = append(q.list, x)
+				q.finish(x, TransferFailed, XferDuplicate, nil)
 				return
 			}
 		}
 	}
-	x.t.Reason = "Queued"
-	l.xfers = append(l.xfers, x)
-	l.xferChanged(x, true)
-	l.schedule(now)
+	x.t.Reason = XferQueued
+	q.list = append(q.list, x)
+	q.changed(x, true)
+	q.schedule(now)
 }
 
 // xferChanged marks the transfer list for publishing and, when event is
 // set, tells Events.
-func (l *loop) xferChanged(x *xfer, event bool) {
-	l.xferDirty = true
+func (q *scheduler) changed(x *xfer, event bool) {
+	q.dirty = true
 	if event {
 		t := x.t
-		x.lastEvent = time.Now()
-		l.emit(Event{Kind: EventTransfer, Time: x.lastEvent, Text: t.State.String(), Transfer: &t})
+		x.lastEvent = q.now
+		q.emit(Event{Kind: EventTransfer, Time: x.lastEvent, Text: t.State.String(), Transfer: &t})
 	}
 }
 
 // schedule starts queued transfers while slots are free.
-func (l *loop) schedule(now time.Time) {
-	busy := now.Before(l.busyUntil)
-	for _, x := range l.xfers {
-		if x.t.State != TransferQueued || x.retryAt.After(now) {
+func (q *scheduler) schedule(now time.Time) {
+	busy := now.Before(q.busyUntil)
+	for _, x := range q.list {
+		if x.t.State != TransferQueued || x.preparing || x.retryAt.After(now) {
 			continue
 		}
 		hashed := x.t.Direction == Download || x.sha != ""
 		switch {
-		case l.active() >= l.cfg.MaxTransfers:
-			l.waiting(x, fmt.Sprintf("Waiting: %d transfers at once", l.cfg.MaxTransfers))
+		case q.active() >= q.max:
+			x.t.Limit = q.max
+			q.waiting(x, XferWaitSlots)
 			continue
 		case !hashed:
-			l.startHashing(x)
+			q.startHashing(x)
 			continue
-		case !l.registered():
-			l.waiting(x, "Waiting for the hub")
+		case !q.host.registered():
+			q.waiting(x, XferWaitHub)
 			continue
 		case busy:
-			l.waiting(x, "The hub is busy; waiting")
+			q.waiting(x, XferHubBusy)
 			continue
 		}
-		if x.t.Direction == Download {
+		if x.t.Direction == Download && !x.ready {
 			// The folder may not exist yet (a first download), or may
-			// have been removed since the last one.
-			if err := os.MkdirAll(l.cfg.DownloadDir, 0o755); err != nil {
-				l.finishXfer(x, TransferFailed, "Cannot create the download folder "+l.cfg.DownloadDir+": "+errText(err), err)
-				continue
-			}
+			// have been removed since the last one: made before each GET.
+			x.preparing = true
+			q.host.do(effect{kind: effPrepare, xfer: x.t.ID, path: q.dir})
+			continue
 		}
+		x.ready = false
 		x.retryAt = time.Time{}
 		x.requested = true
 		x.t.State = TransferRunning
-		x.t.Reason = "Asking the hub"
+		x.t.Reason = XferAsking
 		cmd := proto.Command{Keyword: proto.KwGet, Name: x.t.Name}
 		if x.t.Direction == Upload {
 			cmd = proto.Command{Keyword: proto.KwPut, Name: x.t.Name, Size: x.size, SHA256: x.sha}
 		}
 		line, err := commandLine(cmd)
 		if err != nil {
-			l.finishXfer(x, TransferFailed, err.Error(), err)
+			q.finish(x, TransferFailed, XferBadRequest, err)
 			continue
 		}
-		l.sendNow(&request{keyword: cmd.Keyword, line: line, xfer: x.t.ID})
-		l.xferChanged(x, true)
+		q.host.sendNow(&request{keyword: cmd.Keyword, line: line, xfer: x.t.ID})
+		q.changed(x, true)
 	}
 }
 
 // waiting says why a queued transfer has not started.
-func (l *loop) waiting(x *xfer, reason string) {
-	if x.t.Reason == reason || x.t.Reason == "Waiting for the hub to come back" && reason == "Waiting for the hub" {
+func (q *scheduler) waiting(x *xfer, reason TransferReason) {
+	if x.t.Reason == reason || x.t.Reason == XferWaitReconnect && reason == XferWaitHub {
 		return
 	}
 	x.t.Reason = reason
-	l.xferDirty = true
+	q.dirty = true
+}
+
+// prepared takes the outcome of making the download folder for x.
+func (q *scheduler) prepared(id TransferID, err error) {
+	x := q.find(id)
+	if x == nil || !x.preparing {
+		return
+	}
+	x.preparing = false
+	if err != nil {
+		q.finish(x, TransferFailed, XferNoFolder, err)
+	} else {
+		x.ready = true
+	}
+	q.schedule(q.now)
 }
 
 // startHashing reads an upload's source once to learn its size and
 // SHA-256; a stream that cannot seek is copied to a temporary file.
-func (l *loop) startHashing(x *xfer) {
-	ctx, cancel := context.WithCancel(l.ctx)
-	w := &worker{cancel: cancel}
+func (q *scheduler) startHashing(x *xfer) {
+	w := &worker{}
 	x.hashing = w
 	x.t.State = TransferRunning
-	x.t.Reason = "Checking the file"
-	l.xferChanged(x, true)
-	src, id, tmp := x.src, x.t.ID, l.cfg.TempDir
-	l.c.wg.Add(1)
-	go func() {
-		defer l.c.wg.Done()
-		defer cancel()
-		m := xferMsg{id: id, w: w, kind: xferHashed}
-		m.size, m.sha, m.spool, m.err = hashSource(ctx, src, tmp, &w.bytes)
-		l.report(m)
-	}()
-}
-
-// report hands a worker's result to the loop, or, when the loop has
-// ended, cleans up what the result held. The channel is unbuffered so that
-// a result is never left in it unseen.
-func (l *loop) report(m xferMsg) {
-	select {
-	case l.xferCh <- m:
-	case <-l.ctx.Done():
-		if m.spool != "" {
-			os.Remove(m.spool)
-		}
-	}
+	x.t.Reason = XferHashing
+	q.changed(x, true)
+	q.host.do(effect{kind: effJob, job: &job{kind: jobHash, id: x.t.ID, w: w, src: x.src, tmpDir: q.tmp}})
 }
 
 // ctxReader stops a copy when ctx ends.
@@ -274,7 +385,7 @@ func hashSource(ctx context.Context, src *uploadSource, tmpDir string, done *ato
 			return 0, "", "", err
 		}
 		if !fi.Mode().IsRegular() {
-			return 0, "", "", fmt.Errorf("%s is not a regular file", src.path)
+			return 0, "", "", &os.PathError{Op: "read", Path: src.path, Err: ErrNotRegular}
 		}
 		n, err := copyCounting(h, ctxReader{ctx, f}, count)
 		if err != nil {
@@ -291,13 +402,13 @@ func hashSource(ctx context.Context, src *uploadSource, tmpDir string, done *ato
 				return 0, "", "", err
 			}
 			if n != src.size {
-				return 0, "", "", fmt.Errorf("the stream holds %d bytes, not the %d announced", n, src.size)
+				return 0, "", "", &SizeMismatchError{Have: n, Announced: src.size}
 			}
 			return n, hex.EncodeToString(h.Sum(nil)), "", nil
 		}
 		// TempDir is DownloadDir unless set, and may not exist yet.
 		if err := os.MkdirAll(tmpDir, 0o755); err != nil {
-			return 0, "", "", fmt.Errorf("cannot create the folder %s for temporary copies: %s", tmpDir, errText(err))
+			return 0, "", "", err
 		}
 		f, err := os.CreateTemp(tmpDir, ".natter-upload-*")
 		if err != nil {
@@ -308,7 +419,7 @@ func hashSource(ctx context.Context, src *uploadSource, tmpDir string, done *ato
 			err = cerr
 		}
 		if err == nil && n != src.size {
-			err = fmt.Errorf("the stream holds %d bytes, not the %d announced", n, src.size)
+			err = &SizeMismatchError{Have: n, Announced: src.size}
 		}
 		if err != nil {
 			os.Remove(f.Name())
@@ -340,56 +451,39 @@ func copyCounting(dst io.Writer, src io.Reader, count func(int64)) (int64, error
 }
 
 // granted starts the data transfer a GET or PUT grant allows.
-func (l *loop) granted(h hubLine) {
-	req := l.answered(h.kw)
+func (st *state) granted(h hubLine) {
+	req := st.answered(h.kw)
 	if req == nil {
-		l.log.Warn("hub granted a transfer nobody asked for", "keyword", h.kw, "name", h.name)
+		st.log.Warn("hub granted a transfer nobody asked for", "keyword", h.kw, "name", h.name)
 		return
 	}
-	x := l.find(req.xfer)
+	st.sched.granted(req.xfer, h, st.udpAddr(h.port))
+}
+
+// granted starts the data transfer a GET or PUT grant for id allows, from
+// or to the hub's UDP address addr.
+func (q *scheduler) granted(id TransferID, h hubLine, addr string) {
+	x := q.find(id)
 	if x == nil || !x.requested {
 		return // cancelled meanwhile: the token simply expires
 	}
 	x.requested = false
-	addr := l.udpAddr(h.port)
-	ctx, cancel := context.WithCancel(l.ctx)
-	w := &worker{cancel: cancel}
-	x.worker = w
-	x.t.Reason = ""
-	x.lastSample, x.lastBytes = time.Now(), x.t.Bytes
-	id := x.t.ID
-	eng := l.c.engine
-	progress := func(done int64) {
-		w.bytes.Store(done)
-		select {
-		case l.xferPoke <- struct{}{}:
-		default:
-		}
-	}
+	w := &worker{}
 	w.bytes.Store(x.t.Bytes)
+	x.worker = w
+	x.t.Reason = XferNone
+	x.lastSample, x.lastBytes = q.now, x.t.Bytes
+	j := &job{id: x.t.ID, w: w, addr: addr, token: h.token}
 	if x.t.Direction == Download {
 		x.t.Total, x.t.SHA256 = h.size, h.sha
-		dir, name, size, sha := l.cfg.DownloadDir, x.t.Name, h.size, h.sha
-		l.c.wg.Add(1)
-		go func() {
-			defer l.c.wg.Done()
-			defer cancel()
-			path, err := eng.download(ctx, addr, h.token, dir, name, size, sha, progress)
-			l.report(xferMsg{id: id, w: w, kind: xferFinished, err: err, path: path})
-		}()
+		j.kind, j.dir, j.name, j.size, j.sha = jobDownload, q.dir, x.t.Name, h.size, h.sha
 	} else {
 		x.t.Name = h.name
 		x.t.Total, x.t.SHA256 = x.size, x.sha
-		src, spool, size := x.src, x.spool, x.size
-		l.c.wg.Add(1)
-		go func() {
-			defer l.c.wg.Done()
-			defer cancel()
-			err := uploadFrom(ctx, eng, addr, h.token, src, spool, size, progress)
-			l.report(xferMsg{id: id, w: w, kind: xferFinished, err: err})
-		}()
+		j.kind, j.src, j.spool, j.size = jobUpload, x.src, x.spool, x.size
 	}
-	l.xferChanged(x, true)
+	q.host.do(effect{kind: effJob, job: j})
+	q.changed(x, true)
 }
 
 func uploadFrom(ctx context.Context, eng engine, addr string, token string, src *uploadSource, spool string, size int64, progress func(int64)) error {
@@ -419,21 +513,16 @@ func uploadFrom(ctx context.Context, eng engine, addr string, token string, src 
 // udpAddr is the hub's host:port for a transfer on port: the address
 // the session is connected to, so a name that resolves to several
 // addresses still reaches the same hub.
-func (l *loop) udpAddr(port int) string {
-	host, _, _ := net.SplitHostPort(l.cfg.Addr)
-	if s := l.sess; s != nil {
-		if ta, ok := s.conn.RemoteAddr().(*net.TCPAddr); ok {
-			host = ta.IP.String()
-			if ta.Zone != "" {
-				host += "%" + ta.Zone
-			}
-		}
+func (st *state) udpAddr(port int) string {
+	host, _, _ := net.SplitHostPort(st.cfg.Addr)
+	if s := st.sess; s != nil && s.host != "" {
+		host = s.host
 	}
 	return net.JoinHostPort(host, strconv.Itoa(port))
 }
 
-func (l *loop) handleXfer(m xferMsg) {
-	x := l.find(m.id)
+func (q *scheduler) handle(m xferMsg) {
+	x := q.find(m.id)
 	if x == nil {
 		return
 	}
@@ -445,13 +534,13 @@ func (l *loop) handleXfer(m xferMsg) {
 		x.hashing = nil
 		if m.w.why == stopCancel {
 			if m.spool != "" {
-				os.Remove(m.spool)
+				q.host.do(effect{kind: effRemove, path: m.spool})
 			}
-			l.finishXfer(x, TransferCancelled, "Cancelled", nil)
+			q.finish(x, TransferCancelled, XferCancelled, nil)
 			break
 		}
 		if m.err != nil {
-			l.finishXfer(x, TransferFailed, "Cannot read the file: "+errText(m.err), m.err)
+			q.finish(x, TransferFailed, XferUnreadable, m.err)
 			break
 		}
 		x.size, x.sha, x.spool = m.size, m.sha, m.spool
@@ -459,62 +548,81 @@ func (l *loop) handleXfer(m xferMsg) {
 		// Back in the queue for the PUT; it usually goes out at once, and
 		// then the event says running, not queued again.
 		x.t.State = TransferQueued
-		x.t.Reason = ""
-		l.xferDirty = true
-		l.schedule(time.Now())
+		x.t.Reason = XferNone
+		q.dirty = true
+		q.schedule(q.now)
 		if x.t.State == TransferQueued {
-			l.xferChanged(x, true)
+			q.changed(x, true)
 		}
 	case xferFinished:
 		if x.worker != m.w {
 			return
 		}
-		l.sampleOne(x, time.Now(), true)
+		q.sampleOne(x, q.now, true)
 		x.worker = nil
 		switch {
 		case m.w.why == stopCancel:
-			l.removeDownload(x, m.path)
-			l.finishXfer(x, TransferCancelled, "Cancelled", nil)
+			q.removeDownload(x, m.path)
+			q.finish(x, TransferCancelled, XferCancelled, nil)
 		case m.err == nil:
 			if x.t.Direction == Download {
 				x.t.Path = m.path
 			}
 			x.t.Bytes = x.t.Total
-			l.finishXfer(x, TransferDone, "", nil)
-		case m.w.why == stopDrop || (!l.registered() && !l.stopping):
-			x.t.State = TransferQueued
-			x.t.Reason = "Waiting for the hub to come back"
-			x.t.Rate, x.t.ETA = 0, -1
-			l.xferChanged(x, true)
-		case retryable(m.err) && x.failTries < maxFailRetries:
-			// A transfer can fail just before the session shows the hub
-			// went away; a download resumes from its .part.
-			x.failTries++
-			x.t.State = TransferQueued
-			x.t.Reason = "Interrupted; trying again"
-			x.t.Rate, x.t.ETA = 0, -1
-			x.retryAt = time.Now().Add(time.Duration(x.failTries) * time.Second)
-			l.xferChanged(x, true)
+			q.finish(x, TransferDone, XferNone, nil)
 		default:
-			l.finishXfer(x, TransferFailed, transferErrText(m.err), m.err)
+			q.failed(x, m.w.why, m.err)
 		}
 	}
-	l.schedule(time.Now())
+	q.schedule(q.now)
 }
 
-// retryable reports whether a transfer error may go away by asking again:
-// a timeout, a lost or stopping hub or an expired token may; a checksum
-// mismatch, a full disk or a local file error will not.
-func retryable(err error) bool {
+// transferFailed queues again, or fails, a transfer whose worker ended
+// with err.
+func (q *scheduler) failed(x *xfer, why stopReason, err error) {
+	reason, detail, retry := transferFailure(err)
+	switch {
+	case why == stopDrop || (!q.host.registered() && !q.host.closing()):
+		x.t.State = TransferQueued
+		x.t.Reason = XferWaitReconnect
+		x.t.Rate, x.t.ETA = 0, -1
+		q.changed(x, true)
+	case retry && x.failTries < maxFailRetries:
+		// A transfer can fail just before the session shows the hub
+		// went away; a download resumes from its .part.
+		x.failTries++
+		x.t.State = TransferQueued
+		x.t.Reason = XferRetrying
+		x.t.Rate, x.t.ETA = 0, -1
+		x.retryAt = q.now.Add(time.Duration(x.failTries) * time.Second)
+		q.changed(x, true)
+	default:
+		x.t.Detail = detail
+		q.finish(x, TransferFailed, reason, err)
+	}
+}
+
+// transferFailure classifies an error from the transfer engine: the
+// reason to report, the hub's own words when it stopped the transfer, and
+// whether asking again may help (a timeout, a lost or stopping hub or an
+// expired token may; a checksum mismatch, a full disk or a local file
+// error will not). It is the one place that knows the engine's errors.
+func transferFailure(err error) (reason TransferReason, detail string, retry bool) {
 	var pathErr *os.PathError
 	var peerErr *tftp.PeerError
 	switch {
-	case errors.Is(err, tftp.ErrChecksum), errors.As(err, &pathErr):
-		return false
+	case errors.Is(err, tftp.ErrChecksum):
+		return XferChecksum, "", false
+	case errors.As(err, &pathErr):
+		return XferFailed, "", false
+	case errors.As(err, &peerErr) && peerErr.Packet.Code == tftp.ErrDiskFull:
+		return XferNoSpace, "", false
+	case errors.As(err, &peerErr) && peerSaysChecksum(peerErr):
+		return XferChecksum, "", false
 	case errors.As(err, &peerErr):
-		return peerErr.Packet.Code != tftp.ErrDiskFull && !peerSaysChecksum(peerErr)
+		return XferPeerStopped, peerErr.Packet.Message, true
 	}
-	return true
+	return XferFailed, "", true
 }
 
 // peerSaysChecksum reports whether the hub refused an upload's data for not
@@ -525,74 +633,48 @@ func peerSaysChecksum(e *tftp.PeerError) bool {
 	return strings.Contains(m, proto.ReasonChecksumMismatch) || strings.Contains(m, "SHA-256")
 }
 
-func errText(err error) string {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	s := err.Error()
-	if s == "" {
-		return "unknown error"
-	}
-	return s
-}
-
-func transferErrText(err error) string {
-	var peerErr *tftp.PeerError
-	switch {
-	case errors.Is(err, tftp.ErrChecksum):
-		return ReasonText(proto.ReasonChecksumMismatch)
-	case errors.As(err, &peerErr) && peerSaysChecksum(peerErr):
-		return ReasonText(proto.ReasonChecksumMismatch)
-	case errors.As(err, &peerErr) && peerErr.Packet.Code == tftp.ErrDiskFull:
-		return ReasonText(proto.ReasonNoSpace)
-	case errors.As(err, &peerErr):
-		return "The hub stopped the transfer: " + peerErr.Packet.Message
-	}
-	return "Transfer failed: " + errText(err)
-}
-
 // removeDownload deletes what a cancelled download left behind.
-func (l *loop) removeDownload(x *xfer, final string) {
+func (q *scheduler) removeDownload(x *xfer, final string) {
 	if x.t.Direction != Download {
 		return
 	}
-	os.Remove(filepath.Join(l.cfg.DownloadDir, x.t.Name+".part"))
+	q.host.do(effect{kind: effRemove, path: filepath.Join(q.dir, x.t.Name+".part")})
 	if final != "" {
-		os.Remove(final)
+		q.host.do(effect{kind: effRemove, path: final})
 	}
 }
 
 // finishXfer puts x in a final state and frees what it held.
-func (l *loop) finishXfer(x *xfer, st TransferState, reason string, err error) {
-	x.t.State = st
+func (q *scheduler) finish(x *xfer, to TransferState, reason TransferReason, err error) {
+	x.t.State = to
 	x.t.Reason = reason
 	x.t.Err = err
-	x.t.Finished = time.Now()
+	x.t.Finished = q.now
 	x.t.Rate, x.t.ETA = 0, -1
-	if st == TransferDone {
+	if to == TransferDone {
 		x.t.ETA = 0
 	}
-	x.requested = false
+	x.requested, x.preparing = false, false
 	x.retryAt = time.Time{}
 	if x.spool != "" {
-		os.Remove(x.spool)
+		q.host.do(effect{kind: effRemove, path: x.spool})
 		x.spool = ""
 	}
 	if x.src != nil {
 		if c, ok := x.src.reader.(io.Closer); ok {
-			c.Close()
+			q.host.do(effect{kind: effRelease, closer: c})
 		}
 	}
-	l.xferChanged(x, true)
-	if st == TransferFailed {
-		l.system(SysError, x.t.Direction.String()+" of "+x.t.Name+" failed: "+reason)
+	q.changed(x, true)
+	if to == TransferFailed {
+		t := x.t
+		q.host.system(Message{Event: SysError, Note: NoteTransferFailed, Name: t.Name, Err: err, Transfer: &t})
 	}
 }
 
 // transferRefused handles an ERR answering GET or PUT.
-func (l *loop) transferRefused(id TransferID, e *HubError) {
-	x := l.find(id)
+func (q *scheduler) refused(id TransferID, e *HubError) {
+	x := q.find(id)
 	if x == nil || !x.requested {
 		return
 	}
@@ -601,86 +683,86 @@ func (l *loop) transferRefused(id TransferID, e *HubError) {
 		// The hub still counts a transfer that just ended: ask again soon.
 		x.busyTries++
 		x.t.State = TransferQueued
-		x.t.Reason = "The hub is busy; waiting"
+		x.t.Reason = XferHubBusy
 		// Hold back every transfer, not just this one, so they keep their order.
-		l.busyUntil = time.Now().Add(500 * time.Millisecond)
-		l.xferChanged(x, true)
+		q.busyUntil = q.now.Add(500 * time.Millisecond)
+		q.changed(x, true)
 		return
 	}
 	if x.t.Direction == Download && e.Reason != "no-such-file" {
-		l.removeDownload(x, "")
+		q.removeDownload(x, "")
 	}
-	l.finishXfer(x, TransferFailed, e.Text(), e)
+	q.finish(x, TransferFailed, XferRefused, e)
 }
 
 // transfersInterrupted requeues what the ended session was doing.
-func (l *loop) transfersInterrupted() {
-	for _, x := range l.xfers {
+func (q *scheduler) interrupted() {
+	for _, x := range q.list {
 		if x.requested {
 			x.requested = false
 			x.t.State = TransferQueued
-			x.t.Reason = "Waiting for the hub to come back"
-			l.xferChanged(x, true)
+			x.t.Reason = XferWaitReconnect
+			q.changed(x, true)
 		}
 		if x.worker != nil && x.worker.why == stopNone {
 			x.worker.why = stopDrop
-			x.worker.cancel()
+			q.host.do(effect{kind: effCancel, w: x.worker})
 		}
 	}
 }
 
-func (l *loop) cancelTransfer(id TransferID) {
-	x := l.find(id)
+func (q *scheduler) cancel(id TransferID) {
+	x := q.find(id)
 	if x == nil || x.t.State.Finished() {
 		return
 	}
 	switch {
 	case x.worker != nil:
 		x.worker.why = stopCancel
-		x.worker.cancel()
-		x.t.Reason = "Cancelling"
-		l.xferChanged(x, false)
+		q.host.do(effect{kind: effCancel, w: x.worker})
+		x.t.Reason = XferCancelling
+		q.changed(x, false)
 	case x.hashing != nil:
 		x.hashing.why = stopCancel
-		x.hashing.cancel()
-		x.t.Reason = "Cancelling"
-		l.xferChanged(x, false)
+		q.host.do(effect{kind: effCancel, w: x.hashing})
+		x.t.Reason = XferCancelling
+		q.changed(x, false)
 	default:
 		// Queued, or asked for and not yet granted: the grant, if it
 		// comes, is ignored.
-		l.removeDownload(x, "")
-		l.finishXfer(x, TransferCancelled, "Cancelled", nil)
-		l.schedule(time.Now())
+		q.removeDownload(x, "")
+		q.finish(x, TransferCancelled, XferCancelled, nil)
+		q.schedule(q.now)
 	}
 }
 
 // stopTransfers stops every worker as the client closes. Downloads keep
 // their .part so that a later client can resume them.
-func (l *loop) stopTransfers() {
-	for _, x := range l.xfers {
+func (q *scheduler) stopAll() {
+	for _, x := range q.list {
 		for _, w := range []*worker{x.worker, x.hashing} {
 			if w != nil {
 				w.why = stopClose
-				w.cancel()
+				q.host.do(effect{kind: effCancel, w: w})
 			}
 		}
 		if !x.t.State.Finished() {
 			x.worker, x.hashing = nil, nil
-			l.finishXfer(x, TransferCancelled, "The client closed", nil)
+			q.finish(x, TransferCancelled, XferClientClosed, nil)
 		}
 	}
 }
 
 // sampleProgress publishes the progress of running transfers.
-func (l *loop) sampleProgress(now time.Time, force bool) {
-	for _, x := range l.xfers {
+func (q *scheduler) sample(now time.Time, force bool) {
+	for _, x := range q.list {
 		if x.worker != nil || x.hashing != nil {
-			l.sampleOne(x, now, force)
+			q.sampleOne(x, now, force)
 		}
 	}
 }
 
-func (l *loop) sampleOne(x *xfer, now time.Time, force bool) {
+func (q *scheduler) sampleOne(x *xfer, now time.Time, force bool) {
 	w := x.worker
 	if w == nil {
 		w = x.hashing
@@ -696,8 +778,8 @@ func (l *loop) sampleOne(x *xfer, now time.Time, force bool) {
 	if x.hashing != nil {
 		// Hashing is not transfer progress; show it only as a reason.
 		if x.t.Total > 0 {
-			x.t.Reason = fmt.Sprintf("Checking the file (%d%%)", b*100/x.t.Total)
-			l.xferChanged(x, false)
+			x.t.Hashed = b
+			q.changed(x, false)
 		}
 		x.lastSample = now
 		return
@@ -720,5 +802,5 @@ func (l *loop) sampleOne(x *xfer, now time.Time, force bool) {
 	if x.t.Total >= 0 && x.t.Rate > 0 {
 		x.t.ETA = time.Duration(float64(x.t.Total-b) / x.t.Rate * float64(time.Second))
 	}
-	l.xferChanged(x, true)
+	q.changed(x, true)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/natter-chat/natter/app/theme"
 	"github.com/natter-chat/natter/app/ui/kit"
+	"github.com/natter-chat/natter/app/ui/words"
 	"github.com/natter-chat/natter/core/client"
 	"github.com/natter-chat/natter/icons"
 )
@@ -174,7 +175,7 @@ func (s LogStyle) row(gtx C, prev, m *client.Message) D {
 			return layout.Flex{Alignment: layout.Baseline}.Layout(gtx,
 				layout.Rigid(s.clock(m)),
 				layout.Flexed(1, func(gtx C) D {
-					l := kit.Label(th, 13, col, m.Text)
+					l := kit.Label(th, 13, col, words.System(*m))
 					l.Font.Style = font.Italic
 					return l.Layout(gtx)
 				}),

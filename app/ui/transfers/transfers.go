@@ -13,6 +13,7 @@ import (
 
 	"github.com/natter-chat/natter/app/theme"
 	"github.com/natter-chat/natter/app/ui/kit"
+	"github.com/natter-chat/natter/app/ui/words"
 	"github.com/natter-chat/natter/core/client"
 	"github.com/natter-chat/natter/icons"
 )
@@ -203,8 +204,8 @@ func canRetry(t client.Transfer) bool {
 func Status(t client.Transfer) string {
 	switch t.State {
 	case client.TransferQueued:
-		if t.Reason != "" {
-			return "Queued: " + t.Reason
+		if r := words.Transfer(t); r != "" {
+			return "Queued: " + r
 		}
 		return "Queued"
 	case client.TransferRunning:
@@ -223,8 +224,8 @@ func Status(t client.Transfer) string {
 		}
 		return fmt.Sprintf("%s · %s", verb, kit.Bytes(t.Total))
 	case client.TransferFailed:
-		if t.Reason != "" {
-			return "Failed: " + t.Reason
+		if r := words.Transfer(t); r != "" {
+			return "Failed: " + r
 		}
 		return "Failed"
 	case client.TransferCancelled:

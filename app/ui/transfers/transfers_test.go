@@ -12,9 +12,9 @@ import (
 func TestStatus(t *testing.T) {
 	running := client.Transfer{State: client.TransferRunning, Bytes: 1_500_000, Total: 6_000_000, Rate: 750_000, ETA: 6 * time.Second}
 	assert.Equal(t, "1.5 MB of 6.0 MB · 750 KB/s · 6 s left", Status(running))
-	assert.Equal(t, "Queued: Waiting for the hub", Status(client.Transfer{State: client.TransferQueued, Reason: "Waiting for the hub"}))
+	assert.Equal(t, "Queued: Waiting for the hub", Status(client.Transfer{State: client.TransferQueued, Reason: client.XferWaitHub}))
 	assert.Equal(t, "Failed: The hub does not share a file with that name",
-		Status(client.Transfer{State: client.TransferFailed, Reason: "The hub does not share a file with that name"}))
+		Status(client.Transfer{State: client.TransferFailed, Reason: client.XferRefused, Err: &client.HubError{Code: 404, Keyword: "GET", Reason: "no-such-file"}}))
 	assert.Equal(t, "Uploaded · 12 B", Status(client.Transfer{State: client.TransferDone, Direction: client.Upload, Total: 12}))
 	assert.Equal(t, "3 B", Status(client.Transfer{State: client.TransferRunning, Bytes: 3, Total: -1, ETA: -1}))
 }
