@@ -186,53 +186,75 @@ func isTemporary(err error) bool {
 		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM) || errors.Is(err, syscall.ECONNABORTED)
 }
 
+// Why addSession refuses a connection.
+var (
+	errHubClosing = errors.New("natter hub: closing")
+	errHubFull    = errors.New("natter hub: full")
+)
+
 // accept starts a session for conn, or turns it away when the hub is full.
 func (h *Hub) accept(conn net.Conn) {
-	h.mu.Lock()
-	if h.closing {
-		h.mu.Unlock()
-		conn.Close()
-		return
-	}
-	if len(h.sessions) >= h.cfg.MaxClients {
-		h.mu.Unlock()
+	s, err := h.addSession(conn)
+	switch err {
+	case nil:
+		s.send(proto.AppendHello(nil, h.cfg.Name))
+		s.startReader()
+	case errHubFull:
 		h.log.Info("hub full; turning a client away", "remote", conn.RemoteAddr().String(), "max", h.cfg.MaxClients)
-		h.wg.Add(1)
-		go func() {
-			defer h.wg.Done()
-			b := proto.AppendHello(nil, h.cfg.Name)
-			b = proto.AppendErr(b, proto.ReasonHubFull, "", fmt.Sprintf("the hub has its maximum of %d clients", h.cfg.MaxClients))
-			b = proto.AppendBye(b, proto.ByeHubFull)
-			closeBy := time.Now().Add(h.cfg.FlushTimeout)
-			conn.SetWriteDeadline(closeBy)
-			if _, err := conn.Write(b); err != nil {
-				conn.Close()
-				return
-			}
-			lingeringClose(conn, closeBy)
-		}()
-		return
+		h.wg.Go(func() { h.turnAway(conn) })
+	default:
+		conn.Close()
+	}
+}
+
+// addSession adds a session for conn, unless the hub is closing or full.
+func (h *Hub) addSession(conn net.Conn) (*session, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case h.closing:
+		return nil, errHubClosing
+	case len(h.sessions) >= h.cfg.MaxClients:
+		return nil, errHubFull
 	}
 	s := newSession(h, conn)
 	h.sessions[s] = struct{}{}
-	h.mu.Unlock()
-	s.send(proto.AppendHello(nil, h.cfg.Name))
-	s.startReader()
+	return s, nil
+}
+
+// turnAway tells a client the hub is full and closes its connection.
+func (h *Hub) turnAway(conn net.Conn) {
+	b := proto.AppendHello(nil, h.cfg.Name)
+	b = proto.AppendErr(b, proto.ReasonHubFull, "", fmt.Sprintf("the hub has its maximum of %d clients", h.cfg.MaxClients))
+	b = proto.AppendBye(b, proto.ByeHubFull)
+	closeBy := time.Now().Add(h.cfg.FlushTimeout)
+	conn.SetWriteDeadline(closeBy)
+	if _, err := conn.Write(b); err != nil {
+		conn.Close()
+		return
+	}
+	lingeringClose(conn, closeBy)
 }
 
 // shutdown ends every session with BYE shutdown. No LEAVE lines are sent:
 // everyone is leaving.
 func (h *Hub) shutdown() {
+	for _, s := range h.closeAll() {
+		h.endSession(s, "", proto.ByeShutdown, false)
+	}
+}
+
+// closeAll marks the hub closing, so that it admits no one, and returns
+// every open session.
+func (h *Hub) closeAll() []*session {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	h.closing = true
 	all := make([]*session, 0, len(h.sessions))
 	for s := range h.sessions {
 		all = append(all, s)
 	}
-	h.mu.Unlock()
-	for _, s := range all {
-		h.endSession(s, "", proto.ByeShutdown, false)
-	}
+	return all
 }
 
 // now returns the time for hub lines, in Unix milliseconds.
@@ -240,7 +262,7 @@ func now() int64 { return time.Now().UnixMilli() }
 
 // deliverLocked queues line for s; a session whose queue is full is marked
 // for dropping by dropSlowLocked. h.mu is held; the queue is written once
-// the caller releases it with unlockFlush (or takeKicksLocked).
+// it is released (see settleLocked).
 func (h *Hub) deliverLocked(s *session, line []byte) {
 	ok, kick := s.q.push(line)
 	if !ok {
@@ -259,27 +281,28 @@ func (h *Hub) kickLocked(q *outQueue) {
 	h.kicks.add(q)
 }
 
-// takeKicksLocked returns the queues to write, or nil. h.mu is held; the
-// caller runs the list after releasing it. Lines are queued under h.mu, so
-// every client gets them in the same order, while the system calls that
-// write them happen outside it.
-func (h *Hub) takeKicksLocked() *flushList {
+// settleLocked ends a change of the roster or the history: it drops the
+// sessions the change found too slow and hands back the queues it made
+// non-empty (nil if none), which the caller writes, with flush or later,
+// once h.mu is released. Lines are queued under h.mu, so every client gets
+// them in the same order, while the system calls that write them happen
+// outside it. h.mu is held.
+func (h *Hub) settleLocked() *flushList {
+	h.dropSlowLocked()
 	k := h.kicks
 	h.kicks = nil
 	return k
 }
 
-// unlockFlush releases h.mu and writes to the queues that became non-empty.
-func (h *Hub) unlockFlush() {
-	k := h.takeKicksLocked()
-	h.mu.Unlock()
+// flush writes the queues k lists, if any. h.mu is not held.
+func (h *Hub) flush(k *flushList) {
 	if k != nil {
 		h.fanOut.flush(k)
 	}
 }
 
 // broadcastLocked queues line for every registered session but except (which
-// may be nil). h.mu is held; the caller calls dropSlowLocked afterwards.
+// may be nil). h.mu is held.
 func (h *Hub) broadcastLocked(line []byte, except *session) {
 	for _, s := range h.roster {
 		if s != except {
@@ -346,10 +369,7 @@ func (h *Hub) writePresence(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		}
-		h.mu.Lock()
-		l := h.lazy
-		h.lazy = nil
-		h.mu.Unlock()
+		l := h.takeLazy()
 		if l == nil {
 			continue
 		}
@@ -374,8 +394,17 @@ func (h *Hub) writePresence(ctx context.Context) {
 	}
 }
 
+// takeLazy returns the queues handed to the presence writer, or nil.
+func (h *Hub) takeLazy() *flushList {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	l := h.lazy
+	h.lazy = nil
+	return l
+}
+
 // dropSlowLocked drops the sessions found too slow, announcing each with
-// LEAVE … too-slow, which may find more.
+// LEAVE … too-slow, which may find more. h.mu is held.
 func (h *Hub) dropSlowLocked() {
 	for len(h.slow) > 0 {
 		s := h.slow[len(h.slow)-1]
@@ -411,14 +440,11 @@ func (h *Hub) removeLocked(s *session, leaveReason string) {
 // gets `BYE bye` if bye is not empty, and its connection is closed once its
 // queue is written. A session ends once; later calls do nothing.
 func (h *Hub) endSession(s *session, leaveReason, bye string, abort bool) {
-	h.mu.Lock()
-	if s.ended.Load() {
-		h.mu.Unlock()
+	k, ok := h.remove(s, leaveReason)
+	if !ok {
 		return
 	}
-	h.removeLocked(s, leaveReason)
-	h.dropSlowLocked()
-	h.unlockFlush()
+	h.flush(k)
 	if abort {
 		s.q.abort()
 	} else {
@@ -433,6 +459,18 @@ func (h *Hub) endSession(s *session, leaveReason, bye string, abort bool) {
 	}
 	s.wakeReader()
 	h.log.Debug("session ended", "nick", s.nick, "remote", s.remote.String(), "leave", leaveReason, "bye", bye)
+}
+
+// remove takes s out of the hub as removeLocked does, and returns the
+// queues to flush; ok is false if s had ended already.
+func (h *Hub) remove(s *session, leaveReason string) (k *flushList, ok bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s.ended.Load() {
+		return nil, false
+	}
+	h.removeLocked(s, leaveReason)
+	return h.settleLocked(), true
 }
 
 // sendTo queues line for s alone, dropping s if it cannot keep up.
@@ -534,9 +572,170 @@ func (h *Hub) AnnounceShared(from, name, sha256 string) error {
 	if err != nil {
 		return fmt.Errorf("natter hub: announcing %q: %w", name, err)
 	}
+	h.flush(h.broadcast(proto.AppendShared(nil, now(), from, info.Size, sha256, name)))
+	return nil
+}
+
+// broadcast queues line for every registered session and returns the
+// queues to flush.
+func (h *Hub) broadcast(line []byte) *flushList {
 	h.mu.Lock()
-	h.broadcastLocked(proto.AppendShared(nil, now(), from, info.Size, sha256, name), nil)
-	h.dropSlowLocked()
-	h.unlockFlush()
+	defer h.mu.Unlock()
+	h.broadcastLocked(line, nil)
+	return h.settleLocked()
+}
+
+// The changes a session asks for. Each takes h.mu for the whole change and
+// hands back the queues to flush once it is released (nil if none), and
+// the refusal to send the session, if any. A session dropped meanwhile (by
+// another session's broadcast) changes nothing.
+
+// post makes body, as the client escaped it, a public message from s: it
+// goes to everyone, s included, and into the history.
+func (h *Hub) post(s *session, body string) (*flushList, *proto.Error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s.ended.Load() {
+		return nil, nil
+	}
+	t := now()
+	if n := msgLineLen(t, s.nick, body); n > proto.MaxHubLineLen {
+		// Not with nicks of at most 24 characters; a guard should the
+		// limits ever change.
+		return nil, proto.NewError(proto.ReasonLineTooLong, proto.KwMsg, fmt.Sprintf("with the time and your nick the line would have %d bytes, more than the %d a hub line may have; it was not delivered", n, proto.MaxHubLineLen))
+	}
+	line := proto.AppendMsgEscaped(make([]byte, 0, len(body)+len(s.nick)+32), t, s.nick, body)
+	h.addHistoryLocked(line)
+	h.broadcastLocked(line, nil)
+	return h.settleLocked(), nil
+}
+
+// sendPrivate sends body, as the client escaped it, from s to the user
+// whose nick has key (typed as to) and back to s.
+func (h *Hub) sendPrivate(s *session, to, key, body string) (*flushList, *proto.Error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s.ended.Load() {
+		return nil, nil
+	}
+	target, ok := h.byKey[key]
+	if !ok {
+		return nil, proto.NewError(proto.ReasonNoSuchUser, proto.KwPriv, fmt.Sprintf("no user %s is online", proto.QuoteInput(to)))
+	}
+	// The line carries the recipient's nick as registered, which may be
+	// longer in bytes than the form the client typed (U+FB00 "ﬀ" is typed
+	// as "ff" but written in three bytes), and the sender's nick.
+	t := now()
+	if n := privLineLen(t, s.nick, target.nick, body); n > proto.MaxHubLineLen {
+		return nil, proto.NewError(proto.ReasonLineTooLong, proto.KwPriv, fmt.Sprintf("once addressed from %s to %s the line would have %d bytes, more than the %d a hub line may have; it was not delivered",
+			s.nick, target.nick, n, proto.MaxHubLineLen))
+	}
+	line := proto.AppendPrivEscaped(nil, t, s.nick, target.nick, body)
+	h.deliverLocked(target, line)
+	if target != s {
+		h.deliverLocked(s, line)
+	}
+	return h.settleLocked(), nil
+}
+
+// msgLineLen returns the length of `MSG <t> <from> <body>`, LF included.
+func msgLineLen(t int64, from, body string) int {
+	return len("MSG ") + timeLen(t) + 1 + len(from) + 1 + len(body) + 1
+}
+
+// privLineLen returns the length of `PRIV <t> <from> <to> <body>`, LF
+// included.
+func privLineLen(t int64, from, to, body string) int {
+	return len("PRIV ") + timeLen(t) + 1 + len(from) + 1 + len(to) + 1 + len(body) + 1
+}
+
+// timeLen returns the number of digits of a hub time.
+func timeLen(t int64) int {
+	n := 1
+	for t >= 10 {
+		t /= 10
+		n++
+	}
+	return n
+}
+
+// setNick registers s as nick (a valid nick whose key is key) or, if s is
+// registered, renames it, and tells everyone. It refuses a nick that is
+// taken, by someone else or by s itself.
+func (h *Hub) setNick(s *session, nick, key string) (*flushList, *proto.Error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	other, taken := h.byKey[key]
+	switch {
+	case s.ended.Load():
+		return nil, nil
+	case taken && other == s && nick == s.nick:
+		return nil, proto.NewError(proto.ReasonNickInUse, proto.KwNick, fmt.Sprintf("%s is already your nick", proto.QuoteInput(nick)))
+	case taken && other != s:
+		return nil, proto.NewError(proto.ReasonNickInUse, proto.KwNick, fmt.Sprintf("nick %s is in use", proto.QuoteInput(nick)))
+	case s.registered:
+		h.renameLocked(s, nick, key)
+	default:
+		h.registerLocked(s, nick, key)
+	}
+	return h.settleLocked(), nil
+}
+
+// registerLocked registers s as nick: it gets WELCOME, USERS and the
+// history, and everyone else JOIN. h.mu is held.
+func (h *Hub) registerLocked(s *session, nick, key string) {
+	s.registered, s.nick, s.key = true, nick, key
+	h.byKey[key] = s
+	h.rosterInsert(s)
+	h.trim.note()
+	// The USERS block and the history lines are shared, not copied.
+	reply := make([][]byte, 0, 3+len(h.history))
+	reply = append(reply, proto.AppendWelcome(nil, nick), h.usersLocked(), proto.AppendHistory(nil, len(h.history)))
+	reply = append(reply, h.history...)
+	ok, kick := s.q.pushAll(reply)
+	if !ok {
+		h.slow = append(h.slow, s)
+	}
+	if kick {
+		h.kickLocked(s.q)
+	}
+	h.broadcastPresenceLocked(proto.AppendJoin(nil, now(), nick), s)
+}
+
+// renameLocked changes the nick of the registered session s and tells
+// everyone. h.mu is held.
+func (h *Hub) renameLocked(s *session, nick, key string) {
+	old := s.nick
+	h.rosterRemove(s)
+	delete(h.byKey, s.key)
+	s.nick, s.key = nick, key
+	h.byKey[key] = s
+	h.rosterInsert(s)
+	h.broadcastPresenceLocked(proto.AppendRename(nil, now(), old, nick), nil)
+}
+
+// sendUsers queues the USERS block for s. It is queued under h.mu, as JOIN
+// and LEAVE lines are, so that it agrees with the lines s got before it: it
+// never lists a user whose LEAVE came earlier, nor misses one whose JOIN
+// did.
+func (h *Hub) sendUsers(s *session) *flushList {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s.ended.Load() {
+		return nil
+	}
+	h.deliverLocked(s, h.usersLocked())
+	return h.settleLocked()
+}
+
+// sessionByID returns the open session with this ID, or nil.
+func (h *Hub) sessionByID(id uint64) *session {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.sessions {
+		if s.id == id {
+			return s
+		}
+	}
 	return nil
 }

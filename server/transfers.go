@@ -436,15 +436,7 @@ func peerIP(a net.Addr) netip.Addr {
 // notify sends line to the session with this ID, if it is still connected.
 // It lets a transfer tell its client what went wrong beyond the TFTP ERROR.
 func (h *Hub) notify(sessionID uint64, line []byte) {
-	var target *session
-	h.mu.Lock()
-	for s := range h.sessions {
-		if s.id == sessionID {
-			target = s
-			break
-		}
-	}
-	h.mu.Unlock()
+	target := h.sessionByID(sessionID)
 	if target != nil && !target.ended.Load() {
 		h.sendTo(target, line)
 	}
