@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/natter-chat/natter/core/discovery"
 	"github.com/natter-chat/natter/core/proto"
 )
 
@@ -23,7 +24,13 @@ type Hub struct {
 	cfg Config
 	log *slog.Logger
 
+	// The parts configured; nil when off.
+	grants    granter          // grants GET and PUT: transfers, or a stand-in
+	transfers *transferService // file transfers over UDP
+	discovery *lanDiscovery    // LAN discovery
+
 	addr    atomic.Pointer[net.Addr]
+	udpAddr atomic.Pointer[net.Addr]
 	serving atomic.Bool
 	nextID  atomic.Uint64
 
@@ -69,14 +76,27 @@ func New(cfg Config) (*Hub, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Hub{
+	h := &Hub{
 		cfg:         cfg,
 		log:         log,
+		grants:      cfg.grants,
 		sessions:    make(map[*session]struct{}),
 		byKey:       make(map[string]*session),
 		readBuffers: newReadBufferPool(cfg.ReadBufferSize),
 		lazyWake:    make(chan struct{}, 1),
-	}, nil
+	}
+	if cfg.Transfers != nil && h.grants == nil {
+		h.transfers = newTransferService(*cfg.Transfers, &h.cfg, log, transferHooks{
+			sharedFile: h.sharedFile,
+			announce:   h.announceShared,
+			notify:     h.notify,
+		})
+		h.grants = h.transfers
+	}
+	if cfg.Discovery != nil {
+		h.discovery = newLANDiscovery(*cfg.Discovery, log)
+	}
+	return h, nil
 }
 
 // Config returns the hub's configuration, defaults filled in.
@@ -90,29 +110,109 @@ func (h *Hub) Addr() net.Addr {
 	return nil
 }
 
-// ListenAndServe listens on Config.Addr and serves until ctx is done.
+// UDPAddr returns the UDP address of file transfers and discovery probes,
+// or nil before Serve or when the hub has neither.
+func (h *Hub) UDPAddr() net.Addr {
+	if a := h.udpAddr.Load(); a != nil {
+		return *a
+	}
+	return nil
+}
+
+// Listeners are the sockets a hub serves on, one for each kind of traffic
+// its parts take. Serve closes them all.
+type Listeners struct {
+	// Sessions accepts natter/1 sessions (TCP).
+	Sessions net.Listener
+	// Packets receives the hub's datagrams (UDP): transfer requests and
+	// discovery probes. A hub with neither Config.Transfers nor
+	// Config.Discovery needs none.
+	Packets net.PacketConn
+}
+
+// needsPackets reports whether a part of the hub serves on Listeners.Packets.
+func (h *Hub) needsPackets() bool { return h.transfers != nil || h.discovery != nil }
+
+// Listen opens the listeners the hub needs, on the addresses its Config
+// gives (Addr, UDPAddr), for Serve.
+func (h *Hub) Listen() (Listeners, error) { return h.listen(Listeners{}) }
+
+// listen opens each listener the hub needs that ls does not have.
+func (h *Hub) listen(ls Listeners) (Listeners, error) {
+	if ls.Sessions == nil {
+		ln, err := net.Listen("tcp", h.cfg.Addr)
+		if err != nil {
+			ls.close()
+			return ls, err
+		}
+		ls.Sessions = ln
+	}
+	if ls.Packets == nil && h.needsPackets() {
+		pc, err := net.ListenPacket("udp", h.cfg.UDPAddr)
+		if err != nil {
+			ls.close()
+			return ls, fmt.Errorf("file transfers: %w", err)
+		}
+		ls.Packets = pc
+	}
+	if ls.Packets != nil && h.needsPackets() {
+		if _, ok := ls.Packets.LocalAddr().(*net.UDPAddr); !ok {
+			ls.close()
+			return ls, fmt.Errorf("natter hub: %v is not a UDP address", ls.Packets.LocalAddr())
+		}
+	}
+	return ls, nil
+}
+
+// close closes every listener of ls.
+func (ls Listeners) close() {
+	if ls.Sessions != nil {
+		ls.Sessions.Close()
+	}
+	if ls.Packets != nil {
+		ls.Packets.Close()
+	}
+}
+
+// ListenAndServe listens on the addresses of the hub's Config and serves
+// until ctx is done; see ServeListeners.
 func (h *Hub) ListenAndServe(ctx context.Context) error {
-	ln, err := net.Listen("tcp", h.cfg.Addr)
+	return h.ServeListeners(ctx, Listeners{})
+}
+
+// Serve serves sessions on ln, and the hub's other parts on listeners it
+// opens as Listen does, until ctx is done; see ServeListeners.
+func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
+	return h.ServeListeners(ctx, Listeners{Sessions: ln})
+}
+
+// ServeListeners runs the hub and every part it has on ls, opening any
+// listener it needs that ls lacks as Listen does, until ctx is done or a
+// listener fails. Stopping ends the transfers first (an upload that was
+// running leaves nothing behind), then sends `BYE shutdown` to every
+// session, closes them all and returns once every goroutine of the hub has
+// ended: nil after ctx is done, else what failed. A failure of the
+// transfers stops the hub; one of discovery is logged, and the hub goes on
+// serving whoever knows its address. ServeListeners closes every listener
+// of ls. A Hub serves once.
+func (h *Hub) ServeListeners(ctx context.Context, ls Listeners) error {
+	if !h.serving.CompareAndSwap(false, true) {
+		ls.close()
+		return errors.New("natter hub: Serve called twice")
+	}
+	ls, err := h.listen(ls)
 	if err != nil {
 		return err
 	}
-	return h.Serve(ctx, ln)
-}
-
-// Serve accepts sessions on ln until ctx is done or ln fails. Stopping sends
-// `BYE shutdown` to every session, closes them all and returns once every
-// goroutine of the hub has ended: nil after ctx is done, else the listener's
-// error. Serve closes ln. A Hub serves once.
-func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
-	if !h.serving.CompareAndSwap(false, true) {
-		ln.Close()
-		return errors.New("natter hub: Serve called twice")
-	}
-	a := ln.Addr()
+	defer ls.close()
+	a := ls.Sessions.Addr()
 	h.addr.Store(&a)
+	if ls.Packets != nil {
+		ua := ls.Packets.LocalAddr()
+		h.udpAddr.Store(&ua)
+	}
 	shared, err := openSharedDir(h.cfg.Dir, h.log)
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	h.shared.Store(shared)
@@ -121,39 +221,96 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	innerCtx, stop := context.WithCancel(context.Background())
 	defer stop()
 	h.grantCtx = innerCtx
-	h.wg.Add(1)
-	go func() {
-		defer h.wg.Done()
-		shared.hashLoop(innerCtx)
-	}()
-	h.wg.Add(1)
-	go func() {
-		defer h.wg.Done()
-		h.writePresence(innerCtx)
-	}()
+	h.wg.Go(func() { shared.hashLoop(innerCtx) })
+	h.wg.Go(func() { h.writePresence(innerCtx) })
 	h.fanOut.start(innerCtx, &h.wg)
 	if h.cfg.MemoryTrimDelay > 0 {
-		h.wg.Add(1)
-		go func() {
-			defer h.wg.Done()
-			h.trim.run(innerCtx, h.cfg.MemoryTrimDelay)
-		}()
+		h.wg.Go(func() { h.trim.run(innerCtx, h.cfg.MemoryTrimDelay) })
 	}
 	if _, err := shared.list(); err != nil { // start hashing what is there
 		h.log.Warn("cannot list shared folder", "dir", h.cfg.Dir, "err", err)
 	}
 
-	stopAccept := context.AfterFunc(ctx, func() { ln.Close() })
-	defer stopAccept()
-	h.log.Info("hub listening", "addr", a.String(), "name", h.cfg.Name, "dir", h.cfg.Dir)
+	// The sessions stop after the parts: a transfer that ends on the way
+	// out still tells its client, and announces what it stored.
+	partsCtx, stopParts := context.WithCancel(ctx)
+	defer stopParts()
+	sessionsCtx, stopSessions := context.WithCancel(context.Background())
+	defer stopSessions()
+	parts, partsErr := h.startParts(partsCtx, ls, stopSessions)
+	if h.transfers == nil {
+		defer context.AfterFunc(ctx, stopSessions)()
+	}
 
-	var acceptErr error
+	h.log.Info("hub listening", "addr", a.String(), "name", h.cfg.Name, "dir", h.cfg.Dir)
+	acceptErr := h.acceptLoop(sessionsCtx, ls.Sessions)
+	stopParts()
+	parts.Wait()
+	ls.Sessions.Close()
+	h.shutdown()
+	stop()
+	h.wg.Wait()
+	h.log.Info("hub stopped", "addr", a.String())
+	if ctx.Err() != nil && acceptErr == nil {
+		return nil
+	}
+	return errors.Join(acceptErr, *partsErr)
+}
+
+// startParts starts the parts of the hub on ls until ctx is done; stopHub
+// stops the hub, which follows the transfers whyever they stop. The
+// returned group ends with the parts, and the error then says why the
+// transfers stopped, if they failed.
+func (h *Hub) startParts(ctx context.Context, ls Listeners, stopHub func()) (*sync.WaitGroup, *error) {
+	parts := new(sync.WaitGroup)
+	transfersErr := new(error)
+	if h.transfers != nil {
+		parts.Go(func() {
+			*transfersErr = h.transfers.serve(ctx, ls.Packets, h.answerPacket)
+			stopHub()
+		})
+	}
+	if d := h.discovery; d != nil {
+		info := h.discoveryInfo()
+		parts.Go(func() {
+			if err := d.run(ctx, info, ls.Sessions.Addr(), ls.Packets.LocalAddr()); err != nil {
+				h.log.Warn("the hub cannot be found on the local network", "err", err)
+			}
+		})
+	}
+	return parts, transfersErr
+}
+
+// discoveryInfo describes the hub for the discovery paths, but for its
+// ports: its configured name and its live user count.
+func (h *Hub) discoveryInfo() discovery.Info {
+	return discovery.Info{Name: h.cfg.Name, Users: h.userCount}
+}
+
+// answerPacket answers a datagram at the hub's UDP port that is not TFTP:
+// a discovery probe, or whatever TransferConfig.OtherPacket answers.
+func (h *Hub) answerPacket(pkt []byte, from net.Addr) []byte {
+	if h.discovery != nil {
+		if reply := h.discovery.answer(pkt, from); reply != nil {
+			return reply
+		}
+	}
+	if other := h.cfg.Transfers.OtherPacket; other != nil {
+		return other(pkt, from)
+	}
+	return nil
+}
+
+// acceptLoop accepts sessions on ln until ctx is done or ln fails, and
+// returns the listener's error, or nil after ctx is done.
+func (h *Hub) acceptLoop(ctx context.Context, ln net.Listener) error {
+	defer context.AfterFunc(ctx, func() { ln.Close() })()
 	var backoff time.Duration
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
 			if ctx.Err() != nil {
-				break
+				return nil
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded) || isTemporary(err) {
@@ -165,18 +322,11 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 				}
 				continue
 			}
-			acceptErr = err
-			break
+			return err
 		}
 		backoff = 0
 		h.accept(conn)
 	}
-	ln.Close()
-	h.shutdown()
-	stop()
-	h.wg.Wait()
-	h.log.Info("hub stopped", "addr", a.String())
-	return acceptErr
 }
 
 // isTemporary reports whether an accept error may pass: running out of file
@@ -533,6 +683,20 @@ func (h *Hub) addHistoryLocked(line []byte) {
 	h.history = append(h.history, line)
 }
 
+// userCount returns the number of registered users.
+func (h *Hub) userCount() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.roster)
+}
+
+// notify sends line to the session with this ID, if it is still connected.
+func (h *Hub) notify(sessionID uint64, line []byte) {
+	if s := h.sessionByID(sessionID); s != nil && !s.ended.Load() {
+		h.sendTo(s, line)
+	}
+}
+
 // Users returns the nicks of the registered users, in USERS order.
 func (h *Hub) Users() []string {
 	h.mu.Lock()
@@ -544,11 +708,11 @@ func (h *Hub) Users() []string {
 	return nicks
 }
 
-// SharedFile returns the info of a shared file with its SHA-256, computing
+// sharedFile returns the info of a shared file with its SHA-256, computing
 // the hash if it is not known yet. It fails with ErrNoSuchFile for a name
 // that is not a listed file, and with a bad-name *proto.Error for an invalid
 // name. It may be called only while the hub serves.
-func (h *Hub) SharedFile(ctx context.Context, name string) (FileInfo, error) {
+func (h *Hub) sharedFile(ctx context.Context, name string) (FileInfo, error) {
 	shared := h.shared.Load()
 	if shared == nil {
 		return FileInfo{}, errors.New("natter hub: not serving")
@@ -556,11 +720,11 @@ func (h *Hub) SharedFile(ctx context.Context, name string) (FileInfo, error) {
 	return shared.hashed(ctx, name)
 }
 
-// AnnounceShared tells everyone that from stored a file in the shared
+// announceShared tells everyone that from stored a file in the shared
 // folder, with `SHARED <time> <from> <size> <sha256> <name…>`, and records
 // its hash. The file must be in place. It may be called only while the hub
 // serves.
-func (h *Hub) AnnounceShared(from, name, sha256 string) error {
+func (h *Hub) announceShared(from, name, sha256 string) error {
 	shared := h.shared.Load()
 	if shared == nil {
 		return errors.New("natter hub: not serving")

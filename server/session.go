@@ -324,11 +324,11 @@ func (s *session) handleFiles() {
 }
 
 // transfersDisabled is the detail of the ERR sent for GET and PUT when the
-// hub has no Transfers.
+// hub has no file transfers.
 const transfersDisabled = "file transfers are not enabled on this hub"
 
-func (s *session) requester() Requester {
-	return Requester{SessionID: s.id, Nick: s.nick, Addr: s.remote}
+func (s *session) asker() requester {
+	return requester{SessionID: s.id, Nick: s.nick, Addr: s.remote}
 }
 
 func (s *session) handleGet(name string) {
@@ -342,12 +342,12 @@ func (s *session) handleGet(name string) {
 		}
 		return
 	}
-	tr := s.h.cfg.Transfers
+	tr := s.h.grants
 	if tr == nil {
 		s.errorf(proto.ReasonBusy, proto.KwGet, transfersDisabled)
 		return
 	}
-	g, err := tr.GrantGet(s.h.grantCtx, GetRequest{Requester: s.requester(), File: info})
+	g, err := tr.GrantGet(s.h.grantCtx, getRequest{requester: s.asker(), File: info})
 	if err != nil {
 		s.grantFailed(proto.KwGet, name, err)
 		return
@@ -356,12 +356,12 @@ func (s *session) handleGet(name string) {
 }
 
 func (s *session) handlePut(cmd proto.Command) {
-	tr := s.h.cfg.Transfers
+	tr := s.h.grants
 	if tr == nil {
 		s.errorf(proto.ReasonBusy, proto.KwPut, transfersDisabled)
 		return
 	}
-	g, err := tr.GrantPut(s.h.grantCtx, PutRequest{Requester: s.requester(), Name: cmd.Name, Size: cmd.Size, SHA256: cmd.SHA256})
+	g, err := tr.GrantPut(s.h.grantCtx, putRequest{requester: s.asker(), Name: cmd.Name, Size: cmd.Size, SHA256: cmd.SHA256})
 	if err != nil {
 		s.grantFailed(proto.KwPut, cmd.Name, err)
 		return

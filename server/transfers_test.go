@@ -596,24 +596,26 @@ func TestTransferLeftoversRemoved(t *testing.T) {
 	requireDirSettles(t, th.dir, "keep.txt")
 }
 
+// A hub with transfers refuses a datagram socket that is not UDP, closing
+// the listeners it was given; until it serves, grants are refused.
 func TestTransferServeMisuse(t *testing.T) {
-	ts := NewTransferService(TransferConfig{})
 	cfg := DefaultConfig()
 	cfg.Dir = t.TempDir()
+	cfg.Transfers = &TransferConfig{}
 	h, err := New(cfg)
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	pc, err := net.ListenPacket("unixgram", filepath.Join(t.TempDir(), "sock"))
 	require.NoError(t, err)
-	err = ts.Serve(context.Background(), h, ln, pc)
-	assert.ErrorContains(t, err, "Config.Transfers is not this service")
+	err = h.ServeListeners(context.Background(), Listeners{Sessions: ln, Packets: pc})
+	assert.ErrorContains(t, err, "is not a UDP address")
 	_, err = ln.Accept()
 	assert.Error(t, err, "Serve closes the listener")
 
-	_, err = ts.GrantGet(context.Background(), GetRequest{})
+	_, err = h.transfers.GrantGet(context.Background(), getRequest{})
 	assert.ErrorContains(t, err, "not running")
-	_, err = ts.GrantPut(context.Background(), PutRequest{})
+	_, err = h.transfers.GrantPut(context.Background(), putRequest{})
 	assert.ErrorContains(t, err, "not running")
 }
 

@@ -13,7 +13,6 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"sync"
 
 	"github.com/natter-chat/natter/core/discovery"
 	"github.com/natter-chat/natter/server"
@@ -95,21 +94,18 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 			return nil, fmt.Errorf("hosting: listen for transfers: %w", err)
 		}
 	}
-	var disc *server.Discovery
-	tc := server.TransferConfig{}
-	if !cfg.NoAnnounce {
-		disc = server.NewDiscovery(cfg.Announcer, log)
-		tc.OtherPacket = disc.OtherPacket
-	}
-	ts := server.NewTransferService(tc)
-	hub, err := server.New(server.Config{
+	hcfg := server.Config{
 		Addr:      ln.Addr().String(),
 		UDPAddr:   conn.LocalAddr().String(),
 		Dir:       cfg.Dir,
 		Name:      cfg.Name,
-		Transfers: ts,
+		Transfers: &server.TransferConfig{},
 		Logger:    log,
-	})
+	}
+	if !cfg.NoAnnounce {
+		hcfg.Discovery = &server.DiscoveryConfig{Announcer: cfg.Announcer}
+	}
+	hub, err := server.New(hcfg)
 	if err != nil {
 		ln.Close()
 		conn.Close()
@@ -118,20 +114,8 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	h := &Hub{port: tcpAddr.Port, udpPort: conn.LocalAddr().(*net.UDPAddr).Port, cancel: cancel, done: make(chan error, 1)}
 	go func() {
-		var announced sync.WaitGroup
-		if disc != nil {
-			announced.Go(func() {
-				// Failures to announce are logged by disc; this one means
-				// the hub cannot be described (a name with a control
-				// character, say) and is not fatal either.
-				if err := disc.Run(ctx, hub, ln.Addr(), conn.LocalAddr()); err != nil {
-					log.Warn("the hub cannot be found on the local network", "err", err)
-				}
-			})
-		}
-		err := ts.Serve(ctx, hub, ln, conn)
-		cancel() // stops the announcer, with goodbyes, if Serve failed
-		announced.Wait()
+		err := hub.ServeListeners(ctx, server.Listeners{Sessions: ln, Packets: conn})
+		cancel()
 		h.done <- err
 	}()
 	return h, nil
