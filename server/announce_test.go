@@ -155,6 +155,7 @@ func TestDiscoveryPartOfServingHub(t *testing.T) {
 	assert.Equal(t, tcpPort, strconv.Itoa(a.TCPPort))
 	assert.Equal(t, udpPort, strconv.Itoa(a.UDPPort))
 	assert.Equal(t, 1, a.Users)
+	assert.Equal(t, th.udp, th.UDPAddr().String())
 }
 
 func TestDiscoveryNeedsTransfers(t *testing.T) {

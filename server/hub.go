@@ -207,7 +207,7 @@ func (h *Hub) ServeListeners(ctx context.Context, ls Listeners) error {
 	defer ls.close()
 	a := ls.Sessions.Addr()
 	h.addr.Store(&a)
-	if ls.Packets != nil {
+	if h.needsPackets() {
 		ua := ls.Packets.LocalAddr()
 		h.udpAddr.Store(&ua)
 	}
@@ -261,6 +261,11 @@ func (h *Hub) ServeListeners(ctx context.Context, ls Listeners) error {
 // stops the hub, which follows the transfers whyever they stop. The
 // returned group ends with the parts, and the error then says why the
 // transfers stopped, if they failed.
+//
+// Every part is added the same way: a field of Config that turns it on, a
+// field of Listeners (opened by listen) if it serves on a socket of its
+// own, a constructor called by New with the few functions of the hub it
+// needs, and a goroutine here.
 func (h *Hub) startParts(ctx context.Context, ls Listeners, stopHub func()) (*sync.WaitGroup, *error) {
 	parts := new(sync.WaitGroup)
 	transfersErr := new(error)

@@ -555,6 +555,39 @@ func TestListenAndServe(t *testing.T) {
 	assert.Error(t, h.Serve(context.Background(), ln))
 }
 
+// ListenAndServe opens the UDP socket the transfers need at UDPAddr; Listen
+// fails when it cannot, leaving nothing open.
+func TestListenAndServeTransfers(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Dir = t.TempDir()
+	cfg.Addr, cfg.UDPAddr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	cfg.Transfers = &TransferConfig{}
+	h, err := New(cfg)
+	require.NoError(t, err)
+	assert.Nil(t, h.UDPAddr())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.ListenAndServe(ctx) }()
+	require.Eventually(t, func() bool { return h.UDPAddr() != nil }, guard, 5*time.Millisecond)
+	ua, ok := h.UDPAddr().(*net.UDPAddr)
+	require.True(t, ok, "UDPAddr is %T", h.UDPAddr())
+	assert.True(t, ua.IP.IsLoopback())
+	assert.NotZero(t, ua.Port)
+	cancel()
+	require.NoError(t, <-done)
+
+	// A second hub on the same UDP port cannot listen.
+	cfg.UDPAddr = ua.String()
+	taken, err := net.ListenPacket("udp", cfg.UDPAddr)
+	require.NoError(t, err)
+	defer taken.Close()
+	h2, err := New(cfg)
+	require.NoError(t, err)
+	_, err = h2.Listen()
+	assert.ErrorContains(t, err, "file transfers: listen udp "+cfg.UDPAddr)
+}
+
 func TestHubFull(t *testing.T) {
 	h := startHub(t, func(c *Config) { c.MaxClients = 2 })
 	a, _, _ := register(t, h.addr, "a")
