@@ -532,12 +532,18 @@ func TestShutdownWithStuckClient(t *testing.T) {
 	assert.Positive(t, <-echoes)
 }
 
-func TestListenAndServe(t *testing.T) {
+// loopbackConfig configures a hub that listens on fresh ports of 127.0.0.1
+// (TCP and UDP) and logs nothing.
+func loopbackConfig(t *testing.T) Config {
 	cfg := DefaultConfig()
 	cfg.Dir = t.TempDir()
-	cfg.Addr = "127.0.0.1:0"
+	cfg.Addr, cfg.UDPAddr = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Logger = slog.New(slog.DiscardHandler)
-	h, err := New(cfg)
+	return cfg
+}
+
+func TestListenAndServe(t *testing.T) {
+	h, err := New(loopbackConfig(t))
 	require.NoError(t, err)
 	assert.Nil(t, h.Addr())
 	ctx, cancel := context.WithCancel(context.Background())
@@ -558,10 +564,7 @@ func TestListenAndServe(t *testing.T) {
 // ListenAndServe opens the UDP socket the transfers need at UDPAddr; Listen
 // fails when it cannot, leaving nothing open.
 func TestListenAndServeTransfers(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.Dir = t.TempDir()
-	cfg.Addr, cfg.UDPAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Logger = slog.New(slog.DiscardHandler)
+	cfg := loopbackConfig(t)
 	cfg.Transfers = &TransferConfig{}
 	h, err := New(cfg)
 	require.NoError(t, err)
