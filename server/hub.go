@@ -237,7 +237,7 @@ func (h *Hub) ServeListeners(ctx context.Context, ls Listeners) error {
 	defer stopParts()
 	sessionsCtx, stopSessions := context.WithCancel(context.Background())
 	defer stopSessions()
-	parts, partsErr := h.startParts(partsCtx, ls, stopSessions)
+	parts := h.startParts(partsCtx, ls, stopSessions)
 	if h.transfers == nil {
 		defer context.AfterFunc(ctx, stopSessions)()
 	}
@@ -245,7 +245,7 @@ func (h *Hub) ServeListeners(ctx context.Context, ls Listeners) error {
 	h.log.Info("hub listening", "addr", a.String(), "name", h.cfg.Name, "dir", h.cfg.Dir)
 	acceptErr := h.acceptLoop(sessionsCtx, ls.Sessions)
 	stopParts()
-	parts.Wait()
+	partsErr := parts.wait()
 	ls.Sessions.Close()
 	h.shutdown()
 	stop()
@@ -254,36 +254,46 @@ func (h *Hub) ServeListeners(ctx context.Context, ls Listeners) error {
 	if ctx.Err() != nil && acceptErr == nil {
 		return nil
 	}
-	return errors.Join(acceptErr, *partsErr)
+	return errors.Join(acceptErr, partsErr)
+}
+
+// runningParts are the parts of a serving hub.
+type runningParts struct {
+	wg           sync.WaitGroup
+	transfersErr error // why the transfers stopped, if they failed
+}
+
+// wait waits for every part to end and returns why the transfers stopped,
+// if they failed.
+func (p *runningParts) wait() error {
+	p.wg.Wait()
+	return p.transfersErr
 }
 
 // startParts starts the parts of the hub on ls until ctx is done; stopHub
-// stops the hub, which follows the transfers whyever they stop. The
-// returned group ends with the parts, and the error then says why the
-// transfers stopped, if they failed.
+// stops the hub, which follows the transfers whyever they stop.
 //
 // Every part is added the same way: a field of Config that turns it on, a
 // field of Listeners (opened by listen) if it serves on a socket of its
 // own, a constructor called by New with the few functions of the hub it
 // needs, and a goroutine here.
-func (h *Hub) startParts(ctx context.Context, ls Listeners, stopHub func()) (*sync.WaitGroup, *error) {
-	parts := new(sync.WaitGroup)
-	transfersErr := new(error)
+func (h *Hub) startParts(ctx context.Context, ls Listeners, stopHub func()) *runningParts {
+	parts := new(runningParts)
 	if h.transfers != nil {
-		parts.Go(func() {
-			*transfersErr = h.transfers.serve(ctx, ls.Packets, h.answerPacket)
+		parts.wg.Go(func() {
+			parts.transfersErr = h.transfers.serve(ctx, ls.Packets, h.answerPacket)
 			stopHub()
 		})
 	}
 	if d := h.discovery; d != nil {
 		info := h.discoveryInfo()
-		parts.Go(func() {
+		parts.wg.Go(func() {
 			if err := d.run(ctx, info, ls.Sessions.Addr(), ls.Packets.LocalAddr()); err != nil {
 				h.log.Warn("the hub cannot be found on the local network", "err", err)
 			}
 		})
 	}
-	return parts, transfersErr
+	return parts
 }
 
 // discoveryInfo describes the hub for the discovery paths, but for its
