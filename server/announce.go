@@ -117,6 +117,26 @@ func (d *lanDiscovery) run(ctx context.Context, info discovery.Info, tcp, udp ne
 	return <-errc
 }
 
+// answerPackets answers the datagrams that arrive at conn with answer (a
+// nil answer sends nothing) until ctx is done, and then returns nil; or
+// returns why conn failed.
+func answerPackets(ctx context.Context, conn net.PacketConn, answer func(pkt []byte, from net.Addr) []byte) error {
+	defer context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Unix(1, 0)) })()
+	buf := make([]byte, 1<<16)
+	for {
+		n, from, err := conn.ReadFrom(buf)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if reply := answer(buf[:n], from); reply != nil {
+			_, _ = conn.WriteTo(reply, from)
+		}
+	}
+}
+
 // addrPort returns the IP address and port of a TCP or UDP address.
 func addrPort(a net.Addr) (netip.AddrPort, error) {
 	var ap netip.AddrPort

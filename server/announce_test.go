@@ -128,27 +128,7 @@ func TestDiscoveryPartOfServingHub(t *testing.T) {
 		c.Discovery = &DiscoveryConfig{Announcer: discovery.AnnouncerOptions{Interfaces: []string{"lo"}}}
 	})
 	register(t, th.addr, "alice")
-	conn, err := net.Dial("udp4", th.udp)
-	require.NoError(t, err)
-	defer conn.Close()
-	probe := discovery.BuildProbe(discovery.NewNonce())
-	buf := make([]byte, 1500)
-	var a discovery.Answer
-	// The discovery starts with the hub: a probe sent before gets no answer.
-	for try := 0; ; try++ {
-		require.Less(t, try, 100, "no answer to 100 probes")
-		_, err := conn.Write(probe)
-		require.NoError(t, err)
-		conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-		n, err := conn.Read(buf)
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			continue
-		}
-		require.NoError(t, err)
-		a, err = discovery.ParseAnswer(buf[:n])
-		require.NoError(t, err)
-		break
-	}
+	a := probeHub(t, th.udp)
 	_, tcpPort, _ := net.SplitHostPort(th.addr)
 	_, udpPort, _ := net.SplitHostPort(th.udp)
 	assert.Equal(t, "Test hub", a.Name)
@@ -158,7 +138,53 @@ func TestDiscoveryPartOfServingHub(t *testing.T) {
 	assert.Equal(t, th.udp, th.UDPAddr().String())
 }
 
-func TestDiscoveryNeedsTransfers(t *testing.T) {
-	_, err := New(Config{Dir: t.TempDir(), Discovery: &DiscoveryConfig{}})
-	assert.ErrorContains(t, err, "Discovery needs Transfers")
+// A hub with discovery but no transfers reads its UDP port itself.
+func TestDiscoveryWithoutTransfers(t *testing.T) {
+	cfg := loopbackConfig(t)
+	cfg.Name = "Chat only"
+	cfg.Discovery = &DiscoveryConfig{Announcer: discovery.AnnouncerOptions{Interfaces: []string{"lo"}}}
+	h, err := New(cfg)
+	require.NoError(t, err)
+	ls, err := h.Listen()
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.ServeListeners(ctx, ls) }()
+	a := probeHub(t, ls.Packets.LocalAddr().String())
+	assert.Equal(t, "Chat only", a.Name)
+	assert.Equal(t, ls.Sessions.Addr().(*net.TCPAddr).Port, a.TCPPort)
+	cancel()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(guard):
+		t.Fatal("hub did not stop")
+	}
+}
+
+// probeHub sends discovery probes to the UDP address udp until one is
+// answered, and returns the answer. The discovery starts with the hub: a
+// probe sent before gets no answer.
+func probeHub(t *testing.T, udp string) discovery.Answer {
+	t.Helper()
+	conn, err := net.Dial("udp4", udp)
+	require.NoError(t, err)
+	defer conn.Close()
+	probe := discovery.BuildProbe(discovery.NewNonce())
+	buf := make([]byte, 1500)
+	for try := 0; try < 100; try++ {
+		_, err := conn.Write(probe)
+		require.NoError(t, err)
+		conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		n, err := conn.Read(buf)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			continue
+		}
+		require.NoError(t, err)
+		a, err := discovery.ParseAnswer(buf[:n])
+		require.NoError(t, err)
+		return a
+	}
+	t.Fatalf("no answer to 100 probes sent to %s", udp)
+	return discovery.Answer{}
 }

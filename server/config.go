@@ -120,7 +120,7 @@ type Config struct {
 	// busy, saying transfers are disabled.
 	Transfers *TransferConfig
 	// Discovery makes the hub findable on the local network. It answers
-	// probes on the UDP port of the transfers, and so needs Transfers.
+	// probes on the UDP port (UDPAddr), beside the transfers if any.
 	Discovery *DiscoveryConfig
 
 	// grants, when set, grants GET and PUT in place of the transfer
@@ -216,9 +216,6 @@ func (c *Config) validate() error {
 	}
 	if c.MemoryTrimDelay < NoMemoryTrim {
 		errs = append(errs, fmt.Errorf("config field MemoryTrimDelay must be positive or NoMemoryTrim, got %v", c.MemoryTrimDelay))
-	}
-	if c.Discovery != nil && c.Transfers == nil {
-		errs = append(errs, errors.New("config field Discovery needs Transfers: discovery probes are answered on the UDP port of the transfers"))
 	}
 	if c.ReadBufferSize < 16 {
 		errs = append(errs, fmt.Errorf("config field ReadBufferSize must be at least 16, got %d", c.ReadBufferSize))

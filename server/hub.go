@@ -286,6 +286,15 @@ func (h *Hub) startParts(ctx context.Context, ls Listeners, stopHub func()) *run
 		})
 	}
 	if d := h.discovery; d != nil {
+		if h.transfers == nil {
+			// The transfers would read the UDP port; without them,
+			// only probes arrive.
+			parts.wg.Go(func() {
+				if err := answerPackets(ctx, ls.Packets, h.answerPacket); err != nil {
+					h.log.Warn("cannot answer discovery probes", "err", err)
+				}
+			})
+		}
 		info := h.discoveryInfo()
 		parts.wg.Go(func() {
 			if err := d.run(ctx, info, ls.Sessions.Addr(), ls.Packets.LocalAddr()); err != nil {
@@ -310,8 +319,8 @@ func (h *Hub) answerPacket(pkt []byte, from net.Addr) []byte {
 			return reply
 		}
 	}
-	if other := h.cfg.Transfers.OtherPacket; other != nil {
-		return other(pkt, from)
+	if h.cfg.Transfers != nil && h.cfg.Transfers.OtherPacket != nil {
+		return h.cfg.Transfers.OtherPacket(pkt, from)
 	}
 	return nil
 }
