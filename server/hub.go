@@ -151,6 +151,9 @@ func (h *Hub) listen(ls Listeners) (Listeners, error) {
 		pc, err := net.ListenPacket("udp", h.cfg.UDPAddr)
 		if err != nil {
 			ls.close()
+			if h.transfers == nil {
+				return ls, fmt.Errorf("discovery probes: %w", err)
+			}
 			return ls, fmt.Errorf("file transfers: %w", err)
 		}
 		ls.Packets = pc
