@@ -220,6 +220,11 @@ func (h *Hub) ServeListeners(ctx context.Context, ls Listeners) error {
 	}
 	h.shared.Store(shared)
 	defer shared.close()
+	if h.transfers != nil {
+		if err := h.transfers.open(ls.Packets); err != nil {
+			return err
+		}
+	}
 
 	innerCtx, stop := context.WithCancel(context.Background())
 	defer stop()

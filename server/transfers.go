@@ -145,12 +145,12 @@ func (ts *transferService) Addr() net.Addr {
 	return ts.addr
 }
 
-// serve answers transfer requests on conn, a UDP socket, until ctx is done
-// or conn fails, and returns once every transfer has ended: nil after ctx
-// is done, otherwise what failed. Datagrams that are not TFTP go to other
-// (which may be nil); a non-nil result is sent back. serve leaves conn
-// open.
-func (ts *transferService) serve(ctx context.Context, conn net.PacketConn, other func(pkt []byte, from net.Addr) []byte) error {
+// open readies the service to serve on conn, a UDP socket: it opens the
+// shared folder and removes what unfinished uploads left there. From then
+// on grants are given, until serve returns; the hub opens its transfers
+// before it accepts a session, so that no GET or PUT finds them not yet
+// running.
+func (ts *transferService) open(conn net.PacketConn) error {
 	ua, ok := conn.LocalAddr().(*net.UDPAddr)
 	if !ok {
 		return fmt.Errorf("natter transfers: %v is not a UDP address", conn.LocalAddr())
@@ -159,21 +159,33 @@ func (ts *transferService) serve(ctx context.Context, conn net.PacketConn, other
 	if err != nil {
 		return fmt.Errorf("natter transfers: shared folder: %w", err)
 	}
-	defer root.Close()
 	removeLeftoverUploads(root, ts.log)
-
 	ts.mu.Lock()
+	defer ts.mu.Unlock()
 	ts.root, ts.addr, ts.port = root, conn.LocalAddr(), ua.Port
-	ts.mu.Unlock()
-	defer func() {
-		ts.mu.Lock()
-		ts.root, ts.addr, ts.port = nil, nil, 0
-		clear(ts.grants)
-		ts.mu.Unlock()
-	}()
+	return nil
+}
 
+// serve answers transfer requests on conn, which open readied, until ctx
+// is done or conn fails, and returns once every transfer has ended: nil
+// after ctx is done, otherwise what failed. Datagrams that are not TFTP go
+// to other (which may be nil); a non-nil result is sent back. serve leaves
+// conn open.
+func (ts *transferService) serve(ctx context.Context, conn net.PacketConn, other func(pkt []byte, from net.Addr) []byte) error {
+	defer ts.close()
 	ts.log.Info("transfers listening", "udp", conn.LocalAddr().String(), "public", ts.cfg.Public)
 	return ts.tftpServer(conn, other).Serve(ctx, conn)
+}
+
+// close undoes open: grants are refused again, and unused ones forgotten.
+func (ts *transferService) close() {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if ts.root != nil {
+		ts.root.Close()
+	}
+	ts.root, ts.addr, ts.port = nil, nil, 0
+	clear(ts.grants)
 }
 
 // tftpServer returns the TFTP server answering on conn.

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -650,5 +651,35 @@ func BenchmarkTransferGet(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A GET sent as soon as the hub accepts sessions is granted: the hub readies
+// its transfers, which first remove what unfinished uploads left (here
+// enough to take a while), before it accepts the first session.
+func TestTransferGrantedToTheFirstSession(t *testing.T) {
+	cfg := loopbackConfig(t)
+	cfg.Name = "Test hub"
+	cfg.Transfers = &TransferConfig{}
+	writeFile(t, cfg.Dir, "a.txt", "hello")
+	for i := range 1000 {
+		writeFile(t, cfg.Dir, uploadTempPrefix+strconv.Itoa(i), "")
+	}
+	h, err := New(cfg)
+	require.NoError(t, err)
+	ls, err := h.Listen()
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.ServeListeners(ctx, ls) }()
+	c, _, _ := register(t, ls.Sessions.Addr().String(), "alice")
+	c.send("GET a.txt")
+	assert.Regexp(t, `^GET [0-9a-f]{32} `+strconv.Itoa(ls.Packets.LocalAddr().(*net.UDPAddr).Port)+` 5 [0-9a-f]{64} a\.txt$`, c.readLine())
+	cancel()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(guard):
+		t.Fatal("hub did not stop")
 	}
 }
