@@ -2,67 +2,46 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/natter-chat/natter/core/discovery"
 )
 
-// Discovery makes a hub findable on the local network (see package
-// core/discovery): it answers the discovery probes that arrive at the hub's
-// UDP port and advertises the hub by multicast DNS. Probes reach it through
-// the transfer service, so its OtherPacket must be the service's
-// TransferConfig.OtherPacket:
-//
-//	d := server.NewDiscovery(discovery.AnnouncerOptions{}, logger)
-//	ts := server.NewTransferService(server.TransferConfig{OtherPacket: d.OtherPacket})
-//	... // listen, server.New
-//	go d.Run(ctx, h, ln.Addr(), conn.LocalAddr())
-//	err = ts.Serve(ctx, h, ln, conn)
-//
-// Until Run is called, and after it returns, probes get no answer.
-type Discovery struct {
+// DiscoveryConfig configures how a hub makes itself findable on the local
+// network (Config.Discovery; see package core/discovery): it answers the
+// discovery probes that arrive at its UDP port and advertises itself by
+// multicast DNS. A hub whose session listener is on a loopback address is
+// not announced (no one else could reach it), but still answers probes from
+// its own machine.
+type DiscoveryConfig struct {
+	// Announcer tunes the multicast DNS announcer; the zero value announces
+	// on every interface that carries multicast.
+	Announcer discovery.AnnouncerOptions
+}
+
+// lanDiscovery is the part of a hub that makes it findable on the local
+// network. Probes reach it through the hub's UDP port (answer); run
+// announces the hub.
+type lanDiscovery struct {
 	opts discovery.AnnouncerOptions
 	log  *slog.Logger
-	info atomic.Pointer[discovery.Info] // set while Run runs
-
-	mu      sync.Mutex
-	running bool
+	info atomic.Pointer[discovery.Info] // set while run runs
 }
 
-// NewDiscovery returns a Discovery whose announcer uses opts (the zero value
-// announces on every multicast interface). Failures to announce are logged
-// to log (nil discards them).
-func NewDiscovery(opts discovery.AnnouncerOptions, log *slog.Logger) *Discovery {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Discovery{opts: opts, log: log}
+func newLANDiscovery(cfg DiscoveryConfig, log *slog.Logger) *lanDiscovery {
+	return &lanDiscovery{opts: cfg.Announcer, log: log}
 }
 
-// hubInfo describes the hub h, listening on tcpPort and udpPort, for the
-// discovery paths: its configured name and its live user count.
-func hubInfo(h *Hub, tcpPort, udpPort int) discovery.Info {
-	return discovery.Info{
-		Name:    h.Config().Name,
-		TCPPort: tcpPort,
-		UDPPort: udpPort,
-		Users:   func() int { return len(h.Users()) },
-	}
-}
-
-// OtherPacket answers a well-formed discovery probe while Run runs, and
-// returns nil (no reply) for anything else: a malformed probe, or a
-// datagram that is neither TFTP nor a probe. It is meant for
-// TransferConfig.OtherPacket.
-func (d *Discovery) OtherPacket(pkt []byte, from net.Addr) []byte {
+// answer answers a well-formed discovery probe while run runs, and returns
+// nil (no reply) for anything else: a malformed probe, or a datagram that
+// is not a probe.
+func (d *lanDiscovery) answer(pkt []byte, from net.Addr) []byte {
 	info := d.info.Load()
 	if info == nil || !discovery.IsProbe(pkt) {
 		return nil
@@ -74,16 +53,16 @@ func (d *Discovery) OtherPacket(pkt []byte, from net.Addr) []byte {
 	return reply
 }
 
-// Run answers probes for h, whose listeners are at tcp and udp, and
-// announces it by multicast DNS until ctx is done; then it says goodbye and
-// returns nil. When multicast DNS cannot run (no interface carries
-// multicast, port 5353 cannot be shared) the reason is logged, naming each
-// interface and what failed, and probes are still answered: the hub stays
-// findable by broadcast. A hub whose session listener is on a loopback
-// address is not announced (no one else could reach it), but still answers
-// probes from its own machine. Run returns an error only for a description
-// the discovery paths cannot carry (an empty name, a port out of range).
-func (d *Discovery) Run(ctx context.Context, h *Hub, tcp, udp net.Addr) error {
+// run answers probes for the hub info describes (its name and user count),
+// whose listeners are at tcp and udp, and announces it by multicast DNS
+// until ctx is done; then it says goodbye and returns nil. When multicast
+// DNS cannot run (no interface carries multicast, port 5353 cannot be
+// shared) the reason is logged, naming each interface and what failed, and
+// probes are still answered: the hub stays findable by broadcast. A hub
+// whose session listener is on a loopback address is not announced, but
+// still answers probes. run returns an error only for a description the
+// discovery paths cannot carry (an empty name, a port out of range).
+func (d *lanDiscovery) run(ctx context.Context, info discovery.Info, tcp, udp net.Addr) error {
 	tcpAP, err := addrPort(tcp)
 	if err != nil {
 		return err
@@ -92,7 +71,7 @@ func (d *Discovery) Run(ctx context.Context, h *Hub, tcp, udp net.Addr) error {
 	if err != nil {
 		return err
 	}
-	info := hubInfo(h, int(tcpAP.Port()), int(udpAP.Port()))
+	info.TCPPort, info.UDPPort = int(tcpAP.Port()), int(udpAP.Port())
 	opts := d.opts
 	if len(opts.Interfaces) == 0 {
 		// A hub bound to one address is announced only on the interface
@@ -103,20 +82,8 @@ func (d *Discovery) Run(ctx context.Context, h *Hub, tcp, udp net.Addr) error {
 	if err != nil {
 		return err
 	}
-	d.mu.Lock()
-	if d.running {
-		d.mu.Unlock()
-		return errors.New("natter discovery: Run called twice at once")
-	}
-	d.running = true
-	d.mu.Unlock()
 	d.info.Store(&info)
-	defer func() {
-		d.info.Store(nil)
-		d.mu.Lock()
-		d.running = false
-		d.mu.Unlock()
-	}()
+	defer d.info.Store(nil)
 
 	udpPort := udpAP.Port()
 	if tcpAP.Addr().IsLoopback() {
@@ -148,6 +115,26 @@ func (d *Discovery) Run(ctx context.Context, h *Hub, tcp, udp net.Addr) error {
 		d.log.Warn("multicast DNS announcing fails", "problem", p)
 	}
 	return <-errc
+}
+
+// answerPackets answers the datagrams that arrive at conn with answer (a
+// nil answer sends nothing) until ctx is done, and then returns nil; or
+// returns why conn failed.
+func answerPackets(ctx context.Context, conn net.PacketConn, answer func(pkt []byte, from net.Addr) []byte) error {
+	defer context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Unix(1, 0)) })()
+	buf := make([]byte, 1<<16)
+	for {
+		n, from, err := conn.ReadFrom(buf)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if reply := answer(buf[:n], from); reply != nil {
+			_, _ = conn.WriteTo(reply, from)
+		}
+	}
 }
 
 // addrPort returns the IP address and port of a TCP or UDP address.

@@ -1,6 +1,19 @@
 // Package server implements the Natter hub: it accepts natter/1 sessions over
-// TCP, relays messages between them and lists the shared folder. Granting
-// file transfers is delegated to a [Transfers] implementation.
+// TCP, relays messages between them and lists the shared folder.
+//
+// Beside its sessions a hub has parts, each configured by a field of
+// [Config], built by [New] and run by [Hub.Serve] with the hub: file
+// transfers over UDP ([Config.Transfers]) and LAN discovery
+// ([Config.Discovery]). A part gets from the hub the few functions it needs
+// when it is built, and the listener it serves on from [Listeners]; it
+// never holds the hub. A hub with every part is built and run so:
+//
+//	cfg := server.DefaultConfig()
+//	cfg.Transfers = &server.TransferConfig{}
+//	cfg.Discovery = &server.DiscoveryConfig{}
+//	h, err := server.New(cfg)
+//	...
+//	err = h.ListenAndServe(ctx)
 package server
 
 import (
@@ -57,8 +70,8 @@ const NoMemoryTrim = -1
 // Config configures a Hub. A zero field takes its default (the Default
 // constants); DefaultConfig returns them all filled in.
 type Config struct {
-	Addr    string // TCP address for sessions (ListenAndServe)
-	UDPAddr string // UDP address for transfer requests, for the Transfers implementation
+	Addr    string // TCP address for sessions (Listen, ListenAndServe)
+	UDPAddr string // UDP address for file transfers and discovery probes (Listen, ListenAndServe)
 	Dir     string // the shared folder; must exist
 	Name    string // hub name sent in HELLO: text of at most MaxNameLen bytes
 
@@ -91,16 +104,28 @@ type Config struct {
 	// would otherwise keep it. NoMemoryTrim turns this off.
 	MemoryTrimDelay time.Duration
 
-	MaxTransfers          int // transfers at once, hub-wide (enforced by Transfers)
-	MaxTransfersPerClient int // transfers at once per client (enforced by Transfers)
+	MaxTransfers          int // transfers at once, hub-wide, granted ones included
+	MaxTransfersPerClient int // transfers at once per client, granted ones included
 
 	// presencePause is the least time presence lines wait to be written
 	// (see Hub.writePresence); tests lengthen it.
 	presencePause time.Duration
 
-	// Transfers grants GET and PUT requests. When nil, a valid request is
-	// answered with ERR 409 <keyword> busy, saying transfers are disabled.
-	Transfers Transfers
+	// The parts of the hub beside its sessions. Each is off while its
+	// field is nil; when set, New builds it and Serve runs it with the hub
+	// on the listener it needs (see Listeners).
+
+	// Transfers serves file transfers, granted by GET and PUT, over UDP
+	// (TFTP). When nil, a valid request is answered with ERR 409 <keyword>
+	// busy, saying transfers are disabled.
+	Transfers *TransferConfig
+	// Discovery makes the hub findable on the local network. It answers
+	// probes on the UDP port (UDPAddr), beside the transfers if any.
+	Discovery *DiscoveryConfig
+
+	// grants, when set, grants GET and PUT in place of the transfer
+	// service, which is then not built (tests).
+	grants granter
 
 	Logger *slog.Logger // nil: slog.Default()
 }

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/natter-chat/natter/core/discovery"
 	"github.com/natter-chat/natter/core/proto"
 )
 
@@ -23,7 +24,13 @@ type Hub struct {
 	cfg Config
 	log *slog.Logger
 
+	// The parts configured; nil when off.
+	grants    granter          // grants GET and PUT: transfers, or a stand-in
+	transfers *transferService // file transfers over UDP
+	discovery *lanDiscovery    // LAN discovery
+
 	addr    atomic.Pointer[net.Addr]
+	udpAddr atomic.Pointer[net.Addr]
 	serving atomic.Bool
 	nextID  atomic.Uint64
 
@@ -69,14 +76,27 @@ func New(cfg Config) (*Hub, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Hub{
+	h := &Hub{
 		cfg:         cfg,
 		log:         log,
+		grants:      cfg.grants,
 		sessions:    make(map[*session]struct{}),
 		byKey:       make(map[string]*session),
 		readBuffers: newReadBufferPool(cfg.ReadBufferSize),
 		lazyWake:    make(chan struct{}, 1),
-	}, nil
+	}
+	if cfg.Transfers != nil && h.grants == nil {
+		h.transfers = newTransferService(*cfg.Transfers, &h.cfg, log, transferHooks{
+			sharedFile: h.sharedFile,
+			announce:   h.announceShared,
+			notify:     h.notify,
+		})
+		h.grants = h.transfers
+	}
+	if cfg.Discovery != nil {
+		h.discovery = newLANDiscovery(*cfg.Discovery, log)
+	}
+	return h, nil
 }
 
 // Config returns the hub's configuration, defaults filled in.
@@ -90,70 +110,239 @@ func (h *Hub) Addr() net.Addr {
 	return nil
 }
 
-// ListenAndServe listens on Config.Addr and serves until ctx is done.
+// UDPAddr returns the UDP address of file transfers and discovery probes,
+// or nil before Serve or when the hub has neither.
+func (h *Hub) UDPAddr() net.Addr {
+	if a := h.udpAddr.Load(); a != nil {
+		return *a
+	}
+	return nil
+}
+
+// Listeners are the sockets a hub serves on, one for each kind of traffic
+// its parts take. Serve closes them all.
+type Listeners struct {
+	// Sessions accepts natter/1 sessions (TCP).
+	Sessions net.Listener
+	// Packets receives the hub's datagrams (UDP): transfer requests and
+	// discovery probes. A hub with neither Config.Transfers nor
+	// Config.Discovery needs none.
+	Packets net.PacketConn
+}
+
+// needsPackets reports whether a part of the hub serves on Listeners.Packets.
+func (h *Hub) needsPackets() bool { return h.transfers != nil || h.discovery != nil }
+
+// Listen opens the listeners the hub needs, on the addresses its Config
+// gives (Addr, UDPAddr), for Serve.
+func (h *Hub) Listen() (Listeners, error) { return h.listen(Listeners{}) }
+
+// listen opens each listener the hub needs that ls does not have.
+func (h *Hub) listen(ls Listeners) (Listeners, error) {
+	if ls.Sessions == nil {
+		ln, err := net.Listen("tcp", h.cfg.Addr)
+		if err != nil {
+			ls.close()
+			return ls, err
+		}
+		ls.Sessions = ln
+	}
+	if ls.Packets == nil && h.needsPackets() {
+		pc, err := net.ListenPacket("udp", h.cfg.UDPAddr)
+		if err != nil {
+			ls.close()
+			if h.transfers == nil {
+				return ls, fmt.Errorf("discovery probes: %w", err)
+			}
+			return ls, fmt.Errorf("file transfers: %w", err)
+		}
+		ls.Packets = pc
+	}
+	if ls.Packets != nil && h.needsPackets() {
+		if _, ok := ls.Packets.LocalAddr().(*net.UDPAddr); !ok {
+			ls.close()
+			return ls, fmt.Errorf("natter hub: %v is not a UDP address", ls.Packets.LocalAddr())
+		}
+	}
+	return ls, nil
+}
+
+// close closes every listener of ls.
+func (ls Listeners) close() {
+	if ls.Sessions != nil {
+		ls.Sessions.Close()
+	}
+	if ls.Packets != nil {
+		ls.Packets.Close()
+	}
+}
+
+// ListenAndServe listens on the addresses of the hub's Config and serves
+// until ctx is done; see ServeListeners.
 func (h *Hub) ListenAndServe(ctx context.Context) error {
-	ln, err := net.Listen("tcp", h.cfg.Addr)
+	return h.ServeListeners(ctx, Listeners{})
+}
+
+// Serve serves sessions on ln, and the hub's other parts on listeners it
+// opens as Listen does, until ctx is done; see ServeListeners.
+func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
+	return h.ServeListeners(ctx, Listeners{Sessions: ln})
+}
+
+// ServeListeners runs the hub and every part it has on ls, opening any
+// listener it needs that ls lacks as Listen does, until ctx is done or a
+// listener fails. Stopping ends the transfers first (an upload that was
+// running leaves nothing behind), then sends `BYE shutdown` to every
+// session, closes them all and returns once every goroutine of the hub has
+// ended: nil after ctx is done, else what failed. A failure of the
+// transfers stops the hub; one of discovery is logged, and the hub goes on
+// serving whoever knows its address. ServeListeners closes every listener
+// of ls. A Hub serves once.
+func (h *Hub) ServeListeners(ctx context.Context, ls Listeners) error {
+	if !h.serving.CompareAndSwap(false, true) {
+		ls.close()
+		return errors.New("natter hub: Serve called twice")
+	}
+	ls, err := h.listen(ls)
 	if err != nil {
 		return err
 	}
-	return h.Serve(ctx, ln)
-}
-
-// Serve accepts sessions on ln until ctx is done or ln fails. Stopping sends
-// `BYE shutdown` to every session, closes them all and returns once every
-// goroutine of the hub has ended: nil after ctx is done, else the listener's
-// error. Serve closes ln. A Hub serves once.
-func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
-	if !h.serving.CompareAndSwap(false, true) {
-		ln.Close()
-		return errors.New("natter hub: Serve called twice")
-	}
-	a := ln.Addr()
+	defer ls.close()
+	a := ls.Sessions.Addr()
 	h.addr.Store(&a)
+	if h.needsPackets() {
+		ua := ls.Packets.LocalAddr()
+		h.udpAddr.Store(&ua)
+	}
 	shared, err := openSharedDir(h.cfg.Dir, h.log)
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	h.shared.Store(shared)
 	defer shared.close()
+	if h.transfers != nil {
+		if err := h.transfers.open(ls.Packets); err != nil {
+			return err
+		}
+	}
 
 	innerCtx, stop := context.WithCancel(context.Background())
 	defer stop()
 	h.grantCtx = innerCtx
-	h.wg.Add(1)
-	go func() {
-		defer h.wg.Done()
-		shared.hashLoop(innerCtx)
-	}()
-	h.wg.Add(1)
-	go func() {
-		defer h.wg.Done()
-		h.writePresence(innerCtx)
-	}()
+	h.wg.Go(func() { shared.hashLoop(innerCtx) })
+	h.wg.Go(func() { h.writePresence(innerCtx) })
 	h.fanOut.start(innerCtx, &h.wg)
 	if h.cfg.MemoryTrimDelay > 0 {
-		h.wg.Add(1)
-		go func() {
-			defer h.wg.Done()
-			h.trim.run(innerCtx, h.cfg.MemoryTrimDelay)
-		}()
+		h.wg.Go(func() { h.trim.run(innerCtx, h.cfg.MemoryTrimDelay) })
 	}
 	if _, err := shared.list(); err != nil { // start hashing what is there
 		h.log.Warn("cannot list shared folder", "dir", h.cfg.Dir, "err", err)
 	}
 
-	stopAccept := context.AfterFunc(ctx, func() { ln.Close() })
-	defer stopAccept()
-	h.log.Info("hub listening", "addr", a.String(), "name", h.cfg.Name, "dir", h.cfg.Dir)
+	// The sessions stop after the parts: a transfer that ends on the way
+	// out still tells its client, and announces what it stored.
+	partsCtx, stopParts := context.WithCancel(ctx)
+	defer stopParts()
+	sessionsCtx, stopSessions := context.WithCancel(context.Background())
+	defer stopSessions()
+	parts := h.startParts(partsCtx, ls, stopSessions)
+	if h.transfers == nil {
+		defer context.AfterFunc(ctx, stopSessions)()
+	}
 
-	var acceptErr error
+	h.log.Info("hub listening", "addr", a.String(), "name", h.cfg.Name, "dir", h.cfg.Dir)
+	acceptErr := h.acceptLoop(sessionsCtx, ls.Sessions)
+	stopParts()
+	partsErr := parts.wait()
+	ls.Sessions.Close()
+	h.shutdown()
+	stop()
+	h.wg.Wait()
+	h.log.Info("hub stopped", "addr", a.String())
+	if ctx.Err() != nil && acceptErr == nil {
+		return nil
+	}
+	return errors.Join(acceptErr, partsErr)
+}
+
+// runningParts are the parts of a serving hub.
+type runningParts struct {
+	wg           sync.WaitGroup
+	transfersErr error // why the transfers stopped, if they failed
+}
+
+// wait waits for every part to end and returns why the transfers stopped,
+// if they failed.
+func (p *runningParts) wait() error {
+	p.wg.Wait()
+	return p.transfersErr
+}
+
+// startParts starts the parts of the hub on ls until ctx is done; stopHub
+// stops the hub, which follows the transfers whyever they stop.
+//
+// Every part is added the same way: a field of Config that turns it on, a
+// field of Listeners (opened by listen) if it serves on a socket of its
+// own, a constructor called by New with the few functions of the hub it
+// needs, and a goroutine here.
+func (h *Hub) startParts(ctx context.Context, ls Listeners, stopHub func()) *runningParts {
+	parts := new(runningParts)
+	if h.transfers != nil {
+		parts.wg.Go(func() {
+			parts.transfersErr = h.transfers.serve(ctx, ls.Packets, h.answerPacket)
+			stopHub()
+		})
+	}
+	if d := h.discovery; d != nil {
+		if h.transfers == nil {
+			// The transfers would read the UDP port; without them,
+			// only probes arrive.
+			parts.wg.Go(func() {
+				if err := answerPackets(ctx, ls.Packets, h.answerPacket); err != nil {
+					h.log.Warn("cannot answer discovery probes", "err", err)
+				}
+			})
+		}
+		info := h.discoveryInfo()
+		parts.wg.Go(func() {
+			if err := d.run(ctx, info, ls.Sessions.Addr(), ls.Packets.LocalAddr()); err != nil {
+				h.log.Warn("the hub cannot be found on the local network", "err", err)
+			}
+		})
+	}
+	return parts
+}
+
+// discoveryInfo describes the hub for the discovery paths, but for its
+// ports: its configured name and its live user count.
+func (h *Hub) discoveryInfo() discovery.Info {
+	return discovery.Info{Name: h.cfg.Name, Users: h.userCount}
+}
+
+// answerPacket answers a datagram at the hub's UDP port that is not TFTP:
+// a discovery probe, or whatever TransferConfig.OtherPacket answers.
+func (h *Hub) answerPacket(pkt []byte, from net.Addr) []byte {
+	if h.discovery != nil {
+		if reply := h.discovery.answer(pkt, from); reply != nil {
+			return reply
+		}
+	}
+	if h.cfg.Transfers != nil && h.cfg.Transfers.OtherPacket != nil {
+		return h.cfg.Transfers.OtherPacket(pkt, from)
+	}
+	return nil
+}
+
+// acceptLoop accepts sessions on ln until ctx is done or ln fails, and
+// returns the listener's error, or nil after ctx is done.
+func (h *Hub) acceptLoop(ctx context.Context, ln net.Listener) error {
+	defer context.AfterFunc(ctx, func() { ln.Close() })()
 	var backoff time.Duration
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
 			if ctx.Err() != nil {
-				break
+				return nil
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded) || isTemporary(err) {
@@ -165,18 +354,11 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 				}
 				continue
 			}
-			acceptErr = err
-			break
+			return err
 		}
 		backoff = 0
 		h.accept(conn)
 	}
-	ln.Close()
-	h.shutdown()
-	stop()
-	h.wg.Wait()
-	h.log.Info("hub stopped", "addr", a.String())
-	return acceptErr
 }
 
 // isTemporary reports whether an accept error may pass: running out of file
@@ -186,53 +368,75 @@ func isTemporary(err error) bool {
 		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM) || errors.Is(err, syscall.ECONNABORTED)
 }
 
+// Why addSession refuses a connection.
+var (
+	errHubClosing = errors.New("natter hub: closing")
+	errHubFull    = errors.New("natter hub: full")
+)
+
 // accept starts a session for conn, or turns it away when the hub is full.
 func (h *Hub) accept(conn net.Conn) {
-	h.mu.Lock()
-	if h.closing {
-		h.mu.Unlock()
-		conn.Close()
-		return
-	}
-	if len(h.sessions) >= h.cfg.MaxClients {
-		h.mu.Unlock()
+	s, err := h.addSession(conn)
+	switch err {
+	case nil:
+		s.send(proto.AppendHello(nil, h.cfg.Name))
+		s.startReader()
+	case errHubFull:
 		h.log.Info("hub full; turning a client away", "remote", conn.RemoteAddr().String(), "max", h.cfg.MaxClients)
-		h.wg.Add(1)
-		go func() {
-			defer h.wg.Done()
-			b := proto.AppendHello(nil, h.cfg.Name)
-			b = proto.AppendErr(b, proto.ReasonHubFull, "", fmt.Sprintf("the hub has its maximum of %d clients", h.cfg.MaxClients))
-			b = proto.AppendBye(b, proto.ByeHubFull)
-			closeBy := time.Now().Add(h.cfg.FlushTimeout)
-			conn.SetWriteDeadline(closeBy)
-			if _, err := conn.Write(b); err != nil {
-				conn.Close()
-				return
-			}
-			lingeringClose(conn, closeBy)
-		}()
-		return
+		h.wg.Go(func() { h.turnAway(conn) })
+	default:
+		conn.Close()
+	}
+}
+
+// addSession adds a session for conn, unless the hub is closing or full.
+func (h *Hub) addSession(conn net.Conn) (*session, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case h.closing:
+		return nil, errHubClosing
+	case len(h.sessions) >= h.cfg.MaxClients:
+		return nil, errHubFull
 	}
 	s := newSession(h, conn)
 	h.sessions[s] = struct{}{}
-	h.mu.Unlock()
-	s.send(proto.AppendHello(nil, h.cfg.Name))
-	s.startReader()
+	return s, nil
+}
+
+// turnAway tells a client the hub is full and closes its connection.
+func (h *Hub) turnAway(conn net.Conn) {
+	b := proto.AppendHello(nil, h.cfg.Name)
+	b = proto.AppendErr(b, proto.ReasonHubFull, "", fmt.Sprintf("the hub has its maximum of %d clients", h.cfg.MaxClients))
+	b = proto.AppendBye(b, proto.ByeHubFull)
+	closeBy := time.Now().Add(h.cfg.FlushTimeout)
+	conn.SetWriteDeadline(closeBy)
+	if _, err := conn.Write(b); err != nil {
+		conn.Close()
+		return
+	}
+	lingeringClose(conn, closeBy)
 }
 
 // shutdown ends every session with BYE shutdown. No LEAVE lines are sent:
 // everyone is leaving.
 func (h *Hub) shutdown() {
+	for _, s := range h.closeAll() {
+		h.endSession(s, "", proto.ByeShutdown, false)
+	}
+}
+
+// closeAll marks the hub closing, so that it admits no one, and returns
+// every open session.
+func (h *Hub) closeAll() []*session {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	h.closing = true
 	all := make([]*session, 0, len(h.sessions))
 	for s := range h.sessions {
 		all = append(all, s)
 	}
-	h.mu.Unlock()
-	for _, s := range all {
-		h.endSession(s, "", proto.ByeShutdown, false)
-	}
+	return all
 }
 
 // now returns the time for hub lines, in Unix milliseconds.
@@ -240,7 +444,7 @@ func now() int64 { return time.Now().UnixMilli() }
 
 // deliverLocked queues line for s; a session whose queue is full is marked
 // for dropping by dropSlowLocked. h.mu is held; the queue is written once
-// the caller releases it with unlockFlush (or takeKicksLocked).
+// it is released (see settleLocked).
 func (h *Hub) deliverLocked(s *session, line []byte) {
 	ok, kick := s.q.push(line)
 	if !ok {
@@ -259,27 +463,28 @@ func (h *Hub) kickLocked(q *outQueue) {
 	h.kicks.add(q)
 }
 
-// takeKicksLocked returns the queues to write, or nil. h.mu is held; the
-// caller runs the list after releasing it. Lines are queued under h.mu, so
-// every client gets them in the same order, while the system calls that
-// write them happen outside it.
-func (h *Hub) takeKicksLocked() *flushList {
+// settleLocked ends a change of the roster or the history: it drops the
+// sessions the change found too slow and hands back the queues it made
+// non-empty (nil if none), which the caller writes, with flush or later,
+// once h.mu is released. Lines are queued under h.mu, so every client gets
+// them in the same order, while the system calls that write them happen
+// outside it. h.mu is held.
+func (h *Hub) settleLocked() *flushList {
+	h.dropSlowLocked()
 	k := h.kicks
 	h.kicks = nil
 	return k
 }
 
-// unlockFlush releases h.mu and writes to the queues that became non-empty.
-func (h *Hub) unlockFlush() {
-	k := h.takeKicksLocked()
-	h.mu.Unlock()
+// flush writes the queues k lists, if any. h.mu is not held.
+func (h *Hub) flush(k *flushList) {
 	if k != nil {
 		h.fanOut.flush(k)
 	}
 }
 
 // broadcastLocked queues line for every registered session but except (which
-// may be nil). h.mu is held; the caller calls dropSlowLocked afterwards.
+// may be nil). h.mu is held.
 func (h *Hub) broadcastLocked(line []byte, except *session) {
 	for _, s := range h.roster {
 		if s != except {
@@ -346,10 +551,7 @@ func (h *Hub) writePresence(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		}
-		h.mu.Lock()
-		l := h.lazy
-		h.lazy = nil
-		h.mu.Unlock()
+		l := h.takeLazy()
 		if l == nil {
 			continue
 		}
@@ -374,8 +576,17 @@ func (h *Hub) writePresence(ctx context.Context) {
 	}
 }
 
+// takeLazy returns the queues handed to the presence writer, or nil.
+func (h *Hub) takeLazy() *flushList {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	l := h.lazy
+	h.lazy = nil
+	return l
+}
+
 // dropSlowLocked drops the sessions found too slow, announcing each with
-// LEAVE … too-slow, which may find more.
+// LEAVE … too-slow, which may find more. h.mu is held.
 func (h *Hub) dropSlowLocked() {
 	for len(h.slow) > 0 {
 		s := h.slow[len(h.slow)-1]
@@ -411,14 +622,11 @@ func (h *Hub) removeLocked(s *session, leaveReason string) {
 // gets `BYE bye` if bye is not empty, and its connection is closed once its
 // queue is written. A session ends once; later calls do nothing.
 func (h *Hub) endSession(s *session, leaveReason, bye string, abort bool) {
-	h.mu.Lock()
-	if s.ended.Load() {
-		h.mu.Unlock()
+	k, ok := h.remove(s, leaveReason)
+	if !ok {
 		return
 	}
-	h.removeLocked(s, leaveReason)
-	h.dropSlowLocked()
-	h.unlockFlush()
+	h.flush(k)
 	if abort {
 		s.q.abort()
 	} else {
@@ -433,6 +641,18 @@ func (h *Hub) endSession(s *session, leaveReason, bye string, abort bool) {
 	}
 	s.wakeReader()
 	h.log.Debug("session ended", "nick", s.nick, "remote", s.remote.String(), "leave", leaveReason, "bye", bye)
+}
+
+// remove takes s out of the hub as removeLocked does, and returns the
+// queues to flush; ok is false if s had ended already.
+func (h *Hub) remove(s *session, leaveReason string) (k *flushList, ok bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s.ended.Load() {
+		return nil, false
+	}
+	h.removeLocked(s, leaveReason)
+	return h.settleLocked(), true
 }
 
 // sendTo queues line for s alone, dropping s if it cannot keep up.
@@ -495,6 +715,20 @@ func (h *Hub) addHistoryLocked(line []byte) {
 	h.history = append(h.history, line)
 }
 
+// userCount returns the number of registered users.
+func (h *Hub) userCount() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.roster)
+}
+
+// notify sends line to the session with this ID, if it is still connected.
+func (h *Hub) notify(sessionID uint64, line []byte) {
+	if s := h.sessionByID(sessionID); s != nil && !s.ended.Load() {
+		h.sendTo(s, line)
+	}
+}
+
 // Users returns the nicks of the registered users, in USERS order.
 func (h *Hub) Users() []string {
 	h.mu.Lock()
@@ -506,11 +740,11 @@ func (h *Hub) Users() []string {
 	return nicks
 }
 
-// SharedFile returns the info of a shared file with its SHA-256, computing
+// sharedFile returns the info of a shared file with its SHA-256, computing
 // the hash if it is not known yet. It fails with ErrNoSuchFile for a name
 // that is not a listed file, and with a bad-name *proto.Error for an invalid
 // name. It may be called only while the hub serves.
-func (h *Hub) SharedFile(ctx context.Context, name string) (FileInfo, error) {
+func (h *Hub) sharedFile(ctx context.Context, name string) (FileInfo, error) {
 	shared := h.shared.Load()
 	if shared == nil {
 		return FileInfo{}, errors.New("natter hub: not serving")
@@ -518,11 +752,11 @@ func (h *Hub) SharedFile(ctx context.Context, name string) (FileInfo, error) {
 	return shared.hashed(ctx, name)
 }
 
-// AnnounceShared tells everyone that from stored a file in the shared
+// announceShared tells everyone that from stored a file in the shared
 // folder, with `SHARED <time> <from> <size> <sha256> <name…>`, and records
 // its hash. The file must be in place. It may be called only while the hub
 // serves.
-func (h *Hub) AnnounceShared(from, name, sha256 string) error {
+func (h *Hub) announceShared(from, name, sha256 string) error {
 	shared := h.shared.Load()
 	if shared == nil {
 		return errors.New("natter hub: not serving")
@@ -534,9 +768,170 @@ func (h *Hub) AnnounceShared(from, name, sha256 string) error {
 	if err != nil {
 		return fmt.Errorf("natter hub: announcing %q: %w", name, err)
 	}
+	h.flush(h.broadcast(proto.AppendShared(nil, now(), from, info.Size, sha256, name)))
+	return nil
+}
+
+// broadcast queues line for every registered session and returns the
+// queues to flush.
+func (h *Hub) broadcast(line []byte) *flushList {
 	h.mu.Lock()
-	h.broadcastLocked(proto.AppendShared(nil, now(), from, info.Size, sha256, name), nil)
-	h.dropSlowLocked()
-	h.unlockFlush()
+	defer h.mu.Unlock()
+	h.broadcastLocked(line, nil)
+	return h.settleLocked()
+}
+
+// The changes a session asks for. Each takes h.mu for the whole change and
+// hands back the queues to flush once it is released (nil if none), and
+// the refusal to send the session, if any. A session dropped meanwhile (by
+// another session's broadcast) changes nothing.
+
+// post makes body, as the client escaped it, a public message from s: it
+// goes to everyone, s included, and into the history.
+func (h *Hub) post(s *session, body string) (*flushList, *proto.Error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s.ended.Load() {
+		return nil, nil
+	}
+	t := now()
+	if n := msgLineLen(t, s.nick, body); n > proto.MaxHubLineLen {
+		// Not with nicks of at most 24 characters; a guard should the
+		// limits ever change.
+		return nil, proto.NewError(proto.ReasonLineTooLong, proto.KwMsg, fmt.Sprintf("with the time and your nick the line would have %d bytes, more than the %d a hub line may have; it was not delivered", n, proto.MaxHubLineLen))
+	}
+	line := proto.AppendMsgEscaped(make([]byte, 0, len(body)+len(s.nick)+32), t, s.nick, body)
+	h.addHistoryLocked(line)
+	h.broadcastLocked(line, nil)
+	return h.settleLocked(), nil
+}
+
+// sendPrivate sends body, as the client escaped it, from s to the user
+// whose nick has key (typed as to) and back to s.
+func (h *Hub) sendPrivate(s *session, to, key, body string) (*flushList, *proto.Error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s.ended.Load() {
+		return nil, nil
+	}
+	target, ok := h.byKey[key]
+	if !ok {
+		return nil, proto.NewError(proto.ReasonNoSuchUser, proto.KwPriv, fmt.Sprintf("no user %s is online", proto.QuoteInput(to)))
+	}
+	// The line carries the recipient's nick as registered, which may be
+	// longer in bytes than the form the client typed (U+FB00 "ﬀ" is typed
+	// as "ff" but written in three bytes), and the sender's nick.
+	t := now()
+	if n := privLineLen(t, s.nick, target.nick, body); n > proto.MaxHubLineLen {
+		return nil, proto.NewError(proto.ReasonLineTooLong, proto.KwPriv, fmt.Sprintf("once addressed from %s to %s the line would have %d bytes, more than the %d a hub line may have; it was not delivered",
+			s.nick, target.nick, n, proto.MaxHubLineLen))
+	}
+	line := proto.AppendPrivEscaped(nil, t, s.nick, target.nick, body)
+	h.deliverLocked(target, line)
+	if target != s {
+		h.deliverLocked(s, line)
+	}
+	return h.settleLocked(), nil
+}
+
+// msgLineLen returns the length of `MSG <t> <from> <body>`, LF included.
+func msgLineLen(t int64, from, body string) int {
+	return len("MSG ") + timeLen(t) + 1 + len(from) + 1 + len(body) + 1
+}
+
+// privLineLen returns the length of `PRIV <t> <from> <to> <body>`, LF
+// included.
+func privLineLen(t int64, from, to, body string) int {
+	return len("PRIV ") + timeLen(t) + 1 + len(from) + 1 + len(to) + 1 + len(body) + 1
+}
+
+// timeLen returns the number of digits of a hub time.
+func timeLen(t int64) int {
+	n := 1
+	for t >= 10 {
+		t /= 10
+		n++
+	}
+	return n
+}
+
+// setNick registers s as nick (a valid nick whose key is key) or, if s is
+// registered, renames it, and tells everyone. It refuses a nick that is
+// taken, by someone else or by s itself.
+func (h *Hub) setNick(s *session, nick, key string) (*flushList, *proto.Error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	other, taken := h.byKey[key]
+	switch {
+	case s.ended.Load():
+		return nil, nil
+	case taken && other == s && nick == s.nick:
+		return nil, proto.NewError(proto.ReasonNickInUse, proto.KwNick, fmt.Sprintf("%s is already your nick", proto.QuoteInput(nick)))
+	case taken && other != s:
+		return nil, proto.NewError(proto.ReasonNickInUse, proto.KwNick, fmt.Sprintf("nick %s is in use", proto.QuoteInput(nick)))
+	case s.registered:
+		h.renameLocked(s, nick, key)
+	default:
+		h.registerLocked(s, nick, key)
+	}
+	return h.settleLocked(), nil
+}
+
+// registerLocked registers s as nick: it gets WELCOME, USERS and the
+// history, and everyone else JOIN. h.mu is held.
+func (h *Hub) registerLocked(s *session, nick, key string) {
+	s.registered, s.nick, s.key = true, nick, key
+	h.byKey[key] = s
+	h.rosterInsert(s)
+	h.trim.note()
+	// The USERS block and the history lines are shared, not copied.
+	reply := make([][]byte, 0, 3+len(h.history))
+	reply = append(reply, proto.AppendWelcome(nil, nick), h.usersLocked(), proto.AppendHistory(nil, len(h.history)))
+	reply = append(reply, h.history...)
+	ok, kick := s.q.pushAll(reply)
+	if !ok {
+		h.slow = append(h.slow, s)
+	}
+	if kick {
+		h.kickLocked(s.q)
+	}
+	h.broadcastPresenceLocked(proto.AppendJoin(nil, now(), nick), s)
+}
+
+// renameLocked changes the nick of the registered session s and tells
+// everyone. h.mu is held.
+func (h *Hub) renameLocked(s *session, nick, key string) {
+	old := s.nick
+	h.rosterRemove(s)
+	delete(h.byKey, s.key)
+	s.nick, s.key = nick, key
+	h.byKey[key] = s
+	h.rosterInsert(s)
+	h.broadcastPresenceLocked(proto.AppendRename(nil, now(), old, nick), nil)
+}
+
+// sendUsers queues the USERS block for s. It is queued under h.mu, as JOIN
+// and LEAVE lines are, so that it agrees with the lines s got before it: it
+// never lists a user whose LEAVE came earlier, nor misses one whose JOIN
+// did.
+func (h *Hub) sendUsers(s *session) *flushList {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s.ended.Load() {
+		return nil
+	}
+	h.deliverLocked(s, h.usersLocked())
+	return h.settleLocked()
+}
+
+// sessionByID returns the open session with this ID, or nil.
+func (h *Hub) sessionByID(id uint64) *session {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.sessions {
+		if s.id == id {
+			return s
+		}
+	}
 	return nil
 }

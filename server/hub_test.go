@@ -532,12 +532,18 @@ func TestShutdownWithStuckClient(t *testing.T) {
 	assert.Positive(t, <-echoes)
 }
 
-func TestListenAndServe(t *testing.T) {
+// loopbackConfig configures a hub that listens on fresh ports of 127.0.0.1
+// (TCP and UDP) and logs nothing.
+func loopbackConfig(t *testing.T) Config {
 	cfg := DefaultConfig()
 	cfg.Dir = t.TempDir()
-	cfg.Addr = "127.0.0.1:0"
+	cfg.Addr, cfg.UDPAddr = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Logger = slog.New(slog.DiscardHandler)
-	h, err := New(cfg)
+	return cfg
+}
+
+func TestListenAndServe(t *testing.T) {
+	h, err := New(loopbackConfig(t))
 	require.NoError(t, err)
 	assert.Nil(t, h.Addr())
 	ctx, cancel := context.WithCancel(context.Background())
@@ -553,6 +559,36 @@ func TestListenAndServe(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	assert.Error(t, h.Serve(context.Background(), ln))
+}
+
+// ListenAndServe opens the UDP socket the transfers need at UDPAddr; Listen
+// fails when it cannot, leaving nothing open.
+func TestListenAndServeTransfers(t *testing.T) {
+	cfg := loopbackConfig(t)
+	cfg.Transfers = &TransferConfig{}
+	h, err := New(cfg)
+	require.NoError(t, err)
+	assert.Nil(t, h.UDPAddr())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.ListenAndServe(ctx) }()
+	require.Eventually(t, func() bool { return h.UDPAddr() != nil }, guard, 5*time.Millisecond)
+	ua, ok := h.UDPAddr().(*net.UDPAddr)
+	require.True(t, ok, "UDPAddr is %T", h.UDPAddr())
+	assert.True(t, ua.IP.IsLoopback())
+	assert.NotZero(t, ua.Port)
+	cancel()
+	require.NoError(t, <-done)
+
+	// A second hub on the same UDP port cannot listen.
+	cfg.UDPAddr = ua.String()
+	taken, err := net.ListenPacket("udp", cfg.UDPAddr)
+	require.NoError(t, err)
+	defer taken.Close()
+	h2, err := New(cfg)
+	require.NoError(t, err)
+	_, err = h2.Listen()
+	assert.ErrorContains(t, err, "file transfers: listen udp "+cfg.UDPAddr)
 }
 
 func TestHubFull(t *testing.T) {
@@ -646,24 +682,24 @@ func TestFiles(t *testing.T) {
 type fakeTransfers struct {
 	mu   sync.Mutex
 	err  error
-	gets chan GetRequest
-	puts chan PutRequest
+	gets chan getRequest
+	puts chan putRequest
 }
 
-func (f *fakeTransfers) GrantGet(ctx context.Context, req GetRequest) (GetGrant, error) {
+func (f *fakeTransfers) GrantGet(ctx context.Context, req getRequest) (getGrant, error) {
 	f.gets <- req
 	if err := f.failure(); err != nil {
-		return GetGrant{}, err
+		return getGrant{}, err
 	}
-	return GetGrant{Token: "0123456789abcdef0123456789abcdef", Port: 50001, Size: req.File.Size, SHA256: strings.Repeat("ab", 32), Name: req.File.Name}, nil
+	return getGrant{Token: "0123456789abcdef0123456789abcdef", Port: 50001, Size: req.File.Size, SHA256: strings.Repeat("ab", 32), Name: req.File.Name}, nil
 }
 
-func (f *fakeTransfers) GrantPut(ctx context.Context, req PutRequest) (PutGrant, error) {
+func (f *fakeTransfers) GrantPut(ctx context.Context, req putRequest) (putGrant, error) {
 	f.puts <- req
 	if err := f.failure(); err != nil {
-		return PutGrant{}, err
+		return putGrant{}, err
 	}
-	return PutGrant{Token: "fedcba9876543210fedcba9876543210", Port: 50002, StoredName: req.Name + " (1)"}, nil
+	return putGrant{Token: "fedcba9876543210fedcba9876543210", Port: 50002, StoredName: req.Name + " (1)"}, nil
 }
 
 func (f *fakeTransfers) failure() error {
@@ -679,8 +715,8 @@ func (f *fakeTransfers) fail(err error) {
 }
 
 func TestTransferHooks(t *testing.T) {
-	ft := &fakeTransfers{gets: make(chan GetRequest, 4), puts: make(chan PutRequest, 4)}
-	h := startHub(t, func(c *Config) { c.Transfers = ft })
+	ft := &fakeTransfers{gets: make(chan getRequest, 4), puts: make(chan putRequest, 4)}
+	h := startHub(t, func(c *Config) { c.grants = ft })
 	writeFile(t, h.dir, "doc.txt", "hello")
 	c, _, _ := register(t, h.addr, "alice")
 	c.send("GET doc.txt")
@@ -694,7 +730,7 @@ func TestTransferHooks(t *testing.T) {
 	c.send("PUT 10 " + sum + " up.bin")
 	c.expect("PUT fedcba9876543210fedcba9876543210 50002 up.bin (1)")
 	preq := <-ft.puts
-	assert.Equal(t, PutRequest{Requester: req.Requester, Name: "up.bin", Size: 10, SHA256: sum}, preq)
+	assert.Equal(t, putRequest{requester: req.requester, Name: "up.bin", Size: 10, SHA256: sum}, preq)
 
 	ft.fail(proto.NewError(proto.ReasonTooLarge, "", "too big for this hub"))
 	c.send("PUT 10 " + sum + " up.bin")
@@ -707,12 +743,12 @@ func TestTransferHooks(t *testing.T) {
 
 	// An upload announced by the transfer side reaches everyone.
 	writeFile(t, h.dir, "up.bin (1)", "0123456789")
-	require.NoError(t, h.AnnounceShared("alice", "up.bin (1)", sum))
+	require.NoError(t, h.announceShared("alice", "up.bin (1)", sum))
 	assert.Regexp(t, `^SHARED \d+ alice 10 `+sum+` up\.bin \(1\)$`, c.readLine())
-	info, err := h.SharedFile(context.Background(), "doc.txt")
+	info, err := h.sharedFile(context.Background(), "doc.txt")
 	require.NoError(t, err)
 	assert.Equal(t, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824", info.SHA256)
-	_, err = h.SharedFile(context.Background(), "nope")
+	_, err = h.sharedFile(context.Background(), "nope")
 	assert.ErrorIs(t, err, ErrNoSuchFile)
 }
 

@@ -240,34 +240,14 @@ func (s *session) handle(raw []byte, t time.Time) {
 	case proto.KwNick:
 		s.handleNick(cmd.Nick)
 	case proto.KwMsg:
-		// The body is passed on as the client escaped it: decoding and
-		// encoding again would turn a lone backslash into two, and could
-		// make the line longer than a hub line may be.
-		body := line[len(proto.KwMsg)+1:]
 		s.h.trim.noteMessage()
-		s.h.mu.Lock()
-		if s.ended.Load() { // dropped meanwhile by another session's broadcast
-			s.h.mu.Unlock()
-			return
-		}
-		t := now()
-		if n := msgLineLen(t, s.nick, body); n > proto.MaxHubLineLen {
-			// Not with nicks of at most 24 characters; a guard should
-			// the limits ever change.
-			s.h.mu.Unlock()
-			s.errorf(proto.ReasonLineTooLong, proto.KwMsg, "with the time and your nick the line would have %d bytes, more than the %d a hub line may have; it was not delivered", n, proto.MaxHubLineLen)
-			return
-		}
-		line := proto.AppendMsgEscaped(make([]byte, 0, len(body)+len(s.nick)+32), t, s.nick, body)
-		s.h.addHistoryLocked(line)
-		s.h.broadcastLocked(line, nil)
-		s.h.dropSlowLocked()
-		s.deferFlushLocked()
+		s.deferFlush(s.h.post(s, escapedText(line, cmd)))
 	case proto.KwPriv:
 		s.h.trim.noteMessage()
-		s.handlePriv(cmd.Nick, line[len(proto.KwPriv)+1+len(cmd.Nick)+1:])
+		key := proto.NickKey(norm.NFC.String(cmd.Nick))
+		s.deferFlush(s.h.sendPrivate(s, cmd.Nick, key, escapedText(line, cmd)))
 	case proto.KwUsers:
-		s.handleUsers()
+		s.h.flush(s.h.sendUsers(s))
 	case proto.KwFiles:
 		s.handleFiles()
 	case proto.KwGet:
@@ -295,6 +275,7 @@ func (s *session) refuseNick() {
 // handleNick registers the session or renames it.
 func (s *session) handleNick(asked string) {
 	nick := norm.NFC.String(asked)
+	wasRegistered := s.registered
 	refuse := func(e *proto.Error) {
 		s.sendErr(e)
 		if !s.registered {
@@ -305,134 +286,27 @@ func (s *session) handleNick(asked string) {
 		refuse(err.(*proto.Error))
 		return
 	}
-	key := proto.NickKey(nick)
-	h := s.h
-	h.mu.Lock()
-	other, taken := h.byKey[key]
-	switch {
-	case s.ended.Load(): // dropped meanwhile
-		h.mu.Unlock()
-		return
-	case taken && other == s && nick == s.nick:
-		h.mu.Unlock()
-		refuse(proto.NewError(proto.ReasonNickInUse, proto.KwNick, fmt.Sprintf("%s is already your nick", proto.QuoteInput(nick))))
-		return
-	case taken && other != s:
-		h.mu.Unlock()
-		refuse(proto.NewError(proto.ReasonNickInUse, proto.KwNick, fmt.Sprintf("nick %s is in use", proto.QuoteInput(nick))))
-		return
-	case s.registered:
-		s.renameLocked(nick, key)
-		h.unlockFlush()
+	k, e := s.h.setNick(s, nick, proto.NickKey(nick))
+	if e != nil {
+		refuse(e)
 		return
 	}
-	s.registered, s.nick, s.key = true, nick, key
-	h.byKey[key] = s
-	h.rosterInsert(s)
-	h.trim.note()
-	// The USERS block and the history lines are shared, not copied.
-	reply := make([][]byte, 0, 3+len(h.history))
-	reply = append(reply, proto.AppendWelcome(nil, nick), h.usersLocked(), proto.AppendHistory(nil, len(h.history)))
-	reply = append(reply, h.history...)
-	ok, kick := s.q.pushAll(reply)
-	if !ok {
-		h.slow = append(h.slow, s)
+	s.h.flush(k)
+	if s.registered && !wasRegistered {
+		s.h.log.Debug("client registered", "nick", nick, "remote", s.remote.String())
 	}
-	if kick {
-		h.kickLocked(s.q)
-	}
-	h.broadcastPresenceLocked(proto.AppendJoin(nil, now(), nick), s)
-	h.dropSlowLocked()
-	h.unlockFlush()
-	h.log.Debug("client registered", "nick", nick, "remote", s.remote.String())
 }
 
-// renameLocked changes the nick of a registered session and tells everyone.
-// h.mu is held.
-func (s *session) renameLocked(nick, key string) {
-	h := s.h
-	if s.ended.Load() {
-		return
+// escapedText returns the text a MSG or PRIV line carries, cmd being the
+// line parsed, as the client escaped it: it is passed on so, since decoding
+// and encoding it again would turn a lone backslash into two, and could
+// make the line longer than a hub line may be. This is the one place that
+// slices a client's line by byte offset.
+func escapedText(line string, cmd proto.Command) string {
+	if cmd.Keyword == proto.KwPriv {
+		return line[len(proto.KwPriv)+1+len(cmd.Nick)+1:]
 	}
-	old := s.nick
-	h.rosterRemove(s)
-	delete(h.byKey, s.key)
-	s.nick, s.key = nick, key
-	h.byKey[key] = s
-	h.rosterInsert(s)
-	h.broadcastPresenceLocked(proto.AppendRename(nil, now(), old, nick), nil)
-	h.dropSlowLocked()
-}
-
-// handlePriv sends a private message; body is as the client escaped it.
-func (s *session) handlePriv(to, body string) {
-	h := s.h
-	key := proto.NickKey(norm.NFC.String(to))
-	h.mu.Lock()
-	if s.ended.Load() {
-		h.mu.Unlock()
-		return
-	}
-	target, ok := h.byKey[key]
-	if !ok {
-		h.mu.Unlock()
-		s.errorf(proto.ReasonNoSuchUser, proto.KwPriv, "no user %s is online", proto.QuoteInput(to))
-		return
-	}
-	// The line carries the recipient's nick as registered, which may be
-	// longer in bytes than the form the client typed (U+FB00 "ﬀ" is typed
-	// as "ff" but written in three bytes), and the sender's nick.
-	t := now()
-	if n := privLineLen(t, s.nick, target.nick, body); n > proto.MaxHubLineLen {
-		h.mu.Unlock()
-		s.errorf(proto.ReasonLineTooLong, proto.KwPriv, "once addressed from %s to %s the line would have %d bytes, more than the %d a hub line may have; it was not delivered",
-			s.nick, target.nick, n, proto.MaxHubLineLen)
-		return
-	}
-	line := proto.AppendPrivEscaped(nil, t, s.nick, target.nick, body)
-	h.deliverLocked(target, line)
-	if target != s {
-		h.deliverLocked(s, line)
-	}
-	h.dropSlowLocked()
-	s.deferFlushLocked()
-}
-
-// handleUsers answers USERS. The block is queued under h.mu, as JOIN and
-// LEAVE lines are, so that it agrees with the lines the client got before
-// it: it never lists a user whose LEAVE came earlier, nor misses one whose
-// JOIN did.
-func (s *session) handleUsers() {
-	h := s.h
-	h.mu.Lock()
-	if s.ended.Load() {
-		h.mu.Unlock()
-		return
-	}
-	h.deliverLocked(s, h.usersLocked())
-	h.dropSlowLocked()
-	h.unlockFlush()
-}
-
-// msgLineLen returns the length of `MSG <t> <from> <body>`, LF included.
-func msgLineLen(t int64, from, body string) int {
-	return len("MSG ") + timeLen(t) + 1 + len(from) + 1 + len(body) + 1
-}
-
-// privLineLen returns the length of `PRIV <t> <from> <to> <body>`, LF
-// included.
-func privLineLen(t int64, from, to, body string) int {
-	return len("PRIV ") + timeLen(t) + 1 + len(from) + 1 + len(to) + 1 + len(body) + 1
-}
-
-// timeLen returns the number of digits of a hub time.
-func timeLen(t int64) int {
-	n := 1
-	for t >= 10 {
-		t /= 10
-		n++
-	}
-	return n
+	return line[len(proto.KwMsg)+1:]
 }
 
 func (s *session) handleFiles() {
@@ -450,11 +324,11 @@ func (s *session) handleFiles() {
 }
 
 // transfersDisabled is the detail of the ERR sent for GET and PUT when the
-// hub has no Transfers.
+// hub has no file transfers.
 const transfersDisabled = "file transfers are not enabled on this hub"
 
-func (s *session) requester() Requester {
-	return Requester{SessionID: s.id, Nick: s.nick, Addr: s.remote}
+func (s *session) asker() requester {
+	return requester{SessionID: s.id, Nick: s.nick, Addr: s.remote}
 }
 
 func (s *session) handleGet(name string) {
@@ -468,12 +342,12 @@ func (s *session) handleGet(name string) {
 		}
 		return
 	}
-	tr := s.h.cfg.Transfers
+	tr := s.h.grants
 	if tr == nil {
 		s.errorf(proto.ReasonBusy, proto.KwGet, transfersDisabled)
 		return
 	}
-	g, err := tr.GrantGet(s.h.grantCtx, GetRequest{Requester: s.requester(), File: info})
+	g, err := tr.GrantGet(s.h.grantCtx, getRequest{requester: s.asker(), File: info})
 	if err != nil {
 		s.grantFailed(proto.KwGet, name, err)
 		return
@@ -482,12 +356,12 @@ func (s *session) handleGet(name string) {
 }
 
 func (s *session) handlePut(cmd proto.Command) {
-	tr := s.h.cfg.Transfers
+	tr := s.h.grants
 	if tr == nil {
 		s.errorf(proto.ReasonBusy, proto.KwPut, transfersDisabled)
 		return
 	}
-	g, err := tr.GrantPut(s.h.grantCtx, PutRequest{Requester: s.requester(), Name: cmd.Name, Size: cmd.Size, SHA256: cmd.SHA256})
+	g, err := tr.GrantPut(s.h.grantCtx, putRequest{requester: s.asker(), Name: cmd.Name, Size: cmd.Size, SHA256: cmd.SHA256})
 	if err != nil {
 		s.grantFailed(proto.KwPut, cmd.Name, err)
 		return
@@ -509,13 +383,16 @@ func (s *session) grantFailed(kw, name string, err error) {
 // before they are written.
 const maxDeferredLines = 64
 
-// deferFlushLocked releases h.mu, keeping the queues its deliveries kicked
-// for writing before the reader next waits for input (flushDeferred). A
-// client that sends many lines at once thus has them written to each
-// receiver with one system call. h.mu is held.
-func (s *session) deferFlushLocked() {
-	k := s.h.takeKicksLocked()
-	s.h.mu.Unlock()
+// deferFlush keeps the queues k lists, which a client's message made
+// non-empty, for writing before the reader next waits for input
+// (flushDeferred), so that a client that sends many lines at once has them
+// written to each receiver with one system call; or sends e, the refusal of
+// the message, at once.
+func (s *session) deferFlush(k *flushList, e *proto.Error) {
+	if e != nil {
+		s.sendErr(e)
+		return
+	}
 	if k == nil {
 		return
 	}
@@ -526,7 +403,7 @@ func (s *session) deferFlushLocked() {
 	s.deferred.merge(k)
 }
 
-// flushDeferred writes the queues kept by deferFlushLocked.
+// flushDeferred writes the queues kept by deferFlush.
 func (s *session) flushDeferred() {
 	if k := s.deferred; k != nil {
 		s.deferred = nil

@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/netip"
 	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/natter-chat/natter/core/proto"
@@ -24,9 +24,10 @@ const (
 	DefaultTokenTTL  = 60 * time.Second
 )
 
-// TransferConfig configures a TransferService. The UDP address and the
-// limits on concurrent transfers come from the hub's Config (UDPAddr,
-// MaxTransfers, MaxTransfersPerClient); a zero field here takes its default.
+// TransferConfig configures a hub's file transfers (Config.Transfers). The
+// UDP address and the limits on concurrent transfers come from the hub's
+// Config (UDPAddr, MaxTransfers, MaxTransfersPerClient); a zero field here
+// takes its default.
 type TransferConfig struct {
 	// Public serves a read request that names a shared file directly (not
 	// a token) to any address, so that stock TFTP clients can fetch files.
@@ -42,9 +43,9 @@ type TransferConfig struct {
 	// MaxWindow is the largest TFTP windowsize granted (default 64).
 	MaxWindow int
 	// OtherPacket, when set, receives every datagram at the UDP port that
-	// is not TFTP (LAN discovery probes, say). A non-nil result is sent back
-	// to from. pkt is only valid during the call, which runs on the UDP read
-	// loop and should return quickly.
+	// is neither TFTP nor a discovery probe the hub answers. A non-nil
+	// result is sent back to from. pkt is only valid during the call, which
+	// runs on the UDP read loop and should return quickly.
 	OtherPacket func(pkt []byte, from net.Addr) []byte
 	// Engine tunes the timers of every transfer.
 	Engine tftp.Config
@@ -57,31 +58,38 @@ type TransferConfig struct {
 	wrapUpload func(io.Writer) io.Writer
 }
 
-// TransferService runs a hub's file transfers. It is the hub's Transfers:
-// it grants GET and PUT with single-use tokens, and it answers the TFTP
-// requests that present them on the hub's UDP port. Run it together with
-// its hub with Serve or ListenAndServe:
-//
-//	ts := server.NewTransferService(server.TransferConfig{})
-//	cfg.Transfers = ts
-//	h, err := server.New(cfg)
-//	...
-//	err = ts.ListenAndServe(ctx, h)
-//
-// A grant holds one of the hub's transfer slots (and one of its client's)
-// from the moment it is granted until its transfer ends, or until the token
-// expires unused.
-type TransferService struct {
-	cfg     TransferConfig
-	serving atomic.Bool
+// transferHooks are what the transfer service needs of its hub, given at
+// construction.
+type transferHooks struct {
+	// sharedFile returns the info of a shared file with its SHA-256 (see
+	// Hub.sharedFile).
+	sharedFile func(ctx context.Context, name string) (FileInfo, error)
+	// announce tells everyone that from stored a file (see
+	// Hub.announceShared).
+	announce func(from, name, sha256 string) error
+	// notify sends line to the session with this ID, if it is still
+	// connected: a transfer tells its client what went wrong beyond the
+	// TFTP ERROR.
+	notify func(sessionID uint64, line []byte)
+}
 
-	mu           sync.Mutex
-	hub          *Hub     // set while serving
-	root         *os.Root // the shared folder; set while serving
-	addr         net.Addr // the UDP listening address; set while serving
-	port         int
+// transferService runs a hub's file transfers: it grants GET and PUT with
+// single-use tokens, and it answers the TFTP requests that present them on
+// the hub's UDP port. A grant holds one of the hub's transfer slots (and one
+// of its client's) from the moment it is granted until its transfer ends,
+// or until the token expires unused.
+type transferService struct {
+	cfg          TransferConfig
+	dir          string // the shared folder
+	log          *slog.Logger
+	hub          transferHooks
 	maxAll       int
 	maxPerClient int
+
+	mu           sync.Mutex
+	root         *os.Root          // the shared folder; set while serving
+	addr         net.Addr          // the UDP listening address; set while serving
+	port         int               // its port
 	grants       map[string]*grant // granted tokens not used yet
 	slots        int               // unused grants and running transfers, hub-wide
 	perClient    map[uint64]int    // unused grants and running transfers by session
@@ -104,9 +112,9 @@ type grant struct {
 	mtime   int64 // GET: the file's modification time in ms when granted
 }
 
-// NewTransferService returns a TransferService for cfg; it does nothing
-// until Serve.
-func NewTransferService(cfg TransferConfig) *TransferService {
+// newTransferService returns the transfer service of a hub configured by
+// hubCfg (defaults filled in); it does nothing until serve.
+func newTransferService(cfg TransferConfig, hubCfg *Config, log *slog.Logger, hub transferHooks) *transferService {
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = DefaultMaxUpload
 	}
@@ -116,117 +124,86 @@ func NewTransferService(cfg TransferConfig) *TransferService {
 	if cfg.MaxWindow <= 0 {
 		cfg.MaxWindow = tftp.DefaultMaxWindow
 	}
-	return &TransferService{
-		cfg:       cfg,
-		grants:    make(map[string]*grant),
-		perClient: make(map[uint64]int),
-		names:     make(map[string]bool),
+	return &transferService{
+		cfg:          cfg,
+		dir:          hubCfg.Dir,
+		log:          log,
+		hub:          hub,
+		maxAll:       hubCfg.MaxTransfers,
+		maxPerClient: hubCfg.MaxTransfersPerClient,
+		grants:       make(map[string]*grant),
+		perClient:    make(map[uint64]int),
+		names:        make(map[string]bool),
 	}
 }
 
 // Addr returns the UDP address transfer requests are served on, or nil
 // when the service is not serving.
-func (ts *TransferService) Addr() net.Addr {
+func (ts *transferService) Addr() net.Addr {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	return ts.addr
 }
 
-// ListenAndServe listens on the hub's Config.Addr (TCP) and Config.UDPAddr
-// (UDP) and runs h and its transfers until ctx is done; see Serve.
-func (ts *TransferService) ListenAndServe(ctx context.Context, h *Hub) error {
-	cfg := h.Config()
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
-	conn, err := net.ListenPacket("udp", cfg.UDPAddr)
-	if err != nil {
-		ln.Close()
-		return fmt.Errorf("natter transfers: %w", err)
-	}
-	return ts.Serve(ctx, h, ln, conn)
-}
-
-// Serve runs the hub h on ln (h.Serve) and the transfer service on conn
-// until ctx is done or either side fails, then stops both and returns once
-// every goroutine they started has ended: nil after ctx is done, otherwise
-// what failed. On the way out transfers are stopped first (an upload that
-// was running leaves nothing behind), then the hub. h must have been
-// created with this service as its Config.Transfers. Serve closes ln and
-// conn. A TransferService serves once.
-func (ts *TransferService) Serve(ctx context.Context, h *Hub, ln net.Listener, conn net.PacketConn) error {
-	fail := func(err error) error {
-		ln.Close()
-		conn.Close()
-		return err
-	}
-	if h.cfg.Transfers != Transfers(ts) {
-		return fail(errors.New("natter transfers: the hub's Config.Transfers is not this service"))
-	}
+// open readies the service to serve on conn, a UDP socket: it opens the
+// shared folder and removes what unfinished uploads left there. From then
+// on grants are given, until serve returns; the hub opens its transfers
+// before it accepts a session, so that no GET or PUT finds them not yet
+// running.
+func (ts *transferService) open(conn net.PacketConn) error {
 	ua, ok := conn.LocalAddr().(*net.UDPAddr)
 	if !ok {
-		return fail(fmt.Errorf("natter transfers: %v is not a UDP address", conn.LocalAddr()))
+		return fmt.Errorf("natter transfers: %v is not a UDP address", conn.LocalAddr())
 	}
-	if !ts.serving.CompareAndSwap(false, true) {
-		return fail(errors.New("natter transfers: Serve called twice"))
-	}
-	root, err := os.OpenRoot(h.cfg.Dir)
+	root, err := os.OpenRoot(ts.dir)
 	if err != nil {
-		return fail(fmt.Errorf("natter transfers: shared folder: %w", err))
+		return fmt.Errorf("natter transfers: shared folder: %w", err)
 	}
-	defer root.Close()
-	removeLeftoverUploads(root, h.log)
-
+	removeLeftoverUploads(root, ts.log)
 	ts.mu.Lock()
-	ts.hub, ts.root, ts.addr, ts.port = h, root, conn.LocalAddr(), ua.Port
-	ts.maxAll, ts.maxPerClient = h.cfg.MaxTransfers, h.cfg.MaxTransfersPerClient
-	ts.mu.Unlock()
-	defer func() {
-		ts.mu.Lock()
-		ts.hub, ts.root, ts.addr, ts.port = nil, nil, nil, 0
-		clear(ts.grants)
-		ts.mu.Unlock()
-	}()
+	defer ts.mu.Unlock()
+	ts.root, ts.addr, ts.port = root, conn.LocalAddr(), ua.Port
+	return nil
+}
 
-	srv := ts.tftpServer(h, conn)
-	udpCtx, stopUDP := context.WithCancel(ctx)
-	hubCtx, stopHub := context.WithCancel(context.Background())
-	defer stopUDP()
-	defer stopHub()
-	udpDone := make(chan error, 1)
-	go func() {
-		err := srv.Serve(udpCtx, conn)
-		stopHub() // the hub follows the transfers, whyever they stopped
-		udpDone <- err
-	}()
-	h.log.Info("transfers listening", "udp", conn.LocalAddr().String(), "public", ts.cfg.Public)
-	hubErr := h.Serve(hubCtx, ln)
-	stopUDP()
-	udpErr := <-udpDone
-	conn.Close()
-	if ctx.Err() != nil && hubErr == nil {
-		return nil
+// serve answers transfer requests on conn, which open readied, until ctx
+// is done or conn fails, and returns once every transfer has ended: nil
+// after ctx is done, otherwise what failed. Datagrams that are not TFTP go
+// to other (which may be nil); a non-nil result is sent back. serve leaves
+// conn open.
+func (ts *transferService) serve(ctx context.Context, conn net.PacketConn, other func(pkt []byte, from net.Addr) []byte) error {
+	defer ts.close()
+	ts.log.Info("transfers listening", "udp", conn.LocalAddr().String(), "public", ts.cfg.Public)
+	return ts.tftpServer(conn, other).Serve(ctx, conn)
+}
+
+// close undoes open: grants are refused again, and unused ones forgotten.
+func (ts *transferService) close() {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if ts.root != nil {
+		ts.root.Close()
 	}
-	return errors.Join(hubErr, udpErr)
+	ts.root, ts.addr, ts.port = nil, nil, 0
+	clear(ts.grants)
 }
 
 // tftpServer returns the TFTP server answering on conn.
-func (ts *TransferService) tftpServer(h *Hub, conn net.PacketConn) *tftp.Server {
+func (ts *transferService) tftpServer(conn net.PacketConn, other func(pkt []byte, from net.Addr) []byte) *tftp.Server {
 	srv := &tftp.Server{
 		Handler: &udpHandler{ts: ts},
 		// The service keeps its own count, which includes unused grants;
 		// the engine's limit only bounds refusals in progress on top.
-		MaxTransfers: 2 * h.cfg.MaxTransfers,
+		MaxTransfers: 2 * ts.maxAll,
 		PortMin:      ts.cfg.PortMin,
 		PortMax:      ts.cfg.PortMax,
 		MaxWindow:    ts.cfg.MaxWindow,
 		Config:       ts.cfg.Engine,
 		Logf: func(format string, args ...any) {
-			h.log.Debug(fmt.Sprintf(format, args...))
+			ts.log.Debug(fmt.Sprintf(format, args...))
 		},
 	}
-	if other := ts.cfg.OtherPacket; other != nil {
+	if other != nil {
 		srv.OtherPacket = func(pkt []byte, from net.Addr) {
 			if reply := other(pkt, from); reply != nil {
 				_, _ = conn.WriteTo(reply, from)
@@ -239,90 +216,89 @@ func (ts *TransferService) tftpServer(h *Hub, conn net.PacketConn) *tftp.Server 
 // errNotRunning refuses grants while the service is not serving.
 var errNotRunning = proto.NewError(proto.ReasonBusy, "", "file transfers are not running")
 
-// running returns the hub and the UDP port while the service serves.
-func (ts *TransferService) running() (*Hub, int) {
+// running returns the UDP port, and whether the service serves.
+func (ts *transferService) running() (port int, ok bool) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	return ts.hub, ts.port
+	return ts.port, ts.root != nil
 }
 
 // GrantGet grants a download of a shared file, hashing the file first if
-// its SHA-256 is not known yet. It implements Transfers.
-func (ts *TransferService) GrantGet(ctx context.Context, req GetRequest) (GetGrant, error) {
-	h, port := ts.running()
-	if h == nil {
-		return GetGrant{}, errNotRunning
+// its SHA-256 is not known yet.
+func (ts *transferService) GrantGet(ctx context.Context, req getRequest) (getGrant, error) {
+	port, ok := ts.running()
+	if !ok {
+		return getGrant{}, errNotRunning
 	}
 	info := req.File
 	if info.SHA256 == "" {
 		var err error
-		if info, err = h.SharedFile(ctx, req.File.Name); err != nil {
+		if info, err = ts.hub.sharedFile(ctx, req.File.Name); err != nil {
 			if errors.Is(err, ErrNoSuchFile) {
-				return GetGrant{}, proto.NewError(proto.ReasonNoSuchFile, "", fmt.Sprintf("no shared file %s", proto.QuoteInput(req.File.Name)))
+				return getGrant{}, proto.NewError(proto.ReasonNoSuchFile, "", fmt.Sprintf("no shared file %s", proto.QuoteInput(req.File.Name)))
 			}
-			return GetGrant{}, err
+			return getGrant{}, err
 		}
 	}
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	if err := ts.reserveLocked(req.Requester); err != nil {
-		return GetGrant{}, err
+	if err := ts.reserveLocked(req.requester); err != nil {
+		return getGrant{}, err
 	}
-	g := ts.addGrantLocked(req.Requester, &grant{name: info.Name, size: info.Size, sha256: info.SHA256, mtime: info.ModTime})
-	return GetGrant{Token: g.token, Port: port, Size: info.Size, SHA256: info.SHA256, Name: info.Name}, nil
+	g := ts.addGrantLocked(req.requester, &grant{name: info.Name, size: info.Size, sha256: info.SHA256, mtime: info.ModTime})
+	return getGrant{Token: g.token, Port: port, Size: info.Size, SHA256: info.SHA256, Name: info.Name}, nil
 }
 
 // GrantPut grants an upload: it checks the size against the limit and the
 // free space, and reserves the name it will be stored under (the asked
-// name, or "name (1).ext" and so on when that is taken). It implements
-// Transfers.
-func (ts *TransferService) GrantPut(ctx context.Context, req PutRequest) (PutGrant, error) {
-	h, port := ts.running()
-	if h == nil {
-		return PutGrant{}, errNotRunning
+// name, or "name (1).ext" and so on when that is taken).
+func (ts *transferService) GrantPut(ctx context.Context, req putRequest) (putGrant, error) {
+	port, ok := ts.running()
+	if !ok {
+		return putGrant{}, errNotRunning
 	}
 	if req.Size > ts.cfg.MaxUpload {
-		return PutGrant{}, proto.NewError(proto.ReasonTooLarge, "",
+		return putGrant{}, proto.NewError(proto.ReasonTooLarge, "",
 			fmt.Sprintf("an upload may have at most %d bytes, %s has %d", ts.cfg.MaxUpload, proto.QuoteInput(req.Name), req.Size))
 	}
-	free, err := ts.freeSpace(h.cfg.Dir)
+	free, err := ts.freeSpace()
 	if err != nil {
-		h.log.Warn("cannot tell the free space of the shared folder", "dir", h.cfg.Dir, "err", err)
+		ts.log.Warn("cannot tell the free space of the shared folder", "dir", ts.dir, "err", err)
 		free = -1
 	}
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	ts.sweepLocked(time.Now())
 	if free >= 0 && req.Size > free-ts.pendingBytes {
-		return PutGrant{}, proto.NewError(proto.ReasonNoSpace, "",
+		return putGrant{}, proto.NewError(proto.ReasonNoSpace, "",
 			fmt.Sprintf("the hub has room for %d more bytes, %s has %d", max(free-ts.pendingBytes, 0), proto.QuoteInput(req.Name), req.Size))
 	}
 	if ts.root == nil {
-		return PutGrant{}, errNotRunning
+		return putGrant{}, errNotRunning
 	}
 	stored, err := ts.freeNameLocked(req.Name)
 	if err != nil {
-		return PutGrant{}, err
+		return putGrant{}, err
 	}
-	if err := ts.reserveLocked(req.Requester); err != nil {
-		return PutGrant{}, err
+	if err := ts.reserveLocked(req.requester); err != nil {
+		return putGrant{}, err
 	}
-	g := ts.addGrantLocked(req.Requester, &grant{put: true, name: stored, asked: req.Name, size: req.Size, sha256: req.SHA256})
+	g := ts.addGrantLocked(req.requester, &grant{put: true, name: stored, asked: req.Name, size: req.Size, sha256: req.SHA256})
 	ts.names[stored] = true
 	ts.pendingBytes += req.Size
-	return PutGrant{Token: g.token, Port: port, StoredName: stored}, nil
+	return putGrant{Token: g.token, Port: port, StoredName: stored}, nil
 }
 
-func (ts *TransferService) freeSpace(dir string) (int64, error) {
+func (ts *transferService) freeSpace() (int64, error) {
 	if ts.cfg.freeSpace != nil {
 		return ts.cfg.freeSpace()
 	}
-	return freeSpace(dir)
+	return freeSpace(ts.dir)
 }
 
 // reserveLocked takes a transfer slot for r, or says why there is none.
 // Expired grants give theirs back first. ts.mu is held.
-func (ts *TransferService) reserveLocked(r Requester) error {
+func (ts *transferService) reserveLocked(r requester) error {
 	ts.sweepLocked(time.Now())
 	if ts.perClient[r.SessionID] >= ts.maxPerClient {
 		return proto.NewError(proto.ReasonBusy, "",
@@ -339,7 +315,7 @@ func (ts *TransferService) reserveLocked(r Requester) error {
 
 // addGrantLocked completes g for r with a fresh token and records it.
 // ts.mu is held.
-func (ts *TransferService) addGrantLocked(r Requester, g *grant) *grant {
+func (ts *transferService) addGrantLocked(r requester, g *grant) *grant {
 	var b [16]byte
 	rand.Read(b[:]) // never fails
 	g.token = hex.EncodeToString(b[:])
@@ -350,7 +326,7 @@ func (ts *TransferService) addGrantLocked(r Requester, g *grant) *grant {
 }
 
 // sweepLocked forgets grants whose tokens expired unused. ts.mu is held.
-func (ts *TransferService) sweepLocked(now time.Time) {
+func (ts *transferService) sweepLocked(now time.Time) {
 	for tok, g := range ts.grants {
 		if now.After(g.expires) {
 			delete(ts.grants, tok)
@@ -361,13 +337,13 @@ func (ts *TransferService) sweepLocked(now time.Time) {
 
 // release gives back what g holds: its transfer slots and, for an upload,
 // its stored name and declared size.
-func (ts *TransferService) release(g *grant) {
+func (ts *transferService) release(g *grant) {
 	ts.mu.Lock()
 	ts.releaseLocked(g)
 	ts.mu.Unlock()
 }
 
-func (ts *TransferService) releaseLocked(g *grant) {
+func (ts *transferService) releaseLocked(g *grant) {
 	ts.slots--
 	if n := ts.perClient[g.session] - 1; n > 0 {
 		ts.perClient[g.session] = n
@@ -384,7 +360,7 @@ func (ts *TransferService) releaseLocked(g *grant) {
 // when the name is not a granted token, and a *tftp.Error when the token
 // may not be used by this request; a refused token stays valid for the
 // address and kind of request it was granted to.
-func (ts *TransferService) take(req *tftp.Request, put bool) (*grant, error) {
+func (ts *transferService) take(req *tftp.Request, put bool) (*grant, error) {
 	peer := peerIP(req.Peer)
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
@@ -409,7 +385,7 @@ func (ts *TransferService) take(req *tftp.Request, put bool) (*grant, error) {
 }
 
 // takePublic takes a hub-wide transfer slot for a public read.
-func (ts *TransferService) takePublic() (*grant, error) {
+func (ts *transferService) takePublic() (*grant, error) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	ts.sweepLocked(time.Now())
@@ -431,21 +407,4 @@ func peerIP(a net.Addr) netip.Addr {
 		return ap.Addr().Unmap()
 	}
 	return netip.Addr{}
-}
-
-// notify sends line to the session with this ID, if it is still connected.
-// It lets a transfer tell its client what went wrong beyond the TFTP ERROR.
-func (h *Hub) notify(sessionID uint64, line []byte) {
-	var target *session
-	h.mu.Lock()
-	for s := range h.sessions {
-		if s.id == sessionID {
-			target = s
-			break
-		}
-	}
-	h.mu.Unlock()
-	if target != nil && !target.ended.Load() {
-		h.sendTo(target, line)
-	}
 }

@@ -9,20 +9,20 @@ import (
 	"github.com/natter-chat/natter/server"
 )
 
-// A hub with file transfers, on TCP and UDP port 50000, whose shared files
-// stock TFTP clients may also fetch by name.
-func ExampleTransferService() {
-	ts := server.NewTransferService(server.TransferConfig{Public: true})
+// A hub with every part: file transfers and LAN discovery, on TCP and UDP
+// port 50000. Its shared files stock TFTP clients may also fetch by name.
+func ExampleHub_ListenAndServe() {
 	cfg := server.DefaultConfig()
 	cfg.Dir = os.TempDir()
-	cfg.Transfers = ts
+	cfg.Transfers = &server.TransferConfig{Public: true}
+	cfg.Discovery = &server.DiscoveryConfig{}
 	h, err := server.New(cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := ts.ListenAndServe(ctx, h); err != nil {
+	if err := h.ListenAndServe(ctx); err != nil {
 		log.Fatal(err)
 	}
 }

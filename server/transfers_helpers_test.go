@@ -21,10 +21,10 @@ import (
 	"github.com/natter-chat/natter/core/tftp"
 )
 
-// transferHub is a hub with a TransferService, both on 127.0.0.1.
+// transferHub is a hub with a transferService, both on 127.0.0.1.
 type transferHub struct {
 	*testHub
-	ts  *TransferService
+	ts  *transferService
 	udp string // host:port of the UDP listener
 }
 
@@ -40,17 +40,17 @@ func startTransferHub(t testing.TB, configure func(*Config, *TransferConfig)) *t
 	if configure != nil {
 		configure(&cfg, &tcfg)
 	}
-	ts := NewTransferService(tcfg)
-	cfg.Transfers = ts
+	cfg.Transfers = &tcfg
 	h, err := New(cfg)
 	require.NoError(t, err)
+	ts := h.transfers
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- ts.Serve(ctx, h, ln, pc) }()
+	go func() { done <- h.ServeListeners(ctx, Listeners{Sessions: ln, Packets: pc}) }()
 	var stopped bool
 	var serveErr error
 	stop := func() error {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -596,24 +597,26 @@ func TestTransferLeftoversRemoved(t *testing.T) {
 	requireDirSettles(t, th.dir, "keep.txt")
 }
 
+// A hub with transfers refuses a datagram socket that is not UDP, closing
+// the listeners it was given; until it serves, grants are refused.
 func TestTransferServeMisuse(t *testing.T) {
-	ts := NewTransferService(TransferConfig{})
 	cfg := DefaultConfig()
 	cfg.Dir = t.TempDir()
+	cfg.Transfers = &TransferConfig{}
 	h, err := New(cfg)
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	pc, err := net.ListenPacket("unixgram", filepath.Join(t.TempDir(), "sock"))
 	require.NoError(t, err)
-	err = ts.Serve(context.Background(), h, ln, pc)
-	assert.ErrorContains(t, err, "Config.Transfers is not this service")
+	err = h.ServeListeners(context.Background(), Listeners{Sessions: ln, Packets: pc})
+	assert.ErrorContains(t, err, "is not a UDP address")
 	_, err = ln.Accept()
 	assert.Error(t, err, "Serve closes the listener")
 
-	_, err = ts.GrantGet(context.Background(), GetRequest{})
+	_, err = h.transfers.GrantGet(context.Background(), getRequest{})
 	assert.ErrorContains(t, err, "not running")
-	_, err = ts.GrantPut(context.Background(), PutRequest{})
+	_, err = h.transfers.GrantPut(context.Background(), putRequest{})
 	assert.ErrorContains(t, err, "not running")
 }
 
@@ -648,5 +651,35 @@ func BenchmarkTransferGet(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A GET sent as soon as the hub accepts sessions is granted: the hub readies
+// its transfers, which first remove what unfinished uploads left (here
+// enough to take a while), before it accepts the first session.
+func TestTransferGrantedToTheFirstSession(t *testing.T) {
+	cfg := loopbackConfig(t)
+	cfg.Name = "Test hub"
+	cfg.Transfers = &TransferConfig{}
+	writeFile(t, cfg.Dir, "a.txt", "hello")
+	for i := range 1000 {
+		writeFile(t, cfg.Dir, uploadTempPrefix+strconv.Itoa(i), "")
+	}
+	h, err := New(cfg)
+	require.NoError(t, err)
+	ls, err := h.Listen()
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.ServeListeners(ctx, ls) }()
+	c, _, _ := register(t, ls.Sessions.Addr().String(), "alice")
+	c.send("GET a.txt")
+	assert.Regexp(t, `^GET [0-9a-f]{32} `+strconv.Itoa(ls.Packets.LocalAddr().(*net.UDPAddr).Port)+` 5 [0-9a-f]{64} a\.txt$`, c.readLine())
+	cancel()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(guard):
+		t.Fatal("hub did not stop")
 	}
 }

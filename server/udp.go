@@ -15,7 +15,7 @@ import (
 // reads and writes that present a granted token and, in public mode, reads
 // that name a shared file.
 type udpHandler struct {
-	ts *TransferService
+	ts *transferService
 }
 
 var errUnknownToken = tftp.NewError(tftp.ErrAccessViolation, "unknown or used token; ask the hub with GET or PUT")
@@ -43,7 +43,7 @@ func (u *udpHandler) ServeRead(ctx context.Context, req *tftp.Request) (tftp.Rea
 
 // openGranted opens the file of a GET grant, refusing it if it changed
 // since the grant: its size and SHA-256 were promised to the client.
-func (ts *TransferService) openGranted(g *grant) (tftp.ReadSource, error) {
+func (ts *transferService) openGranted(g *grant) (tftp.ReadSource, error) {
 	f, fi, err := ts.openShared(g.name)
 	if err != nil {
 		return nil, err
@@ -56,7 +56,7 @@ func (ts *TransferService) openGranted(g *grant) (tftp.ReadSource, error) {
 }
 
 // servePublic serves a read request naming a shared file in public mode.
-func (ts *TransferService) servePublic(req *tftp.Request) (tftp.ReadSource, error) {
+func (ts *transferService) servePublic(req *tftp.Request) (tftp.ReadSource, error) {
 	if err := proto.ValidFileName(req.Filename); err != nil {
 		return nil, tftp.NewError(tftp.ErrFileNotFound, "not a shared file name")
 	}
@@ -74,7 +74,7 @@ func (ts *TransferService) servePublic(req *tftp.Request) (tftp.ReadSource, erro
 
 // openShared opens a regular file of the shared folder for reading.
 // Symlinks are followed only within the folder.
-func (ts *TransferService) openShared(name string) (*os.File, fs.FileInfo, error) {
+func (ts *transferService) openShared(name string) (*os.File, fs.FileInfo, error) {
 	ts.mu.Lock()
 	root := ts.root
 	ts.mu.Unlock()
@@ -92,7 +92,7 @@ func (ts *TransferService) openShared(name string) (*os.File, fs.FileInfo, error
 
 // readSource serves size bytes of f; the end of the transfer closes f and
 // gives back the slot g holds.
-func (ts *TransferService) readSource(f *os.File, size int64, g *grant) tftp.ReadSource {
+func (ts *transferService) readSource(f *os.File, size int64, g *grant) tftp.ReadSource {
 	return tftp.NewReadSource(f, size, func(error) {
 		f.Close()
 		ts.release(g)

@@ -29,8 +29,7 @@ const maxNameTries = 1000
 // match the PUT is it synced and moved to its stored name. Whatever else
 // happens, the temporary file is removed.
 type upload struct {
-	ts      *TransferService
-	h       *Hub
+	ts      *transferService
 	root    *os.Root
 	g       *grant
 	f       *os.File
@@ -43,9 +42,9 @@ type upload struct {
 }
 
 // startUpload creates the temporary file of a granted upload.
-func (ts *TransferService) startUpload(g *grant) (*upload, error) {
+func (ts *transferService) startUpload(g *grant) (*upload, error) {
 	ts.mu.Lock()
-	h, root := ts.hub, ts.root
+	root := ts.root
 	ts.mu.Unlock()
 	if root == nil {
 		return nil, tftp.NewError(tftp.ErrNotDefined, "the hub is stopping")
@@ -53,13 +52,13 @@ func (ts *TransferService) startUpload(g *grant) (*upload, error) {
 	temp := uploadTempPrefix + g.token
 	f, err := root.OpenFile(temp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		h.log.Warn("cannot create upload file", "name", temp, "err", err)
+		ts.log.Warn("cannot create upload file", "name", temp, "err", err)
 		if isNoSpace(err) {
-			h.notify(g.session, proto.AppendErr(nil, proto.ReasonNoSpace, proto.KwPut, g.name))
+			ts.hub.notify(g.session, proto.AppendErr(nil, proto.ReasonNoSpace, proto.KwPut, g.name))
 		}
 		return nil, err
 	}
-	u := &upload{ts: ts, h: h, root: root, g: g, f: f, w: f, temp: temp}
+	u := &upload{ts: ts, root: root, g: g, f: f, w: f, temp: temp}
 	if ts.cfg.wrapUpload != nil {
 		u.w = ts.cfg.wrapUpload(f)
 	}
@@ -94,15 +93,15 @@ func (u *upload) Commit(size int64, sum [sha256.Size]byte) error {
 	g := u.g
 	if u.overflow || size > g.size {
 		u.discard()
-		u.h.log.Info("upload has more data than its PUT; discarded", "name", g.name, "nick", g.nick, "size", size, "want_size", g.size)
-		u.h.notify(g.session, proto.AppendErr(nil, proto.ReasonChecksumMismatch, proto.KwPut, g.name))
+		u.ts.log.Info("upload has more data than its PUT; discarded", "name", g.name, "nick", g.nick, "size", size, "want_size", g.size)
+		u.ts.hub.notify(g.session, proto.AppendErr(nil, proto.ReasonChecksumMismatch, proto.KwPut, g.name))
 		return tftp.NewError(tftp.ErrDiskFull, fmt.Sprintf("more data than the %d bytes granted by PUT (received %d); nothing was stored", g.size, size))
 	}
 	if got := hex.EncodeToString(sum[:]); size != g.size || got != g.sha256 {
 		u.discard()
-		u.h.log.Info("upload does not match its PUT; discarded", "name", g.name, "nick", g.nick,
+		u.ts.log.Info("upload does not match its PUT; discarded", "name", g.name, "nick", g.nick,
 			"size", size, "sha256", got, "want_size", g.size, "want_sha256", g.sha256)
-		u.h.notify(g.session, proto.AppendErr(nil, proto.ReasonChecksumMismatch, proto.KwPut, g.name))
+		u.ts.hub.notify(g.session, proto.AppendErr(nil, proto.ReasonChecksumMismatch, proto.KwPut, g.name))
 		return tftp.NewError(tftp.ErrNotDefined, fmt.Sprintf("received %d bytes with SHA-256 %s, but PUT declared %d bytes with %s; nothing was stored",
 			size, got, g.size, g.sha256))
 	}
@@ -112,9 +111,9 @@ func (u *upload) Commit(size int64, sum [sha256.Size]byte) error {
 		u.failed(err)
 		return err
 	}
-	u.h.log.Info("upload stored", "name", final, "nick", g.nick, "size", size)
-	if err := u.h.AnnounceShared(g.nick, final, g.sha256); err != nil {
-		u.h.log.Warn("cannot announce upload", "name", final, "err", err)
+	u.ts.log.Info("upload stored", "name", final, "nick", g.nick, "size", size)
+	if err := u.ts.hub.announce(g.nick, final, g.sha256); err != nil {
+		u.ts.log.Warn("cannot announce upload", "name", final, "err", err)
 	}
 	return nil
 }
@@ -128,9 +127,9 @@ func (u *upload) Abort(err error) {
 
 // failed logs why an upload failed and tells the uploader about a full disk.
 func (u *upload) failed(err error) {
-	u.h.log.Info("upload failed; nothing stored", "name", u.g.name, "nick", u.g.nick, "err", err)
+	u.ts.log.Info("upload failed; nothing stored", "name", u.g.name, "nick", u.g.nick, "err", err)
 	if isNoSpace(err) {
-		u.h.notify(u.g.session, proto.AppendErr(nil, proto.ReasonNoSpace, proto.KwPut, u.g.name))
+		u.ts.hub.notify(u.g.session, proto.AppendErr(nil, proto.ReasonNoSpace, proto.KwPut, u.g.name))
 	}
 }
 
@@ -163,7 +162,7 @@ func (u *upload) discard() {
 		u.f = nil
 	}
 	if err := u.root.Remove(u.temp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		u.h.log.Warn("cannot remove upload file", "name", u.temp, "err", err)
+		u.ts.log.Warn("cannot remove upload file", "name", u.temp, "err", err)
 	}
 }
 
@@ -186,7 +185,7 @@ func numberedName(name string, n int) string {
 
 // freeNameLocked returns the first of name, "name (1).ext", … that is
 // neither in the folder nor held by another upload. ts.mu is held.
-func (ts *TransferService) freeNameLocked(name string) (string, error) {
+func (ts *transferService) freeNameLocked(name string) (string, error) {
 	for n := range maxNameTries {
 		cand := numberedName(name, n)
 		if err := proto.ValidFileName(cand); err != nil {
@@ -209,7 +208,7 @@ func (ts *TransferService) freeNameLocked(name string) (string, error) {
 // file of that name have appeared since the grant, the next free numbered
 // form of the name asked for. A hard link claims a name atomically and
 // fails when it exists, so nothing is ever overwritten.
-func (ts *TransferService) place(root *os.Root, temp, reserved, asked string) (string, error) {
+func (ts *transferService) place(root *os.Root, temp, reserved, asked string) (string, error) {
 	for n := -1; n < maxNameTries; n++ {
 		cand := reserved
 		if n >= 0 {
@@ -248,7 +247,7 @@ func (ts *TransferService) place(root *os.Root, temp, reserved, asked string) (s
 	return "", fmt.Errorf("no free name like %q in the shared folder", asked)
 }
 
-func (ts *TransferService) nameHeld(name string) bool {
+func (ts *transferService) nameHeld(name string) bool {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	return ts.names[name]

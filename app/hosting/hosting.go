@@ -13,7 +13,6 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"sync"
 
 	"github.com/natter-chat/natter/core/discovery"
 	"github.com/natter-chat/natter/server"
@@ -70,71 +69,67 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	hcfg := server.Config{
+		Dir:       cfg.Dir,
+		Name:      cfg.Name,
+		Transfers: &server.TransferConfig{},
+		Logger:    log,
+	}
+	if !cfg.NoAnnounce {
+		hcfg.Discovery = &server.DiscoveryConfig{Announcer: cfg.Announcer}
+	}
+	hub, err := server.New(hcfg)
+	if err != nil {
+		return nil, fmt.Errorf("hosting: %w", err)
+	}
+	ls, err := listen(cfg.Addr, log)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	h := &Hub{
+		port:    ls.Sessions.Addr().(*net.TCPAddr).Port,
+		udpPort: ls.Packets.LocalAddr().(*net.UDPAddr).Port,
+		cancel:  cancel,
+		done:    make(chan error, 1),
+	}
+	go func() {
+		err := hub.ServeListeners(ctx, ls)
+		cancel()
+		h.done <- err
+	}()
+	return h, nil
+}
+
+// listen opens the listeners of a hosted hub at addr: sessions on its TCP
+// port or, when that is taken, on a free port of the same host; transfers
+// and discovery probes on the same port number over UDP when it is free,
+// else on a free one.
+func listen(addr string, log *slog.Logger) (server.Listeners, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return server.Listeners{}, fmt.Errorf("hosting: address %q: %w", addr, err)
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		// The port is taken (another hub?): any free port will do.
-		host, _, splitErr := net.SplitHostPort(cfg.Addr)
-		if splitErr != nil {
-			return nil, fmt.Errorf("hosting: address %q: %w", cfg.Addr, splitErr)
-		}
 		var err2 error
 		ln, err2 = net.Listen("tcp", net.JoinHostPort(host, "0"))
 		if err2 != nil {
-			return nil, fmt.Errorf("hosting: listen on %s: %w", cfg.Addr, err)
+			return server.Listeners{}, fmt.Errorf("hosting: listen on %s: %w", addr, err)
 		}
-		log.Info("hub port taken; using a free one", "wanted", cfg.Addr, "got", ln.Addr().String())
+		log.Info("hub port taken; using a free one", "wanted", addr, "got", ln.Addr().String())
 	}
-	// Transfers run over UDP on the same port number when it is free.
-	tcpAddr := ln.Addr().(*net.TCPAddr)
-	host, _, _ := net.SplitHostPort(cfg.Addr)
-	conn, err := net.ListenPacket("udp", net.JoinHostPort(host, strconv.Itoa(tcpAddr.Port)))
+	port := ln.Addr().(*net.TCPAddr).Port
+	conn, err := net.ListenPacket("udp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
 		conn, err = net.ListenPacket("udp", net.JoinHostPort(host, "0"))
 		if err != nil {
 			ln.Close()
-			return nil, fmt.Errorf("hosting: listen for transfers: %w", err)
+			return server.Listeners{}, fmt.Errorf("hosting: listen for transfers: %w", err)
 		}
 	}
-	var disc *server.Discovery
-	tc := server.TransferConfig{}
-	if !cfg.NoAnnounce {
-		disc = server.NewDiscovery(cfg.Announcer, log)
-		tc.OtherPacket = disc.OtherPacket
-	}
-	ts := server.NewTransferService(tc)
-	hub, err := server.New(server.Config{
-		Addr:      ln.Addr().String(),
-		UDPAddr:   conn.LocalAddr().String(),
-		Dir:       cfg.Dir,
-		Name:      cfg.Name,
-		Transfers: ts,
-		Logger:    log,
-	})
-	if err != nil {
-		ln.Close()
-		conn.Close()
-		return nil, fmt.Errorf("hosting: %w", err)
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	h := &Hub{port: tcpAddr.Port, udpPort: conn.LocalAddr().(*net.UDPAddr).Port, cancel: cancel, done: make(chan error, 1)}
-	go func() {
-		var announced sync.WaitGroup
-		if disc != nil {
-			announced.Go(func() {
-				// Failures to announce are logged by disc; this one means
-				// the hub cannot be described (a name with a control
-				// character, say) and is not fatal either.
-				if err := disc.Run(ctx, hub, ln.Addr(), conn.LocalAddr()); err != nil {
-					log.Warn("the hub cannot be found on the local network", "err", err)
-				}
-			})
-		}
-		err := ts.Serve(ctx, hub, ln, conn)
-		cancel() // stops the announcer, with goodbyes, if Serve failed
-		announced.Wait()
-		h.done <- err
-	}()
-	return h, nil
+	return server.Listeners{Sessions: ln, Packets: conn}, nil
 }
 
 func defaultName() string {

@@ -35,10 +35,9 @@ func startHub(t *testing.T, files map[string][]byte, adjust ...func(*server.Conf
 	require.NoError(t, err)
 	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
 	require.NoError(t, err)
-	ts := server.NewTransferService(server.TransferConfig{})
 	cfg := server.Config{
 		Addr: ln.Addr().String(), UDPAddr: conn.LocalAddr().String(),
-		Dir: dir, Name: "Test hub", Transfers: ts,
+		Dir: dir, Name: "Test hub", Transfers: &server.TransferConfig{},
 		Logger: slog.New(slog.DiscardHandler),
 	}
 	for _, f := range adjust {
@@ -48,7 +47,7 @@ func startHub(t *testing.T, files map[string][]byte, adjust ...func(*server.Conf
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- ts.Serve(ctx, hub, ln, conn) }()
+	go func() { done <- hub.ServeListeners(ctx, server.Listeners{Sessions: ln, Packets: conn}) }()
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {

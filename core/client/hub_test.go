@@ -33,12 +33,12 @@ type testHub struct {
 // startHub starts a hub on addr ("127.0.0.1:0" for any port).
 func startHub(t *testing.T, cfg server.Config, addr string) *testHub {
 	t.Helper()
-	return serveHub(t, cfg, addr, nil)
+	return serveHub(t, cfg, addr)
 }
 
-// serveHub starts a hub on addr, with ts (if not nil) serving its
-// transfers on a UDP port of 127.0.0.1.
-func serveHub(t *testing.T, cfg server.Config, addr string, ts *server.TransferService) *testHub {
+// serveHub starts a hub on addr, with its transfers (if cfg has them)
+// served on a UDP port of 127.0.0.1.
+func serveHub(t *testing.T, cfg server.Config, addr string) *testHub {
 	t.Helper()
 	if cfg.Dir == "" {
 		cfg.Dir = t.TempDir()
@@ -61,12 +61,12 @@ func serveHub(t *testing.T, cfg server.Config, addr string, ts *server.TransferS
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &testHub{t: t, hub: hub, addr: ln.Addr().String(), cancel: cancel, done: make(chan error, 1)}
-	if ts == nil {
+	if cfg.Transfers == nil {
 		go func() { h.done <- hub.Serve(ctx, ln) }()
 	} else {
 		pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
 		require.NoError(t, err)
-		go func() { h.done <- ts.Serve(ctx, hub, ln, pc) }()
+		go func() { h.done <- hub.ServeListeners(ctx, server.Listeners{Sessions: ln, Packets: pc}) }()
 	}
 	t.Cleanup(h.stop)
 	return h

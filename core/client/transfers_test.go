@@ -24,8 +24,7 @@ import (
 // transfers served on a UDP port of 127.0.0.1.
 func startTransferHub(t *testing.T, dir, addr string) *testHub {
 	t.Helper()
-	ts := server.NewTransferService(server.TransferConfig{})
-	return serveHub(t, server.Config{Dir: dir, Transfers: ts}, addr, ts)
+	return serveHub(t, server.Config{Dir: dir, Transfers: &server.TransferConfig{}}, addr)
 }
 
 // pausingEngine is the real transfer engine, except that its first

@@ -19,10 +19,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 
 	"github.com/natter-chat/natter/internal/sdnotify"
@@ -62,30 +60,21 @@ func serve(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "natterd: shared folder:", err)
 		return 1
 	}
-	var disc *server.Discovery
+	cfg.Transfers = &opts.transfers
 	if opts.announce {
-		disc = server.NewDiscovery(opts.announcer, cfg.Logger)
-		opts.transfers.OtherPacket = disc.OtherPacket
+		cfg.Discovery = &server.DiscoveryConfig{Announcer: opts.announcer}
 	}
-	ts := server.NewTransferService(opts.transfers)
-	cfg.Transfers = ts
 	h, err := server.New(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "natterd:", err)
 		return 1
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ls, err := h.Listen()
 	if err != nil {
 		fmt.Fprintln(stderr, "natterd:", err)
 		return 1
 	}
-	pc, err := net.ListenPacket("udp", cfg.UDPAddr)
-	if err != nil {
-		ln.Close()
-		fmt.Fprintln(stderr, "natterd: file transfers:", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "natterd: hub %q listening on %s, sharing %s; file transfers on udp %s\n", cfg.Name, ln.Addr(), cfg.Dir, pc.LocalAddr())
+	fmt.Fprintf(stdout, "natterd: hub %q listening on %s, sharing %s; file transfers on udp %s\n", cfg.Name, ls.Sessions.Addr(), cfg.Dir, ls.Packets.LocalAddr())
 	// Under systemd (Type=notify) the hub counts as started once its ports
 	// are open; elsewhere this does nothing.
 	notify := func(states ...string) {
@@ -93,23 +82,9 @@ func serve(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 			cfg.Logger.Warn("cannot tell the service manager how the hub is doing", "err", err)
 		}
 	}
-	notify(sdnotify.Ready, sdnotify.Status(fmt.Sprintf("listening on %s, transfers on udp %s", ln.Addr(), pc.LocalAddr())))
+	notify(sdnotify.Ready, sdnotify.Status(fmt.Sprintf("listening on %s, transfers on udp %s", ls.Sessions.Addr(), ls.Packets.LocalAddr())))
 	defer notify(sdnotify.Stopping)
-	var announced sync.WaitGroup
-	if disc != nil {
-		actx, stopAnnouncing := context.WithCancel(ctx)
-		defer func() {
-			stopAnnouncing()
-			announced.Wait()
-		}()
-		announced.Go(func() {
-			if err := disc.Run(actx, h, ln.Addr(), pc.LocalAddr()); err != nil {
-				// Not fatal: the hub serves whoever knows its address.
-				cfg.Logger.Warn("the hub cannot be found on the local network", "err", err)
-			}
-		})
-	}
-	if err := ts.Serve(ctx, h, ln, pc); err != nil {
+	if err := h.ServeListeners(ctx, ls); err != nil {
 		fmt.Fprintln(stderr, "natterd:", err)
 		return 1
 	}
