@@ -54,6 +54,7 @@ type Hub struct {
 	lazyWake    chan struct{}   // the presence writer has queues to write
 	fanOut      fanOut          // shares the writing of long flush lists
 	trim        memoryTrimmer
+	stats       hubStats
 
 	wg sync.WaitGroup // every goroutine the hub started
 }
@@ -626,6 +627,11 @@ func (h *Hub) endSession(s *session, leaveReason, bye string, abort bool) {
 	if !ok {
 		return
 	}
+	if leaveReason != "" {
+		h.stats.noteEnded(leaveReason)
+	} else {
+		h.stats.noteEnded(bye)
+	}
 	h.flush(k)
 	if abort {
 		s.q.abort()
@@ -803,6 +809,8 @@ func (h *Hub) post(s *session, body string) (*flushList, *proto.Error) {
 	line := proto.AppendMsgEscaped(make([]byte, 0, len(body)+len(s.nick)+32), t, s.nick, body)
 	h.addHistoryLocked(line)
 	h.broadcastLocked(line, nil)
+	h.stats.messages.Add(1)
+	h.stats.deliveries.Add(uint64(len(h.roster)))
 	return h.settleLocked(), nil
 }
 
@@ -831,6 +839,8 @@ func (h *Hub) sendPrivate(s *session, to, key, body string) (*flushList, *proto.
 	if target != s {
 		h.deliverLocked(s, line)
 	}
+	h.stats.private.Add(1)
+	h.stats.deliveries.Add(1)
 	return h.settleLocked(), nil
 }
 
@@ -882,6 +892,7 @@ func (h *Hub) setNick(s *session, nick, key string) (*flushList, *proto.Error) {
 func (h *Hub) registerLocked(s *session, nick, key string) {
 	s.registered, s.nick, s.key = true, nick, key
 	h.byKey[key] = s
+	h.stats.registrations.Add(1)
 	h.rosterInsert(s)
 	h.trim.note()
 	// The USERS block and the history lines are shared, not copied.

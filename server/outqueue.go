@@ -564,3 +564,10 @@ func (f *fanOut) work(sf *sharedFlush) {
 		f.pool.Put(sf)
 	}
 }
+
+// queued returns the bytes waiting in q or being written.
+func (q *outQueue) queued() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.bytes
+}

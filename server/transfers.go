@@ -95,6 +95,8 @@ type transferService struct {
 	perClient    map[uint64]int    // unused grants and running transfers by session
 	names        map[string]bool   // stored names held by PUT grants and running uploads
 	pendingBytes int64             // declared sizes of granted and running uploads
+
+	counters transferCounters
 }
 
 // grant is what a token stands for.
@@ -246,6 +248,7 @@ func (ts *transferService) GrantGet(ctx context.Context, req getRequest) (getGra
 		return getGrant{}, err
 	}
 	g := ts.addGrantLocked(req.requester, &grant{name: info.Name, size: info.Size, sha256: info.SHA256, mtime: info.ModTime})
+	ts.counters.getsGranted.Add(1)
 	return getGrant{Token: g.token, Port: port, Size: info.Size, SHA256: info.SHA256, Name: info.Name}, nil
 }
 
@@ -286,6 +289,7 @@ func (ts *transferService) GrantPut(ctx context.Context, req putRequest) (putGra
 	g := ts.addGrantLocked(req.requester, &grant{put: true, name: stored, asked: req.Name, size: req.Size, sha256: req.SHA256})
 	ts.names[stored] = true
 	ts.pendingBytes += req.Size
+	ts.counters.putsGranted.Add(1)
 	return putGrant{Token: g.token, Port: port, StoredName: stored}, nil
 }
 

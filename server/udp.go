@@ -93,9 +93,10 @@ func (ts *transferService) openShared(name string) (*os.File, fs.FileInfo, error
 // readSource serves size bytes of f; the end of the transfer closes f and
 // gives back the slot g holds.
 func (ts *transferService) readSource(f *os.File, size int64, g *grant) tftp.ReadSource {
-	return tftp.NewReadSource(f, size, func(error) {
+	return tftp.NewReadSource(f, size, func(err error) {
 		f.Close()
 		ts.release(g)
+		ts.counters.noteDownload(size, err)
 	})
 }
 

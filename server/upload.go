@@ -112,6 +112,8 @@ func (u *upload) Commit(size int64, sum [sha256.Size]byte) error {
 		return err
 	}
 	u.ts.log.Info("upload stored", "name", final, "nick", g.nick, "size", size)
+	u.ts.counters.uploadsDone.Add(1)
+	u.ts.counters.uploadedBytes.Add(uint64(size))
 	if err := u.ts.hub.announce(g.nick, final, g.sha256); err != nil {
 		u.ts.log.Warn("cannot announce upload", "name", final, "err", err)
 	}
@@ -155,8 +157,9 @@ func (u *upload) store() (string, error) {
 	return final, nil
 }
 
-// discard closes and removes the temporary file.
+// discard closes and removes the temporary file of an upload that failed.
 func (u *upload) discard() {
+	u.ts.counters.uploadsFailed.Add(1)
 	if u.f != nil {
 		u.f.Close()
 		u.f = nil
