@@ -3,8 +3,8 @@
 # and remove it again. Needs root (dpkg, apt-get); CI runs it.
 #   1. natterd's .deb with dpkg -i: the files are where the unit expects
 #      them, the installed binary reports its version, serves a chat on
-#      loopback (two sessions: one says something, the other hears it)
-#      and stops gracefully on SIGTERM.
+#      loopback (two sessions: one says something, the other hears it),
+#      counts it in natterd -status, and stops gracefully on SIGTERM.
 #   2. The app's .deb with apt-get (which brings its libraries): binary,
 #      menu entry and icons in place, `natter -h` runs.
 #   3. Both removed and purged: nothing of theirs is left.
@@ -43,7 +43,7 @@ case "$got" in *"$want_version"*) ;; *) fail "natterd -version says '$got', the 
 
 echo "== the installed natterd on 127.0.0.1:$PORT"
 /usr/bin/natterd -addr 127.0.0.1:$PORT -udp-addr 127.0.0.1:$PORT -dir "$work/shared" \
-	-announce=false >"$work/hub.log" 2>&1 &
+	-announce=false -metrics-addr 127.0.0.1:$((PORT + 1)) >"$work/hub.log" 2>&1 &
 hub_pid=$!
 for _ in $(seq 50); do
 	if bash -c "exec 9<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null; then break; fi
@@ -72,6 +72,9 @@ printf 'MSG hello from the package\n' >&3
 expect 4 '^MSG [0-9]+ alice hello from the package$'
 printf 'QUIT\n' >&4
 expect 4 '^BYE quit'
+/usr/bin/natterd -status -metrics-addr 127.0.0.1:$((PORT + 1)) >"$work/status.txt" || fail "natterd -status failed"
+cat "$work/status.txt"
+grep -q 'messages    1 public' "$work/status.txt" || fail "natterd -status does not count the message"
 kill -TERM "$hub_pid"
 expect 3 '^BYE shutdown'
 wait "$hub_pid" || fail "natterd did not exit cleanly on SIGTERM (log: $(cat "$work/hub.log"))"

@@ -19,12 +19,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/natter-chat/natter/internal/sdnotify"
 	"github.com/natter-chat/natter/server"
+	"github.com/natter-chat/natter/server/monitor"
 )
 
 func main() {
@@ -46,6 +49,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if opts.version {
 		fmt.Fprintln(stdout, versionLine(version, buildInfo()))
+		return 0
+	}
+	if opts.status {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := monitor.Status(sctx, http.DefaultClient, metricsURL(opts.metricsAddr), stdout); err != nil {
+			fmt.Fprintln(stderr, "natterd:", err)
+			return 1
+		}
 		return 0
 	}
 	return serve(ctx, opts, stdout, stderr)
@@ -84,6 +96,14 @@ func serve(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 	}
 	notify(sdnotify.Ready, sdnotify.Status(fmt.Sprintf("listening on %s, transfers on udp %s", ls.Sessions.Addr(), ls.Packets.LocalAddr())))
 	defer notify(sdnotify.Stopping)
+	if opts.metricsAddr != "" {
+		mctx, stopMonitor := context.WithCancel(ctx)
+		stopped := serveMonitor(mctx, opts.metricsAddr, h, cfg.Logger)
+		defer func() {
+			stopMonitor()
+			<-stopped
+		}()
+	}
 	if err := h.ServeListeners(ctx, ls); err != nil {
 		fmt.Fprintln(stderr, "natterd:", err)
 		return 1

@@ -35,6 +35,9 @@ type options struct {
 	// announcements and answers to broadcast probes.
 	announce bool
 	version  bool // -version: print it and exit
+	status   bool // -status: print a running hub's figures and exit
+	// metricsAddr serves /healthz and /metrics; "" for none.
+	metricsAddr string
 	// getenv reads the environment (NOTIFY_SOCKET, for readiness).
 	getenv func(string) string
 	// announcer tunes the multicast DNS announcer (tests confine it).
@@ -163,12 +166,14 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.StringVar(&o.logFormat, "log-format", "text", "log `format`: text or json")
 	logLevel := "info"
 	fs.StringVar(&logLevel, "log-level", logLevel, "log `level`: debug, info, warn or error")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", defaultMetricsAddr, "HTTP `address` for /healthz and /metrics (Prometheus); empty for none")
+	fs.BoolVar(&o.status, "status", false, "print the figures of the hub running with this -metrics-addr, and exit")
 
 	fs.VisitAll(func(f *flag.Flag) {
 		f.Usage += " [$" + envName(f.Name) + "]"
 	})
-	// Not from the environment: a variable left over from a build would
-	// turn the hub into a version printer.
+	// Neither -version nor -status is taken from the environment: a
+	// variable left over from a build would turn the hub into a printer.
 	fs.BoolVar(&o.version, "version", false, "print the version and the revision natterd was built from, and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: natterd [flags]\n\n"+
@@ -188,7 +193,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
-		if set[f.Name] || f.Name == "version" {
+		if set[f.Name] || f.Name == "version" || f.Name == "status" {
 			return
 		}
 		env := envName(f.Name)
