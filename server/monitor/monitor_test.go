@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -16,34 +15,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/natter-chat/natter/server"
+	"github.com/natter-chat/natter/server/internal/hubtest"
 )
 
 // startHub runs a real hub on 127.0.0.1 and its monitor beside it.
 func startHub(t *testing.T) (hubAddr, monitorURL string, stop func()) {
 	t.Helper()
 	cfg := server.DefaultConfig()
-	cfg.Dir = t.TempDir()
 	cfg.Name = "Monitored"
-	cfg.Logger = slog.New(slog.DiscardHandler)
-	h, err := server.New(cfg)
-	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.Serve(ctx, ln) }()
-	web := httptest.NewServer(Handler(h, "1.2.3"))
-	var stopped bool
-	stop = func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			require.NoError(t, <-done)
-		}
-	}
-	t.Cleanup(func() { stop(); web.Close() })
-	require.Eventually(t, func() bool { return h.Stats().Serving }, 10*time.Second, time.Millisecond)
-	return ln.Addr().String(), web.URL, stop
+	hub := hubtest.Start(t, cfg)
+	web := httptest.NewServer(Handler(hub.Hub, "1.2.3"))
+	t.Cleanup(web.Close)
+	require.Eventually(t, func() bool { return hub.Hub.Stats().Serving }, 10*time.Second, time.Millisecond)
+	return hub.Addr, web.URL, hub.Stop
 }
 
 // chat registers nick and sends one message, reading lines until its echo.

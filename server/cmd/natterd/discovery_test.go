@@ -41,12 +41,8 @@ func startHub(t *testing.T, args ...string) *testHub {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() { done <- serve(ctx, opts, stdout, stderr) }()
-	var m []string
-	require.Eventually(t, func() bool {
-		m = listenLine.FindStringSubmatch(stdout.String())
-		return m != nil
-	}, 20*time.Second, 10*time.Millisecond, "stderr: %s", stderr)
-	h := &testHub{tcp: netip.MustParseAddrPort(m[1]), udp: netip.MustParseAddrPort(m[2]), stderr: stderr}
+	tcp, udp := waitListening(t, stdout, "stderr: %s", stderr)
+	h := &testHub{tcp: netip.MustParseAddrPort(tcp), udp: netip.MustParseAddrPort(udp), stderr: stderr}
 	stopped := false
 	h.stop = func() {
 		if stopped {

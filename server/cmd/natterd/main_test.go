@@ -188,14 +188,7 @@ func TestRunInProcess(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-dir", dir, "-name", "In process"}, env(nil), stdout, &bytes.Buffer{})
 	}()
-	var addr string
-	require.Eventually(t, func() bool {
-		m := listenLine.FindStringSubmatch(stdout.String())
-		if m != nil {
-			addr = m[1]
-		}
-		return m != nil
-	}, 20*time.Second, 10*time.Millisecond)
+	addr, _ := waitListening(t, stdout)
 	assert.DirExists(t, dir, "the shared folder is created")
 	conn, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
@@ -245,20 +238,16 @@ func TestRunServesTransfers(t *testing.T) {
 			t.Fatal("run did not return")
 		}
 	}()
-	var m []string
-	require.Eventually(t, func() bool {
-		m = listenLine.FindStringSubmatch(stdout.String())
-		return m != nil
-	}, 20*time.Second, 10*time.Millisecond)
+	tcpAddr, udpAddr := waitListening(t, stdout)
 	tctx, tcancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer tcancel()
 
 	var got bytes.Buffer
-	_, err = tftp.Download(tctx, m[2], "doc.txt", nil, &got)
+	_, err = tftp.Download(tctx, udpAddr, "doc.txt", nil, &got)
 	require.NoError(t, err)
 	assert.Equal(t, data, got.Bytes())
 
-	conn, err := net.Dial("tcp", m[1])
+	conn, err := net.Dial("tcp", tcpAddr)
 	require.NoError(t, err)
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(20 * time.Second))
@@ -284,6 +273,18 @@ func TestRunServesTransfers(t *testing.T) {
 }
 
 var listenLine = regexp.MustCompile(`listening on (\S+),.*udp (\S+)`)
+
+// waitListening waits for natterd's start-up line in stdout and returns its
+// TCP and UDP addresses.
+func waitListening(t testing.TB, stdout *syncBuffer, msgAndArgs ...any) (tcp, udp string) {
+	t.Helper()
+	var m []string
+	require.Eventually(t, func() bool {
+		m = listenLine.FindStringSubmatch(stdout.String())
+		return m != nil
+	}, 20*time.Second, 10*time.Millisecond, msgAndArgs...)
+	return m[1], m[2]
+}
 
 // TestBinarySIGTERM builds natterd, runs it, and checks that SIGTERM makes
 // it say BYE shutdown to a client and exit with status 0.

@@ -35,14 +35,7 @@ func TestStatusOfARunningHub(t *testing.T) {
 		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-dir", t.TempDir(),
 			"-announce=false", "-metrics-addr", metrics}, env(nil), stdout, io.Discard)
 	}()
-	var addr string
-	require.Eventually(t, func() bool {
-		m := listenLine.FindStringSubmatch(stdout.String())
-		if m != nil {
-			addr = m[1]
-		}
-		return m != nil
-	}, 20*time.Second, 10*time.Millisecond)
+	addr, _ := waitListening(t, stdout)
 	require.Eventually(t, func() bool {
 		resp, err := http.Get("http://" + metrics + "/healthz")
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,21 @@ import (
 // cleanly within 30 seconds of its end.
 func Serve(t testing.TB, cfg server.Config) string {
 	t.Helper()
+	return Start(t, cfg).Addr
+}
+
+// Running is a hub started by Start.
+type Running struct {
+	Hub  *server.Hub
+	Addr string // host:port of its sessions
+	// Stop stops the hub before the test ends and waits for it; the test
+	// fails if it did not stop cleanly. Later calls do nothing.
+	Stop func()
+}
+
+// Start runs a hub as Serve does and returns it, serving.
+func Start(t testing.TB, cfg server.Config) *Running {
+	t.Helper()
 	cfg.Dir = t.TempDir()
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	h, err := server.New(cfg)
@@ -30,16 +46,20 @@ func Serve(t testing.TB, cfg server.Config) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			assert.NoError(t, err)
-		case <-time.After(30 * time.Second):
-			t.Error("hub did not stop")
-		}
-	})
-	return ln.Addr().String()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				assert.NoError(t, err)
+			case <-time.After(30 * time.Second):
+				t.Error("hub did not stop")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return &Running{Hub: h, Addr: ln.Addr().String(), Stop: stop}
 }
 
 // WithoutFloodLimit returns cfg with the hub's limits on how fast a session
