@@ -16,9 +16,15 @@
 //
 //	pins := identity.NewPinStore(filepath.Join(appDir, "pins"))
 //	device, err := identity.LoadOrCreateDevice(appDir)
-//	conn, err := tls.Dial("tcp", addr, identity.ClientConfig(device, pins.Check(addr, identity.TrustOnFirstUse)))
+//	conn, err := identity.DialHub(ctx, nil, addr, device, pins, identity.TrustOnFirstUse)
 //	var changed *identity.KeyChangedError
 //	if errors.As(err, &changed) { /* warn, naming changed.Pinned.ShortCode() and changed.Presented.ShortCode() */ }
+//
+// A client given a join link accepts only the key it names:
+//
+//	link, err := identity.ParseJoinLink(s)
+//	conn, err := tls.Dial("tcp", link.Addr(), identity.ClientConfig(device, identity.ExpectFingerprint(link.Fingerprint)))
+//	// then pins.Pin(link.Addr(), link.Fingerprint)
 //
 // Certificates carry no meaning beyond their key: a fingerprint is taken
 // over the certificate's SubjectPublicKeyInfo, so a certificate made again

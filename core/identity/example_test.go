@@ -1,6 +1,7 @@
 package identity_test
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -55,7 +56,7 @@ func Example() {
 	}
 	pins := identity.NewPinStore(filepath.Join(app, "pins"))
 	addr := ln.Addr().String()
-	conn, err := tls.Dial("tcp", addr, identity.ClientConfig(device, pins.Check(addr, identity.TrustOnFirstUse)))
+	conn, err := identity.DialHub(context.Background(), nil, addr, device, pins, identity.TrustOnFirstUse)
 	var changed *identity.KeyChangedError
 	if errors.As(err, &changed) {
 		log.Fatalf("the hub's key changed from %s to %s", changed.Pinned.ShortCode(), changed.Presented.ShortCode())

@@ -76,6 +76,18 @@ func dial(t *testing.T, addr string, cfg *tls.Config) (tls.ConnectionState, erro
 	return conn.ConnectionState(), nil
 }
 
+// connect runs one session with hub, which must succeed, and returns the
+// client's state of it and what the hub saw.
+func connect(t *testing.T, hub *Identity, cfg func(addr string) *tls.Config) (tls.ConnectionState, hubSide) {
+	t.Helper()
+	addr, seen := serveOne(t, hub)
+	cs, err := dial(t, addr, cfg(addr))
+	require.NoError(t, err)
+	s := <-seen
+	require.NoError(t, s.err)
+	return cs, s
+}
+
 func newHub(t *testing.T) *Identity {
 	t.Helper()
 	id, err := LoadOrCreateHub(t.TempDir())

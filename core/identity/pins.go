@@ -93,8 +93,12 @@ func (s *PinStore) Forget(addr string) error {
 }
 
 // Check returns the check of a client connecting to addr: the hub's key
-// must be the one pinned for addr (else a *KeyChangedError naming both);
-// without a pin, first decides.
+// must be the one pinned for addr (else a *KeyChangedError naming both).
+// Without a pin, RequirePin refuses with ErrNotPinned and TrustOnFirstUse
+// accepts the key without pinning it: the check runs before the hub has
+// proved that it holds the key, so the caller pins it with Pin once the
+// handshake has completed, as [DialHub] does. A failed handshake thus
+// never leaves a pin behind.
 func (s *PinStore) Check(addr string, first FirstContact) HubCheck {
 	return func(got Fingerprint) error {
 		want, ok, err := s.Lookup(addr)
@@ -104,10 +108,8 @@ func (s *PinStore) Check(addr string, first FirstContact) HubCheck {
 		case ok && want != got:
 			key, _ := canonicalAddr(addr)
 			return &KeyChangedError{Addr: key, Pinned: want, Presented: got}
-		case ok:
+		case ok || first == TrustOnFirstUse:
 			return nil
-		case first == TrustOnFirstUse:
-			return s.Pin(addr, got)
 		}
 		return fmt.Errorf("%w (%s)", ErrNotPinned, addr)
 	}

@@ -1,6 +1,9 @@
 package identity
 
 import (
+	"bufio"
+	"context"
+	"crypto/tls"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -14,20 +17,54 @@ func TestFirstUsePinsThenPinnedHubConnects(t *testing.T) {
 	pins := NewPinStore(filepath.Join(t.TempDir(), "pins"))
 
 	addr, seen := serveOne(t, hub)
-	_, err := dial(t, addr, ClientConfig(nil, pins.Check(addr, TrustOnFirstUse)))
+	conn, err := DialHub(context.Background(), nil, addr, nil, pins, TrustOnFirstUse)
 	require.NoError(t, err)
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	conn.Close()
+	require.NoError(t, err)
+	assert.Equal(t, "ok\n", line)
 	require.NoError(t, (<-seen).err)
 	fp, ok, err := pins.Lookup(addr)
 	require.NoError(t, err)
 	require.True(t, ok, "first contact pins the hub's key")
 	assert.Equal(t, hub.Fingerprint(), fp)
 
-	// The same key again, now with a pin required.
-	addr2, seen2 := serveOne(t, hub)
-	require.NoError(t, pins.Replace(addr2, fp))
-	_, err = dial(t, addr2, ClientConfig(nil, pins.Check(addr2, RequirePin)))
+	// The same key again (on another port), now with a pin required.
+	connect(t, hub, func(addr string) *tls.Config {
+		require.NoError(t, pins.Replace(addr, fp))
+		return ClientConfig(nil, pins.Check(addr, RequirePin))
+	})
+}
+
+// A hub presenting a certificate whose key it does not hold fails the
+// handshake after the fingerprint check has run; nothing is pinned.
+func TestFailedHandshakeLeavesNoPin(t *testing.T) {
+	real, other := newHub(t), newHub(t)
+	stolen := &Identity{cert: real.Certificate(), fp: real.Fingerprint()}
+	stolen.cert.PrivateKey = other.Certificate().PrivateKey
+	addr, seen := serveOne(t, stolen)
+	pins := NewPinStore(filepath.Join(t.TempDir(), "pins"))
+	_, err := DialHub(context.Background(), nil, addr, nil, pins, TrustOnFirstUse)
+	require.Error(t, err)
+	var changed *KeyChangedError
+	assert.False(t, errors.As(err, &changed), "a bad signature, not a changed key: %v", err)
+	assert.Error(t, (<-seen).err)
+	_, ok, err := pins.Lookup(addr)
 	require.NoError(t, err)
-	require.NoError(t, (<-seen2).err)
+	assert.False(t, ok, "a failed handshake pins nothing")
+}
+
+func TestDialHubRefusesChangedKey(t *testing.T) {
+	old, impostor := newHub(t), newHub(t)
+	addr, seen := serveOne(t, impostor)
+	pins := NewPinStore(filepath.Join(t.TempDir(), "pins"))
+	require.NoError(t, pins.Pin(addr, old.Fingerprint()))
+	_, err := DialHub(context.Background(), nil, addr, nil, pins, TrustOnFirstUse)
+	var changed *KeyChangedError
+	require.True(t, errors.As(err, &changed), "got %v", err)
+	assert.Equal(t, old.Fingerprint(), changed.Pinned)
+	assert.Equal(t, impostor.Fingerprint(), changed.Presented)
+	assert.Error(t, (<-seen).err)
 }
 
 func TestRequirePinRefusesUnknownHub(t *testing.T) {
@@ -64,11 +101,10 @@ func TestChangedKeyRefused(t *testing.T) {
 
 	// The user trusts the new key.
 	require.NoError(t, pins.Replace(addr, impostor.Fingerprint()))
-	addr2, seen2 := serveOne(t, impostor)
-	require.NoError(t, pins.Replace(addr2, impostor.Fingerprint()))
-	_, err = dial(t, addr2, ClientConfig(nil, pins.Check(addr2, RequirePin)))
-	require.NoError(t, err)
-	require.NoError(t, (<-seen2).err)
+	connect(t, impostor, func(addr string) *tls.Config {
+		require.NoError(t, pins.Replace(addr, impostor.Fingerprint()))
+		return ClientConfig(nil, pins.Check(addr, RequirePin))
+	})
 }
 
 func TestJoinLinkFingerprint(t *testing.T) {
@@ -83,22 +119,17 @@ func TestJoinLinkFingerprint(t *testing.T) {
 	assert.Equal(t, hub.Fingerprint(), changed.Presented)
 	assert.Error(t, (<-seen).err)
 
-	addr2, seen2 := serveOne(t, hub)
-	link, err := ParseJoinLink("natter://" + addr2 + "/?fp=" + hub.Fingerprint().String())
-	require.NoError(t, err)
-	assert.Equal(t, addr2, link.Addr())
-	_, err = dial(t, link.Addr(), ClientConfig(nil, ExpectFingerprint(link.Fingerprint)))
-	require.NoError(t, err)
-	require.NoError(t, (<-seen2).err)
+	connect(t, hub, func(addr string) *tls.Config {
+		link, err := ParseJoinLink("natter://" + addr + "/?fp=" + hub.Fingerprint().String())
+		require.NoError(t, err)
+		require.Equal(t, addr, link.Addr())
+		return ClientConfig(nil, ExpectFingerprint(link.Fingerprint))
+	})
 }
 
 func TestClientCertificateReachesHub(t *testing.T) {
 	hub, device := newHub(t), newDevice(t)
-	addr, seen := serveOne(t, hub)
-	_, err := dial(t, addr, ClientConfig(device, ExpectFingerprint(hub.Fingerprint())))
-	require.NoError(t, err)
-	s := <-seen
-	require.NoError(t, s.err)
+	_, s := connect(t, hub, func(string) *tls.Config { return ClientConfig(device, ExpectFingerprint(hub.Fingerprint())) })
 	require.True(t, s.hasClient)
 	assert.Equal(t, device.Fingerprint(), s.client)
 	assert.NotEqual(t, hub.Fingerprint(), s.client)
@@ -106,24 +137,14 @@ func TestClientCertificateReachesHub(t *testing.T) {
 
 func TestNoClientCertificate(t *testing.T) {
 	hub := newHub(t)
-	addr, seen := serveOne(t, hub)
-	_, err := dial(t, addr, ClientConfig(nil, ExpectFingerprint(hub.Fingerprint())))
-	require.NoError(t, err)
-	s := <-seen
-	require.NoError(t, s.err)
+	_, s := connect(t, hub, func(string) *tls.Config { return ClientConfig(nil, ExpectFingerprint(hub.Fingerprint())) })
 	assert.False(t, s.hasClient)
 	assert.True(t, s.client.IsZero())
 }
 
 func TestTransferKeyAgrees(t *testing.T) {
-	hub := newHub(t)
-	check := ExpectFingerprint(hub.Fingerprint())
-
-	addr, seen := serveOne(t, hub)
-	cs, err := dial(t, addr, ClientConfig(newDevice(t), check))
-	require.NoError(t, err)
-	s := <-seen
-	require.NoError(t, s.err)
+	hub, device := newHub(t), newDevice(t)
+	cs, s := connect(t, hub, func(string) *tls.Config { return ClientConfig(device, ExpectFingerprint(hub.Fingerprint())) })
 	clientKey, err := TransferKey(cs, testToken)
 	require.NoError(t, err)
 	assert.Equal(t, s.transferKey, clientKey, "both ends derive one key")
@@ -133,10 +154,7 @@ func TestTransferKeyAgrees(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEqual(t, clientKey, otherToken, "another token, another key")
 
-	addr2, seen2 := serveOne(t, hub)
-	cs2, err := dial(t, addr2, ClientConfig(nil, check))
-	require.NoError(t, err)
-	require.NoError(t, (<-seen2).err)
+	cs2, _ := connect(t, hub, func(string) *tls.Config { return ClientConfig(nil, ExpectFingerprint(hub.Fingerprint())) })
 	otherSession, err := TransferKey(cs2, testToken)
 	require.NoError(t, err)
 	assert.NotEqual(t, clientKey, otherSession, "another session, another key")
