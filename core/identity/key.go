@@ -126,7 +126,11 @@ func loadOrCreate(dir, name string, kind keyKind) (*Identity, error) {
 func readKey(path string, kind keyKind) (crypto.Signer, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err // fs.ErrNotExist makes a new key; *PathError names the path
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the KeyFileError names the path
+		}
+		return nil, &KeyFileError{Path: path, Err: err} // fs.ErrNotExist makes a new key
 	}
 	defer f.Close()
 	info, err := f.Stat()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -162,4 +163,15 @@ func TestParseFingerprintRefuses(t *testing.T) {
 		assert.ErrorIs(t, err, ErrBadFingerprint)
 		assert.Contains(t, err.Error(), want, "%q", s)
 	}
+}
+
+func TestUnreadableKeyFolderIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	// A folder where the key file should be.
+	require.NoError(t, os.Mkdir(filepath.Join(dir, HubKeyFile), 0o700))
+	_, err := LoadOrCreateHub(dir)
+	var kfe *KeyFileError
+	require.ErrorAs(t, err, &kfe)
+	assert.Equal(t, filepath.Join(dir, HubKeyFile), kfe.Path)
+	assert.Equal(t, 1, strings.Count(err.Error(), kfe.Path), "the path is named once: %v", err)
 }
