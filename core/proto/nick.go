@@ -68,13 +68,22 @@ func IdentifyNick(nick string) (NickIdentity, error) {
 		return NickIdentity{}, precisRefusal(nick, err)
 	}
 	id := NickIdentity{Key: key, Skeleton: nickSkeleton(preserved)}
-	for _, r := range reservedNicks {
-		if id.Collides(NickIdentity{Key: r, Skeleton: nickSkeleton(r)}) {
+	for i, r := range reservedNicks {
+		if id.Collides(NickIdentity{Key: r, Skeleton: reservedSkeletons[i]}) {
 			return NickIdentity{}, NewError(ReasonBadNick, KwNick, fmt.Sprintf("nick %s is, or looks like, the reserved nick %q", quoteInput(nick), r))
 		}
 	}
 	return id, nil
 }
+
+// reservedSkeletons holds the skeleton of each of reservedNicks, which are
+// their own keys; computed once, never changed.
+var reservedSkeletons = func() (s [len(reservedNicks)]string) {
+	for i, r := range reservedNicks {
+		s[i] = nickSkeleton(r)
+	}
+	return s
+}()
 
 // caseMappedKey returns the PRECIS UsernameCaseMapped form of s.
 func caseMappedKey(s string) (string, error) {

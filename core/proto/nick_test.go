@@ -138,3 +138,27 @@ func FuzzIdentifyNick(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkNickIdentity measures IdentifyNick, which a hub runs for every
+// NICK, against its baseline NickKey, the section 3 key.
+func BenchmarkNickIdentity(b *testing.B) {
+	nicks := []string{"alice", "Zoë", "日本語", "علي", "Straße"}
+	b.Run("NickKey", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, n := range nicks {
+				_ = NickKey(n)
+			}
+		}
+	})
+	b.Run("IdentifyNick", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, n := range nicks {
+				if _, err := IdentifyNick(n); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
