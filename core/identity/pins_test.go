@@ -3,6 +3,7 @@ package identity
 import (
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,5 +128,23 @@ func TestPinStoreBadAddress(t *testing.T) {
 	s := NewPinStore(filepath.Join(t.TempDir(), "pins"))
 	for _, addr := range []string{"", "hub.local", "hub.local:0", "hub.local:65536", "hub local:1", "hub.local:x", ":50001"} {
 		assert.Error(t, s.Pin(addr, fp("a")), "%q", addr)
+	}
+}
+
+func TestPinStoreConcurrentPins(t *testing.T) {
+	s := NewPinStore(filepath.Join(t.TempDir(), "pins"))
+	const n = 16
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() { errs <- s.Pin(fmt.Sprintf("hub%d.local:50001", i), fp(fmt.Sprint(i))) }()
+	}
+	for i := 0; i < n; i++ {
+		require.NoError(t, <-errs)
+	}
+	for i := 0; i < n; i++ {
+		got, ok, err := s.Lookup(fmt.Sprintf("hub%d.local:50001", i))
+		require.NoError(t, err)
+		require.True(t, ok, "pin %d kept", i)
+		assert.Equal(t, fp(fmt.Sprint(i)), got)
 	}
 }
