@@ -45,7 +45,7 @@ func (f Fingerprint) IsZero() bool { return f == Fingerprint{} }
 
 // ErrBadFingerprint matches, with errors.Is, every error of
 // [ParseFingerprint].
-var ErrBadFingerprint = errors.New("bad fingerprint")
+var ErrBadFingerprint = errors.New("identity: bad fingerprint")
 
 // ParseFingerprint parses the text form of a fingerprint: exactly 52
 // characters of upper-case base32 (A–Z, 2–7), without padding, in the one
@@ -73,8 +73,6 @@ func ParseFingerprint(s string) (Fingerprint, error) {
 	}
 	return f, nil
 }
-
-func sha256Sum(b []byte) [sha256.Size]byte { return sha256.Sum256(b) }
 
 // quote quotes a piece of input for an error, cut to its first 64 bytes.
 func quote(s string) string {

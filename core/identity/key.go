@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -62,10 +63,10 @@ func (id *Identity) Certificate() tls.Certificate { return id.cert }
 
 // keyKind is what a key file holds.
 type keyKind struct {
-	name        string // for errors and the certificate's subject
+	name        string // the certificate's subject, with the short code
 	generate    func() (crypto.Signer, error)
 	matches     func(crypto.PrivateKey) bool
-	description string
+	description string // the kind of key, for errors
 }
 
 // A hub's key is ECDSA P-256, which every TLS 1.3 stack a client might be
@@ -249,7 +250,7 @@ func newIdentity(key crypto.Signer, name string) (*Identity, error) {
 	if err != nil {
 		return nil, fmt.Errorf("identity: encoding the public key: %w", err)
 	}
-	fp := Fingerprint(sha256Sum(spki))
+	fp := Fingerprint(sha256.Sum256(spki))
 	serial := new(big.Int).SetBytes(fp[:16]) // positive, unique per key
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
