@@ -3,6 +3,7 @@ package tftp
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -58,6 +59,39 @@ func TestSealRoundTrip(t *testing.T) {
 			assert.Equal(t, append([]byte("prefix"), pkt...), opened, "%s %v", name, dir)
 		}
 		assert.Equal(t, uint64(len(packets)), s.Sent())
+	}
+}
+
+// TestSealKnownAnswers checks sealed packets against ones made with
+// Python's cryptography package (OpenSSL's ChaCha20-Poly1305), following
+// the layout in PROTOCOL.md; the same examples are given there.
+func TestSealKnownAnswers(t *testing.T) {
+	key := make([]byte, SealKeySize)
+	for i := range key {
+		key[i] = byte(i)
+	}
+	for _, tc := range []struct {
+		dir     SealDirection
+		counter int
+		pkt     []byte
+		want    string
+	}{
+		{ClientToHub, 5, AppendData(nil, 1, []byte("hello")), "0003000100000000000000052d8fb229033aeda5e68dd75de34d2f48f3f6c0632a"},
+		{HubToClient, 0, AppendAck(nil, 1), "0004000100000000000000002fd5939e679c651e7e5266cd6d04b61e"},
+	} {
+		s, o := newSealPair(t, key, tc.dir)
+		for i := 0; i < tc.counter; i++ {
+			_, err := s.Seal(nil, AppendAck(nil, 0))
+			require.NoError(t, err)
+		}
+		sealed, err := s.Seal(nil, tc.pkt)
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, hex.EncodeToString(sealed))
+		want, err := hex.DecodeString(tc.want)
+		require.NoError(t, err)
+		got, err := o.Open(nil, want)
+		require.NoError(t, err)
+		assert.Equal(t, tc.pkt, got)
 	}
 }
 
