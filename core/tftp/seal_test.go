@@ -355,3 +355,34 @@ func ExampleSealer() {
 	// 33 1 hello <nil>
 	// tftp: sealed packet replays a counter already accepted
 }
+
+// FuzzSealOpen checks that Open never panics and opens nothing but what
+// the Sealer sealed: any other input is refused, and the genuine packet
+// still opens afterwards.
+func FuzzSealOpen(f *testing.F) {
+	key := sealKey("fuzz")
+	s, _ := newSealPair(f, key, ClientToHub)
+	genuine, err := s.Seal(nil, AppendData(nil, 1, []byte("block")))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(genuine[:len(genuine)-1])
+	f.Add(append([]byte{0, 4, 0, 1}, make([]byte, 24)...))
+	f.Add([]byte{0, 5, 0, 0, 'x', 0})
+	f.Fuzz(func(t *testing.T, pkt []byte) {
+		o, err := NewOpener(key, ClientToHub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := o.Open(nil, pkt)
+		if bytes.Equal(pkt, genuine) {
+			return
+		}
+		if err == nil {
+			t.Fatalf("opened %x as %x", pkt, out)
+		}
+		if _, err := o.Open(nil, genuine); err != nil {
+			t.Fatalf("after refusing %x, the genuine packet is refused: %v", pkt, err)
+		}
+	})
+}
