@@ -148,16 +148,56 @@ func readKey(path string, kind keyKind) (crypto.Signer, error) {
 	if _, err := buf.ReadFrom(f); err != nil {
 		return nil, &KeyFileError{Path: path, Err: err}
 	}
-	block, rest := pem.Decode(buf.Bytes())
+	key, err := parseKey(buf.Bytes(), kind)
+	if err != nil {
+		return nil, &KeyFileError{Path: path, Err: err}
+	}
+	return key, nil
+}
+
+// parseKey decodes one PEM "PRIVATE KEY" block holding a PKCS #8 key of
+// the given kind.
+func parseKey(data []byte, kind keyKind) (crypto.Signer, error) {
+	block, rest := pem.Decode(data)
 	if block == nil || block.Type != "PRIVATE KEY" || len(bytes.TrimSpace(rest)) != 0 {
-		return nil, &KeyFileError{Path: path, Err: ErrBadKeyFile}
+		return nil, ErrBadKeyFile
 	}
 	// The parser's own error is not passed on: it could quote the key.
 	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil || !kind.matches(key) {
-		return nil, &KeyFileError{Path: path, Err: ErrBadKeyFile}
+		return nil, ErrBadKeyFile
 	}
 	return key.(crypto.Signer), nil
+}
+
+// NewHubKey makes a hub key and returns it as LoadOrCreateHub keeps it in
+// its file, for a hub that keeps its key elsewhere, such as its database
+// (natter/1 section 10 lists the key among what the database holds).
+func NewHubKey() ([]byte, error) {
+	key, err := hubKey.generate()
+	if err != nil {
+		return nil, fmt.Errorf("identity: making a %s key: %w", hubKey.description, err)
+	}
+	return encodeKey(key, hubKey)
+}
+
+// HubFromPEM returns the hub identity whose key is data, as NewHubKey
+// makes it or a hub-key.pem file holds it. An unusable key is
+// ErrBadKeyFile.
+func HubFromPEM(data []byte) (*Identity, error) {
+	key, err := parseKey(data, hubKey)
+	if err != nil {
+		return nil, fmt.Errorf("identity: hub key: %w", err)
+	}
+	return newIdentity(key, hubKey.name)
+}
+
+func encodeKey(key crypto.Signer, kind keyKind) ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("identity: encoding a %s key: %w", kind.description, err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }
 
 // createKey makes a key and keeps it at path, unless another process got
@@ -169,11 +209,10 @@ func createKey(path string, kind keyKind) (crypto.Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("identity: making a %s key: %w", kind.description, err)
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
+	data, err := encodeKey(key, kind)
 	if err != nil {
-		return nil, fmt.Errorf("identity: encoding a %s key: %w", kind.description, err)
+		return nil, err
 	}
-	data := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
 	if err := writeNew(path, data); errors.Is(err, fs.ErrExist) {
 		return readKey(path, kind)
 	} else if err != nil {

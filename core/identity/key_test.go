@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/x509"
@@ -174,4 +175,39 @@ func TestUnreadableKeyFolderIsAnError(t *testing.T) {
 	require.ErrorAs(t, err, &kfe)
 	assert.Equal(t, filepath.Join(dir, HubKeyFile), kfe.Path)
 	assert.Equal(t, 1, strings.Count(err.Error(), kfe.Path), "the path is named once: %v", err)
+}
+
+func TestHubKeyKeptElsewhere(t *testing.T) {
+	data, err := NewHubKey()
+	require.NoError(t, err)
+	a, err := HubFromPEM(data)
+	require.NoError(t, err)
+	b, err := HubFromPEM(data)
+	require.NoError(t, err)
+	assert.Equal(t, a.Fingerprint(), b.Fingerprint(), "one key, one fingerprint")
+	other, err := NewHubKey()
+	require.NoError(t, err)
+	c, err := HubFromPEM(other)
+	require.NoError(t, err)
+	assert.NotEqual(t, a.Fingerprint(), c.Fingerprint())
+
+	// The same form as the key file.
+	dir := t.TempDir()
+	fromFile, err := LoadOrCreateHub(dir)
+	require.NoError(t, err)
+	fileData, err := os.ReadFile(filepath.Join(dir, HubKeyFile))
+	require.NoError(t, err)
+	fromPEM, err := HubFromPEM(fileData)
+	require.NoError(t, err)
+	assert.Equal(t, fromFile.Fingerprint(), fromPEM.Fingerprint())
+
+	deviceDir := t.TempDir()
+	_, err = LoadOrCreateDevice(deviceDir)
+	require.NoError(t, err)
+	deviceData, err := os.ReadFile(filepath.Join(deviceDir, DeviceKeyFile))
+	require.NoError(t, err)
+	for _, bad := range [][]byte{nil, []byte("secret"), deviceData, append(bytes.Clone(data), data...)} {
+		_, err := HubFromPEM(bad)
+		assert.ErrorIs(t, err, ErrBadKeyFile)
+	}
 }
