@@ -73,3 +73,40 @@ func ExampleParseCommand() {
 	// ERR 400 GET bad-name file name "../secret" starts with '.'
 	// ERR 400 NICK bad-syntax missing nick
 }
+
+// A hub keeps the nicks online (and the owned ones) by Key and by
+// Skeleton, and refuses a nick that collides with someone else's.
+func ExampleIdentifyNick() {
+	byKey := map[string]string{}      // Key → the user holding it
+	bySkeleton := map[string]string{} // Skeleton → the user holding it
+	register := func(user, nick string) {
+		id, err := proto.IdentifyNick(nick)
+		if err != nil {
+			fmt.Println(user, "refused:", err.(*proto.Error).Reason)
+			return
+		}
+		if u, ok := byKey[id.Key]; ok && u != user {
+			fmt.Println(user, "refused:", proto.ReasonNickInUse)
+			return
+		}
+		if u, ok := bySkeleton[id.Skeleton]; ok && u != user {
+			fmt.Println(user, "refused:", proto.ReasonNickInUse)
+			return
+		}
+		byKey[id.Key], bySkeleton[id.Skeleton] = user, user
+		fmt.Println(user, "is", nick)
+	}
+	register("u1", "alice")
+	register("u2", "\u0430lice") // Cyrillic а
+	register("u3", "ＡＬＩＣＥ")
+	register("u4", "alice\u202e")
+	register("u5", "Straße")
+	register("u6", "strasse")
+	// Output:
+	// u1 is alice
+	// u2 refused: nick-in-use
+	// u3 refused: nick-in-use
+	// u4 refused: bad-nick
+	// u5 is Straße
+	// u6 refused: nick-in-use
+}

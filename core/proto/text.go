@@ -145,8 +145,12 @@ var reservedNicks = [...]string{"hub", "everyone", "all", "server"}
 // the reserved nicks (hub, everyone, all, server, in any case). The error is
 // a bad-nick *Error saying what is wrong.
 //
+// A nick holding a character that changes how text is displayed (see
+// [IsDisplayControl]) is refused with a detail that says so.
+//
 // A hub normalises a nick to NFC before checking it (see [NickKey]), so a
 // letter written with a combining accent is accepted as one letter.
+// [IdentifyNick] adds the checks of owned nicks and look-alikes.
 func ValidNick(nick string) error {
 	if nick == "" {
 		return NewError(ReasonBadNick, KwNick, "empty nick")
@@ -160,6 +164,8 @@ func ValidNick(nick string) error {
 		switch {
 		case r == utf8.RuneError && !strings.HasPrefix(nick[i:], "\uFFFD"):
 			return NewError(ReasonBadNick, KwNick, fmt.Sprintf("invalid UTF-8 at byte %d of the nick", i))
+		case IsDisplayControl(r):
+			return NewError(ReasonBadNick, KwNick, fmt.Sprintf("nick %s holds U+%04X at byte %d, which changes how text is displayed", quoteInput(nick), r, i))
 		case i == 0 && !unicode.IsLetter(r):
 			return NewError(ReasonBadNick, KwNick, fmt.Sprintf("nick %s must start with a letter", quoteInput(nick)))
 		case unicode.IsLetter(r), unicode.IsDigit(r), r == '_', r == '-', r == '.':
@@ -179,6 +185,7 @@ func ValidNick(nick string) error {
 // NickKey returns the form under which nicks are compared for uniqueness:
 // NFC normalisation followed by Unicode case folding. Two nicks denote the
 // same user when their keys are equal ("Bob", "bob" and "BOB" do).
+// A hub with owned nicks compares [NickIdentity] values instead.
 func NickKey(nick string) string {
 	return cases.Fold().String(norm.NFC.String(nick))
 }
