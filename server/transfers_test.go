@@ -369,6 +369,8 @@ func TestUploadCorrupt(t *testing.T) {
 	_, err := tftp.Upload(testContext(t), hubUDP(g.Port), g.Token, int64(len(data)), bytes.NewReader(data), nil)
 	e := requireTFTPError(t, err, tftp.ErrNotDefined)
 	assert.Contains(t, e.Message, "nothing was stored")
+	assert.ErrorIs(t, err, tftp.ErrPeerChecksum, "the ERROR carries the word %s", tftp.ChecksumMismatch)
+	assert.NotErrorIs(t, err, tftp.ErrPeerDiskFull)
 	assert.Equal(t, "c.bin", c.expectErr(422, proto.KwPut, proto.ReasonChecksumMismatch).Detail)
 	requireDirSettles(t, th.dir)
 	c.send("FILES")
