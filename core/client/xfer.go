@@ -452,12 +452,12 @@ func copyCounting(dst io.Writer, src io.Reader, count func(int64)) (int64, error
 
 // granted starts the data transfer a GET or PUT grant allows.
 func (st *state) granted(h hubLine) {
-	req := st.answered(h.kw)
+	req := st.answered(h.Keyword)
 	if req == nil {
-		st.log.Warn("hub granted a transfer nobody asked for", "keyword", h.kw, "name", h.name)
+		st.log.Warn("hub granted a transfer nobody asked for", "keyword", h.Keyword, "name", h.Name)
 		return
 	}
-	st.sched.granted(req.xfer, h, st.udpAddr(h.port))
+	st.sched.granted(req.xfer, h, st.udpAddr(h.Port))
 }
 
 // granted starts the data transfer a GET or PUT grant for id allows, from
@@ -473,12 +473,12 @@ func (q *scheduler) granted(id TransferID, h hubLine, addr string) {
 	x.worker = w
 	x.t.Reason = XferNone
 	x.lastSample, x.lastBytes = q.now, x.t.Bytes
-	j := &job{id: x.t.ID, w: w, addr: addr, token: h.token}
+	j := &job{id: x.t.ID, w: w, addr: addr, token: h.Token}
 	if x.t.Direction == Download {
-		x.t.Total, x.t.SHA256 = h.size, h.sha
-		j.kind, j.dir, j.name, j.size, j.sha = jobDownload, q.dir, x.t.Name, h.size, h.sha
+		x.t.Total, x.t.SHA256 = h.Size, h.SHA256
+		j.kind, j.dir, j.name, j.size, j.sha = jobDownload, q.dir, x.t.Name, h.Size, h.SHA256
 	} else {
-		x.t.Name = h.name
+		x.t.Name = h.Name
 		x.t.Total, x.t.SHA256 = x.size, x.sha
 		j.kind, j.src, j.spool, j.size = jobUpload, x.src, x.spool, x.size
 	}
