@@ -528,6 +528,9 @@ type Snapshot struct {
 	// register).
 	Nick    string
 	HubName string
+	// Caps is what the hub's CAPS line offers, zero until one came in
+	// this session.
+	Caps HubCaps
 	// Addr is the hub's address, host:port.
 	Addr string
 	// Messages is the log, oldest first.

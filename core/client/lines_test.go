@@ -99,3 +99,61 @@ func TestScriptedLongestHubLine(t *testing.T) {
 	}
 	require.Equal(t, []string{body}, got, "the line over the limit is skipped, the longest one arrives whole")
 }
+
+// testFingerprint is a well-formed fingerprint for tests.
+var testFingerprint = strings.Repeat("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 2)[:fingerprintLen]
+
+// TestScriptedCaps checks that the hub's CAPS line is read into the
+// Snapshot, unknown words ignored, that a later CAPS replaces it, and
+// that a new session starts without the old one's.
+func TestScriptedCaps(t *testing.T) {
+	h := newScriptedHub(t)
+	c := startClient(t, fastReconnect(Config{Addr: h.addr(), Nick: "alice"}))
+	s := h.accept()
+	s.send("HELLO natter/1 Test hub")
+	s.send("CAPS later=1 tls=50001 fp=%s claim store web=50080 fancy", testFingerprint)
+	s.expect("NICK alice")
+	s.send("WELCOME alice")
+	s.send("USERS 0")
+	s.send("HISTORY 0")
+	s.expect("FILES")
+	s.send("FILES 0")
+	want := HubCaps{TLSPort: 50001, Fingerprint: testFingerprint, Claim: true, Store: true, WebPort: 50080}
+	snap := waitFor(t, c, "caps", func(s *Snapshot) bool { return s.Conn.State == Registered && s.Caps != HubCaps{} })
+	require.Equal(t, want, snap.Caps)
+
+	// The hub stops storing history: its next CAPS leaves store out.
+	s.send("CAPS tls=50001 fp=%s claim web=50080", testFingerprint)
+	want.Store = false
+	snap = waitFor(t, c, "caps without store", func(s *Snapshot) bool { return !s.Caps.Store })
+	require.Equal(t, want, snap.Caps)
+
+	// A new session, from a hub that sends no CAPS, offers nothing.
+	s.conn.Close()
+	s = h.accept()
+	s.register("alice")
+	snap = waitFor(t, c, "registered again", func(s *Snapshot) bool { return s.Conn.State == Registered && s.Caps == HubCaps{} })
+	require.Equal(t, HubCaps{}, snap.Caps)
+}
+
+func TestParseHubCaps(t *testing.T) {
+	for _, tc := range []struct {
+		words string
+		want  HubCaps
+	}{
+		{"claim", HubCaps{Claim: true}},
+		{"store web=8080", HubCaps{Store: true, WebPort: 8080}},
+		{"tls=50001 fp=" + testFingerprint, HubCaps{TLSPort: 50001, Fingerprint: testFingerprint}},
+		// Values a word cannot have are ignored, as unknown words are.
+		{"tls=0 web=65536 fp=abc", HubCaps{}},
+		{"tls=+1 web=-5 tls=x", HubCaps{}},
+		{"fp=" + strings.ToLower(testFingerprint), HubCaps{}},
+		{"fp=" + testFingerprint[:fingerprintLen-1] + "1", HubCaps{}},
+		{"claim=yes store=1", HubCaps{}},
+		{"unknown other=3 TLS=5", HubCaps{}},
+		// The last word of a name counts.
+		{"web=1 web=2", HubCaps{WebPort: 2}},
+	} {
+		require.Equal(t, tc.want, parseHubCaps(tc.words), tc.words)
+	}
+}

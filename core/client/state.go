@@ -46,6 +46,7 @@ type state struct {
 	nickTries  int
 	nick       string // the nick the hub knows us by
 	hubName    string
+	caps       HubCaps // from the hub's CAPS line; zero before one
 
 	pending replies
 	outbox  outbox
@@ -477,8 +478,12 @@ func (st *state) handleLine(h hubLine) {
 		}
 		s.hello = true
 		st.hubName = h.Text
+		st.caps = HubCaps{}
 		st.dirty = true
 		st.registerNick()
+	case proto.KwCaps:
+		st.caps = parseHubCaps(h.Text)
+		st.dirty = true
 	case proto.KwWelcome:
 		st.answered(proto.KwNick)
 		st.welcome(h.Nick)
@@ -968,6 +973,7 @@ func (st *state) snapshot(version, dropped uint64) *Snapshot {
 		Conn:          st.connection(),
 		Nick:          st.nick,
 		HubName:       st.hubName,
+		Caps:          st.caps,
 		Addr:          st.cfg.Addr,
 		Messages:      st.messages.lines(),
 		Users:         st.users,
