@@ -10,10 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/natter-chat/natter/core/fileplace"
 	"github.com/natter-chat/natter/core/proto"
 	"github.com/natter-chat/natter/core/tftp"
 )
@@ -609,28 +609,20 @@ func (q *scheduler) failed(x *xfer, why stopReason, err error) {
 // error will not). It is the one place that knows the engine's errors.
 func transferFailure(err error) (reason TransferReason, detail string, retry bool) {
 	var pathErr *os.PathError
-	var peerErr *tftp.PeerError
+	words, _ := tftp.PeerMessage(err)
 	switch {
 	case errors.Is(err, tftp.ErrChecksum):
 		return XferChecksum, "", false
 	case errors.As(err, &pathErr):
 		return XferFailed, "", false
-	case errors.As(err, &peerErr) && peerErr.Packet.Code == tftp.ErrDiskFull:
-		return XferNoSpace, "", false
-	case errors.As(err, &peerErr) && peerSaysChecksum(peerErr):
-		return XferChecksum, "", false
-	case errors.As(err, &peerErr):
-		return XferPeerStopped, peerErr.Packet.Message, true
+	case errors.Is(err, tftp.ErrPeerDiskFull):
+		return XferNoSpace, words, false
+	case errors.Is(err, tftp.ErrPeerChecksum):
+		return XferChecksum, words, false
+	case errors.Is(err, tftp.ErrPeer):
+		return XferPeerStopped, words, true
 	}
 	return XferFailed, "", true
-}
-
-// peerSaysChecksum reports whether the hub refused an upload's data for not
-// matching the size and SHA-256 its PUT declared. TFTP has no code for
-// that; the hub says so in words.
-func peerSaysChecksum(e *tftp.PeerError) bool {
-	m := e.Packet.Message
-	return strings.Contains(m, proto.ReasonChecksumMismatch) || strings.Contains(m, "SHA-256")
 }
 
 // removeDownload deletes what a cancelled download left behind.
@@ -638,7 +630,7 @@ func (q *scheduler) removeDownload(x *xfer, final string) {
 	if x.t.Direction != Download {
 		return
 	}
-	q.host.do(effect{kind: effRemove, path: filepath.Join(q.dir, x.t.Name+".part")})
+	q.host.do(effect{kind: effRemove, path: filepath.Join(q.dir, fileplace.PartName(x.t.Name))})
 	if final != "" {
 		q.host.do(effect{kind: effRemove, path: final})
 	}
