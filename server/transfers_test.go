@@ -42,7 +42,7 @@ func TestTransferDownloadSizes(t *testing.T) {
 			assert.Equal(t, name, g.Name)
 			assert.Equal(t, th.ts.Addr().(*net.UDPAddr).Port, g.Port)
 
-			path, err := tftp.DownloadFile(testContext(t), hubUDP(g.Port), g.Token, out, g.Name, g.Size, g.SHA256, nil)
+			path, err := tftp.Fetch(testContext(t), tftp.FileDownload{Addr: hubUDP(g.Port), Token: g.Token, Name: g.Name, Size: g.Size, SHA256: g.SHA256, Dir: out})
 			require.NoError(t, err)
 			assert.Equal(t, filepath.Join(out, name), path)
 			got, err := os.ReadFile(path)
@@ -126,7 +126,7 @@ func TestTransferLossy(t *testing.T) {
 
 		g := c.grant("GET down.bin")
 		name := fmt.Sprintf("copy-%d.bin", seed)
-		path, err := tftp.DownloadFile(testContext(t), hubUDP(g.Port), g.Token, out, name, g.Size, g.SHA256, opts)
+		path, err := tftp.Fetch(testContext(t), tftp.FileDownload{Addr: hubUDP(g.Port), Token: g.Token, Name: name, Size: g.Size, SHA256: g.SHA256, Dir: out, Options: opts})
 		require.NoError(t, err, "seed %d", seed)
 		got, err := os.ReadFile(path)
 		require.NoError(t, err)
@@ -479,7 +479,7 @@ func TestTransferResume(t *testing.T) {
 			cancel()
 		}
 	}}}
-	_, err := tftp.DownloadFile(ctx, hubUDP(g.Port), g.Token, out, g.Name, g.Size, g.SHA256, opts)
+	_, err := tftp.Fetch(ctx, tftp.FileDownload{Addr: hubUDP(g.Port), Token: g.Token, Name: g.Name, Size: g.Size, SHA256: g.SHA256, Dir: out, Options: opts})
 	require.ErrorIs(t, err, context.Canceled)
 	part, err := os.Stat(filepath.Join(out, "r.bin.part"))
 	require.NoError(t, err)
@@ -493,7 +493,7 @@ func TestTransferResume(t *testing.T) {
 			first = p.Done
 		}
 	}}}
-	path, err := tftp.DownloadFile(testContext(t), hubUDP(g.Port), g.Token, out, g.Name, g.Size, g.SHA256, opts)
+	path, err := tftp.Fetch(testContext(t), tftp.FileDownload{Addr: hubUDP(g.Port), Token: g.Token, Name: g.Name, Size: g.Size, SHA256: g.SHA256, Dir: out, Options: opts})
 	require.NoError(t, err)
 	assert.Greater(t, first, part.Size()-2048-1, "the second transfer resumed after the kept blocks")
 	got, err := os.ReadFile(path)
