@@ -519,8 +519,9 @@ func (st *state) handleLine(h hubLine) {
 	}
 }
 
-// isBlockItem reports whether kw is the keyword of the lines of some block
-// (USER, FILE).
+// isBlockItem reports whether kw is the keyword some block's lines carry:
+// USER and FILE reach it (MSG, which HISTORY carries, stands alone too, and
+// is handled before).
 func isBlockItem(kw string) bool {
 	for _, f := range proto.HubForms() {
 		if f.Item == kw {
