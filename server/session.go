@@ -201,20 +201,17 @@ func (s *session) handle(raw []byte, t time.Time) {
 		return
 	}
 	if !s.registered {
-		switch kw {
-		case proto.KwNick, proto.KwPing, proto.KwPong, proto.KwQuit:
-		case "":
-			// An unknown keyword (echoed when it looks like one) or an
-			// empty line: all that is accepted now is registering.
-			_, err := proto.ParseCommand(line)
-			var echo string
-			if pe, ok := err.(*proto.Error); ok {
-				echo = pe.Keyword
+		if f, ok := proto.ClientForm(kw); !ok || !f.BeforeRegistration {
+			echo := kw
+			if !ok {
+				// An unknown keyword (echoed when it looks like one) or
+				// an empty line: all that is accepted now is registering.
+				_, err := proto.ParseCommand(line)
+				if pe, isProto := err.(*proto.Error); isProto {
+					echo = pe.Keyword
+				}
 			}
 			s.errorf(proto.ReasonRegisterFirst, echo, "register with NICK <nick> first")
-			return
-		default:
-			s.errorf(proto.ReasonRegisterFirst, kw, "register with NICK <nick> first")
 			return
 		}
 	}
@@ -241,11 +238,11 @@ func (s *session) handle(raw []byte, t time.Time) {
 		s.handleNick(cmd.Nick)
 	case proto.KwMsg:
 		s.h.trim.noteMessage()
-		s.deferFlush(s.h.post(s, escapedText(line, cmd)))
+		s.deferFlush(s.h.post(s, cmd.Escaped))
 	case proto.KwPriv:
 		s.h.trim.noteMessage()
 		key := proto.NickKey(norm.NFC.String(cmd.Nick))
-		s.deferFlush(s.h.sendPrivate(s, cmd.Nick, key, escapedText(line, cmd)))
+		s.deferFlush(s.h.sendPrivate(s, cmd.Nick, key, cmd.Escaped))
 	case proto.KwUsers:
 		s.h.flush(s.h.sendUsers(s))
 	case proto.KwFiles:
@@ -295,18 +292,6 @@ func (s *session) handleNick(asked string) {
 	if s.registered && !wasRegistered {
 		s.h.log.Debug("client registered", "nick", nick, "remote", s.remote.String())
 	}
-}
-
-// escapedText returns the text a MSG or PRIV line carries, cmd being the
-// line parsed, as the client escaped it: it is passed on so, since decoding
-// and encoding it again would turn a lone backslash into two, and could
-// make the line longer than a hub line may be. This is the one place that
-// slices a client's line by byte offset.
-func escapedText(line string, cmd proto.Command) string {
-	if cmd.Keyword == proto.KwPriv {
-		return line[len(proto.KwPriv)+1+len(cmd.Nick)+1:]
-	}
-	return line[len(proto.KwMsg)+1:]
 }
 
 func (s *session) handleFiles() {

@@ -42,7 +42,7 @@ func TestTransferDownloadSizes(t *testing.T) {
 			assert.Equal(t, name, g.Name)
 			assert.Equal(t, th.ts.Addr().(*net.UDPAddr).Port, g.Port)
 
-			path, err := tftp.DownloadFile(testContext(t), hubUDP(g.Port), g.Token, out, g.Name, g.Size, g.SHA256, nil)
+			path, err := tftp.Fetch(testContext(t), tftp.FileDownload{Addr: hubUDP(g.Port), Token: g.Token, Name: g.Name, Size: g.Size, SHA256: g.SHA256, Dir: out})
 			require.NoError(t, err)
 			assert.Equal(t, filepath.Join(out, name), path)
 			got, err := os.ReadFile(path)
@@ -126,7 +126,7 @@ func TestTransferLossy(t *testing.T) {
 
 		g := c.grant("GET down.bin")
 		name := fmt.Sprintf("copy-%d.bin", seed)
-		path, err := tftp.DownloadFile(testContext(t), hubUDP(g.Port), g.Token, out, name, g.Size, g.SHA256, opts)
+		path, err := tftp.Fetch(testContext(t), tftp.FileDownload{Addr: hubUDP(g.Port), Token: g.Token, Name: name, Size: g.Size, SHA256: g.SHA256, Dir: out, Options: opts})
 		require.NoError(t, err, "seed %d", seed)
 		got, err := os.ReadFile(path)
 		require.NoError(t, err)
@@ -369,6 +369,8 @@ func TestUploadCorrupt(t *testing.T) {
 	_, err := tftp.Upload(testContext(t), hubUDP(g.Port), g.Token, int64(len(data)), bytes.NewReader(data), nil)
 	e := requireTFTPError(t, err, tftp.ErrNotDefined)
 	assert.Contains(t, e.Message, "nothing was stored")
+	assert.ErrorIs(t, err, tftp.ErrPeerChecksum, "the ERROR carries the word %s", tftp.ChecksumMismatch)
+	assert.NotErrorIs(t, err, tftp.ErrPeerDiskFull)
 	assert.Equal(t, "c.bin", c.expectErr(422, proto.KwPut, proto.ReasonChecksumMismatch).Detail)
 	requireDirSettles(t, th.dir)
 	c.send("FILES")
@@ -477,7 +479,7 @@ func TestTransferResume(t *testing.T) {
 			cancel()
 		}
 	}}}
-	_, err := tftp.DownloadFile(ctx, hubUDP(g.Port), g.Token, out, g.Name, g.Size, g.SHA256, opts)
+	_, err := tftp.Fetch(ctx, tftp.FileDownload{Addr: hubUDP(g.Port), Token: g.Token, Name: g.Name, Size: g.Size, SHA256: g.SHA256, Dir: out, Options: opts})
 	require.ErrorIs(t, err, context.Canceled)
 	part, err := os.Stat(filepath.Join(out, "r.bin.part"))
 	require.NoError(t, err)
@@ -491,7 +493,7 @@ func TestTransferResume(t *testing.T) {
 			first = p.Done
 		}
 	}}}
-	path, err := tftp.DownloadFile(testContext(t), hubUDP(g.Port), g.Token, out, g.Name, g.Size, g.SHA256, opts)
+	path, err := tftp.Fetch(testContext(t), tftp.FileDownload{Addr: hubUDP(g.Port), Token: g.Token, Name: g.Name, Size: g.Size, SHA256: g.SHA256, Dir: out, Options: opts})
 	require.NoError(t, err)
 	assert.Greater(t, first, part.Size()-2048-1, "the second transfer resumed after the kept blocks")
 	got, err := os.ReadFile(path)

@@ -87,7 +87,10 @@ func (u *upload) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// Commit checks the upload against its PUT and stores it.
+// Commit checks the upload against its PUT and stores it. Data that does
+// not match, too much of it included, is refused with an ERROR whose text
+// carries the word checksum-mismatch, as natter/1 has it, so that a client
+// knows it from other failures (tftp.ErrPeerChecksum) and does not retry.
 func (u *upload) Commit(size int64, sum [sha256.Size]byte) error {
 	defer u.ts.release(u.g)
 	g := u.g
@@ -95,15 +98,17 @@ func (u *upload) Commit(size int64, sum [sha256.Size]byte) error {
 		u.discard()
 		u.ts.log.Info("upload has more data than its PUT; discarded", "name", g.name, "nick", g.nick, "size", size, "want_size", g.size)
 		u.ts.hub.notify(g.session, proto.AppendErr(nil, proto.ReasonChecksumMismatch, proto.KwPut, g.name))
-		return tftp.NewError(tftp.ErrDiskFull, fmt.Sprintf("more data than the %d bytes granted by PUT (received %d); nothing was stored", g.size, size))
+		// Not code 3, disk full: the client would take it for no-space.
+		return tftp.NewError(tftp.ErrNotDefined, fmt.Sprintf("%s: more data than the %d bytes granted by PUT (received %d); nothing was stored",
+			tftp.ChecksumMismatch, g.size, size))
 	}
 	if got := hex.EncodeToString(sum[:]); size != g.size || got != g.sha256 {
 		u.discard()
 		u.ts.log.Info("upload does not match its PUT; discarded", "name", g.name, "nick", g.nick,
 			"size", size, "sha256", got, "want_size", g.size, "want_sha256", g.sha256)
 		u.ts.hub.notify(g.session, proto.AppendErr(nil, proto.ReasonChecksumMismatch, proto.KwPut, g.name))
-		return tftp.NewError(tftp.ErrNotDefined, fmt.Sprintf("received %d bytes with SHA-256 %s, but PUT declared %d bytes with %s; nothing was stored",
-			size, got, g.size, g.sha256))
+		return tftp.NewError(tftp.ErrNotDefined, fmt.Sprintf("%s: received %d bytes with SHA-256 %s, but PUT declared %d bytes with %s; nothing was stored",
+			tftp.ChecksumMismatch, size, got, g.size, g.sha256))
 	}
 	final, err := u.store()
 	if err != nil {

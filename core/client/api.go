@@ -436,7 +436,9 @@ type Transfer struct {
 	Limit int
 	// Hashed is how much of an upload has been read to hash it (XferHashing).
 	Hashed int64
-	// Detail is the hub's own words for XferPeerStopped.
+	// Detail is the hub's own words when it stopped the transfer: for
+	// XferPeerStopped, and for XferChecksum and XferNoSpace when the hub
+	// found the mismatch or had no room.
 	Detail string
 	// Err is the error behind Reason, if any (a *HubError for XferRefused).
 	Err error
@@ -528,6 +530,9 @@ type Snapshot struct {
 	// register).
 	Nick    string
 	HubName string
+	// Caps is what the hub's CAPS line offers, zero until one came in
+	// this session.
+	Caps HubCaps
 	// Addr is the hub's address, host:port.
 	Addr string
 	// Messages is the log, oldest first.

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/natter-chat/natter/core/proto"
 )
 
 // request is one line the client sends. Requests that the hub answers are
@@ -93,6 +95,7 @@ const (
 	inDialed  inboundKind = iota // nc or err from a connect attempt
 	inLine                       // a parsed line from the hub
 	inBadLine                    // a line that could not be parsed (err)
+	inSkipped                    // a line with a keyword the codec does not know
 	inError                      // the reader or writer failed (err); the connection is over
 )
 
@@ -243,9 +246,14 @@ func (c *conn) read() {
 			m = inbound{gen: c.gen, kind: inError, err: err}
 		default:
 			line, perr := parseHubLine(raw)
-			if perr != nil {
+			switch {
+			case errors.Is(perr, proto.ErrUnknownKeyword):
+				// natter/1 lets a hub add keywords: a client skips
+				// those it does not know, quietly.
+				m = inbound{gen: c.gen, kind: inSkipped}
+			case perr != nil:
 				m = inbound{gen: c.gen, kind: inBadLine, raw: raw, err: perr}
-			} else {
+			default:
 				m = inbound{gen: c.gen, kind: inLine, line: line}
 			}
 		}

@@ -15,7 +15,7 @@ func progressOptions(progress func(int64)) *tftp.ClientOptions {
 }
 
 func (tftpEngine) download(ctx context.Context, addr, token, dir, name string, size int64, sha string, progress func(int64)) (string, error) {
-	return tftp.DownloadFile(ctx, addr, token, dir, name, size, sha, progressOptions(progress))
+	return tftp.Fetch(ctx, tftp.FileDownload{Addr: addr, Token: token, Name: name, Size: size, SHA256: sha, Dir: dir, Options: progressOptions(progress)})
 }
 
 func (tftpEngine) upload(ctx context.Context, addr, token string, r io.Reader, size int64, progress func(int64)) error {

@@ -9,33 +9,26 @@ import (
 	"github.com/natter-chat/natter/core/proto"
 )
 
-// hubLine is one parsed line from the hub, in the shape the loop needs.
-// Which fields are set depends on kw.
+// hubLine is one parsed line from the hub: the codec's Event, with its
+// times as time.Time and an ERR as the *HubError the client reports.
 type hubLine struct {
-	kw   string    // upper-case keyword
-	time time.Time // JOIN, RENAME, LEAVE, MSG, PRIV, SHARED
-	nick string    // WELCOME, USER, JOIN, LEAVE, RENAME (old)
-	to   string    // PRIV recipient; RENAME new nick
-	from string    // MSG, PRIV, SHARED sender
-	// text is the decoded body (MSG, PRIV), the hub name (HELLO), the
-	// reason (LEAVE, BYE) or the token (PING, PONG).
-	text    string
-	n       int    // USERS, HISTORY, FILES counts
-	size    int64  // FILE, GET, SHARED
-	sha     string // FILE, GET, SHARED; "" when unknown
-	mtime   time.Time
-	name    string // FILE, GET, PUT (stored name), SHARED
-	token   string // GET, PUT
-	port    int    // GET, PUT
-	hubErr  *HubError
-	version string // HELLO
+	proto.Event
+	time   time.Time // Event.Time: JOIN, RENAME, LEAVE, MSG, PRIV, SHARED
+	mtime  time.Time // Event.MTime: FILE
+	hubErr *HubError // ERR
 }
+
+// maxHubLineLen is the longest hub line the client reads, terminator
+// included: natter/1 §2 lets a hub add up to 256 bytes of its own fields to
+// a client's line. The codec's [proto.MaxHubLineLen] is the limit a hub
+// writes within, which is shorter.
+const maxHubLineLen = proto.MaxLineLen + 256
 
 // lineReader reads hub lines with the hub's length limit.
 type lineReader struct{ r *proto.Reader }
 
 func newLineReader(conn io.Reader) *lineReader {
-	return &lineReader{r: proto.NewReader(bufio.NewReaderSize(conn, 16<<10), proto.MaxHubLineLen)}
+	return &lineReader{r: proto.NewReader(bufio.NewReaderSize(conn, 16<<10), maxHubLineLen)}
 }
 
 var errLineTooLong = proto.ErrLineTooLong
@@ -48,36 +41,22 @@ func (r *lineReader) readLine() (string, error) {
 	return string(b), err
 }
 
-// parseHubLine parses one line from the hub with the natter/1 codec.
+// parseHubLine parses one line from the hub with the natter/1 codec. A
+// keyword the codec does not know is an error that matches
+// [proto.ErrUnknownKeyword].
 func parseHubLine(raw string) (hubLine, error) {
 	ev, err := proto.ParseEvent(raw)
 	if err != nil {
 		return hubLine{}, err
 	}
-	h := hubLine{kw: ev.Keyword, n: ev.Count, size: ev.Size, sha: ev.SHA256, name: ev.Name, token: ev.Token, port: ev.Port}
+	h := hubLine{Event: ev}
 	if ev.Time != 0 {
 		h.time = time.UnixMilli(ev.Time)
 	}
-	switch ev.Keyword {
-	case proto.KwHello:
-		h.text, h.version = ev.Text, ev.Version
-	case proto.KwWelcome, proto.KwUser, proto.KwJoin:
-		h.nick = ev.Nick
-	case proto.KwRename:
-		h.nick, h.to = ev.Nick, ev.NewNick
-	case proto.KwLeave:
-		h.nick, h.text = ev.Nick, ev.Reason
-	case proto.KwMsg, proto.KwPriv:
-		h.from, h.to, h.text = ev.Nick, ev.To, ev.Text
-	case proto.KwShared:
-		h.from = ev.Nick
-	case proto.KwFile:
+	if ev.Keyword == proto.KwFile {
 		h.mtime = time.UnixMilli(ev.MTime)
-	case proto.KwBye:
-		h.text = ev.Reason
-	case proto.KwPing, proto.KwPong:
-		h.text = ev.Token
-	case proto.KwErr:
+	}
+	if ev.Keyword == proto.KwErr {
 		kw := ev.Err.Keyword
 		if kw == "" {
 			kw = "-"

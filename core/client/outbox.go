@@ -15,8 +15,7 @@ type replies map[string][]*request
 
 // expect remembers r if the hub will answer it.
 func (p replies) expect(r *request) {
-	switch r.keyword {
-	case proto.KwNick, proto.KwMsg, proto.KwPriv, proto.KwUsers, proto.KwFiles, proto.KwGet, proto.KwPut:
+	if f, ok := proto.ClientForm(r.keyword); ok && f.Answered {
 		p[r.keyword] = append(p[r.keyword], r)
 	}
 }

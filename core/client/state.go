@@ -46,6 +46,7 @@ type state struct {
 	nickTries  int
 	nick       string // the nick the hub knows us by
 	hubName    string
+	caps       HubCaps // from the hub's CAPS line; zero before one
 
 	pending replies
 	outbox  outbox
@@ -428,6 +429,10 @@ func (st *state) inbound(m inbound, host string) {
 			st.sess.alive.heard(st.now)
 		}
 		st.log.Warn("hub sent a line that does not parse; skipped", "line", m.raw, "err", m.err)
+	case inSkipped:
+		if st.sess != nil {
+			st.sess.alive.heard(st.now)
+		}
 	case inLine:
 		if st.sess == nil {
 			return
@@ -456,36 +461,38 @@ func (st *state) handleLine(h hubLine) {
 		return
 	}
 	s := st.sess
-	switch h.kw {
+	if f, _ := proto.HubForm(h.Keyword); f.Item != "" {
+		// USERS, HISTORY, FILES: a block of f.Item lines follows.
+		if cf, ok := proto.ClientForm(h.Keyword); ok && cf.Answered {
+			st.answered(h.Keyword)
+		}
+		st.startBlock(h.Keyword, h.Count)
+		return
+	}
+	switch h.Keyword {
 	case proto.KwHello:
-		if h.version != proto.Version {
+		if h.Version != proto.Version {
 			st.endSession()
-			st.stop(CauseVersion, &VersionError{Version: h.version})
+			st.stop(CauseVersion, &VersionError{Version: h.Version})
 			return
 		}
 		s.hello = true
-		st.hubName = h.text
+		st.hubName = h.Text
+		st.caps = HubCaps{}
 		st.dirty = true
 		st.registerNick()
+	case proto.KwCaps:
+		st.caps = parseHubCaps(h.Text)
+		st.dirty = true
 	case proto.KwWelcome:
 		st.answered(proto.KwNick)
-		st.welcome(h.nick)
-	case proto.KwUsers:
-		st.answered(proto.KwUsers)
-		st.startBlock(proto.KwUsers, h.n)
-	case proto.KwHistory:
-		st.startBlock(proto.KwHistory, h.n)
-	case proto.KwFiles:
-		st.answered(proto.KwFiles)
-		st.startBlock(proto.KwFiles, h.n)
-	case proto.KwUser, proto.KwFile:
-		st.log.Warn("hub sent a list line outside a list; skipped", "keyword", h.kw)
+		st.welcome(h.Nick)
 	case proto.KwJoin:
-		st.addUser(h.nick)
-		st.appendMsg(Message{Kind: System, Event: SysJoin, Note: NoteJoined, Time: h.time, From: h.nick})
+		st.addUser(h.Nick)
+		st.appendMsg(Message{Kind: System, Event: SysJoin, Note: NoteJoined, Time: h.time, From: h.Nick})
 	case proto.KwLeave:
-		st.removeUser(h.nick)
-		st.appendMsg(Message{Kind: System, Event: SysLeave, Note: NoteLeft, Time: h.time, From: h.nick, Reason: h.text})
+		st.removeUser(h.Nick)
+		st.appendMsg(Message{Kind: System, Event: SysLeave, Note: NoteLeft, Time: h.time, From: h.Nick, Reason: h.Reason})
 	case proto.KwRename:
 		st.rename(h)
 	case proto.KwMsg:
@@ -497,15 +504,31 @@ func (st *state) handleLine(h hubLine) {
 	case proto.KwShared:
 		st.sharedFile(h)
 	case proto.KwPing:
-		st.sendNow(&request{keyword: proto.KwPong, line: simpleLine(proto.Command{Keyword: proto.KwPong, Token: h.text})})
+		st.sendNow(&request{keyword: proto.KwPong, line: simpleLine(proto.Command{Keyword: proto.KwPong, Token: h.Token})})
 	case proto.KwPong:
 	case proto.KwErr:
 		st.hubError(h.hubErr)
 	case proto.KwBye:
-		st.bye(h.text)
+		st.bye(h.Reason)
 	default:
-		st.log.Warn("hub sent an unknown line; skipped", "keyword", h.kw)
+		if isBlockItem(h.Keyword) {
+			st.log.Warn("hub sent a list line outside a list; skipped", "keyword", h.Keyword)
+		} else {
+			st.log.Warn("hub sent a line this client does not act on; skipped", "keyword", h.Keyword)
+		}
 	}
+}
+
+// isBlockItem reports whether kw is the keyword some block's lines carry:
+// USER and FILE reach it (MSG, which HISTORY carries, stands alone too, and
+// is handled before).
+func isBlockItem(kw string) bool {
+	for _, f := range proto.HubForms() {
+		if f.Item == kw {
+			return true
+		}
+	}
+	return false
 }
 
 // registerNick sends NICK for the nick we want.
@@ -549,16 +572,16 @@ func (st *state) startBlock(kind string, n int) {
 // blockLine takes a line while a list is being received. It returns true
 // when the line is not part of the list and must be handled normally.
 func (st *state) blockLine(h hubLine) bool {
-	if h.kw != st.list.item() {
-		st.log.Warn("hub list ended early", "list", st.list.kind, "missing", st.list.left, "got", h.kw)
+	if h.Keyword != st.list.item() {
+		st.log.Warn("hub list ended early", "list", st.list.kind, "missing", st.list.left, "got", h.Keyword)
 		st.endBlock()
 		return true
 	}
 	switch st.list.kind {
 	case proto.KwUsers:
-		st.list.users = append(st.list.users, User{Nick: h.nick})
+		st.list.users = append(st.list.users, User{Nick: h.Nick})
 	case proto.KwFiles:
-		st.list.files = append(st.list.files, File{Name: h.name, Size: h.size, SHA256: h.sha, ModTime: h.mtime})
+		st.list.files = append(st.list.files, File{Name: h.Name, Size: h.Size, SHA256: h.SHA256, ModTime: h.mtime})
 	case proto.KwHistory:
 		st.message(h, true)
 	}
@@ -606,15 +629,8 @@ func (b *listBlock) start(kind string, n int) {
 
 // item is the keyword of the list's lines.
 func (b *listBlock) item() string {
-	switch b.kind {
-	case proto.KwUsers:
-		return proto.KwUser
-	case proto.KwFiles:
-		return proto.KwFile
-	case proto.KwHistory:
-		return proto.KwMsg
-	}
-	return ""
+	f, _ := proto.HubForm(b.kind)
+	return f.Item
 }
 
 // took counts a line of the list and reports whether it was the last.
@@ -649,7 +665,7 @@ func (st *state) removeUser(nick string) {
 }
 
 func (st *state) rename(h hubLine) {
-	old, nw := h.nick, h.to
+	old, nw := h.Nick, h.NewNick
 	self := sameNick(old, st.nick)
 	if self {
 		st.answered(proto.KwNick)
@@ -664,11 +680,11 @@ func (st *state) rename(h hubLine) {
 
 // message logs a MSG or PRIV line.
 func (st *state) message(h hubLine, history bool) {
-	m := Message{Time: h.time, From: h.from, Text: h.text, History: history}
-	m.Own = sameNick(h.from, st.nick)
-	if h.kw == proto.KwPriv {
+	m := Message{Time: h.time, From: h.Nick, Text: h.Text, History: history}
+	m.Own = sameNick(h.Nick, st.nick)
+	if h.Keyword == proto.KwPriv {
 		m.Kind = Private
-		m.To = h.to
+		m.To = h.To
 		if m.Own {
 			st.answered(proto.KwPriv)
 			st.pump(st.now)
@@ -755,17 +771,17 @@ func (st *state) system(m Message) {
 }
 
 func (st *state) sharedFile(h hubLine) {
-	sh := Shared{Time: h.time, From: h.from, Size: h.size, SHA256: h.sha, Name: h.name}
+	sh := Shared{Time: h.time, From: h.Nick, Size: h.Size, SHA256: h.SHA256, Name: h.Name}
 	st.shared = append(st.shared, sh)
 	if !st.filesTime.IsZero() {
-		f := File{Name: h.name, Size: h.size, SHA256: h.sha, ModTime: h.time}
-		files := slices.DeleteFunc(slices.Clone(st.files), func(o File) bool { return o.Name == h.name })
+		f := File{Name: h.Name, Size: h.Size, SHA256: h.SHA256, ModTime: h.time}
+		files := slices.DeleteFunc(slices.Clone(st.files), func(o File) bool { return o.Name == h.Name })
 		i, _ := slices.BinarySearchFunc(files, f, func(a, b File) int { return strings.Compare(a.Name, b.Name) })
 		st.files = slices.Insert(files, i, f)
 	}
-	st.appendMsg(Message{Kind: System, Event: SysShared, Note: NoteShared, Time: h.time, From: h.from, Name: h.name, Size: h.size})
+	st.appendMsg(Message{Kind: System, Event: SysShared, Note: NoteShared, Time: h.time, From: h.Nick, Name: h.Name, Size: h.Size})
 	shc := sh
-	st.emit(Event{Kind: EventShared, Time: h.time, Text: h.name, Shared: &shc})
+	st.emit(Event{Kind: EventShared, Time: h.time, Text: h.Name, Shared: &shc})
 }
 
 func (st *state) hubError(e *HubError) {
@@ -958,6 +974,7 @@ func (st *state) snapshot(version, dropped uint64) *Snapshot {
 		Conn:          st.connection(),
 		Nick:          st.nick,
 		HubName:       st.hubName,
+		Caps:          st.caps,
 		Addr:          st.cfg.Addr,
 		Messages:      st.messages.lines(),
 		Users:         st.users,

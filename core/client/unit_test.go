@@ -107,7 +107,7 @@ func TestMessageSeqSurvivesTrimming(t *testing.T) {
 	require.NoError(t, err)
 	l := newState(&c.cfg, c.log, 1)
 	for i := range 20 {
-		l.message(hubLine{kw: proto.KwMsg, time: time.UnixMilli(int64(i)), from: "bob", text: "x"}, false)
+		l.message(hubLine{Event: proto.Event{Keyword: proto.KwMsg, Nick: "bob", Text: "x"}, time: time.UnixMilli(int64(i))}, false)
 	}
 	require.LessOrEqual(t, len(l.messages.msgs), 9)
 	require.Equal(t, uint64(20), l.messages.msgs[len(l.messages.msgs)-1].Seq)

@@ -10,10 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/natter-chat/natter/core/fileplace"
 	"github.com/natter-chat/natter/core/proto"
 	"github.com/natter-chat/natter/core/tftp"
 )
@@ -452,12 +452,12 @@ func copyCounting(dst io.Writer, src io.Reader, count func(int64)) (int64, error
 
 // granted starts the data transfer a GET or PUT grant allows.
 func (st *state) granted(h hubLine) {
-	req := st.answered(h.kw)
+	req := st.answered(h.Keyword)
 	if req == nil {
-		st.log.Warn("hub granted a transfer nobody asked for", "keyword", h.kw, "name", h.name)
+		st.log.Warn("hub granted a transfer nobody asked for", "keyword", h.Keyword, "name", h.Name)
 		return
 	}
-	st.sched.granted(req.xfer, h, st.udpAddr(h.port))
+	st.sched.granted(req.xfer, h, st.udpAddr(h.Port))
 }
 
 // granted starts the data transfer a GET or PUT grant for id allows, from
@@ -473,12 +473,12 @@ func (q *scheduler) granted(id TransferID, h hubLine, addr string) {
 	x.worker = w
 	x.t.Reason = XferNone
 	x.lastSample, x.lastBytes = q.now, x.t.Bytes
-	j := &job{id: x.t.ID, w: w, addr: addr, token: h.token}
+	j := &job{id: x.t.ID, w: w, addr: addr, token: h.Token}
 	if x.t.Direction == Download {
-		x.t.Total, x.t.SHA256 = h.size, h.sha
-		j.kind, j.dir, j.name, j.size, j.sha = jobDownload, q.dir, x.t.Name, h.size, h.sha
+		x.t.Total, x.t.SHA256 = h.Size, h.SHA256
+		j.kind, j.dir, j.name, j.size, j.sha = jobDownload, q.dir, x.t.Name, h.Size, h.SHA256
 	} else {
-		x.t.Name = h.name
+		x.t.Name = h.Name
 		x.t.Total, x.t.SHA256 = x.size, x.sha
 		j.kind, j.src, j.spool, j.size = jobUpload, x.src, x.spool, x.size
 	}
@@ -609,28 +609,20 @@ func (q *scheduler) failed(x *xfer, why stopReason, err error) {
 // error will not). It is the one place that knows the engine's errors.
 func transferFailure(err error) (reason TransferReason, detail string, retry bool) {
 	var pathErr *os.PathError
-	var peerErr *tftp.PeerError
+	words, _ := tftp.PeerMessage(err)
 	switch {
 	case errors.Is(err, tftp.ErrChecksum):
 		return XferChecksum, "", false
 	case errors.As(err, &pathErr):
 		return XferFailed, "", false
-	case errors.As(err, &peerErr) && peerErr.Packet.Code == tftp.ErrDiskFull:
-		return XferNoSpace, "", false
-	case errors.As(err, &peerErr) && peerSaysChecksum(peerErr):
-		return XferChecksum, "", false
-	case errors.As(err, &peerErr):
-		return XferPeerStopped, peerErr.Packet.Message, true
+	case errors.Is(err, tftp.ErrPeerDiskFull):
+		return XferNoSpace, words, false
+	case errors.Is(err, tftp.ErrPeerChecksum):
+		return XferChecksum, words, false
+	case errors.Is(err, tftp.ErrPeer):
+		return XferPeerStopped, words, true
 	}
 	return XferFailed, "", true
-}
-
-// peerSaysChecksum reports whether the hub refused an upload's data for not
-// matching the size and SHA-256 its PUT declared. TFTP has no code for
-// that; the hub says so in words.
-func peerSaysChecksum(e *tftp.PeerError) bool {
-	m := e.Packet.Message
-	return strings.Contains(m, proto.ReasonChecksumMismatch) || strings.Contains(m, "SHA-256")
 }
 
 // removeDownload deletes what a cancelled download left behind.
@@ -638,7 +630,7 @@ func (q *scheduler) removeDownload(x *xfer, final string) {
 	if x.t.Direction != Download {
 		return
 	}
-	q.host.do(effect{kind: effRemove, path: filepath.Join(q.dir, x.t.Name+".part")})
+	q.host.do(effect{kind: effRemove, path: filepath.Join(q.dir, fileplace.PartName(x.t.Name))})
 	if final != "" {
 		q.host.do(effect{kind: effRemove, path: final})
 	}

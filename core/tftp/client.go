@@ -39,7 +39,7 @@ type Result struct {
 	BlockSize  int
 	WindowSize int
 	// SHA256 is the digest of the bytes a download received (including a
-	// prefix the hash was seeded with, for DownloadFile).
+	// prefix the hash was seeded with, for Fetch).
 	SHA256 [32]byte
 	Stats  Stats
 }

@@ -69,9 +69,9 @@
 // concurrent transfers; Handler errors become ERROR packets with the
 // matching code. Datagrams that are not TFTP go to Server.OtherPacket, so
 // that another protocol can share the port. Download and Upload are the
-// client side; DownloadFile adds what the app needs: a .part file,
-// resume with offset, size and SHA-256 verification, and a final name
-// that never overwrites an existing file. Progress callbacks receive
+// client side; Fetch, given a FileDownload, adds what the app needs: a
+// .part file, resume with offset, size and SHA-256 verification, and a
+// final name that never overwrites an existing file. Progress callbacks receive
 // bytes done, the total and a smoothed rate after every block; the
 // per-block path does not allocate.
 //

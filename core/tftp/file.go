@@ -12,12 +12,6 @@ import (
 	"github.com/natter-chat/natter/core/proto"
 )
 
-// ValidateName checks that name is a natter/1 file name: one path element
-// of 1–250 bytes of text, as proto.ValidFileName defines it.
-//
-// Deprecated: use proto.ValidFileName, where the rules are.
-func ValidateName(name string) error { return proto.ValidFileName(name) }
-
 // FileDownload is a download a hub granted and the folder it goes to: what
 // Fetch needs, in one value.
 type FileDownload struct {
@@ -104,11 +98,4 @@ func Fetch(ctx context.Context, d FileDownload) (string, error) {
 		return "", fmt.Errorf("tftp: placing %s: %w", part, err)
 	}
 	return filepath.Join(d.Dir, name), nil
-}
-
-// DownloadFile is [Fetch] with the download's parts as parameters.
-//
-// Deprecated: use Fetch with a FileDownload.
-func DownloadFile(ctx context.Context, addr, token, dir, name string, size int64, sha256hex string, opts *ClientOptions) (string, error) {
-	return Fetch(ctx, FileDownload{Addr: addr, Token: token, Name: name, Size: size, SHA256: sha256hex, Dir: dir, Options: opts})
 }

@@ -14,17 +14,23 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/natter-chat/natter/core/proto"
 )
 
-func TestValidateName(t *testing.T) {
+// TestFileNameRules checks the names Fetch takes, which are those of
+// proto.ValidFileName.
+func TestFileNameRules(t *testing.T) {
 	// natter/1 section 5: at most 250 bytes, so that "<name>.part" fits
 	// within the 255 a file system allows.
 	for _, ok := range []string{"a", "notes.txt", "a b (1).tar.gz", "ünïcødé ✓.md", strings.Repeat("x", 250), "a..b"} {
-		assert.NoError(t, ValidateName(ok), ok)
+		assert.NoError(t, proto.ValidFileName(ok), ok)
 	}
 	for _, bad := range []string{"", ".", "..", ".hidden", "a/b", `a\b`, "a\x00b", "tab\there", "del\x7f",
 		"line\nbreak", strings.Repeat("x", 251), "\xff\xfe", "/abs", "txt\u202Eexe.scr", "zero\u200Bwidth"} {
-		assert.Error(t, ValidateName(bad), "%q", bad)
+		assert.Error(t, proto.ValidFileName(bad), "%q", bad)
+		_, err := Fetch(testCtx(t, 10*time.Second), FileDownload{Addr: "127.0.0.1:9", Token: "tok", Name: bad, SHA256: sumHex(nil), Dir: t.TempDir()})
+		assert.Error(t, err, "Fetch refuses %q", bad)
 	}
 }
 
@@ -43,18 +49,17 @@ func sumHex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-func TestDownloadFileResume(t *testing.T) {
+func TestFetchResume(t *testing.T) {
 	h, data, addr, dir := serveGrant(t, 11, 1<<20+333)
 
 	// Cut the first attempt at a random block by cancelling its context.
 	cut := int64(10+rand.N(400)) * 2048
 	ctx, cancel := context.WithCancel(testCtx(t, 30*time.Second))
-	_, err := DownloadFile(ctx, addr, "tok", dir, "report.pdf", int64(len(data)), sumHex(data),
-		&ClientOptions{Config: Config{Progress: func(p Progress) {
-			if p.Done >= cut {
-				cancel()
-			}
-		}}})
+	_, err := Fetch(ctx, FileDownload{Addr: addr, Token: "tok", Name: "report.pdf", Size: int64(len(data)), SHA256: sumHex(data), Dir: dir, Options: &ClientOptions{Config: Config{Progress: func(p Progress) {
+		if p.Done >= cut {
+			cancel()
+		}
+	}}}})
 	require.ErrorIs(t, err, context.Canceled)
 	part := filepath.Join(dir, "report.pdf.part")
 	st, err := os.Stat(part)
@@ -71,12 +76,11 @@ func TestDownloadFileResume(t *testing.T) {
 	require.NoError(t, f.Close())
 
 	var first Progress
-	path, err := DownloadFile(testCtx(t, 30*time.Second), addr, "tok", dir, "report.pdf", int64(len(data)), sumHex(data),
-		&ClientOptions{Config: Config{Progress: func(p Progress) {
-			if first == (Progress{}) {
-				first = p
-			}
-		}}})
+	path, err := Fetch(testCtx(t, 30*time.Second), FileDownload{Addr: addr, Token: "tok", Name: "report.pdf", Size: int64(len(data)), SHA256: sumHex(data), Dir: dir, Options: &ClientOptions{Config: Config{Progress: func(p Progress) {
+		if first == (Progress{}) {
+			first = p
+		}
+	}}}})
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join(dir, "report.pdf"), path)
 	got, err := os.ReadFile(path)
@@ -91,62 +95,62 @@ func TestDownloadFileResume(t *testing.T) {
 	assert.Equal(t, off, strconv.FormatInt(first.Done, 10), "progress starts at the kept prefix")
 }
 
-func TestDownloadFileNeverOverwrites(t *testing.T) {
+func TestFetchNeverOverwrites(t *testing.T) {
 	_, data, addr, dir := serveGrant(t, 12, 5000)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.txt"), []byte("mine"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "a (1).txt"), []byte("mine too"), 0o644))
-	path, err := DownloadFile(testCtx(t, 30*time.Second), addr, "tok", dir, "a.txt", int64(len(data)), sumHex(data), nil)
+	path, err := Fetch(testCtx(t, 30*time.Second), FileDownload{Addr: addr, Token: "tok", Name: "a.txt", Size: int64(len(data)), SHA256: sumHex(data), Dir: dir})
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join(dir, "a (2).txt"), path)
 	kept, _ := os.ReadFile(filepath.Join(dir, "a.txt"))
 	assert.Equal(t, "mine", string(kept))
 }
 
-func TestDownloadFileChecksumMismatch(t *testing.T) {
+func TestFetchChecksumMismatch(t *testing.T) {
 	_, data, addr, dir := serveGrant(t, 13, 5000)
 	wrong := sumHex([]byte("something else"))
-	_, err := DownloadFile(testCtx(t, 30*time.Second), addr, "tok", dir, "a.bin", int64(len(data)), wrong, nil)
+	_, err := Fetch(testCtx(t, 30*time.Second), FileDownload{Addr: addr, Token: "tok", Name: "a.bin", Size: int64(len(data)), SHA256: wrong, Dir: dir})
 	require.ErrorIs(t, err, ErrChecksum)
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Empty(t, entries, "a corrupt download leaves nothing")
 
-	_, err = DownloadFile(testCtx(t, 30*time.Second), addr, "tok", dir, "a.bin", int64(len(data))+1, sumHex(data), nil)
+	_, err = Fetch(testCtx(t, 30*time.Second), FileDownload{Addr: addr, Token: "tok", Name: "a.bin", Size: int64(len(data)) + 1, SHA256: sumHex(data), Dir: dir})
 	require.ErrorIs(t, err, ErrChecksum)
 }
 
-func TestDownloadFileRejectsBadInput(t *testing.T) {
+func TestFetchRejectsBadInput(t *testing.T) {
 	dir := t.TempDir()
 	ctx := testCtx(t, 10*time.Second)
 	good := sumHex(nil)
 	for _, name := range []string{"../evil", ".x", "a/b", ""} {
-		_, err := DownloadFile(ctx, "127.0.0.1:9", "tok", dir, name, 0, good, nil)
+		_, err := Fetch(ctx, FileDownload{Addr: "127.0.0.1:9", Token: "tok", Name: name, Size: 0, SHA256: good, Dir: dir})
 		require.Error(t, err, name)
 	}
-	_, err := DownloadFile(ctx, "127.0.0.1:9", "tok", dir, "ok", 0, strings.ToUpper(good), nil)
+	_, err := Fetch(ctx, FileDownload{Addr: "127.0.0.1:9", Token: "tok", Name: "ok", Size: 0, SHA256: strings.ToUpper(good), Dir: dir})
 	require.Error(t, err)
-	_, err = DownloadFile(ctx, "127.0.0.1:9", "tok", dir, "ok", 0, "abc", nil)
+	_, err = Fetch(ctx, FileDownload{Addr: "127.0.0.1:9", Token: "tok", Name: "ok", Size: 0, SHA256: "abc", Dir: dir})
 	require.Error(t, err)
 	entries, _ := os.ReadDir(dir)
 	assert.Empty(t, entries, "nothing touched on disk")
 	assert.NoDirExists(t, filepath.Join(filepath.Dir(dir), "evil.part"))
 }
 
-func TestDownloadFileStalePartIsReplaced(t *testing.T) {
+func TestFetchStalePartIsReplaced(t *testing.T) {
 	_, data, addr, dir := serveGrant(t, 14, 3000)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "b.bin.part"), randomBytes(1, 9000), 0o644))
-	path, err := DownloadFile(testCtx(t, 30*time.Second), addr, "tok", dir, "b.bin", int64(len(data)), sumHex(data), nil)
+	path, err := Fetch(testCtx(t, 30*time.Second), FileDownload{Addr: addr, Token: "tok", Name: "b.bin", Size: int64(len(data)), SHA256: sumHex(data), Dir: dir})
 	require.NoError(t, err)
 	got, _ := os.ReadFile(path)
 	assert.Equal(t, data, got)
 }
 
-func TestDownloadFileEmpty(t *testing.T) {
+func TestFetchEmpty(t *testing.T) {
 	h := newMemHandler()
 	h.add("tok", nil)
 	addr := startServer(t, &Server{Handler: h})
 	dir := t.TempDir()
-	path, err := DownloadFile(testCtx(t, 30*time.Second), addr, "tok", dir, "empty.txt", 0, sumHex(nil), nil)
+	path, err := Fetch(testCtx(t, 30*time.Second), FileDownload{Addr: addr, Token: "tok", Name: "empty.txt", Size: 0, SHA256: sumHex(nil), Dir: dir})
 	require.NoError(t, err)
 	st, err := os.Stat(path)
 	require.NoError(t, err)
