@@ -59,18 +59,22 @@ func (r *receiver) setAck(block uint64) []byte {
 	return r.ack
 }
 
-// interval is how long the receiver waits for data before it acknowledges
-// again. Retransmitting data is the sender's job; the receiver's timer is
-// twice as patient, so that it speaks up only when the sender has gone
-// quiet (its OACK or final ACK was lost) rather than racing the sender's
-// own timer in the middle of a window.
-// Before any data has come, the reply that opened the transfer (OACK or
-// ACK 0) is what was lost, and only this side can send it again.
-func (r *receiver) interval(started bool) time.Duration {
-	if r.rto.fixed > 0 || !started {
-		return r.rto.timeout()
+// deadline is when the receiver, having heard nothing since, sends its
+// last packet again: one retransmission timeout after the later of its
+// last packet out (ACK or OACK) and the last DATA in. RFC 1350 lets either
+// end retransmit on its timer, and a stock sender, whose own timer counts
+// whole seconds, answers the repeated ACK of a block with the next one, so
+// the receiver's timer is the one that recovers a lost block or ACK. Our
+// own sender, whose timer fires at about the same moment, ignores the
+// repeated ACK (it is a duplicate) and sends again on its own timer.
+// Counting from the last DATA in keeps the timer quiet while a window is
+// still arriving: a repeated ACK from the middle of a window would send a
+// windowed sender back to that block.
+func (r *receiver) deadline(sentAt, lastData time.Time) time.Time {
+	if lastData.After(sentAt) {
+		sentAt = lastData
 	}
-	return 2 * r.rto.timeout()
+	return sentAt.Add(r.rto.timeout())
 }
 
 // run receives the stream. reply is the packet that opened the transfer
@@ -82,7 +86,7 @@ func (r *receiver) run(reply, first []byte) error {
 	gapAcked := false     // a gap was already answered since the last progress
 	resp := reply         // what a timer expiry sends again
 	respResent := false
-	var sentAt time.Time
+	var sentAt, lastData time.Time
 	progress := time.Now()
 	r.meter.start(r.done, progress)
 	if resp != nil {
@@ -103,7 +107,7 @@ func (r *receiver) run(reply, first []byte) error {
 	for {
 		if p == nil {
 			var err error
-			p, err = r.t.recvAt(sentAt.Add(r.interval(expected > 1)), now)
+			p, err = r.t.recvAt(r.deadline(sentAt, lastData), now)
 			if err == errExpired {
 				r.stats.Timeouts++
 				if time.Since(progress) >= r.cfg.NoProgress {
@@ -138,6 +142,7 @@ func (r *receiver) run(reply, first []byte) error {
 		}
 		switch op {
 		case OpDATA:
+			lastData = time.Now()
 			wire, data, err := ParseData(pkt)
 			if err != nil {
 				r.t.sendError(ErrIllegalOp, err.Error())
@@ -150,7 +155,7 @@ func (r *receiver) run(reply, first []byte) error {
 			d := wire - uint16(expected)
 			switch {
 			case d == 0:
-				arrived := time.Now()
+				arrived := lastData
 				now = arrived
 				if inWindow == 0 && !respResent && resp != nil {
 					r.rto.sample(arrived.Sub(sentAt))

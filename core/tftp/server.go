@@ -309,7 +309,6 @@ func (s *Server) serveRead(ctx context.Context, t *transport, cfg Config, req *R
 	}
 	cfg.Progress = nil
 	snd := newSender(t, cfg, io.NewSectionReader(src, p.offset, size-p.offset), p.blksize, p.window, p.offset, p.tsize)
-	snd.rto.fixed = p.timeout
 	if oack != nil {
 		pkt, _ := AppendOACK(nil, oack)
 		err = snd.handshake(pkt)
@@ -336,7 +335,6 @@ func (s *Server) serveWrite(ctx context.Context, t *transport, cfg Config, req *
 	}
 	cfg.Progress = nil
 	rcv := newReceiver(t, cfg, sink, nil, p.blksize, p.window, 0, p.tsize)
-	rcv.rto.fixed = p.timeout
 	if need := 4 + p.blksize + 1; need > len(t.buf) {
 		t.buf = make([]byte, need) // one byte more than a DATA packet, to see oversized ones
 	}

@@ -53,13 +53,12 @@ func (c *Config) withDefaults() Config {
 // rtoTimer computes the retransmission timeout of one transfer in the
 // manner of RFC 6298: a smoothed round-trip time and its mean deviation,
 // fed only with samples of blocks sent once (Karn's rule), doubled on
-// every expiry up to a ceiling. When the peer negotiated a whole-second
-// timeout option (RFC 2349) that interval is used unchanged.
+// every expiry up to a ceiling. A peer's RFC 2349 timeout option never
+// sets it: the hub leaves that option out of its OACK.
 type rtoTimer struct {
 	srtt, rttvar time.Duration
 	rto          time.Duration
 	min, max     time.Duration
-	fixed        time.Duration
 	sampled      bool
 }
 
@@ -72,12 +71,7 @@ func clampDur(d, lo, hi time.Duration) time.Duration {
 }
 
 // timeout is the current retransmission interval.
-func (t *rtoTimer) timeout() time.Duration {
-	if t.fixed > 0 {
-		return t.fixed
-	}
-	return t.rto
-}
+func (t *rtoTimer) timeout() time.Duration { return t.rto }
 
 // sample feeds one round-trip measurement of a block that was sent once.
 func (t *rtoTimer) sample(r time.Duration) {
@@ -94,8 +88,15 @@ func (t *rtoTimer) sample(r time.Duration) {
 		t.rttvar = (3*t.rttvar + d) / 4
 		t.srtt = (7*t.srtt + r) / 8
 	}
-	t.rto = clampDur(t.srtt+4*t.rttvar, t.min, t.max)
+	t.rto = clampDur(max(t.srtt+4*t.rttvar, rttFloorFactor*t.srtt), t.min, t.max)
 }
+
+// rttFloorFactor keeps the timeout at least this many smoothed round
+// trips. On a steady link the mean deviation shrinks towards zero and
+// srtt+4*rttvar towards srtt itself, so that any ordinary jitter would
+// fire the timer; two round trips leave room for a late answer while a
+// lost block still costs about one round trip more than a delivered one.
+const rttFloorFactor = 2
 
 // backoff doubles the timeout after an expiry.
 func (t *rtoTimer) backoff() {
