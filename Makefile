@@ -10,13 +10,14 @@ BIN      := bin
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Build (cgo, X11 + Wayland + EGL + Vulkan headers), run a window (GLES, Mesa),
-# the end-to-end test under a virtual display, and the stock TFTP peers the
-# transfer tests talk to.
+# the end-to-end test under a virtual display, the stock TFTP peers the
+# transfer tests talk to, and nftables for bench-transfer's packet loss
+# (atftpd conflicts with tftpd-hpa; the benchmark unpacks it by itself).
 DEBIAN_PACKAGES := gcc libc6-dev pkg-config make \
 	libwayland-dev libx11-xcb-dev libxkbcommon-x11-dev libxcursor-dev libegl-dev libvulkan-dev \
 	libgles2 libegl-mesa0 libgl1-mesa-dri \
 	xvfb xdotool imagemagick \
-	curl tftp-hpa tftpd-hpa atftp iproute2 util-linux \
+	curl tftp-hpa tftpd-hpa atftp iproute2 util-linux nftables \
 	avahi-daemon avahi-utils dbus
 
 # How long each fuzz target runs in `make test`: a count of inputs, not a
@@ -99,7 +100,10 @@ screenshots:
 bench-hub:
 	bash scripts/bench-hub.sh
 
-bench-transfer:
+# Natter's TFTP against tftpd-hpa, atftpd, curl and atftp: over a veth pair
+# between two network namespaces with 0%, 1% and 5% loss, and on loopback
+# pinned to one CPU; one table (see the script's header). Needs root.
+bench-transfer: deps-quiet
 	bash scripts/bench-transfer.sh
 
 # The Android package: needs gogio, the Android SDK and NDK (see android/README.md).
