@@ -195,9 +195,21 @@ func (r *receiver) run(reply, first []byte) error {
 					return r.complete(block)
 				}
 			case d >= 1<<15:
-				// Behind: a duplicate. Acknowledge again, write nothing.
+				// Behind: a duplicate. Write nothing, and say again what was
+				// said last. That is the newest ACK in stop-and-wait; in a
+				// window it may be older than the newest block, and must
+				// be: an ACK of the newest block would fall inside the
+				// sender's window and send it back to repeat blocks still
+				// in flight, whose duplicates would send it back again.
 				r.stats.DupData++
-				if err := sendAck(); err != nil {
+				if resp == nil || expected == 1 {
+					if err := sendAck(); err != nil {
+						return err
+					}
+					continue
+				}
+				respResent = true // the next DATA's delay is no round trip of one ACK
+				if err := r.t.send(resp); err != nil {
 					return err
 				}
 			default:

@@ -90,3 +90,48 @@ func TestWindowReceiverAcks(t *testing.T) {
 	require.NoError(t, <-done)
 	assert.Equal(t, want, got.Bytes())
 }
+
+// TestWindowDuplicateRepeatsLastAck: a duplicate block in the middle of a
+// window is answered with the ACK sent last, not with an ACK of the newest
+// block, which would fall inside the sender's window and send it back to
+// repeat blocks still in flight.
+func TestWindowDuplicateRepeatsLastAck(t *testing.T) {
+	fake := newRawPeer(t)
+	ctx := testCtx(t, 30*time.Second)
+	want := randomBytes(5, 7*512+10)
+	var got bytes.Buffer
+	done := make(chan error, 1)
+	slow := Config{InitialRTO: 5 * time.Second, MinRTO: 5 * time.Second, MaxRTO: 5 * time.Second}
+	go func() {
+		_, err := Download(ctx, fake.addr().String(), "f", &ClientOptions{Config: slow, BlockSize: 512, WindowSize: 4}, &got)
+		done <- err
+	}()
+	_, client := fake.recv(5 * time.Second)
+	tid := newRawPeer(t)
+	send := func(blocks ...int) {
+		for _, b := range blocks {
+			end := min(b*512, len(want))
+			_, err := tid.conn.WriteToUDP(AppendData(nil, uint16(b), want[(b-1)*512:end]), client)
+			require.NoError(t, err)
+		}
+	}
+	nextAck := func() uint16 {
+		pkt, _ := tid.recv(5 * time.Second)
+		n, err := ParseAck(pkt)
+		require.NoError(t, err)
+		return n
+	}
+	oack, err := AppendOACK(nil, Options{{"blksize", "512"}, {"windowsize", "4"}})
+	require.NoError(t, err)
+	_, err = tid.conn.WriteToUDP(oack, client)
+	require.NoError(t, err)
+	assert.Equal(t, uint16(0), nextAck())
+	send(1, 2, 3, 4)
+	assert.Equal(t, uint16(4), nextAck())
+	send(5, 6, 5)
+	assert.Equal(t, uint16(4), nextAck(), "the duplicate of 5 repeats ACK 4, not ACK 6")
+	send(7, 8)
+	assert.Equal(t, uint16(8), nextAck(), "the window of 5-8 is acknowledged once it is complete")
+	require.NoError(t, <-done)
+	assert.Equal(t, want, got.Bytes())
+}
