@@ -38,7 +38,7 @@
 # a clean link every retransmission arrives, so their sum over the blocks
 # is the share of packets sent again by both ends.
 #
-# Environment: RUNS, LOSS_MIB, LOOP_MIB, TIMEOUT, GO, ATFTPD (path of
+# Environment: RUNS, LOSS_MIB, LOOP_MIB, TIMEOUT, LOSSES, LOOP_RUNS, GO, ATFTPD (path of
 # atftpd; without it the script takes it from the Debian package with
 # apt-get download, which atftpd needs since it conflicts with tftpd-hpa).
 # Needs root, ip (iproute2), nft (nftables), taskset, in.tftpd (tftpd-hpa),
@@ -51,6 +51,8 @@ RUNS=${RUNS:-3}
 LOSS_MIB=${LOSS_MIB:-8}
 LOOP_MIB=${LOOP_MIB:-64}
 TIMEOUT=${TIMEOUT:-60}
+LOSSES=${LOSSES:-0 1 5}     # loss rates in percent over the veth
+LOOP_RUNS=${LOOP_RUNS:-$RUNS} # runs of the loopback pairs (0: none)
 
 if [ "$(id -u)" != 0 ]; then
 	echo "bench-transfer: needs root (network namespaces and nftables)" >&2
@@ -237,7 +239,7 @@ declare -A res # res[pair/loss] = the rates of its runs
 add() { res[$1]="${res[$1]:-} $rate"; }
 
 uploads=0
-for loss in 0 1 5; do
+for loss in $LOSSES; do
 	set_loss "$loss"
 	echo "veth, $loss% loss, $LOSS_MIB MiB, $RUNS runs of each pair" >&2
 	for i in $(seq "$RUNS"); do
@@ -266,7 +268,7 @@ done
 set_loss 0
 
 echo "loopback, pinned to CPU $srv_cpu, $LOOP_MIB MiB, $RUNS runs of each pair" >&2
-for i in $(seq "$RUNS"); do
+for i in $(seq "$LOOP_RUNS"); do
 	run "$srv_cpu" "$loop_size" "${in_s[@]}" curl -sS --tftp-blksize 2048 -o /dev/null "tftp://127.0.0.1:70/loop.bin"
 	add "lo-hpa-curl"
 	run "$srv_cpu" "$loop_size" "${in_s[@]}" "$work/xferbench" get -addr 127.0.0.1:50001 -file loop.bin -sha256 "$loop_sum" -timeout "${TIMEOUT}s"
@@ -282,7 +284,7 @@ done
 
 m() {
 	# shellcheck disable=SC2086 # the runs are words
-	median ${res[$1]}
+	median ${res[$1]:-}
 }
 
 echo

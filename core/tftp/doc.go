@@ -39,9 +39,16 @@
 // The timer follows RFC 6298: a smoothed round-trip time and its mean
 // deviation, fed only by packets that were sent once (Karn's rule),
 // doubled on each expiry up to Config.MaxRTO. Its floor is two smoothed
-// round trips and Config.MinRTO: on a steady link the deviation tends to
-// zero, and two round trips leave room for jitter while a lost block still
-// costs about one round trip more than a delivered one. Waiting uses
+// round trips, and Config.MinRTO (250 us by default) below that: on a
+// steady link the deviation tends to zero, and two round trips leave room
+// for jitter while a lost block still costs about one round trip more
+// than a delivered one, not a fixed interval; MinRTO only keeps the timer
+// above what the scheduler can resolve on a link of a few tens of
+// microseconds. When an answer comes sooner after a packet's second copy
+// than half a round trip, it answers the first copy, which was late, not
+// lost: its round trip is learnt although Karn's rule would discard it,
+// so that a timer that expired early while the peer was held up (its CPU
+// busy elsewhere) does not expire early again at the next hold-up. Waiting uses
 // socket read deadlines (on Linux the timeout of a ppoll, see Sockets),
 // never busy polling.
 //

@@ -86,18 +86,21 @@ func (r *receiver) run(reply, first []byte) error {
 	gapAcked := false     // a gap was already answered since the last progress
 	resp := reply         // what a timer expiry sends again
 	respResent := false
-	var sentAt, lastData time.Time
+	// sentAt: resp last sent; firstAt: resp first sent; lastData: the
+	// last DATA in.
+	var sentAt, firstAt, lastData time.Time
 	progress := time.Now()
 	r.meter.start(r.done, progress)
 	if resp != nil {
 		sentAt = time.Now()
+		firstAt = sentAt
 		if err := r.t.send(resp); err != nil {
 			return err
 		}
 	}
 	sendAck := func() error {
 		resp, respResent, sentAt = r.setAck(expected-1), false, time.Now()
-		inWindow = 0
+		firstAt, inWindow = sentAt, 0
 		return r.t.send(resp)
 	}
 	// now is the clock reading at the last in-order block while nothing
@@ -157,8 +160,14 @@ func (r *receiver) run(reply, first []byte) error {
 			case d == 0:
 				arrived := lastData
 				now = arrived
-				if inWindow == 0 && !respResent && resp != nil {
-					r.rto.sample(arrived.Sub(sentAt))
+				if inWindow == 0 && resp != nil {
+					if !respResent {
+						r.rto.sample(arrived.Sub(sentAt))
+					} else if r.window == 1 {
+						// Stop-and-wait: the ACK sent again is the one sent
+						// first, so firstAt dates it.
+						r.rto.lateSample(arrived.Sub(firstAt), arrived.Sub(sentAt))
+					}
 				}
 				block := expected
 				expected++
@@ -171,7 +180,7 @@ func (r *receiver) run(reply, first []byte) error {
 					// sender can go on meanwhile. (The final block is
 					// acknowledged only once it is written and judged.)
 					resp, respResent, sentAt = r.setAck(block), false, arrived
-					inWindow = 0
+					firstAt, inWindow = arrived, 0
 					if err := r.t.send(resp); err != nil {
 						return err
 					}

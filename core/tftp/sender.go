@@ -21,10 +21,11 @@ type Stats struct {
 // slot is one block of the sender's window, kept until it is acknowledged
 // so that it can be sent again.
 type slot struct {
-	pkt    []byte // DATA packet, header included
-	block  uint64
-	sentAt time.Time
-	sends  int
+	pkt     []byte // DATA packet, header included
+	block   uint64
+	firstAt time.Time // first sent
+	sentAt  time.Time // last sent
+	sends   int
 }
 
 // sender sends a stream as DATA blocks, window blocks at a time, and moves
@@ -152,6 +153,9 @@ func (s *sender) run() error {
 			if sl.sends > 0 {
 				s.stats.Retransmits++
 			}
+			if sl.sends == 0 {
+				sl.firstAt = now
+			}
 			sl.sends++
 			sl.sentAt = now
 			if err := s.t.send(sl.pkt); err != nil {
@@ -194,6 +198,8 @@ func (s *sender) run() error {
 				now = time.Now()
 				if sl := &s.slots[acked%window]; sl.sends == 1 {
 					s.rto.sample(now.Sub(sl.sentAt))
+				} else if sl.sends == 2 {
+					s.rto.lateSample(now.Sub(sl.firstAt), now.Sub(sl.sentAt))
 				}
 				for b := base; b <= acked; b++ {
 					s.done += int64(len(s.slots[b%window].pkt) - 4)

@@ -5,7 +5,7 @@ import "time"
 // Defaults of Config.
 const (
 	DefaultInitialRTO = 500 * time.Millisecond
-	DefaultMinRTO     = time.Millisecond
+	DefaultMinRTO     = 250 * time.Microsecond
 	DefaultMaxRTO     = time.Second
 	DefaultNoProgress = 10 * time.Second
 )
@@ -97,6 +97,19 @@ func (t *rtoTimer) sample(r time.Duration) {
 // fire the timer; two round trips leave room for a late answer while a
 // lost block still costs about one round trip more than a delivered one.
 const rttFloorFactor = 2
+
+// lateSample feeds the round trip of a packet that was sent twice, when
+// the answer came sooner after the second copy (sinceLast) than half a
+// smoothed round trip: too soon to answer that copy, so it answers the
+// first, which was late, not lost, and sinceFirst is a true round trip.
+// Karn's rule would throw the sample away, and a timer that expired early
+// because the peer was held up (its CPU busy elsewhere) would learn nothing
+// and expire early again at the next hold-up.
+func (t *rtoTimer) lateSample(sinceFirst, sinceLast time.Duration) {
+	if t.sampled && sinceLast >= 0 && sinceLast < t.srtt/2 {
+		t.sample(sinceFirst)
+	}
+}
 
 // backoff doubles the timeout after an expiry.
 func (t *rtoTimer) backoff() {

@@ -38,6 +38,24 @@ func TestRTOTimer(t *testing.T) {
 	assert.InDelta(t, 10*time.Millisecond, r.timeout(), float64(10*time.Microsecond), "a steady link: two smoothed round trips, not srtt plus a vanishing deviation")
 }
 
+// TestRTOTimerLateSample: an answer that comes sooner after a packet's
+// second copy than half a round trip answers the first copy, and its round
+// trip is learnt; one that comes later may answer either and is not.
+func TestRTOTimerLateSample(t *testing.T) {
+	r := newRTOTimer((&Config{}).withDefaults())
+	r.lateSample(50*time.Millisecond, 0)
+	assert.Equal(t, DefaultInitialRTO, r.timeout(), "nothing is learnt before the first true sample")
+	for range 100 {
+		r.sample(time.Millisecond)
+	}
+	steady := r.timeout()
+	r.backoff()
+	r.lateSample(20*time.Millisecond, 600*time.Microsecond)
+	assert.Equal(t, 2*steady, r.timeout(), "600us after the copy: maybe its answer, no sample")
+	r.lateSample(20*time.Millisecond, 100*time.Microsecond)
+	assert.Greater(t, r.timeout(), 2*steady, "100us after the copy: the first was late, and the 20 ms are learnt")
+}
+
 func TestNegotiate(t *testing.T) {
 	req := func(op Opcode, opts ...string) *Request {
 		r := &Request{Op: op, Filename: "f", Mode: "octet"}
