@@ -48,7 +48,9 @@
 // than half a round trip, it answers the first copy, which was late, not
 // lost: its round trip is learnt although Karn's rule would discard it,
 // so that a timer that expired early while the peer was held up (its CPU
-// busy elsewhere) does not expire early again at the next hold-up. Waiting uses
+// busy elsewhere) does not expire early again at the next hold-up. As in
+// TCP, progress (new data acknowledged or received in order) ends a
+// back-off without waiting for a sample. Waiting uses
 // socket read deadlines (on Linux the timeout of a ppoll, see Sockets),
 // never busy polling.
 //

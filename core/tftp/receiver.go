@@ -169,6 +169,7 @@ func (r *receiver) run(reply, first []byte) error {
 						r.rto.lateSample(arrived.Sub(firstAt), arrived.Sub(sentAt))
 					}
 				}
+				r.rto.progress()
 				block := expected
 				expected++
 				inWindow++

@@ -201,6 +201,7 @@ func (s *sender) run() error {
 				} else if sl.sends == 2 {
 					s.rto.lateSample(now.Sub(sl.firstAt), now.Sub(sl.sentAt))
 				}
+				s.rto.progress()
 				for b := base; b <= acked; b++ {
 					s.done += int64(len(s.slots[b%window].pkt) - 4)
 					s.stats.Blocks++

@@ -88,7 +88,23 @@ func (t *rtoTimer) sample(r time.Duration) {
 		t.rttvar = (3*t.rttvar + d) / 4
 		t.srtt = (7*t.srtt + r) / 8
 	}
+	t.settle()
+}
+
+// settle sets the timeout from the smoothed round trip and its deviation.
+func (t *rtoTimer) settle() {
 	t.rto = clampDur(max(t.srtt+4*t.rttvar, rttFloorFactor*t.srtt), t.min, t.max)
+}
+
+// progress ends a back-off once the transfer moves again (new data
+// acknowledged or received in order), as TCP does: the path works, and
+// otherwise a transfer whose every exchange needs a retransmission (a
+// window too large for the receiver's socket buffer, say) would never
+// take a sample by Karn's rule and would wait ever longer.
+func (t *rtoTimer) progress() {
+	if t.sampled {
+		t.settle()
+	}
 }
 
 // rttFloorFactor keeps the timeout at least this many smoothed round

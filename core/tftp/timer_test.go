@@ -12,6 +12,10 @@ func TestRTOTimer(t *testing.T) {
 	cfg := (&Config{}).withDefaults()
 	r := newRTOTimer(cfg)
 	assert.Equal(t, DefaultInitialRTO, r.timeout(), "before any sample")
+	r.backoff()
+	r.progress()
+	assert.Equal(t, 2*DefaultInitialRTO, r.timeout(), "before any sample, progress leaves the back-off")
+	r = newRTOTimer(cfg)
 
 	r.sample(100 * time.Millisecond) // first: srtt=R, rttvar=R/2, rto=R+4*R/2
 	assert.Equal(t, 300*time.Millisecond, r.timeout())
@@ -32,6 +36,10 @@ func TestRTOTimer(t *testing.T) {
 	r.sample(20 * time.Microsecond)
 	assert.Equal(t, DefaultMinRTO, r.timeout(), "a fresh sample ends the back-off")
 
+	r.backoff()
+	r.backoff()
+	r.progress()
+	assert.Equal(t, DefaultMinRTO, r.timeout(), "progress ends the back-off without a sample")
 	for range 200 {
 		r.sample(5 * time.Millisecond)
 	}
