@@ -33,6 +33,12 @@
 # the pairs compared are interleaved, RUNS of each (default 3), and the
 # median is shown. Rates are MB/s (10^6 bytes per second).
 #
+# For the loopback pairs the table also shows where the CPU goes: the
+# client's CPU time (user and system, its children included) and the
+# server's, per block. tftpd-hpa serves each transfer from a child that
+# the system reaps, whose CPU time is not counted anywhere: its column is
+# n/a.
+#
 # Retransmissions: Natter's client reports the ACKs it sent again and the
 # DATA that came twice (each a retransmission by the hub that arrived); on
 # a clean link every retransmission arrives, so their sum over the blocks
@@ -161,6 +167,7 @@ pids+=($!)
 "${in_s[@]}" taskset -c "$srv_cpu" "$work/natterd" -addr 127.0.0.1:50001 -udp-addr 127.0.0.1:50001 -dir "$shared" \
 	-tftp-public -announce=false -log-level warn >"$work/natterd-lo.out" 2>&1 &
 pids+=($!)
+natterd_lo=$!
 "${in_s[@]}" taskset -c "$srv_cpu" in.tftpd -L -s -c -u root -r timeout -T 10000 -a "$srv:69" "$plain" >"$work/tftpd.out" 2>&1 &
 pids+=($!)
 "${in_s[@]}" taskset -c "$srv_cpu" in.tftpd -L -s -u root -a 127.0.0.1:70 "$plain" >"$work/tftpd-lo.out" 2>&1 &
@@ -168,6 +175,7 @@ pids+=($!)
 "${in_s[@]}" taskset -c "$srv_cpu" "$atftpd" --daemon --no-fork --user root --group root --port 71 --bind-address 127.0.0.1 \
 	--logfile /dev/null "$plain" >"$work/atftpd.out" 2>&1 &
 pids+=($!)
+atftpd_lo=$!
 set_loss 0
 
 # Wait for the servers and check each stock client's copy once.
@@ -225,6 +233,28 @@ counted() {
 	dups[$1]=$((${dups[$1]:-0} + d))
 }
 
+# cpu_ticks PID prints the CPU time PID and its reaped children have used,
+# in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat"; }
+
+# run_cpu NAME SERVER_PID CPU BYTES CMD... is run, and adds to the totals of
+# NAME the CPU seconds of the client (with its children) and of the server
+# (SERVER_PID -: not known).
+declare -A cli_cpu_s srv_cpu_s
+tick=$(getconf CLK_TCK)
+run_cpu() {
+	local name=$1 spid=$2 cpu=$3 bytes=$4 before after
+	shift 4
+	before=0 after=0
+	[ "$spid" = - ] || before=$(cpu_ticks "$spid")
+	run "$cpu" "$bytes" /usr/bin/time -o "$work/time.out" -f '%U %S' "$@"
+	[ "$spid" = - ] || after=$(cpu_ticks "$spid")
+	[ "$rate" = failed ] && return
+	cli_cpu_s[$name]=$(awk -v t="${cli_cpu_s[$name]:-0}" '{ printf "%.2f", t + $1 + $2 }' "$work/time.out")
+	[ "$spid" = - ] ||
+		srv_cpu_s[$name]=$(awk -v t="${srv_cpu_s[$name]:-0}" -v d=$((after - before)) -v hz="$tick" 'BEGIN { printf "%.2f", t + d / hz }')
+}
+
 median() {
 	printf '%s\n' "$@" | grep -v '^failed$' | sort -g |
 		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "failed" }'
@@ -269,14 +299,14 @@ set_loss 0
 
 echo "loopback, pinned to CPU $srv_cpu, $LOOP_MIB MiB, $RUNS runs of each pair" >&2
 for i in $(seq "$LOOP_RUNS"); do
-	run "$srv_cpu" "$loop_size" "${in_s[@]}" curl -sS --tftp-blksize 2048 -o /dev/null "tftp://127.0.0.1:70/loop.bin"
+	run_cpu lo-hpa-curl - "$srv_cpu" "$loop_size" "${in_s[@]}" curl -sS --tftp-blksize 2048 -o /dev/null "tftp://127.0.0.1:70/loop.bin"
 	add "lo-hpa-curl"
-	run "$srv_cpu" "$loop_size" "${in_s[@]}" "$work/xferbench" get -addr 127.0.0.1:50001 -file loop.bin -sha256 "$loop_sum" -timeout "${TIMEOUT}s"
+	run_cpu lo-ours-w1 "$natterd_lo" "$srv_cpu" "$loop_size" "${in_s[@]}" "$work/xferbench" get -addr 127.0.0.1:50001 -file loop.bin -sha256 "$loop_sum" -timeout "${TIMEOUT}s"
 	add "lo-ours-w1"
 	[ "$rate" = failed ] || counted "lo-ours-w1"
-	run "$srv_cpu" "$loop_size" "${in_s[@]}" atftp --option "blksize 2048" --option "windowsize 16" -g -r loop.bin -l /dev/null 127.0.0.1 71
+	run_cpu lo-atftp-w16 "$atftpd_lo" "$srv_cpu" "$loop_size" "${in_s[@]}" atftp --option "blksize 2048" --option "windowsize 16" -g -r loop.bin -l /dev/null 127.0.0.1 71
 	add "lo-atftp-w16"
-	run "$srv_cpu" "$loop_size" "${in_s[@]}" "$work/xferbench" get -addr 127.0.0.1:50001 -file loop.bin -sha256 "$loop_sum" -timeout "${TIMEOUT}s" -window 16
+	run_cpu lo-ours-w16 "$natterd_lo" "$srv_cpu" "$loop_size" "${in_s[@]}" "$work/xferbench" get -addr 127.0.0.1:50001 -file loop.bin -sha256 "$loop_sum" -timeout "${TIMEOUT}s" -window 16
 	add "lo-ours-w16"
 	[ "$rate" = failed ] || counted "lo-ours-w16"
 	echo "  run $i:$(for k in lo-hpa-curl lo-ours-w1 lo-atftp-w16 lo-ours-w16; do printf ' %s %s' "$k" "${res[$k]##* }"; done)" >&2
@@ -298,11 +328,19 @@ for row in "hpa-curl:tftpd-hpa -r timeout -T 10000 + curl" "nat-curl:natterd + c
 done
 echo
 echo "Loopback in one namespace, server and client pinned to CPU $srv_cpu; $LOOP_MIB MiB, blksize 2048"
-printf '%-48s %9s\n' "pair" "MB/s"
-printf '%-48s %9s\n' "tftpd-hpa + curl" "$(m lo-hpa-curl)"
-printf '%-48s %9s\n' "natterd + Natter's client, window 1 (SHA-256)" "$(m lo-ours-w1)"
-printf '%-48s %9s\n' "atftpd + atftp, windowsize 16" "$(m lo-atftp-w16)"
-printf '%-48s %9s\n' "natterd + Natter's client, window 16 (SHA-256)" "$(m lo-ours-w16)"
+echo "(CPU: microseconds per 2048-byte block, client and server, over all runs: where the time goes)"
+# per_block NAME SECONDS prints SECONDS over the blocks of NAME's runs.
+per_block() {
+	local n
+	n=$(printf '%s\n' ${res[$1]:-} | grep -cv '^failed$' || true)
+	awk -v s="${2:-0}" -v n="$n" -v b=$((loop_size / 2048)) 'BEGIN { if (n > 0) printf "%.1f", s * 1e6 / (n * b); else print "n/a" }'
+}
+printf '%-48s %9s %11s %11s\n' "pair" "MB/s" "client CPU" "server CPU"
+for row in "lo-hpa-curl:tftpd-hpa + curl" "lo-ours-w1:natterd + Natter's client, window 1 (SHA-256)" \
+	"lo-atftp-w16:atftpd + atftp, windowsize 16" "lo-ours-w16:natterd + Natter's client, window 16 (SHA-256)"; do
+	k=${row%%:*}
+	printf '%-48s %9s %11s %11s\n' "${row#*:}" "$(m "$k")" "$(per_block "$k" "${cli_cpu_s[$k]:-}")" "$(per_block "$k" "${srv_cpu_s[$k]:-}")"
+done
 echo
 echo "Ratios (goal in brackets)"
 goal() { printf '%-58s %7s   [%s]\n' "$1" "$2" "$3"; }
@@ -317,9 +355,10 @@ goal "Natter's client / tftpd-hpa + curl, 5% loss" "$(ratio "$(m nat-ours/5)" "$
 goal "loopback window 1: Natter / tftpd-hpa + curl" "$(ratio "$(m lo-ours-w1)" "$(m lo-hpa-curl)")" ">= 1.0"
 goal "loopback window 16: Natter / atftpd + atftp" "$(ratio "$(m lo-ours-w16)" "$(m lo-atftp-w16)")" ">= 1.0"
 echo
-echo "Retransmissions seen by Natter's client, all runs (ACKs sent again + DATA received twice, per block)"
+echo "Retransmissions seen by Natter's client, all runs: ACKs it sent again and DATA received twice, as a share"
+echo "of the packets both ends sent (about two per block; at 0% loss every retransmission arrives, so this is all of them)"
 for k in nat-ours/0 nat-ours/1 nat-ours/5 lo-ours-w1 lo-ours-w16; do
 	b=${blocks[$k]:-0} r=${resent[$k]:-0} d=${dups[$k]:-0}
 	printf '%-16s blocks %9d  ACKs again %7d  DATA twice %7d  share %s%%\n' "$k" "$b" "$r" "$d" \
-		"$(awk -v b="$b" -v x=$((r + d)) 'BEGIN { if (b > 0) printf "%.3f", 100 * x / b; else print "n/a" }')"
+		"$(awk -v b="$b" -v x=$((r + d)) 'BEGIN { if (b > 0) printf "%.3f", 100 * x / (2 * b + x); else print "n/a" }')"
 done
