@@ -150,11 +150,10 @@ func (s *sender) run() error {
 		}
 		for b := base; b <= end; b++ {
 			sl := &s.slots[b%window]
-			if sl.sends > 0 {
-				s.stats.Retransmits++
-			}
 			if sl.sends == 0 {
 				sl.firstAt = now
+			} else {
+				s.stats.Retransmits++
 			}
 			sl.sends++
 			sl.sentAt = now
