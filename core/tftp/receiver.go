@@ -212,6 +212,16 @@ func (r *receiver) run(reply, first []byte) error {
 				// sender's window and send it back to repeat blocks still
 				// in flight, whose duplicates would send it back again.
 				r.stats.DupData++
+				if r.window == 1 && resp != nil && lastData.Sub(sentAt) < r.rto.timeout()/2 {
+					// An echo: it came too soon after our last ACK to be
+					// a sender's timer going off, so it answers a repeated
+					// ACK of ours. A stop-and-wait sender that sends again
+					// on every duplicate ACK (curl does) would answer
+					// another ACK with another copy, every block twice from
+					// then on (RFC 1123 4.2.3.1, seen from the receiving
+					// end).
+					continue
+				}
 				if resp == nil || expected == 1 {
 					if err := sendAck(); err != nil {
 						return err
