@@ -197,37 +197,12 @@ func TestUploadShortSourceFails(t *testing.T) {
 // right after the client's ACK of it answers an ACK of ours and gets no
 // ACK, or the two would go on sending every block twice.
 func TestEchoOfRepeatedAckNotAnswered(t *testing.T) {
-	fake := newRawPeer(t)
-	ctx := testCtx(t, 30*time.Second)
-	want := randomBytes(8, 700)
-	var got bytes.Buffer
-	done := make(chan error, 1)
-	slow := Config{InitialRTO: 5 * time.Second, MinRTO: 5 * time.Second, MaxRTO: 5 * time.Second}
-	go func() {
-		_, err := Download(ctx, fake.addr().String(), "f", &ClientOptions{Config: slow, BlockSize: 512}, &got)
-		done <- err
-	}()
-	_, client := fake.recv(5 * time.Second)
-	tid := newRawPeer(t)
-	send := func(pkt []byte) {
-		_, err := tid.conn.WriteToUDP(pkt, client)
-		require.NoError(t, err)
-	}
-	nextAck := func() uint16 {
-		pkt, _ := tid.recv(5 * time.Second)
-		n, err := ParseAck(pkt)
-		require.NoError(t, err)
-		return n
-	}
-	oack, err := AppendOACK(nil, Options{{"blksize", "512"}})
-	require.NoError(t, err)
-	send(oack)
-	assert.Equal(t, uint16(0), nextAck())
-	send(AppendData(nil, 1, want[:512]))
-	assert.Equal(t, uint16(1), nextAck())
-	send(AppendData(nil, 1, want[:512])) // the echo
-	send(AppendData(nil, 2, want[512:]))
-	assert.Equal(t, uint16(2), nextAck(), "the echo of DATA 1 is not acknowledged")
-	require.NoError(t, <-done)
-	assert.Equal(t, want, got.Bytes())
+	w := newWindowPeer(t, randomBytes(8, 700), 1)
+	assert.Equal(t, uint16(0), w.nextAck())
+	w.send(1)
+	assert.Equal(t, uint16(1), w.nextAck())
+	w.send(1, 2) // the echo of DATA 1, then DATA 2
+	assert.Equal(t, uint16(2), w.nextAck(), "the echo of DATA 1 is not acknowledged")
+	require.NoError(t, <-w.done)
+	assert.Equal(t, w.want, w.got.Bytes())
 }

@@ -3,6 +3,7 @@ package tftp
 import (
 	"bytes"
 	"net"
+	"strconv"
 	"testing"
 	"time"
 
@@ -52,7 +53,7 @@ func TestWindowGoBack(t *testing.T) {
 // TestWindowReceiverAcks checks the receiving side: one ACK per window,
 // and an ACK of the last in-order block at a gap.
 func TestWindowReceiverAcks(t *testing.T) {
-	w := newWindowPeer(t, randomBytes(3, 9*512+100))
+	w := newWindowPeer(t, randomBytes(3, 9*512+100), 4)
 	assert.Equal(t, uint16(0), w.nextAck())
 	w.send(1, 2, 3, 4)
 	assert.Equal(t, uint16(4), w.nextAck(), "one ACK for a whole window")
@@ -69,7 +70,7 @@ func TestWindowReceiverAcks(t *testing.T) {
 // block, which would fall inside the sender's window and send it back to
 // repeat blocks still in flight.
 func TestWindowDuplicateRepeatsLastAck(t *testing.T) {
-	w := newWindowPeer(t, randomBytes(5, 7*512+10))
+	w := newWindowPeer(t, randomBytes(5, 7*512+10), 4)
 	assert.Equal(t, uint16(0), w.nextAck())
 	w.send(1, 2, 3, 4)
 	assert.Equal(t, uint16(4), w.nextAck())
@@ -82,9 +83,10 @@ func TestWindowDuplicateRepeatsLastAck(t *testing.T) {
 }
 
 // windowPeer plays a server to Natter's client downloading want with
-// 512-byte blocks and windowsize 4, with timers too slow to fire: send
-// sends DATA blocks, nextAck reads the client's next ACK, and done reports
-// the download's end, after which got holds what it received.
+// 512-byte blocks and the given windowsize (1: stop-and-wait), with timers
+// too slow to fire: send sends DATA blocks, nextAck reads the client's next
+// ACK, and done reports the download's end, after which got holds what it
+// received.
 type windowPeer struct {
 	t      *testing.T
 	want   []byte
@@ -94,18 +96,22 @@ type windowPeer struct {
 	done   chan error
 }
 
-func newWindowPeer(t *testing.T, want []byte) *windowPeer {
+func newWindowPeer(t *testing.T, want []byte, window int) *windowPeer {
 	fake := newRawPeer(t)
 	ctx := testCtx(t, 30*time.Second)
 	w := &windowPeer{t: t, want: want, done: make(chan error, 1)}
 	slow := Config{InitialRTO: 5 * time.Second, MinRTO: 5 * time.Second, MaxRTO: 5 * time.Second}
 	go func() {
-		_, err := Download(ctx, fake.addr().String(), "f", &ClientOptions{Config: slow, BlockSize: 512, WindowSize: 4}, &w.got)
+		_, err := Download(ctx, fake.addr().String(), "f", &ClientOptions{Config: slow, BlockSize: 512, WindowSize: window}, &w.got)
 		w.done <- err
 	}()
 	_, w.client = fake.recv(5 * time.Second)
 	w.tid = newRawPeer(t)
-	oack, err := AppendOACK(nil, Options{{"blksize", "512"}, {"windowsize", "4"}})
+	granted := Options{{"blksize", "512"}}
+	if window > 1 {
+		granted = append(granted, Option{"windowsize", strconv.Itoa(window)})
+	}
+	oack, err := AppendOACK(nil, granted)
 	require.NoError(t, err)
 	_, err = w.tid.conn.WriteToUDP(oack, w.client)
 	require.NoError(t, err)
