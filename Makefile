@@ -11,14 +11,16 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Build (cgo, X11 + Wayland + EGL + Vulkan headers), run a window (GLES, Mesa),
 # fonts for the scripts the app's own fallback faces miss (Thai, Devanagari
-# and the rest), the end-to-end test under a virtual display, and the stock
-# TFTP peers the transfer tests talk to.
+# and the rest), the end-to-end test under a virtual display, the stock TFTP
+# peers the transfer tests talk to, nftables for bench-transfer's packet loss
+# (atftpd conflicts with tftpd-hpa; the benchmark unpacks it by itself), and
+# systemd-analyze and zip for the packages.
 DEBIAN_PACKAGES := gcc libc6-dev pkg-config make \
 	libwayland-dev libx11-xcb-dev libxkbcommon-x11-dev libxcursor-dev libegl-dev libvulkan-dev \
 	libgles2 libegl-mesa0 libgl1-mesa-dri \
 	fonts-noto-core fonts-noto-color-emoji \
 	xvfb xdotool imagemagick \
-	curl tftp-hpa tftpd-hpa atftp iproute2 util-linux zip systemd \
+	curl tftp-hpa tftpd-hpa atftp iproute2 util-linux nftables zip systemd \
 	avahi-daemon avahi-utils dbus
 
 # How long each fuzz target runs in `make test`: a count of inputs, not a
@@ -101,7 +103,10 @@ screenshots:
 bench-hub:
 	bash scripts/bench-hub.sh
 
-bench-transfer:
+# Natter's TFTP against tftpd-hpa, atftpd, curl and atftp: over a veth pair
+# between two network namespaces with 0%, 1% and 5% loss, and on loopback
+# pinned to one CPU; one table (see the script's header). Needs root.
+bench-transfer: deps-quiet
 	bash scripts/bench-transfer.sh
 
 # Packages (nfpm) and release binaries in bin/dist; dist-check installs them

@@ -191,3 +191,18 @@ func TestUploadShortSourceFails(t *testing.T) {
 	<-sink.done
 	require.Error(t, sink.err, "the server aborts rather than commits a short file")
 }
+
+// TestEchoOfRepeatedAckNotAnswered plays a stock server that, like curl
+// uploading, sends a block again on every duplicate ACK: a copy that comes
+// right after the client's ACK of it answers an ACK of ours and gets no
+// ACK, or the two would go on sending every block twice.
+func TestEchoOfRepeatedAckNotAnswered(t *testing.T) {
+	w := newWindowPeer(t, randomBytes(8, 700), 1)
+	assert.Equal(t, uint16(0), w.nextAck())
+	w.send(1)
+	assert.Equal(t, uint16(1), w.nextAck())
+	w.send(1, 2) // the echo of DATA 1, then DATA 2
+	assert.Equal(t, uint16(2), w.nextAck(), "the echo of DATA 1 is not acknowledged")
+	require.NoError(t, <-w.done)
+	assert.Equal(t, w.want, w.got.Bytes())
+}

@@ -171,8 +171,6 @@ func (c *clientRun) acceptOACK(oack Options, asked Options) (params, error) {
 			p.window = int(n)
 		case eqFold(o.Name, OptTransferSz):
 			p.tsize = n
-		case eqFold(o.Name, OptTimeout):
-			p.timeout = time.Duration(n) * time.Second
 		case eqFold(o.Name, OptOffset):
 			if n != wantN {
 				return p, c.refuseOption(fmt.Errorf("tftp: server's offset %d differs from the %d asked", n, wantN))
@@ -261,7 +259,6 @@ func download(ctx context.Context, addr, filename string, opts *ClientOptions, w
 	}
 	rcv := newReceiver(c.t, c.cfg, w, h, prm.blksize, prm.window, prm.offset, prm.tsize)
 	rcv.rto = c.rto
-	rcv.rto.fixed = prm.timeout
 	err = rcv.run(reply, first)
 	res := &Result{Bytes: rcv.written, Size: prm.tsize, Offset: prm.offset, BlockSize: prm.blksize,
 		WindowSize: prm.window, SHA256: rcv.sum(), Stats: rcv.stats}
@@ -313,7 +310,6 @@ func Upload(ctx context.Context, addr, filename string, size int64, r io.Reader,
 	}
 	snd := newSender(c.t, c.cfg, &exactReader{r: r, size: size, left: size}, prm.blksize, prm.window, 0, size)
 	snd.rto = c.rto
-	snd.rto.fixed = prm.timeout
 	err = snd.run()
 	res := &Result{Bytes: snd.done, Size: size, BlockSize: prm.blksize, WindowSize: prm.window, Stats: snd.stats}
 	return res, err

@@ -6,8 +6,9 @@
 // Packets are those of RFC 1350 (RRQ, WRQ, DATA, ACK, ERROR) and RFC 2347
 // (OACK), encoded with the Append* functions and decoded with the Parse*
 // functions, which reject malformed input with an error naming what was
-// wrong. Negotiated options: blksize (RFC 2348, 8-65464), tsize and
-// timeout (RFC 2349), windowsize (RFC 7440), and Natter's offset, which
+// wrong. Negotiated options: blksize (RFC 2348, 8-65464), tsize (RFC
+// 2349; its timeout option is never acknowledged), windowsize
+// (RFC 7440), and Natter's offset, which
 // makes a read start after that many bytes (a multiple of blksize; the
 // OACK echoes it; the first DATA block is then block 1). Block numbers
 // are counted in 64 bits inside the engine and wrap from 65535 to 0 on the
@@ -32,20 +33,36 @@
 //
 // # Timer
 //
-// Data is sent again only when the retransmission timer expires, never
-// in answer to a duplicate ACK (the Sorcerer's Apprentice bug, RFC 1123
-// 4.2.3.1). The timer follows RFC 6298: a smoothed round-trip time and
-// its mean deviation, fed only by blocks that were sent once (Karn's
-// rule), doubled on each expiry up to Config.MaxRTO, never below
-// Config.MinRTO (1 ms by default, so a lost block on loopback costs about a
-// millisecond). Waiting uses socket read deadlines (on Linux the timeout
-// of a ppoll, see Sockets), never busy polling. When
-// the peer negotiated a timeout option, that many seconds is the
-// retransmission interval toward it. The receiving end's timer, which
-// repeats its last ACK (or its OACK) when the sender has gone quiet, waits
-// twice as long once data flows, so that it does not race the sender's
-// timer in the middle of a window. A transfer with no progress for
-// Config.NoProgress (10 s) ends with an ERROR packet and ErrTimeout.
+// Either end sends its last packet again when its retransmission timer
+// expires (RFC 1350 lets both do so); data is never sent again in answer
+// to a duplicate ACK (the Sorcerer's Apprentice bug, RFC 1123 4.2.3.1).
+// The timer follows RFC 6298: a smoothed round-trip time and its mean
+// deviation, fed only by packets that were sent once (Karn's rule),
+// doubled on each expiry up to Config.MaxRTO. Its floor is two smoothed
+// round trips, and Config.MinRTO (250 us by default) below that: on a
+// steady link the deviation tends to zero, and two round trips leave room
+// for jitter while a lost block still costs about one round trip more
+// than a delivered one, not a fixed interval; MinRTO only keeps the timer
+// above what the scheduler can resolve on a link of a few tens of
+// microseconds. When an answer comes sooner after a packet's second copy
+// than half a round trip, it answers the first copy, which was late, not
+// lost: its round trip is learnt although Karn's rule would discard it,
+// so that a timer that expired early while the peer was held up (its CPU
+// busy elsewhere) does not expire early again at the next hold-up. As in
+// TCP, progress (new data acknowledged or received in order) ends a
+// back-off without waiting for a sample. Waiting uses
+// socket read deadlines (on Linux the timeout of a ppoll, see Sockets),
+// never busy polling.
+//
+// The receiving end repeats its last ACK (its OACK, before any data) one
+// timeout after the later of that ACK and the last DATA in, so that it
+// keeps quiet while a window arrives. A stock sender answers a repeated
+// ACK with the next block, so the receiver's timer, not the sender's
+// whole-second one, recovers a lost block of an upload; Natter's own
+// sender ignores it as a duplicate and repeats on its own timer. A peer's
+// RFC 2349 timeout option is never acknowledged, so it never lengthens
+// recovery. A transfer with no progress for Config.NoProgress (10 s) ends
+// with an ERROR packet and ErrTimeout.
 //
 // # Sockets
 //

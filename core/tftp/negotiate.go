@@ -3,7 +3,6 @@ package tftp
 import (
 	"fmt"
 	"strconv"
-	"time"
 )
 
 // Option names understood by the engine.
@@ -23,8 +22,7 @@ const maxWindowBytes = 1 << 20
 type params struct {
 	blksize int
 	window  int
-	timeout time.Duration // negotiated timeout option; 0 = adaptive
-	tsize   int64         // -1 when unknown
+	tsize   int64 // -1 when unknown
 	offset  int64
 }
 
@@ -66,12 +64,10 @@ func negotiate(req *Request, size int64, maxBlock, maxWindow int) (Options, para
 			oack = append(oack, Option{OptWindowSize, strconv.Itoa(p.window)})
 		}
 	}
-	if v, ok := req.Options.Get(OptTimeout); ok {
-		if n, ok := parseUint(v); ok && n >= 1 && n <= 255 {
-			p.timeout = time.Duration(n) * time.Second
-			oack = append(oack, Option{OptTimeout, v})
-		}
-	}
+	// The timeout option (RFC 2349) is never acknowledged: a peer asks for
+	// whole seconds, and a sender bound to them would wait that long for
+	// every lost datagram. Left out of the OACK, it binds neither end
+	// (RFC 2347), and each end keeps its own adaptive timer.
 	if v, ok := req.Options.Get(OptTransferSz); ok {
 		if req.Op == OpRRQ {
 			p.tsize = size

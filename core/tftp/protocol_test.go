@@ -475,22 +475,77 @@ func TestOversizedBlockRefused(t *testing.T) {
 	assert.Zero(t, sink.n, "nothing of the bad block was written")
 }
 
-// TestNegotiatedTimeoutHonoured: a peer that asked for "timeout 1" gets
-// retransmissions a second apart, not at the adaptive pace.
-func TestNegotiatedTimeoutHonoured(t *testing.T) {
+// TestPeerTimeoutNeverLengthensRecovery: a peer that asks for "timeout 255"
+// finds the option left out of the OACK, and the hub repeats its OACK, its
+// DATA and its ACK on its own timer. The hub gives up after two seconds
+// without progress, so had it waited the 255 s asked for, the peer would
+// get ERROR "timed out" instead of each repeated packet.
+func TestPeerTimeoutNeverLengthensRecovery(t *testing.T) {
 	h := newMemHandler()
-	h.add("f", randomBytes(1, 5000))
-	addr := startServer(t, &Server{Handler: h, Config: Config{NoProgress: 10 * time.Second}})
-	p := newRawPeer(t)
-	p.sendTo(addr, mustRequest(t, OpRRQ, "f", "timeout", "1"))
-	pkt, tid := p.recv(5 * time.Second)
-	first := time.Now()
-	oack, err := ParseOACK(pkt)
-	require.NoError(t, err)
-	assert.Equal(t, Options{{"timeout", "1"}}, oack)
-	pkt, _ = p.recv(5 * time.Second)
-	_, err = ParseOACK(pkt)
-	require.NoError(t, err, "the OACK is sent again")
-	assert.GreaterOrEqual(t, time.Since(first), 900*time.Millisecond, "not before the negotiated second")
-	_, _ = p.conn.WriteToUDP(AppendError(nil, ErrNotDefined, "enough"), tid)
+	data := randomBytes(1, 5000)
+	h.add("f", data)
+	addr := startServer(t, &Server{Handler: h, Config: Config{NoProgress: 2 * time.Second}})
+
+	t.Run("read", func(t *testing.T) {
+		p := newRawPeer(t)
+		p.sendTo(addr, mustRequest(t, OpRRQ, "f", "blksize", "2048", "timeout", "255"))
+		pkt, tid := p.recv(10 * time.Second)
+		oack, err := ParseOACK(pkt)
+		require.NoError(t, err)
+		assert.Equal(t, Options{{"blksize", "2048"}}, oack, "timeout left out")
+		pkt, _ = p.recv(10 * time.Second)
+		_, err = ParseOACK(pkt)
+		require.NoError(t, err, "the OACK is sent again, not given up on")
+		_, _ = p.conn.WriteToUDP(AppendAck(nil, 0), tid)
+		pkt, _ = p.recv(10 * time.Second)
+		blk, _, err := ParseData(pkt)
+		require.NoError(t, err)
+		require.Equal(t, uint16(1), blk)
+		// Withhold ACK 1: DATA 1 must come again (an OACK still in the
+		// socket from before ACK 0 arrived is skipped).
+		for range 10 {
+			pkt, _ = p.recv(10 * time.Second)
+			if op, _ := PacketOpcode(pkt); op != OpOACK {
+				break
+			}
+		}
+		blk, _, err = ParseData(pkt)
+		require.NoError(t, err, "DATA 1 sent again, not given up on")
+		assert.Equal(t, uint16(1), blk)
+		_, _ = p.conn.WriteToUDP(AppendError(nil, ErrNotDefined, "enough"), tid)
+	})
+
+	t.Run("write", func(t *testing.T) {
+		p := newRawPeer(t)
+		p.sendTo(addr, mustRequest(t, OpWRQ, "u", "blksize", "2048", "tsize", "3000", "timeout", "255"))
+		pkt, tid := p.recv(10 * time.Second)
+		oack, err := ParseOACK(pkt)
+		require.NoError(t, err)
+		assert.Equal(t, Options{{"blksize", "2048"}, {"tsize", "3000"}}, oack, "timeout left out")
+		pkt, _ = p.recv(10 * time.Second)
+		_, err = ParseOACK(pkt)
+		require.NoError(t, err, "the OACK is sent again, not given up on")
+		_, _ = p.conn.WriteToUDP(AppendData(nil, 1, make([]byte, 2048)), tid)
+		// DATA 2 "is lost": the receiver says again where it is, and a
+		// stock sender answers that with DATA 2.
+		acks := 0
+		for range 20 {
+			pkt, _ = p.recv(10 * time.Second)
+			if op, _ := PacketOpcode(pkt); op == OpOACK {
+				continue
+			}
+			blk, err := ParseAck(pkt)
+			require.NoError(t, err, "an ACK, not given up on")
+			require.Equal(t, uint16(1), blk)
+			if acks++; acks == 2 {
+				break
+			}
+		}
+		require.Equal(t, 2, acks, "ACK 1 and its repetition")
+		_, _ = p.conn.WriteToUDP(AppendData(nil, 2, make([]byte, 952)), tid)
+		sink := h.upload(t, "u")
+		<-sink.done
+		require.NoError(t, sink.err)
+		assert.Equal(t, int64(3000), sink.n)
+	})
 }

@@ -59,18 +59,22 @@ func (r *receiver) setAck(block uint64) []byte {
 	return r.ack
 }
 
-// interval is how long the receiver waits for data before it acknowledges
-// again. Retransmitting data is the sender's job; the receiver's timer is
-// twice as patient, so that it speaks up only when the sender has gone
-// quiet (its OACK or final ACK was lost) rather than racing the sender's
-// own timer in the middle of a window.
-// Before any data has come, the reply that opened the transfer (OACK or
-// ACK 0) is what was lost, and only this side can send it again.
-func (r *receiver) interval(started bool) time.Duration {
-	if r.rto.fixed > 0 || !started {
-		return r.rto.timeout()
+// deadline is when the receiver, having heard nothing since, sends its
+// last packet again: one retransmission timeout after the later of its
+// last packet out (ACK or OACK) and the last DATA in. RFC 1350 lets either
+// end retransmit on its timer, and a stock sender, whose own timer counts
+// whole seconds, answers the repeated ACK of a block with the next one, so
+// the receiver's timer is the one that recovers a lost block or ACK. Our
+// own sender, whose timer fires at about the same moment, ignores the
+// repeated ACK (it is a duplicate) and sends again on its own timer.
+// Counting from the last DATA in keeps the timer quiet while a window is
+// still arriving: a repeated ACK from the middle of a window would send a
+// windowed sender back to that block.
+func (r *receiver) deadline(sentAt, lastData time.Time) time.Time {
+	if lastData.After(sentAt) {
+		sentAt = lastData
 	}
-	return 2 * r.rto.timeout()
+	return sentAt.Add(r.rto.timeout())
 }
 
 // run receives the stream. reply is the packet that opened the transfer
@@ -82,18 +86,21 @@ func (r *receiver) run(reply, first []byte) error {
 	gapAcked := false     // a gap was already answered since the last progress
 	resp := reply         // what a timer expiry sends again
 	respResent := false
-	var sentAt time.Time
+	// sentAt: resp last sent; firstAt: resp first sent; lastData: the
+	// last DATA in.
+	var sentAt, firstAt, lastData time.Time
 	progress := time.Now()
 	r.meter.start(r.done, progress)
 	if resp != nil {
 		sentAt = time.Now()
+		firstAt = sentAt
 		if err := r.t.send(resp); err != nil {
 			return err
 		}
 	}
 	sendAck := func() error {
 		resp, respResent, sentAt = r.setAck(expected-1), false, time.Now()
-		inWindow = 0
+		firstAt, inWindow = sentAt, 0
 		return r.t.send(resp)
 	}
 	// now is the clock reading at the last in-order block while nothing
@@ -103,7 +110,7 @@ func (r *receiver) run(reply, first []byte) error {
 	for {
 		if p == nil {
 			var err error
-			p, err = r.t.recvAt(sentAt.Add(r.interval(expected > 1)), now)
+			p, err = r.t.recvAt(r.deadline(sentAt, lastData), now)
 			if err == errExpired {
 				r.stats.Timeouts++
 				if time.Since(progress) >= r.cfg.NoProgress {
@@ -138,6 +145,7 @@ func (r *receiver) run(reply, first []byte) error {
 		}
 		switch op {
 		case OpDATA:
+			lastData = time.Now()
 			wire, data, err := ParseData(pkt)
 			if err != nil {
 				r.t.sendError(ErrIllegalOp, err.Error())
@@ -150,11 +158,18 @@ func (r *receiver) run(reply, first []byte) error {
 			d := wire - uint16(expected)
 			switch {
 			case d == 0:
-				arrived := time.Now()
+				arrived := lastData
 				now = arrived
-				if inWindow == 0 && !respResent && resp != nil {
-					r.rto.sample(arrived.Sub(sentAt))
+				if inWindow == 0 && resp != nil {
+					if !respResent {
+						r.rto.sample(arrived.Sub(sentAt))
+					} else if r.window == 1 {
+						// Stop-and-wait: the ACK sent again is the one sent
+						// first, so firstAt dates it.
+						r.rto.lateSample(arrived.Sub(firstAt), arrived.Sub(sentAt))
+					}
 				}
+				r.rto.progress()
 				block := expected
 				expected++
 				inWindow++
@@ -166,7 +181,7 @@ func (r *receiver) run(reply, first []byte) error {
 					// sender can go on meanwhile. (The final block is
 					// acknowledged only once it is written and judged.)
 					resp, respResent, sentAt = r.setAck(block), false, arrived
-					inWindow = 0
+					firstAt, inWindow = arrived, 0
 					if err := r.t.send(resp); err != nil {
 						return err
 					}
@@ -190,9 +205,31 @@ func (r *receiver) run(reply, first []byte) error {
 					return r.complete(block)
 				}
 			case d >= 1<<15:
-				// Behind: a duplicate. Acknowledge again, write nothing.
+				// Behind: a duplicate. Write nothing, and say again what was
+				// said last. That is the newest ACK in stop-and-wait; in a
+				// window it may be older than the newest block, and must
+				// be: an ACK of the newest block would fall inside the
+				// sender's window and send it back to repeat blocks still
+				// in flight, whose duplicates would send it back again.
 				r.stats.DupData++
-				if err := sendAck(); err != nil {
+				if r.window == 1 && resp != nil && lastData.Sub(sentAt) < r.rto.timeout()/2 {
+					// An echo: it came too soon after our last ACK to be
+					// a sender's timer going off, so it answers a repeated
+					// ACK of ours. A stop-and-wait sender that sends again
+					// on every duplicate ACK (curl does) would answer
+					// another ACK with another copy, every block twice from
+					// then on (RFC 1123 4.2.3.1, seen from the receiving
+					// end).
+					continue
+				}
+				if resp == nil || expected == 1 {
+					if err := sendAck(); err != nil {
+						return err
+					}
+					continue
+				}
+				respResent = true // the next DATA's delay is no round trip of one ACK
+				if err := r.t.send(resp); err != nil {
 					return err
 				}
 			default:

@@ -21,10 +21,11 @@ type Stats struct {
 // slot is one block of the sender's window, kept until it is acknowledged
 // so that it can be sent again.
 type slot struct {
-	pkt    []byte // DATA packet, header included
-	block  uint64
-	sentAt time.Time
-	sends  int
+	pkt     []byte // DATA packet, header included
+	block   uint64
+	firstAt time.Time // first sent
+	sentAt  time.Time // last sent
+	sends   int
 }
 
 // sender sends a stream as DATA blocks, window blocks at a time, and moves
@@ -149,7 +150,9 @@ func (s *sender) run() error {
 		}
 		for b := base; b <= end; b++ {
 			sl := &s.slots[b%window]
-			if sl.sends > 0 {
+			if sl.sends == 0 {
+				sl.firstAt = now
+			} else {
 				s.stats.Retransmits++
 			}
 			sl.sends++
@@ -194,7 +197,10 @@ func (s *sender) run() error {
 				now = time.Now()
 				if sl := &s.slots[acked%window]; sl.sends == 1 {
 					s.rto.sample(now.Sub(sl.sentAt))
+				} else if sl.sends == 2 {
+					s.rto.lateSample(now.Sub(sl.firstAt), now.Sub(sl.sentAt))
 				}
+				s.rto.progress()
 				for b := base; b <= acked; b++ {
 					s.done += int64(len(s.slots[b%window].pkt) - 4)
 					s.stats.Blocks++

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -127,8 +128,19 @@ func (s *Server) Serve(ctx context.Context, conn net.PacketConn) error {
 	defer wakeOnCancel(ctx, conn, nil)()
 	buf := make([]byte, 65536)
 	failures := 0
+	dest := newDestReader(conn)
 	for {
-		n, from, err := conn.ReadFrom(buf)
+		var (
+			n     int
+			from  net.Addr
+			local netip.Addr // where the datagram was sent, when known
+			err   error
+		)
+		if dest != nil {
+			n, from, local, err = dest.readFrom(buf)
+		} else {
+			n, from, err = conn.ReadFrom(buf)
+		}
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -176,7 +188,7 @@ func (s *Server) Serve(ctx context.Context, conn net.PacketConn) error {
 			continue
 		}
 		s.wg.Add(1)
-		go s.transfer(ctx, conn, req, key)
+		go s.transfer(ctx, conn, req, key, local)
 	}
 }
 
@@ -218,18 +230,39 @@ func (s *Server) logf(format string, args ...any) {
 	}
 }
 
-// listenTransfer opens the socket of a new transfer on the listener's
-// address, with an ephemeral port or one from the configured range.
-func (s *Server) listenTransfer(listener net.PacketConn) (*net.UDPConn, error) {
-	network, ip := "udp", net.IP(nil)
+// listenTransfer opens the socket of a new transfer, with an ephemeral
+// port or one from the configured range, on local, the address the request
+// was sent to, when that is known: a reply from any other address of the
+// host would look to the client like a stranger's. Otherwise it opens it
+// on the listener's address.
+func (s *Server) listenTransfer(listener net.PacketConn, local netip.Addr) (*net.UDPConn, error) {
+	if local.IsValid() {
+		network := "udp6"
+		if local.Is4() {
+			network = "udp4"
+		}
+		at := &net.UDPAddr{IP: local.AsSlice(), Zone: local.Zone()}
+		if c, err := s.listenOn(network, at); err == nil {
+			return c, nil
+		}
+		// The address may have gone since the request came; the listener's
+		// own address is the best left.
+	}
+	network, at := "udp", &net.UDPAddr{}
 	if la, ok := listener.LocalAddr().(*net.UDPAddr); ok {
-		ip = la.IP
-		if ip4 := ip.To4(); ip4 != nil && !ip.IsUnspecified() {
+		at.IP = la.IP
+		if ip4 := la.IP.To4(); ip4 != nil && !la.IP.IsUnspecified() {
 			network = "udp4"
 		}
 	}
+	return s.listenOn(network, at)
+}
+
+// listenOn binds a socket to at's address, with an ephemeral port or one
+// of PortMin..PortMax.
+func (s *Server) listenOn(network string, at *net.UDPAddr) (*net.UDPConn, error) {
 	if s.PortMin <= 0 || s.PortMax < s.PortMin {
-		return net.ListenUDP(network, &net.UDPAddr{IP: ip})
+		return net.ListenUDP(network, at)
 	}
 	s.mu.Lock()
 	start := s.nextPort
@@ -239,7 +272,7 @@ func (s *Server) listenTransfer(listener net.PacketConn) (*net.UDPConn, error) {
 	var lastErr error
 	for i := 0; i < count; i++ {
 		port := s.PortMin + (start+i)%count
-		c, err := net.ListenUDP(network, &net.UDPAddr{IP: ip, Port: port})
+		c, err := net.ListenUDP(network, &net.UDPAddr{IP: at.IP, Port: port, Zone: at.Zone})
 		if err == nil {
 			return c, nil
 		}
@@ -248,10 +281,10 @@ func (s *Server) listenTransfer(listener net.PacketConn) (*net.UDPConn, error) {
 	return nil, fmt.Errorf("tftp: no free port in %d-%d: %w", s.PortMin, s.PortMax, lastErr)
 }
 
-func (s *Server) transfer(ctx context.Context, listener net.PacketConn, req *Request, key string) {
+func (s *Server) transfer(ctx context.Context, listener net.PacketConn, req *Request, key string, local netip.Addr) {
 	defer s.wg.Done()
 	defer s.release(key)
-	uc, err := s.listenTransfer(listener)
+	uc, err := s.listenTransfer(listener, local)
 	if err != nil {
 		s.logf("tftp: %v %q from %v: %v", req.Op, req.Filename, req.Peer, err)
 		s.refuse(listener, req.Peer, NewError(ErrNotDefined, "no free transfer port, try again later"))
@@ -309,7 +342,6 @@ func (s *Server) serveRead(ctx context.Context, t *transport, cfg Config, req *R
 	}
 	cfg.Progress = nil
 	snd := newSender(t, cfg, io.NewSectionReader(src, p.offset, size-p.offset), p.blksize, p.window, p.offset, p.tsize)
-	snd.rto.fixed = p.timeout
 	if oack != nil {
 		pkt, _ := AppendOACK(nil, oack)
 		err = snd.handshake(pkt)
@@ -336,7 +368,6 @@ func (s *Server) serveWrite(ctx context.Context, t *transport, cfg Config, req *
 	}
 	cfg.Progress = nil
 	rcv := newReceiver(t, cfg, sink, nil, p.blksize, p.window, 0, p.tsize)
-	rcv.rto.fixed = p.timeout
 	if need := 4 + p.blksize + 1; need > len(t.buf) {
 		t.buf = make([]byte, need) // one byte more than a DATA packet, to see oversized ones
 	}

@@ -277,3 +277,85 @@ func (s *sysSocket) ppoll(fd uintptr) {
 	_, _, s.errno = syscall.Syscall6(syscall.SYS_PPOLL, uintptr(unsafe.Pointer(&s.pfds[0])), 2,
 		uintptr(unsafe.Pointer(&s.ts)), 0, 0, 0)
 }
+
+// destReader reads datagrams at a listening socket bound to an unspecified
+// address together with the address each was sent to (IP_PKTINFO,
+// IPV6_PKTINFO), so that a transfer can answer from that address.
+type destReader struct {
+	uc  *net.UDPConn
+	oob []byte
+}
+
+// newDestReader returns a destReader for conn, or nil when conn is bound to
+// one address (every reply comes from it anyway) or the destination of a
+// datagram cannot be learnt.
+func newDestReader(conn net.PacketConn) *destReader {
+	uc, ok := conn.(*net.UDPConn)
+	if !ok {
+		return nil
+	}
+	if la, ok := uc.LocalAddr().(*net.UDPAddr); !ok || !la.IP.IsUnspecified() {
+		return nil
+	}
+	rc, err := uc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	var serr error
+	cerr := rc.Control(func(fd uintptr) {
+		family, err := syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_DOMAIN)
+		if err != nil {
+			serr = err
+			return
+		}
+		if family == syscall.AF_INET6 {
+			serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IPV6, syscall.IPV6_RECVPKTINFO, 1)
+			// A dual-stack socket reports IPv4 datagrams as IPv4-mapped in
+			// IPV6_PKTINFO; IP_PKTINFO is not needed for them.
+			return
+		}
+		serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IP, syscall.IP_PKTINFO, 1)
+	})
+	if cerr != nil || serr != nil {
+		return nil
+	}
+	return &destReader{uc: uc, oob: make([]byte, 128)}
+}
+
+// readFrom reads a datagram into b and returns its length, its source and
+// the address it was sent to (the zero Addr when the kernel did not say).
+func (d *destReader) readFrom(b []byte) (int, net.Addr, netip.Addr, error) {
+	n, oobn, _, from, err := d.uc.ReadMsgUDP(b, d.oob)
+	if err != nil {
+		return n, nil, netip.Addr{}, err
+	}
+	return n, from, parseDest(d.oob[:oobn]), nil
+}
+
+// parseDest finds the destination address in the control messages of a
+// datagram. A destination that no socket can send from (multicast, a
+// broadcast to all) yields the zero Addr.
+func parseDest(oob []byte) netip.Addr {
+	msgs, err := syscall.ParseSocketControlMessage(oob)
+	if err != nil {
+		return netip.Addr{}
+	}
+	var a netip.Addr
+	for _, m := range msgs {
+		switch {
+		case m.Header.Level == syscall.IPPROTO_IP && m.Header.Type == syscall.IP_PKTINFO && len(m.Data) >= syscall.SizeofInet4Pktinfo:
+			info := (*syscall.Inet4Pktinfo)(unsafe.Pointer(&m.Data[0]))
+			a = netip.AddrFrom4(info.Addr)
+		case m.Header.Level == syscall.IPPROTO_IPV6 && m.Header.Type == syscall.IPV6_PKTINFO && len(m.Data) >= syscall.SizeofInet6Pktinfo:
+			info := (*syscall.Inet6Pktinfo)(unsafe.Pointer(&m.Data[0]))
+			a = netip.AddrFrom16(info.Addr).Unmap()
+			if a.Is6() && a.IsLinkLocalUnicast() {
+				a = a.WithZone(strconv.FormatUint(uint64(info.Ifindex), 10))
+			}
+		}
+	}
+	if !a.IsValid() || a.IsMulticast() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) || a.IsUnspecified() {
+		return netip.Addr{}
+	}
+	return a
+}

@@ -25,3 +25,12 @@ func (*sysSocket) adoptFrom()                        {}
 func (*sysSocket) send([]byte, bool) error           { return errWoken }
 func (*sysSocket) tryRecv([]byte) (int, bool, error) { return 0, false, errWoken }
 func (*sysSocket) wait(time.Duration) error          { return errWoken }
+
+// destReader learns the destination of datagrams on Linux only.
+type destReader struct{}
+
+func newDestReader(net.PacketConn) *destReader { return nil }
+
+func (*destReader) readFrom([]byte) (int, net.Addr, netip.Addr, error) {
+	return 0, nil, netip.Addr{}, errWoken
+}

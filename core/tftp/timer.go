@@ -5,7 +5,7 @@ import "time"
 // Defaults of Config.
 const (
 	DefaultInitialRTO = 500 * time.Millisecond
-	DefaultMinRTO     = time.Millisecond
+	DefaultMinRTO     = 250 * time.Microsecond
 	DefaultMaxRTO     = time.Second
 	DefaultNoProgress = 10 * time.Second
 )
@@ -53,13 +53,12 @@ func (c *Config) withDefaults() Config {
 // rtoTimer computes the retransmission timeout of one transfer in the
 // manner of RFC 6298: a smoothed round-trip time and its mean deviation,
 // fed only with samples of blocks sent once (Karn's rule), doubled on
-// every expiry up to a ceiling. When the peer negotiated a whole-second
-// timeout option (RFC 2349) that interval is used unchanged.
+// every expiry up to a ceiling. A peer's RFC 2349 timeout option never
+// sets it: the hub leaves that option out of its OACK.
 type rtoTimer struct {
 	srtt, rttvar time.Duration
 	rto          time.Duration
 	min, max     time.Duration
-	fixed        time.Duration
 	sampled      bool
 }
 
@@ -72,12 +71,7 @@ func clampDur(d, lo, hi time.Duration) time.Duration {
 }
 
 // timeout is the current retransmission interval.
-func (t *rtoTimer) timeout() time.Duration {
-	if t.fixed > 0 {
-		return t.fixed
-	}
-	return t.rto
-}
+func (t *rtoTimer) timeout() time.Duration { return t.rto }
 
 // sample feeds one round-trip measurement of a block that was sent once.
 func (t *rtoTimer) sample(r time.Duration) {
@@ -94,7 +88,43 @@ func (t *rtoTimer) sample(r time.Duration) {
 		t.rttvar = (3*t.rttvar + d) / 4
 		t.srtt = (7*t.srtt + r) / 8
 	}
-	t.rto = clampDur(t.srtt+4*t.rttvar, t.min, t.max)
+	t.settle()
+}
+
+// settle sets the timeout from the smoothed round trip and its deviation.
+func (t *rtoTimer) settle() {
+	t.rto = clampDur(max(t.srtt+4*t.rttvar, rttFloorFactor*t.srtt), t.min, t.max)
+}
+
+// progress ends a back-off once the transfer moves again (new data
+// acknowledged or received in order), as TCP does: the path works, and
+// otherwise a transfer whose every exchange needs a retransmission (a
+// window too large for the receiver's socket buffer, say) would never
+// take a sample by Karn's rule and would wait ever longer.
+func (t *rtoTimer) progress() {
+	if t.sampled {
+		t.settle()
+	}
+}
+
+// rttFloorFactor keeps the timeout at least this many smoothed round
+// trips. On a steady link the mean deviation shrinks towards zero and
+// srtt+4*rttvar towards srtt itself, so that any ordinary jitter would
+// fire the timer; two round trips leave room for a late answer while a
+// lost block still costs about one round trip more than a delivered one.
+const rttFloorFactor = 2
+
+// lateSample feeds the round trip of a packet that was sent twice, when
+// the answer came sooner after the second copy (sinceLast) than half a
+// smoothed round trip: too soon to answer that copy, so it answers the
+// first, which was late, not lost, and sinceFirst is a true round trip.
+// Karn's rule would throw the sample away, and a timer that expired early
+// because the peer was held up (its CPU busy elsewhere) would learn nothing
+// and expire early again at the next hold-up.
+func (t *rtoTimer) lateSample(sinceFirst, sinceLast time.Duration) {
+	if t.sampled && sinceLast >= 0 && sinceLast < t.srtt/2 {
+		t.sample(sinceFirst)
+	}
 }
 
 // backoff doubles the timeout after an expiry.

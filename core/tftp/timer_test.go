@@ -12,6 +12,10 @@ func TestRTOTimer(t *testing.T) {
 	cfg := (&Config{}).withDefaults()
 	r := newRTOTimer(cfg)
 	assert.Equal(t, DefaultInitialRTO, r.timeout(), "before any sample")
+	r.backoff()
+	r.progress()
+	assert.Equal(t, 2*DefaultInitialRTO, r.timeout(), "before any sample, progress leaves the back-off")
+	r = newRTOTimer(cfg)
 
 	r.sample(100 * time.Millisecond) // first: srtt=R, rttvar=R/2, rto=R+4*R/2
 	assert.Equal(t, 300*time.Millisecond, r.timeout())
@@ -32,10 +36,32 @@ func TestRTOTimer(t *testing.T) {
 	r.sample(20 * time.Microsecond)
 	assert.Equal(t, DefaultMinRTO, r.timeout(), "a fresh sample ends the back-off")
 
-	r.fixed = 3 * time.Second
 	r.backoff()
-	r.sample(time.Millisecond)
-	assert.Equal(t, 3*time.Second, r.timeout(), "a negotiated timeout is used as it is")
+	r.backoff()
+	r.progress()
+	assert.Equal(t, DefaultMinRTO, r.timeout(), "progress ends the back-off without a sample")
+	for range 200 {
+		r.sample(5 * time.Millisecond)
+	}
+	assert.InDelta(t, 10*time.Millisecond, r.timeout(), float64(10*time.Microsecond), "a steady link: two smoothed round trips, not srtt plus a vanishing deviation")
+}
+
+// TestRTOTimerLateSample: an answer that comes sooner after a packet's
+// second copy than half a round trip answers the first copy, and its round
+// trip is learnt; one that comes later may answer either and is not.
+func TestRTOTimerLateSample(t *testing.T) {
+	r := newRTOTimer((&Config{}).withDefaults())
+	r.lateSample(50*time.Millisecond, 0)
+	assert.Equal(t, DefaultInitialRTO, r.timeout(), "nothing is learnt before the first true sample")
+	for range 100 {
+		r.sample(time.Millisecond)
+	}
+	steady := r.timeout()
+	r.backoff()
+	r.lateSample(20*time.Millisecond, 600*time.Microsecond)
+	assert.Equal(t, 2*steady, r.timeout(), "600us after the copy: maybe its answer, no sample")
+	r.lateSample(20*time.Millisecond, 100*time.Microsecond)
+	assert.Greater(t, r.timeout(), 2*steady, "100us after the copy: the first was late, and the 20 ms are learnt")
 }
 
 func TestNegotiate(t *testing.T) {
@@ -48,8 +74,8 @@ func TestNegotiate(t *testing.T) {
 	}
 	oack, p, e := negotiate(req(OpRRQ, "BLKSIZE", "2048", "tsize", "0", "timeout", "6", "windowsize", "200", "foo", "bar"), 5000, MaxBlockSize, 64)
 	require.Nil(t, e)
-	assert.Equal(t, Options{{"blksize", "2048"}, {"windowsize", "64"}, {"timeout", "6"}, {"tsize", "5000"}}, oack)
-	assert.Equal(t, params{blksize: 2048, window: 64, timeout: 6 * time.Second, tsize: 5000}, p)
+	assert.Equal(t, Options{{"blksize", "2048"}, {"windowsize", "64"}, {"tsize", "5000"}}, oack, "timeout is never acknowledged")
+	assert.Equal(t, params{blksize: 2048, window: 64, tsize: 5000}, p)
 
 	oack, p, e = negotiate(req(OpRRQ, "blksize", "99999", "timeout", "0", "windowsize", "0"), 10, 1428, 64)
 	require.Nil(t, e)

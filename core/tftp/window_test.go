@@ -2,6 +2,8 @@ package tftp
 
 import (
 	"bytes"
+	"net"
+	"strconv"
 	"testing"
 	"time"
 
@@ -51,42 +53,82 @@ func TestWindowGoBack(t *testing.T) {
 // TestWindowReceiverAcks checks the receiving side: one ACK per window,
 // and an ACK of the last in-order block at a gap.
 func TestWindowReceiverAcks(t *testing.T) {
+	w := newWindowPeer(t, randomBytes(3, 9*512+100), 4)
+	assert.Equal(t, uint16(0), w.nextAck())
+	w.send(1, 2, 3, 4)
+	assert.Equal(t, uint16(4), w.nextAck(), "one ACK for a whole window")
+	w.send(5, 6, 8) // 7 lost
+	assert.Equal(t, uint16(6), w.nextAck(), "a gap is answered with the last in-order block")
+	w.send(7, 8, 9, 10)
+	assert.Equal(t, uint16(10), w.nextAck(), "the short final block is acknowledged at once")
+	require.NoError(t, <-w.done)
+	assert.Equal(t, w.want, w.got.Bytes())
+}
+
+// TestWindowDuplicateRepeatsLastAck: a duplicate block in the middle of a
+// window is answered with the ACK sent last, not with an ACK of the newest
+// block, which would fall inside the sender's window and send it back to
+// repeat blocks still in flight.
+func TestWindowDuplicateRepeatsLastAck(t *testing.T) {
+	w := newWindowPeer(t, randomBytes(5, 7*512+10), 4)
+	assert.Equal(t, uint16(0), w.nextAck())
+	w.send(1, 2, 3, 4)
+	assert.Equal(t, uint16(4), w.nextAck())
+	w.send(5, 6, 5)
+	assert.Equal(t, uint16(4), w.nextAck(), "the duplicate of 5 repeats ACK 4, not ACK 6")
+	w.send(7, 8)
+	assert.Equal(t, uint16(8), w.nextAck(), "the window of 5-8 is acknowledged once it is complete")
+	require.NoError(t, <-w.done)
+	assert.Equal(t, w.want, w.got.Bytes())
+}
+
+// windowPeer plays a server to Natter's client downloading want with
+// 512-byte blocks and the given windowsize (1: stop-and-wait), with timers
+// too slow to fire: send sends DATA blocks, nextAck reads the client's next
+// ACK, and done reports the download's end, after which got holds what it
+// received.
+type windowPeer struct {
+	t      *testing.T
+	want   []byte
+	tid    *rawPeer
+	client *net.UDPAddr
+	got    bytes.Buffer
+	done   chan error
+}
+
+func newWindowPeer(t *testing.T, want []byte, window int) *windowPeer {
 	fake := newRawPeer(t)
 	ctx := testCtx(t, 30*time.Second)
-	want := randomBytes(3, 9*512+100)
-	var got bytes.Buffer
-	done := make(chan error, 1)
+	w := &windowPeer{t: t, want: want, done: make(chan error, 1)}
 	slow := Config{InitialRTO: 5 * time.Second, MinRTO: 5 * time.Second, MaxRTO: 5 * time.Second}
 	go func() {
-		_, err := Download(ctx, fake.addr().String(), "f", &ClientOptions{Config: slow, BlockSize: 512, WindowSize: 4}, &got)
-		done <- err
+		_, err := Download(ctx, fake.addr().String(), "f", &ClientOptions{Config: slow, BlockSize: 512, WindowSize: window}, &w.got)
+		w.done <- err
 	}()
-	_, client := fake.recv(5 * time.Second)
-	tid := newRawPeer(t)
-	send := func(blocks ...int) {
-		for _, b := range blocks {
-			end := min(b*512, len(want))
-			_, err := tid.conn.WriteToUDP(AppendData(nil, uint16(b), want[(b-1)*512:end]), client)
-			require.NoError(t, err)
-		}
+	_, w.client = fake.recv(5 * time.Second)
+	w.tid = newRawPeer(t)
+	granted := Options{{"blksize", "512"}}
+	if window > 1 {
+		granted = append(granted, Option{"windowsize", strconv.Itoa(window)})
 	}
-	nextAck := func() uint16 {
-		pkt, _ := tid.recv(5 * time.Second)
-		n, err := ParseAck(pkt)
-		require.NoError(t, err)
-		return n
+	oack, err := AppendOACK(nil, granted)
+	require.NoError(t, err)
+	_, err = w.tid.conn.WriteToUDP(oack, w.client)
+	require.NoError(t, err)
+	return w
+}
+
+func (w *windowPeer) send(blocks ...int) {
+	for _, b := range blocks {
+		end := min(b*512, len(w.want))
+		_, err := w.tid.conn.WriteToUDP(AppendData(nil, uint16(b), w.want[(b-1)*512:end]), w.client)
+		require.NoError(w.t, err)
 	}
-	oack, err := AppendOACK(nil, Options{{"blksize", "512"}, {"windowsize", "4"}})
-	require.NoError(t, err)
-	_, err = tid.conn.WriteToUDP(oack, client)
-	require.NoError(t, err)
-	assert.Equal(t, uint16(0), nextAck())
-	send(1, 2, 3, 4)
-	assert.Equal(t, uint16(4), nextAck(), "one ACK for a whole window")
-	send(5, 6, 8) // 7 lost
-	assert.Equal(t, uint16(6), nextAck(), "a gap is answered with the last in-order block")
-	send(7, 8, 9, 10)
-	assert.Equal(t, uint16(10), nextAck(), "the short final block is acknowledged at once")
-	require.NoError(t, <-done)
-	assert.Equal(t, want, got.Bytes())
+}
+
+func (w *windowPeer) nextAck() uint16 {
+	pkt, _ := w.tid.recv(5 * time.Second)
+	n, err := ParseAck(pkt)
+	require.NoError(w.t, err)
+	return n
 }

@@ -2,21 +2,26 @@
 //
 //	xferbench get -addr 127.0.0.1:50000 -file name [-window 16] [-sha256 hex]
 //
-// downloads a file with Natter's TFTP client into nothing and prints the
-// bytes, seconds and rate; with -sha256 it fails unless the data matches.
+// downloads a file with Natter's TFTP client into nothing (the SHA-256 is
+// computed all the same, as the app does) and prints the bytes, seconds,
+// rate and the receiver's counts: ACKs it sent again (retransmits) and
+// DATA that came twice (dupdata, the sender's retransmissions that
+// arrived); with -sha256 it fails unless the data matches.
 //
-//	xferbench relay -listen 127.0.0.1:P -to 127.0.0.1:Q -loss 0.01 [-seed 1]
+//	xferbench put -hub 127.0.0.1:50000 -file path [-curl]
 //
-// relays TFTP between clients and the server at -to, dropping each datagram
-// to or from a client with the given probability. It follows TFTP's
-// transfer identifiers: every client gets an upstream socket of its own,
-// and the server's answers, from whatever port the server picks, reach the
-// client from the relay's -listen port. Both servers of the benchmark are
-// measured through the same relay, so it costs them alike.
+// uploads a file to a Natter hub: it opens a session, asks for a PUT grant
+// and sends the file with Natter's client, or with -curl runs
+// curl -T with the token. It prints the bytes, the seconds of the transfer
+// (curl's whole run, start-up included) and the rate once the hub has
+// announced the file as SHARED.
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -24,13 +29,14 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"os/signal"
-	"sync"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/natter-chat/natter/core/tftp"
-	"github.com/natter-chat/natter/core/tftp/lossy"
 )
 
 func main() {
@@ -43,8 +49,8 @@ func main() {
 	switch os.Args[1] {
 	case "get":
 		err = get(ctx, os.Args[2:])
-	case "relay":
-		err = relay(ctx, os.Args[2:])
+	case "put":
+		err = put(ctx, os.Args[2:])
 	default:
 		usage()
 	}
@@ -56,7 +62,7 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: xferbench get -addr host:port -file name [-window n] [-blksize n] [-sha256 hex]\n"+
-		"       xferbench relay -listen host:port -to host:port -loss p [-seed n]")
+		"       xferbench put -hub host:port -file path [-curl] [-window n]")
 	os.Exit(2)
 }
 
@@ -83,84 +89,89 @@ func get(ctx context.Context, args []string) error {
 	if *want != "" && hex.EncodeToString(res.SHA256[:]) != *want {
 		return fmt.Errorf("get: received %d bytes with SHA-256 %x, want %s", res.Bytes, res.SHA256, *want)
 	}
-	fmt.Printf("bytes=%d seconds=%.3f MBps=%.1f retransmits=%d timeouts=%d\n",
-		res.Bytes, secs, float64(res.Bytes)/secs/1e6, res.Stats.Retransmits, res.Stats.Timeouts)
+	fmt.Printf("bytes=%d seconds=%.3f MBps=%.2f blocks=%d retransmits=%d dupdata=%d timeouts=%d\n",
+		res.Bytes, secs, float64(res.Bytes)/secs/1e6, res.Stats.Blocks, res.Stats.Retransmits, res.Stats.DupData, res.Stats.Timeouts)
 	return nil
 }
 
-func relay(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("relay", flag.ExitOnError)
-	listen := fs.String("listen", "127.0.0.1:0", "`address` clients send to")
-	to := fs.String("to", "", "the TFTP server's `address`")
-	loss := fs.Float64("loss", 0, "probability that a datagram to or from a client is dropped")
-	seed := fs.Uint64("seed", 1, "seed of the drop decisions")
+func put(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("put", flag.ExitOnError)
+	hub := fs.String("hub", "127.0.0.1:50000", "the hub's TCP `address`")
+	path := fs.String("file", "", "`file` to upload")
+	useCurl := fs.Bool("curl", false, "upload with curl -T instead of Natter's client")
+	window := fs.Int("window", 1, "windowsize to ask for (Natter's client)")
+	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
 	fs.Parse(args)
-	server, err := net.ResolveUDPAddr("udp", *to)
-	if err != nil {
-		return fmt.Errorf("relay: -to: %w", err)
+	if *path == "" {
+		return errors.New("put: -file is required")
 	}
-	pc, err := net.ListenPacket("udp", *listen)
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	data, err := os.ReadFile(*path)
 	if err != nil {
 		return err
 	}
-	front := lossy.New(pc, lossy.Config{Seed: *seed, Drop: *loss})
-	defer front.Close()
-	context.AfterFunc(ctx, func() { front.SetReadDeadline(time.Now()) })
-
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	type upstream struct {
-		conn *net.UDPConn
-		mu   sync.Mutex
-		peer *net.UDPAddr // the server's transfer port, once it answered
+	sum := sha256.Sum256(data)
+	host, _, err := net.SplitHostPort(*hub)
+	if err != nil {
+		return fmt.Errorf("put: -hub %q: %w", *hub, err)
 	}
-	clients := map[string]*upstream{}
-	defer func() {
-		for _, u := range clients {
-			u.conn.Close()
-		}
-	}()
-	buf := make([]byte, 65536)
-	for {
-		n, from, err := front.ReadFrom(buf)
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", *hub)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
+	lines := bufio.NewReader(conn)
+	fmt.Fprintf(conn, "NICK bench%d\nPUT %d %x %s\n", os.Getpid(), len(data), sum, filepath.Base(*path))
+	// PUT <token> <udp-port> <stored-name>
+	grant, err := awaitLine(lines, "PUT ")
+	if err != nil {
+		return fmt.Errorf("put: waiting for the grant: %w", err)
+	}
+	f := strings.Fields(grant)
+	if len(f) < 4 {
+		return fmt.Errorf("put: malformed grant %q", grant)
+	}
+	token, udp := f[1], net.JoinHostPort(host, f[2])
+	start := time.Now()
+	if *useCurl {
+		out, err := exec.CommandContext(ctx, "curl", "-sS", "--tftp-blksize", "2048", "-T", *path,
+			"tftp://"+udp+"/"+token).CombinedOutput()
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
+			return fmt.Errorf("put: curl: %v: %s", err, out)
+		}
+	} else {
+		_, err := tftp.Upload(ctx, udp, token, int64(len(data)), bytes.NewReader(data),
+			&tftp.ClientOptions{WindowSize: *window})
+		if err != nil {
 			return err
 		}
-		u := clients[from.String()]
-		if u == nil {
-			c, err := net.ListenUDP("udp", nil)
-			if err != nil {
-				return err
-			}
-			u = &upstream{conn: c}
-			clients[from.String()] = u
-			wg.Add(1)
-			go func(client net.Addr) {
-				defer wg.Done()
-				b := make([]byte, 65536)
-				for {
-					n, src, err := u.conn.ReadFromUDP(b)
-					if err != nil {
-						return
-					}
-					u.mu.Lock()
-					if u.peer == nil {
-						u.peer = src
-					}
-					u.mu.Unlock()
-					_, _ = front.WriteTo(b[:n], client)
-				}
-			}(from)
-		}
-		u.mu.Lock()
-		dst := u.peer
-		u.mu.Unlock()
-		if dst == nil {
-			dst = server
-		}
-		_, _ = u.conn.WriteToUDP(buf[:n], dst)
 	}
+	secs := time.Since(start).Seconds()
+	if _, err := awaitLine(lines, "SHARED "); err != nil {
+		return fmt.Errorf("put: waiting for the hub to share the file: %w", err)
+	}
+	fmt.Printf("bytes=%d seconds=%.3f MBps=%.2f\n", len(data), secs, float64(len(data))/secs/1e6)
+	return nil
+}
+
+// awaitLine reads lines until one starts with prefix and returns it; an ERR
+// line is an error.
+func awaitLine(r *bufio.Reader, prefix string) (string, error) {
+	for range 10000 {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return "", err
+		}
+		line = strings.TrimRight(line, "\r\n")
+		if strings.HasPrefix(line, prefix) {
+			return line, nil
+		}
+		if strings.HasPrefix(line, "ERR ") {
+			return "", fmt.Errorf("hub said %q", line)
+		}
+	}
+	return "", fmt.Errorf("no %q line among the first 10000", strings.TrimSpace(prefix))
 }
