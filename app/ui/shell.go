@@ -268,18 +268,21 @@ func (u *UI) layoutTabs(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 					if u.Tab == Tab(i) {
 						col = th.Primary
 					}
-					return material.Clickable(gtx, &u.tabs.btns[i], func(gtx C) D {
-						return layout.Inset{Top: 6, Bottom: 6}.Layout(gtx, func(gtx C) D {
-							gtx.Constraints.Min.X = gtx.Constraints.Max.X
-							return layout.Flex{Axis: layout.Vertical, Alignment: layout.Middle}.Layout(gtx,
-								layout.Rigid(func(gtx C) D { return kit.Icon(gtx, tabs[i].icon, col, 22) }),
-								layout.Rigid(func(gtx C) D {
-									l := kit.Label(th, 11, col, tabs[i].label)
-									l.MaxLines = 1
-									l.Alignment = text.Middle
-									return l.Layout(gtx)
-								}),
-							)
+					btn := &u.tabs.btns[i]
+					return kit.FocusRing(gtx, th, btn, 4, func(gtx C) D {
+						return material.Clickable(gtx, btn, func(gtx C) D {
+							return layout.Inset{Top: 6, Bottom: 6}.Layout(gtx, func(gtx C) D {
+								gtx.Constraints.Min.X = gtx.Constraints.Max.X
+								return layout.Flex{Axis: layout.Vertical, Alignment: layout.Middle}.Layout(gtx,
+									layout.Rigid(func(gtx C) D { return kit.Icon(gtx, tabs[i].icon, col, 22) }),
+									layout.Rigid(func(gtx C) D {
+										l := kit.Label(th, 11, col, tabs[i].label)
+										l.MaxLines = 1
+										l.Alignment = text.Middle
+										return l.Layout(gtx)
+									}),
+								)
+							})
 						})
 					})
 				})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gioui.org/font"
+	"gioui.org/io/key"
 	"gioui.org/layout"
 	"gioui.org/unit"
 	"gioui.org/widget"
@@ -60,6 +61,44 @@ func (l *Log) Unread(total int) int {
 	return total - l.seen
 }
 
+// pageKeys scrolls a page for Page Up and Page Down, wherever the focus is
+// (the composer's editor has no use for them): the log is what there is to
+// page through. A page keeps one line of the last in view.
+func (l *Log) pageKeys(gtx C) {
+	page := gtx.Constraints.Max.Y - gtx.Dp(lineHeight)
+	for {
+		ev, ok := gtx.Event(key.Filter{Name: key.NamePageUp}, key.Filter{Name: key.NamePageDown})
+		if !ok {
+			break
+		}
+		e, ok := ev.(key.Event)
+		if !ok || e.State != key.Press {
+			continue
+		}
+		if e.Name == key.NamePageUp {
+			l.ScrollBy(-page)
+		} else {
+			l.ScrollBy(page)
+		}
+	}
+}
+
+// lineHeight is about one line of message text.
+const lineHeight = unit.Dp(20)
+
+// ScrollBy moves the view px pixels toward newer messages (older ones for
+// negative px). Past either end the list stops at the end, and at the
+// bottom it sticks to the newest message again.
+func (l *Log) ScrollBy(px int) {
+	if px == 0 {
+		return
+	}
+	// At the bottom First and Offset describe the view already; the list
+	// finds out on its next layout whether the view is still at the end.
+	l.List.Position.Offset += px
+	l.List.Position.BeforeEnd = true
+}
+
 // JumpButton is the pill's clickable, for tests.
 func (l *Log) JumpButton() *widget.Clickable { return &l.jump }
 
@@ -77,6 +116,7 @@ func (s LogStyle) Layout(gtx C) D {
 	if l.jump.Clicked(gtx) {
 		l.ScrollToBottom()
 	}
+	l.pageKeys(gtx)
 	n := len(s.Msgs)
 	l.trimmed(s.Msgs)
 	l.RowsLaidOut = 0
@@ -110,13 +150,15 @@ func (s LogStyle) Layout(gtx C) D {
 				b := material.ButtonLayout(s.Th.Theme, &l.jump)
 				b.Background = s.Th.Primary
 				b.CornerRadius = 16
-				return b.Layout(gtx, func(gtx C) D {
-					return layout.Inset{Top: 6, Bottom: 6, Left: 12, Right: 14}.Layout(gtx, func(gtx C) D {
-						return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
-							layout.Rigid(func(gtx C) D { return kit.Icon(gtx, icons.ArrowDown, s.Th.OnPrimary, 18) }),
-							layout.Rigid(layout.Spacer{Width: 6}.Layout),
-							layout.Rigid(kit.Label(s.Th, 13, s.Th.OnPrimary, txt).Layout),
-						)
+				return kit.FocusRing(gtx, s.Th, &l.jump, 16, func(gtx C) D {
+					return b.Layout(gtx, func(gtx C) D {
+						return layout.Inset{Top: 6, Bottom: 6, Left: 12, Right: 14}.Layout(gtx, func(gtx C) D {
+							return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
+								layout.Rigid(func(gtx C) D { return kit.Icon(gtx, icons.ArrowDown, s.Th.OnPrimary, 18) }),
+								layout.Rigid(layout.Spacer{Width: 6}.Layout),
+								layout.Rigid(kit.Label(s.Th, 13, s.Th.OnPrimary, txt).Layout),
+							)
+						})
 					})
 				})
 			})

@@ -8,6 +8,7 @@ import (
 
 	"gioui.org/f32"
 	"gioui.org/io/input"
+	"gioui.org/io/key"
 	"gioui.org/io/pointer"
 	"gioui.org/layout"
 	"gioui.org/op"
@@ -217,4 +218,27 @@ func labels(h *logHarness) []string {
 		}
 	}
 	return out
+}
+
+func TestPageKeysScrollTheLog(t *testing.T) {
+	h := newLogHarness(numbered(1, 300))
+	h.frame()
+	h.frame()
+	require.True(t, h.log.AtBottom())
+	bottom := h.log.List.Position.First
+	press := func(name key.Name) {
+		h.r.Queue(key.Event{Name: name, State: key.Press}, key.Event{Name: name, State: key.Release})
+		h.frame()
+		h.frame()
+	}
+	press(key.NamePageUp)
+	require.False(t, h.log.AtBottom(), "Page Up leaves the bottom")
+	up := h.log.List.Position.First
+	// A page of 400 pixels holds several rows of two lines or more.
+	assert.Less(t, up, bottom-3, "Page Up moves by a page, not a line")
+	press(key.NamePageUp)
+	assert.Less(t, h.log.List.Position.First, up, "and again")
+	press(key.NamePageDown)
+	press(key.NamePageDown)
+	assert.True(t, h.log.AtBottom(), "Page Down goes back to the newest message, and sticks there")
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"gioui.org/io/event"
 	"gioui.org/layout"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
@@ -184,11 +185,14 @@ func (l *List) update(gtx C, canUpload bool) {
 			l.Err = "Type the path of the file to upload"
 		}
 	}
+	downloads := make([]event.Tag, len(l.rows))
 	for i := range l.rows {
 		if l.rows[i].btn.Clicked(gtx) {
 			l.intents.Add(Download{Name: l.rows[i].name})
 		}
+		downloads[i] = &l.rows[i].btn
 	}
+	kit.ArrowFocus(gtx, downloads, &l.list)
 }
 
 // Layout handles the buttons, then lays out the header with its actions

@@ -82,20 +82,39 @@ func Bold(l material.LabelStyle) material.LabelStyle {
 	return l
 }
 
-// IconButton is a flat, round icon button drawn in fg on a transparent
-// background, with a description for screen readers.
-func IconButton(th *theme.Theme, btn *widget.Clickable, ic *widget.Icon, fg color.NRGBA, desc string) material.IconButtonStyle {
+// IconButtonStyle is a flat, round icon button drawn in its colour on a
+// transparent background, with a description for screen readers and a
+// ring while it has the keyboard focus.
+type IconButtonStyle struct {
+	material.IconButtonStyle
+	th *theme.Theme
+}
+
+// IconButton is a flat, round icon button drawn in fg, described by desc.
+func IconButton(th *theme.Theme, btn *widget.Clickable, ic *widget.Icon, fg color.NRGBA, desc string) IconButtonStyle {
 	b := material.IconButton(th.Theme, btn, ic, desc)
 	b.Background = color.NRGBA{}
 	b.Color = fg
 	b.Size = 22
 	b.Inset = layout.UniformInset(7)
-	return b
+	return IconButtonStyle{IconButtonStyle: b, th: th}
 }
 
-// Button is a material text button; with primary false it is drawn as a
-// quieter, tinted button.
-func Button(th *theme.Theme, btn *widget.Clickable, txt string, primary bool) material.ButtonStyle {
+// Layout draws the button, and the focus ring around it.
+func (b IconButtonStyle) Layout(gtx C) D {
+	return FocusRing(gtx, b.th, b.Button, 18, b.IconButtonStyle.Layout)
+}
+
+// ButtonStyle is a material text button with a ring while it has the
+// keyboard focus.
+type ButtonStyle struct {
+	material.ButtonStyle
+	th *theme.Theme
+}
+
+// Button is a text button; with primary false it is drawn as a quieter,
+// tinted button.
+func Button(th *theme.Theme, btn *widget.Clickable, txt string, primary bool) ButtonStyle {
 	b := material.Button(th.Theme, btn, txt)
 	b.TextSize = 14
 	b.Inset = layout.Inset{Top: 8, Bottom: 8, Left: 14, Right: 14}
@@ -103,7 +122,12 @@ func Button(th *theme.Theme, btn *widget.Clickable, txt string, primary bool) ma
 		b.Background = th.SurfaceAlt
 		b.Color = th.Primary
 	}
-	return b
+	return ButtonStyle{ButtonStyle: b, th: th}
+}
+
+// Layout draws the button, and the focus ring around it.
+func (b ButtonStyle) Layout(gtx C) D {
+	return FocusRing(gtx, b.th, b.Button, b.CornerRadius, b.ButtonStyle.Layout)
 }
 
 // Disabled lays out w greyed and unclickable when off is true.

@@ -127,6 +127,43 @@ func (d *Driver) Key(name key.Name, mods key.Modifiers) {
 	d.Frame()
 }
 
+// Tab presses Tab (Shift+Tab with back) as the window does: the focused
+// widget may take the key, and when none does the focus moves to the
+// next (previous) control.
+func (d *Driver) Tab(back bool) {
+	dir, mods := key.FocusForward, key.Modifiers(0)
+	if back {
+		dir, mods = key.FocusBackward, key.ModShift
+	}
+	// The window reads (and so clears) the router's wish for a new frame
+	// after each frame: what remains after the key is the key's doing.
+	d.r.WakeupTime()
+	d.r.Queue(input.SystemEvent{Event: key.Event{Name: key.NameTab, Modifiers: mods, State: key.Press}})
+	if _, handled := d.r.WakeupTime(); !handled {
+		d.r.MoveFocus(dir)
+	}
+	d.r.Queue(key.Event{Name: key.NameTab, Modifiers: mods, State: key.Release})
+	d.Frame()
+}
+
+// TabTo presses Tab until tag has the focus, at most limit times, and
+// reports whether it got there.
+func (d *Driver) TabTo(tag event.Tag, limit int) bool {
+	for range limit {
+		if d.Focused(tag) {
+			return true
+		}
+		d.Tab(false)
+	}
+	return d.Focused(tag)
+}
+
+// Focus gives tag the keyboard focus, as a click would, without clicking.
+func (d *Driver) Focus(tag event.Tag) {
+	d.r.Source().Execute(key.FocusCmd{Tag: tag})
+	d.Frame()
+}
+
 // Focused reports whether tag has the keyboard focus.
 func (d *Driver) Focused(tag event.Tag) bool { return d.r.Source().Focused(tag) }
 
