@@ -25,7 +25,12 @@ type topBar struct {
 	theme      widget.Clickable
 	disconnect widget.Clickable
 	back       widget.Clickable // on the banner once the session closed
+	// dismissNote closes the note that notifications cannot be shown.
+	dismissNote widget.Clickable
 }
+
+// DismissNoteButton closes the note about notifications, for tests.
+func (u *UI) DismissNoteButton() *widget.Clickable { return &u.bar.dismissNote }
 
 // tabBar holds the tab buttons of narrow windows.
 type tabBar struct {
@@ -46,6 +51,9 @@ func (u *UI) updateShell(gtx C) {
 	if u.bar.theme.Clicked(gtx) {
 		u.Dark = !u.Dark
 		u.savePrefs("", "")
+	}
+	if u.bar.dismissNote.Clicked(gtx) {
+		u.notifyNote = ""
 	}
 	if u.bar.disconnect.Clicked(gtx) || u.bar.back.Clicked(gtx) {
 		u.Disconnect()
@@ -72,6 +80,7 @@ func (u *UI) layoutShell(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 		layout.Rigid(func(gtx C) D { return u.layoutTopBar(gtx, th, snap) }),
 		layout.Rigid(func(gtx C) D { return kit.HLine(gtx, th.Divider) }),
 		layout.Rigid(func(gtx C) D { return u.layoutBanner(gtx, th, snap) }),
+		layout.Rigid(func(gtx C) D { return u.layoutNote(gtx, th) }),
 		layout.Flexed(1, func(gtx C) D {
 			if wide {
 				return u.layoutWide(gtx, th, snap)
@@ -165,6 +174,30 @@ func (u *UI) layoutBanner(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 			)
 		})
 	})
+}
+
+// layoutNote shows the note that notifications cannot be shown, with a
+// button to dismiss it.
+func (u *UI) layoutNote(gtx C, th *theme.Theme) D {
+	if u.notifyNote == "" {
+		return D{}
+	}
+	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+		layout.Rigid(func(gtx C) D {
+			return kit.Panel(gtx, th.SurfaceAlt, func(gtx C) D {
+				return layout.Inset{Top: 4, Bottom: 4, Left: 12, Right: 6}.Layout(gtx, func(gtx C) D {
+					gtx.Constraints.Min.X = gtx.Constraints.Max.X
+					return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
+						layout.Flexed(1, func(gtx C) D {
+							return kit.IconLabel(gtx, icons.Error, th.TextMuted, 18, kit.Label(th, 13, th.Text, u.notifyNote))
+						}),
+						layout.Rigid(kit.IconButton(th, &u.bar.dismissNote, icons.Close, th.TextMuted, "Dismiss").Layout),
+					)
+				})
+			})
+		}),
+		layout.Rigid(func(gtx C) D { return kit.HLine(gtx, th.Divider) }),
+	)
 }
 
 // sidebarWidth is the width of the side panel on wide windows.

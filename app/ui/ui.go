@@ -8,6 +8,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -130,10 +131,17 @@ type UI struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	focused    bool
-	focusChat  bool // put the cursor in the composer on the next frame
-	sharedSeen int
-	filesAsked bool
+	focused bool
+	// unread counts the private messages and mentions that arrived while
+	// the window did not have the focus, for the window title.
+	unread int
+	// notifyNote, when not empty, tells the user once that notifications
+	// cannot be shown here; notifyFailed keeps it from coming back.
+	notifyNote   string
+	notifyFailed bool
+	focusChat    bool // put the cursor in the composer on the next frame
+	sharedSeen   int
+	filesAsked   bool
 	// chatSeen is the Seq of the newest message when the chat was last in
 	// view; newer ones count as unread on the Chat tab. (A Seq, not a
 	// count: the client drops the oldest lines of a long log.)
@@ -211,23 +219,38 @@ func (u *UI) Theme() *theme.Theme {
 // Route is the screen shown.
 func (u *UI) Route() Route { return u.route }
 
-// Title is the window title: the hub's name once joined.
+// Title is the window title: the hub's name once joined, after the count
+// of private messages and mentions not seen yet: "(3) Test hub · Natter".
 func (u *UI) Title() string {
 	if u.route != RouteChat || u.session == nil {
 		return "Natter"
 	}
+	title := "Natter"
 	if snap := u.session.Snapshot(); snap != nil && snap.HubName != "" {
-		return snap.HubName + " · Natter"
+		title = snap.HubName + " · Natter"
 	}
-	return "Natter"
+	if u.unread > 0 {
+		title = fmt.Sprintf("(%d) %s", u.unread, title)
+	}
+	return title
 }
+
+// Unread is how many private messages and mentions arrived while the
+// window did not have the focus.
+func (u *UI) Unread() int { return u.unread }
 
 // Session is the current session, or nil.
 func (u *UI) Session() Session { return u.session }
 
 // SetFocused tells the UI whether the window has the keyboard focus;
-// private messages raise notifications only while it does not.
-func (u *UI) SetFocused(f bool) { u.focused = f }
+// private messages and mentions raise notifications and count in the
+// title only while it does not. Coming back to the window reads them.
+func (u *UI) SetFocused(f bool) {
+	u.focused = f
+	if f {
+		u.unread = 0
+	}
+}
 
 // Join starts joining as the login form would on Join (used for -join).
 // A nickname the rules refuse is shown on the form instead.
@@ -394,25 +417,38 @@ func (u *UI) checkPending() {
 	}
 }
 
-// drainEvents raises notifications for private messages that arrive while
-// the window is not focused. It takes at most a bounded number of events
-// per frame and returns how many it took. The channel is closed once the
-// session has stopped: a closed channel yields nothing more.
+// drainEvents raises notifications for private messages and mentions that
+// arrive while the window is not focused, and counts them for the title.
+// It takes at most a bounded number of events per frame and returns how
+// many it took. The channel is closed once the session has stopped: a
+// closed channel yields nothing more.
 func (u *UI) drainEvents() int {
 	if u.session == nil {
 		return 0
 	}
 	ch := u.session.Events()
+	nick := ""
 	for n := range 512 {
 		select {
 		case ev, ok := <-ch:
 			if !ok {
 				return n
 			}
-			if ev.Kind == client.EventPrivate && ev.Message != nil && !u.focused && u.cfg.Notify != nil {
-				title := "Private message from " + ev.Message.From
-				if err := u.cfg.Notify(title, ev.Message.Text); err != nil {
-					u.log.Info("notification not shown", "err", err)
+			m := ev.Message
+			if m == nil || u.focused {
+				continue
+			}
+			switch {
+			case ev.Kind == client.EventPrivate:
+				u.unread++
+				u.notify("Private message from "+m.From, m.Text)
+			case ev.Kind == client.EventMessage && m.Kind == client.Public && !m.Own && !m.History:
+				if nick == "" {
+					nick = u.session.Snapshot().Nick
+				}
+				if chat.Mentions(m.Text, nick) {
+					u.unread++
+					u.notify(m.From+" mentioned you", m.Text)
 				}
 			}
 		default:
@@ -421,6 +457,30 @@ func (u *UI) drainEvents() int {
 	}
 	return 512
 }
+
+// notify shows a desktop notification. The first time that cannot be done
+// the chat says so, once; the reason goes to the log each time.
+func (u *UI) notify(title, body string) {
+	err := errNoNotifications
+	if u.cfg.Notify != nil {
+		err = u.cfg.Notify(title, body)
+	}
+	if err == nil {
+		return
+	}
+	u.log.Info("notification not shown", "err", err)
+	if !u.notifyFailed {
+		u.notifyFailed = true
+		u.notifyNote = "Notifications cannot be shown on this desktop. New private messages and mentions are counted in the window title instead."
+	}
+}
+
+// errNoNotifications is why notifications fail where the platform has no
+// way to show them.
+var errNoNotifications = errors.New("no notification service on this device")
+
+// NotifyNote is the note saying notifications cannot be shown, or "".
+func (u *UI) NotifyNote() string { return u.notifyNote }
 
 // Layout handles posted work and session changes, then lays out the
 // current screen. It is the one layout function behind the window, the

@@ -107,6 +107,13 @@ type LogStyle struct {
 	Th   *theme.Theme
 	Log  *Log
 	Msgs []client.Message
+	// Nick is ours: messages from others that name it are highlighted.
+	Nick string
+}
+
+// mentionsUs reports whether m is someone else's public message naming us.
+func (s LogStyle) mentionsUs(m *client.Message) bool {
+	return m.Kind == client.Public && !m.Own && Mentions(m.Text, s.Nick)
 }
 
 // Layout handles the pill's clicks, then lays out the visible rows and,
@@ -229,40 +236,51 @@ func (s LogStyle) row(gtx C, prev, m *client.Message) D {
 		top = 1
 	}
 	bg := th.Surface
+	mention := s.mentionsUs(m)
 	switch {
 	case m.Kind == client.Private:
 		bg = th.Private
 	case m.Own:
 		bg = th.Own
+	case mention:
+		bg = th.Mention
 	}
 	return layout.Inset{Top: top, Left: 8, Right: 12}.Layout(gtx, func(gtx C) D {
-		return kit.Background(gtx, bg, 8, func(gtx C) D {
-			return layout.Inset{Top: 4, Bottom: 4, Left: 4, Right: 8}.Layout(gtx, func(gtx C) D {
-				return layout.Flex{Alignment: layout.Start}.Layout(gtx,
+		if mention {
+			// A bar as well as a colour: the colour alone is easy to miss.
+			return kit.MarkedBackground(gtx, bg, th.MentionMark, 8, func(gtx C) D { return s.bubble(gtx, m, grouped) })
+		}
+		return kit.Background(gtx, bg, 8, func(gtx C) D { return s.bubble(gtx, m, grouped) })
+	})
+}
+
+// bubble is a message's time, header and text, inside its background.
+func (s LogStyle) bubble(gtx C, m *client.Message, grouped bool) D {
+	th := s.Th
+	return layout.Inset{Top: 4, Bottom: 4, Left: 4, Right: 8}.Layout(gtx, func(gtx C) D {
+		return layout.Flex{Alignment: layout.Start}.Layout(gtx,
+			layout.Rigid(func(gtx C) D {
+				if grouped {
+					gtx.Constraints.Min.X = gtx.Dp(timeWidth)
+					return D{Size: image.Pt(gtx.Dp(timeWidth), 0)}
+				}
+				return layout.Inset{Top: 2}.Layout(gtx, s.clock(m))
+			}),
+			layout.Flexed(1, func(gtx C) D {
+				return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 					layout.Rigid(func(gtx C) D {
 						if grouped {
-							gtx.Constraints.Min.X = gtx.Dp(timeWidth)
-							return D{Size: image.Pt(gtx.Dp(timeWidth), 0)}
+							return D{}
 						}
-						return layout.Inset{Top: 2}.Layout(gtx, s.clock(m))
+						return s.header(gtx, m)
 					}),
-					layout.Flexed(1, func(gtx C) D {
-						return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
-							layout.Rigid(func(gtx C) D {
-								if grouped {
-									return D{}
-								}
-								return s.header(gtx, m)
-							}),
-							layout.Rigid(func(gtx C) D {
-								l := kit.Label(th, 15, th.Text, m.Text)
-								return l.Layout(kit.Paragraph(gtx, m.Text))
-							}),
-						)
+					layout.Rigid(func(gtx C) D {
+						l := kit.Label(th, 15, th.Text, m.Text)
+						return l.Layout(kit.Paragraph(gtx, m.Text))
 					}),
 				)
-			})
-		})
+			}),
+		)
 	})
 }
 
@@ -291,6 +309,12 @@ func (s LogStyle) header(gtx C, m *client.Message) D {
 	}
 	children := []layout.FlexChild{
 		layout.Rigid(kit.Bold(kit.Label(th, 14, nickCol, from)).Layout),
+	}
+	if s.mentionsUs(m) {
+		children = append(children,
+			layout.Rigid(layout.Spacer{Width: 8}.Layout),
+			layout.Rigid(kit.Label(th, 13, th.MentionMark, "mentions you").Layout),
+		)
 	}
 	if m.Kind == client.Private {
 		dir := "from " + m.From

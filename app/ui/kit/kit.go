@@ -43,6 +43,19 @@ func Background(gtx C, col color.NRGBA, r unit.Dp, w layout.Widget) D {
 		}, w)
 }
 
+// MarkedBackground is Background with a bar of mark down its leading edge.
+func MarkedBackground(gtx C, col, mark color.NRGBA, r unit.Dp, w layout.Widget) D {
+	return layout.Background{}.Layout(gtx,
+		func(gtx C) D {
+			rr := gtx.Dp(r)
+			sz := gtx.Constraints.Min
+			paint.FillShape(gtx.Ops, col, clip.UniformRRect(image.Rectangle{Max: sz}, rr).Op(gtx.Ops))
+			bar := image.Rectangle{Max: image.Pt(max(gtx.Dp(3), 1), sz.Y)}
+			paint.FillShape(gtx.Ops, mark, clip.RRect{Rect: bar, NW: rr, SW: rr}.Op(gtx.Ops))
+			return D{Size: sz}
+		}, w)
+}
+
 // Panel lays out w over a rectangle of col the size of w.
 func Panel(gtx C, col color.NRGBA, w layout.Widget) D {
 	return layout.Background{}.Layout(gtx,
