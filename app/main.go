@@ -19,8 +19,11 @@ import (
 	"log"
 	"log/slog"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -150,6 +153,7 @@ func run(w *app.Window, o options) error {
 			return rc, err
 		},
 		OpenFolder: openFolder,
+		OpenURL:    openURL,
 		Notify:     notifier(logger),
 		Invalidate: w.Invalidate,
 		Logger:     logger,
@@ -226,4 +230,32 @@ func run(w *app.Window, o options) error {
 			}
 		}
 	}
+}
+
+// openURL opens an http or https address with the platform's opener: the
+// default browser. Only web addresses are handed over, and as an argument,
+// never through a shell. The error says in plain words what went wrong.
+func openURL(url string) error {
+	lower := strings.ToLower(url)
+	if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
+		return errors.New("only web addresses (http and https) can be opened")
+	}
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		cmd = exec.Command("open", url)
+	case "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+	default:
+		cmd = exec.Command("xdg-open", url)
+	}
+	if err := cmd.Start(); err != nil {
+		if errors.Is(err, exec.ErrNotFound) {
+			return fmt.Errorf("no program to open web pages was found (%s is missing)", filepath.Base(cmd.Path))
+		}
+		return fmt.Errorf("the web browser did not start (%v)", err)
+	}
+	// Reap the opener when it exits; it hands the address over at once.
+	go func() { _ = cmd.Wait() }()
+	return nil
 }

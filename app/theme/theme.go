@@ -40,6 +40,8 @@ type Colors struct {
 	Warning   color.NRGBA
 	OnWarning color.NRGBA
 	Success   color.NRGBA
+	// Selection is the background of selected text.
+	Selection color.NRGBA
 	// Divider separates panels and rows.
 	Divider color.NRGBA
 }
@@ -101,6 +103,7 @@ var light = Colors{
 	OnWarning:   rgb(0x3a2a00),
 	Success:     rgb(0x2e7d32),
 	Divider:     rgb(0xd9dee5),
+	Selection:   color.NRGBA{R: 0x2f, G: 0x6f, B: 0xd6, A: 0x55},
 }
 
 var darkColors = Colors{
@@ -121,6 +124,7 @@ var darkColors = Colors{
 	OnWarning:   rgb(0x1a1200),
 	Success:     rgb(0x66bb6a),
 	Divider:     rgb(0x2a323d),
+	Selection:   color.NRGBA{R: 0x6e, G: 0xa2, B: 0xff, A: 0x66},
 }
 
 // Spacing used throughout, so panels line up.

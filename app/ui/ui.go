@@ -60,6 +60,10 @@ type Config struct {
 	PickFile func() (io.ReadCloser, error)
 	// OpenFolder shows a folder in the platform's file manager.
 	OpenFolder func(path string) error
+	// OpenURL opens an http or https address in the system's browser. Its
+	// error is shown to the user: it should say in plain words what went
+	// wrong.
+	OpenURL func(url string) error
 	// Notify shows a desktop notification.
 	Notify func(title, body string) error
 	// Invalidate asks the window for a new frame, from any goroutine.

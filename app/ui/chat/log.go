@@ -37,11 +37,61 @@ type Log struct {
 	firstSeq uint64
 	// RowsLaidOut is how many rows the last frame laid out.
 	RowsLaidOut int
+
+	// rows are the states of the message rows in view, by Seq.
+	rows map[uint64]*rowState
+	// intents are the links the user asked to open this frame.
+	intents kit.Intents[OpenLink]
+	// Err is why the last link did not open, shown above the log.
+	Err string
+	// Copied is the Seq of the message last copied with its button.
+	Copied uint64
+}
+
+// Intents returns, once, the links the user asked to open since the last
+// call, oldest first.
+func (l *Log) Intents() []OpenLink { return l.intents.Take() }
+
+// Performed tells the log how opening a link went; a failure is shown
+// above the log until the next link opens.
+func (l *Log) Performed(in OpenLink, err error) {
+	if err != nil {
+		l.Err = "Could not open the link: " + err.Error() + ". You can copy the message and open the address yourself."
+		return
+	}
+	l.Err = ""
+}
+
+// CopyButton is the copy button of the message with seq, for tests; nil
+// when that row is not in view.
+func (l *Log) CopyButton(seq uint64) *widget.Clickable {
+	if r, ok := l.rows[seq]; ok {
+		return &r.copy
+	}
+	return nil
+}
+
+// LinkButton is the button of the i-th link of the message with seq, for
+// tests; nil when there is none in view.
+func (l *Log) LinkButton(seq uint64, i int) *widget.Clickable {
+	if r, ok := l.rows[seq]; ok && i < len(r.links) {
+		return &r.links[i].btn
+	}
+	return nil
+}
+
+// Text is the selectable text of the message with seq, for tests; nil
+// when that row is not in view.
+func (l *Log) Text(seq uint64) *widget.Selectable {
+	if r, ok := l.rows[seq]; ok {
+		return &r.text
+	}
+	return nil
 }
 
 // NewLog returns a log that starts at, and sticks to, the newest message.
 func NewLog() *Log {
-	l := &Log{}
+	l := &Log{rows: map[uint64]*rowState{}}
 	l.List.Axis = layout.Vertical
 	l.List.ScrollToEnd = true
 	return l
@@ -127,6 +177,22 @@ func (s LogStyle) Layout(gtx C) D {
 	n := len(s.Msgs)
 	l.trimmed(s.Msgs)
 	l.RowsLaidOut = 0
+	defer l.pruneRows()
+	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+		layout.Rigid(func(gtx C) D {
+			if l.Err == "" {
+				return D{}
+			}
+			return layout.Inset{Top: 6}.Layout(gtx, func(gtx C) D { return kit.ErrorLine(gtx, s.Th, l.Err) })
+		}),
+		layout.Flexed(1, func(gtx C) D { return s.layoutList(gtx, n) }),
+	)
+}
+
+// layoutList lays out the visible rows and, when scrolled up with unread
+// messages, the pill over them.
+func (s LogStyle) layoutList(gtx C, n int) D {
+	l := s.Log
 	dims := layout.Stack{Alignment: layout.S}.Layout(gtx,
 		layout.Expanded(func(gtx C) D {
 			if n == 0 {
@@ -141,7 +207,7 @@ func (s LogStyle) Layout(gtx C) D {
 				if i > 0 {
 					prev = &s.Msgs[i-1]
 				}
-				return s.row(gtx, prev, &s.Msgs[i])
+				return s.row(gtx, i, prev, &s.Msgs[i])
 			})
 		}),
 		layout.Stacked(func(gtx C) D {
@@ -212,7 +278,7 @@ func continues(prev, m *client.Message) bool {
 		m.Time.Sub(prev.Time) < 3*time.Minute && !m.Time.Before(prev.Time)
 }
 
-func (s LogStyle) row(gtx C, prev, m *client.Message) D {
+func (s LogStyle) row(gtx C, i int, prev, m *client.Message) D {
 	th := s.Th
 	if m.Kind == client.System {
 		col := th.TextMuted
@@ -245,18 +311,28 @@ func (s LogStyle) row(gtx C, prev, m *client.Message) D {
 	case mention:
 		bg = th.Mention
 	}
-	return layout.Inset{Top: top, Left: 8, Right: 12}.Layout(gtx, func(gtx C) D {
+	r := s.Log.rowFor(i, m)
+	r.update(gtx, s.Log, m)
+	dims := layout.Inset{Top: top, Left: 8, Right: 12}.Layout(gtx, func(gtx C) D {
+		bubble := func(gtx C) D {
+			return layout.Stack{Alignment: layout.NE}.Layout(gtx,
+				layout.Stacked(func(gtx C) D { return s.bubble(gtx, r, m, grouped) }),
+				layout.Stacked(func(gtx C) D { return s.copyButton(gtx, r, m) }),
+			)
+		}
 		if mention {
 			// A bar as well as a colour: the colour alone is easy to miss.
-			return kit.MarkedBackground(gtx, bg, th.MentionMark, 8, func(gtx C) D { return s.bubble(gtx, m, grouped) })
+			return kit.MarkedBackground(gtx, bg, th.MentionMark, 8, bubble)
 		}
-		return kit.Background(gtx, bg, 8, func(gtx C) D { return s.bubble(gtx, m, grouped) })
+		return kit.Background(gtx, bg, 8, bubble)
 	})
+	r.hoverArea(gtx, dims)
+	return dims
 }
 
 // bubble is a message's time, header and text, inside its background.
-func (s LogStyle) bubble(gtx C, m *client.Message, grouped bool) D {
-	th := s.Th
+func (s LogStyle) bubble(gtx C, r *rowState, m *client.Message, grouped bool) D {
+	gtx.Constraints.Min.X = gtx.Constraints.Max.X
 	return layout.Inset{Top: 4, Bottom: 4, Left: 4, Right: 8}.Layout(gtx, func(gtx C) D {
 		return layout.Flex{Alignment: layout.Start}.Layout(gtx,
 			layout.Rigid(func(gtx C) D {
@@ -274,10 +350,7 @@ func (s LogStyle) bubble(gtx C, m *client.Message, grouped bool) D {
 						}
 						return s.header(gtx, m)
 					}),
-					layout.Rigid(func(gtx C) D {
-						l := kit.Label(th, 15, th.Text, m.Text)
-						return l.Layout(kit.Paragraph(gtx, m.Text))
-					}),
+					layout.Rigid(func(gtx C) D { return s.messageText(gtx, r, m) }),
 				)
 			}),
 		)

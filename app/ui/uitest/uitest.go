@@ -164,6 +164,12 @@ func (d *Driver) Focus(tag event.Tag) {
 	d.Frame()
 }
 
+// Clipboard is what the UI last wrote to the clipboard, if anything.
+func (d *Driver) Clipboard() (string, bool) {
+	_, b, ok := d.r.WriteClipboard()
+	return string(b), ok
+}
+
 // Focused reports whether tag has the keyboard focus.
 func (d *Driver) Focused(tag event.Tag) bool { return d.r.Source().Focused(tag) }
 
