@@ -20,6 +20,8 @@ type Prefs struct {
 	Nick string `json:"nick,omitempty"`
 	Addr string `json:"addr,omitempty"`
 	Dark bool   `json:"dark,omitempty"`
+	// Host is set when the last join hosted a hub on this device.
+	Host bool `json:"host,omitempty"`
 }
 
 // Load reads the preferences from dir. A missing file is not an error: it

@@ -10,6 +10,7 @@ import (
 	"gioui.org/widget"
 	"gioui.org/widget/material"
 
+	"github.com/natter-chat/natter/app/prefs"
 	"github.com/natter-chat/natter/app/theme"
 	"github.com/natter-chat/natter/app/ui/chat"
 	"github.com/natter-chat/natter/app/ui/files"
@@ -50,7 +51,7 @@ func Wide(gtx C) bool { return gtx.Constraints.Max.X >= gtx.Dp(WideWidth) }
 func (u *UI) updateShell(gtx C) {
 	if u.bar.theme.Clicked(gtx) {
 		u.Dark = !u.Dark
-		u.savePrefs("", "")
+		u.savePrefs(func(*prefs.Prefs) {})
 	}
 	if u.bar.dismissNote.Clicked(gtx) {
 		u.notifyNote = ""

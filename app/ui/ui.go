@@ -197,6 +197,9 @@ func New(cfg Config) *UI {
 		focused: true,
 		ctx:     ctx, cancel: cancel,
 	}
+	// Whoever hosted last time is offered to host again, unless told
+	// where to join.
+	u.Login.Host.Value = p.Host && cfg.Addr == ""
 	u.resetScreens()
 	return u
 }
@@ -372,7 +375,12 @@ func (u *UI) startJoin(r login.Request) {
 	u.session, u.hosted, u.pending, u.addr = s, hosted, true, addr
 	f.Busy = true
 	f.BusyText = "Joining " + addr + "…"
-	u.savePrefs(r.Nick, addrToRemember(r, addr))
+	u.savePrefs(func(p *prefs.Prefs) {
+		p.Nick, p.Host = r.Nick, r.Host
+		if a := addrToRemember(r, addr); a != "" {
+			p.Addr = a
+		}
+	})
 }
 
 func addrToRemember(r login.Request, addr string) string {
@@ -382,17 +390,14 @@ func addrToRemember(r login.Request, addr string) string {
 	return addr
 }
 
-func (u *UI) savePrefs(nick, addr string) {
+// savePrefs changes the remembered choices with change, and the theme to
+// the one in use, and saves them.
+func (u *UI) savePrefs(change func(*prefs.Prefs)) {
 	if u.cfg.DataDir == "" {
 		return
 	}
 	p, _ := prefs.Load(u.cfg.DataDir)
-	if nick != "" {
-		p.Nick = nick
-	}
-	if addr != "" {
-		p.Addr = addr
-	}
+	change(&p)
 	p.Dark = u.Dark
 	if err := prefs.Save(u.cfg.DataDir, p); err != nil {
 		u.log.Warn("preferences not saved", "err", err)

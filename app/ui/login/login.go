@@ -170,6 +170,9 @@ func CheckNick(nick string) string {
 		if i == 0 && !unicode.IsLetter(r) {
 			return "Start with a letter"
 		}
+		if unicode.IsSpace(r) {
+			return "Nicknames cannot contain spaces — a space is not allowed; use _ or - instead"
+		}
 		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' && r != '-' && r != '.' {
 			return fmt.Sprintf("%q is not allowed: use letters, digits, _ - or .", r)
 		}
@@ -429,6 +432,11 @@ func (s Style) foundHubs(gtx C) D {
 	th := s.Th
 	f := s.Form
 	if len(f.found) == 0 {
+		if f.Host.Value {
+			// The address field is hidden while hosting: do not ask for
+			// an address there is nowhere to type.
+			return kit.Label(th, 13, th.TextMuted, "No other hubs found on this network.").Layout(gtx)
+		}
 		return kit.Label(th, 13, th.TextMuted, "No hubs found on this network — enter an address.").Layout(gtx)
 	}
 	gtx.Constraints.Max.Y = min(gtx.Constraints.Max.Y, gtx.Dp(160))
