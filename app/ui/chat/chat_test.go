@@ -154,3 +154,44 @@ func TestGoneComparesNicksAsTheHubDoes(t *testing.T) {
 		assert.Equal(t, gone, c.Gone(users), nick)
 	}
 }
+
+// TestTextTypedAfterShiftEnterFollowsTheLineBreak types as a desktop window
+// does: the range typed text replaces is the caret the window knew of, and
+// a quick typist's key can come before the frame that handled Shift+Enter.
+func TestTextTypedAfterShiftEnterFollowsTheLineBreak(t *testing.T) {
+	h := &screenHarness{
+		th: theme.New(testShaper, false), screen: New(),
+		snap: &client.Snapshot{Conn: client.Connection{State: client.Registered},
+			Users: []client.User{{Nick: "alice", Self: true}}},
+	}
+	h.frame()
+	e := &h.screen.Composer.Editor
+	h.r.Source().Execute(key.FocusCmd{Tag: e})
+	h.frame()
+	typeText := func(text string) {
+		sel := h.r.EditorState().Selection.Range
+		h.r.Queue(key.EditEvent{Range: sel, Text: text})
+		caret := sel.Start + len(text)
+		h.r.Queue(key.SelectionEvent{Start: caret, End: caret})
+	}
+	typeText("first")
+	h.frame()
+	h.r.Queue(key.Event{Name: key.NameReturn, Modifiers: key.ModShift, State: key.Press})
+	typeText("second")
+	h.r.Queue(key.Event{Name: key.NameReturn, Modifiers: key.ModShift, State: key.Release})
+	h.frame()
+	h.frame()
+	assert.Equal(t, "first\nsecond", e.Text())
+	typeText(" line")
+	h.frame()
+	assert.Equal(t, "first\nsecond line", e.Text(), "typing goes on at the end")
+
+	// Slowly, one frame after another, the same.
+	h.r.Queue(key.Event{Name: key.NameReturn, Modifiers: key.ModShift, State: key.Press},
+		key.Event{Name: key.NameReturn, Modifiers: key.ModShift, State: key.Release})
+	h.frame()
+	typeText("third")
+	h.frame()
+	assert.Equal(t, "first\nsecond line\nthird", e.Text())
+	assert.Empty(t, h.sent, "Shift+Enter sends nothing")
+}

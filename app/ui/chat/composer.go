@@ -51,6 +51,9 @@ type Composer struct {
 	everyone widget.Clickable
 	users    []userOption
 	menuList widget.List
+	// breaks line breaks typed with Shift+Enter wait to be inserted at
+	// breakAt (see takeLineBreaks).
+	breaks, breakAt int
 	// focusEntry puts the focus on the chosen entry once the menu is
 	// laid out (it was just opened).
 	focusEntry bool
@@ -180,6 +183,7 @@ func (c *Composer) update(gtx C, reason string) {
 			c.choose(gtx, Recipient{Nick: c.users[i].nick})
 		}
 	}
+	c.takeLineBreaks(gtx)
 	submit := false
 	for {
 		ev, ok := c.Editor.Update(gtx)
@@ -193,6 +197,7 @@ func (c *Composer) update(gtx C, reason string) {
 			c.Err = ""
 		}
 	}
+	c.insertLineBreaks()
 	if c.send.Clicked(gtx) {
 		submit = true
 		// Keep typing after a click on Send.
@@ -201,6 +206,64 @@ func (c *Composer) update(gtx C, reason string) {
 	if submit && reason == "" {
 		c.submit()
 	}
+}
+
+// takeLineBreaks reads Shift+Enter before the editor does, and only notes
+// where the caret was: the line break goes in after the editor has taken
+// this frame's typing (insertLineBreaks).
+//
+// A desktop window says where typed text goes from the caret it knew when
+// the key came, which is the caret of the last frame. Text typed in the
+// same frame as Shift+Enter, before the editor inserted the line break,
+// would be placed at the old caret: before the break.
+func (c *Composer) takeLineBreaks(gtx C) {
+	for {
+		ev, ok := gtx.Event(
+			key.Filter{Focus: &c.Editor, Name: key.NameReturn, Required: key.ModShift},
+			key.Filter{Focus: &c.Editor, Name: key.NameEnter, Required: key.ModShift},
+		)
+		if !ok {
+			return
+		}
+		e, ok := ev.(key.Event)
+		if !ok || e.State != key.Press || !gtx.Focused(&c.Editor) {
+			continue
+		}
+		start, end := c.Editor.Selection()
+		if start != end {
+			// A selection is replaced at once; nothing typed can be
+			// meant to follow it in the same frame.
+			c.insertLineBreaks()
+			c.Editor.Insert("\n")
+			c.Err = ""
+			continue
+		}
+		if c.breaks == 0 {
+			c.breakAt = start
+		}
+		c.breaks++
+	}
+}
+
+// insertLineBreaks inserts the line breaks takeLineBreaks noted, at the
+// caret of the time, and keeps what was typed since after them.
+func (c *Composer) insertLineBreaks() {
+	if c.breaks == 0 {
+		return
+	}
+	start, end := c.Editor.Selection()
+	at, n := c.breakAt, c.breaks
+	c.breaks = 0
+	c.Editor.SetCaret(at, at)
+	c.Editor.Insert(strings.Repeat("\n", n))
+	move := func(p int) int {
+		if p >= at {
+			return p + n
+		}
+		return p
+	}
+	c.Editor.SetCaret(move(start), move(end))
+	c.Err = ""
 }
 
 // choose addresses the next messages to r from the recipient menu.

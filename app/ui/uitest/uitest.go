@@ -118,6 +118,19 @@ func (d *Driver) TypeInto(e *widget.Editor, text string) {
 	d.Frame()
 }
 
+// Type types text at the caret the window knows of, as a desktop window
+// does with typed characters: the range to replace comes from the input
+// router's editor state, not from the editor, so an editor that does not
+// tell the router where its caret went gets the text in the wrong place.
+func (d *Driver) Type(text string) {
+	sel := d.r.EditorState().Selection.Range
+	start := min(sel.Start, sel.End)
+	d.r.Queue(key.EditEvent{Range: sel, Text: text})
+	caret := start + utf8.RuneCountInString(text)
+	d.r.Queue(key.SelectionEvent{Start: caret, End: caret})
+	d.Frame()
+}
+
 // Key presses a named key (with modifiers) on whatever has the focus.
 func (d *Driver) Key(name key.Name, mods key.Modifiers) {
 	d.r.Queue(
