@@ -3,11 +3,15 @@ package chat
 import (
 	"fmt"
 	"image"
+	"math"
 	"time"
 
 	"gioui.org/font"
+	"gioui.org/io/event"
 	"gioui.org/io/key"
+	"gioui.org/io/pointer"
 	"gioui.org/layout"
+	"gioui.org/op/clip"
 	"gioui.org/unit"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
@@ -38,6 +42,8 @@ type Log struct {
 	// RowsLaidOut is how many rows the last frame laid out.
 	RowsLaidOut int
 
+	// wheelTag receives mouse wheel events over the log.
+	wheelTag int
 	// rows are the states of the message rows in view, by Seq.
 	rows map[uint64]*rowState
 	// intents are the links the user asked to open this frame.
@@ -133,6 +139,91 @@ func (l *Log) pageKeys(gtx C) {
 	}
 }
 
+// wheel scrolls three lines for each notch of a mouse wheel. Gio reports
+// a notch as 10 pixels (on X11 and Wayland), which the list alone scrolls
+// by 10 pixels: half a line. A touchpad reports fractions of a pixel, and
+// scrolls as reported.
+func (l *Log) wheel(gtx C) {
+	for {
+		ev, ok := gtx.Event(pointer.Filter{
+			Target: &l.wheelTag, Kinds: pointer.Scroll,
+			ScrollY: pointer.ScrollRange{Min: -1 << 30, Max: 1 << 30},
+		})
+		if !ok {
+			return
+		}
+		e, ok := ev.(pointer.Event)
+		if !ok || e.Kind != pointer.Scroll {
+			continue
+		}
+		dy := e.Scroll.Y
+		if notches := dy / wheelNotch; dy != 0 && notches == float32(int(notches)) {
+			dy = notches * wheelLines * float32(gtx.Dp(lineHeight))
+		}
+		l.ScrollBy(int(dy))
+	}
+}
+
+const (
+	// wheelNotch is the distance, in pixels, Gio reports for one notch of
+	// a mouse wheel.
+	wheelNotch = 10
+	// wheelLines is how many lines a notch scrolls, as most desktops do.
+	wheelLines = 3
+)
+
+// scrollbarEnds finishes a scrollbar drag (or a click on its track) that
+// reached either end of the track at that end of the log. The scrollbar
+// moves the list by a fraction of an estimated length, from rows of uneven
+// heights, and fell short of the first message by part of a row.
+func (l *Log) scrollbarEnds(n, viewport int) {
+	d := l.List.ScrollDistance()
+	if d == 0 || n == 0 {
+		return
+	}
+	// The position the scrollbar started from: before its ScrollBy.
+	pre := l.List.Position
+	whole, frac := math.Modf(float64(d * float32(n)))
+	pre.First -= int(whole)
+	pre.Offset -= int(math.Round(float64(pre.Length) / float64(n) * frac))
+	start, end := viewportRange(pre, n, viewport)
+	const near = 1e-4
+	switch {
+	case d < 0 && start+d <= near:
+		l.List.Position.First, l.List.Position.Offset = 0, 0
+	case d > 0 && end+d >= 1-near:
+		l.ScrollToBottom()
+	}
+}
+
+// viewportRange is where the scrollbar shows the view, as fractions of
+// the log's length; it is material.List's own estimate (fromListPosition).
+func viewportRange(p layout.Position, n, viewport int) (start, end float32) {
+	if p.Length <= 0 {
+		return 0, 1
+	}
+	length := float32(p.Length)
+	item := length / float32(n)
+	clamp := func(v float32) float32 { return max(0, min(1, v)) }
+	start = clamp((float32(p.First)*item + float32(p.Offset)) / length)
+	end = clamp((float32(p.First+p.Count)*item + float32(p.OffsetLast)) / length)
+	shown := end - start
+	if shown < 1 {
+		miss := float32(viewport)/length - shown
+		start -= start / (1 - shown) * miss
+		end += (1 - end) / (1 - shown) * miss
+	}
+	return start, end
+}
+
+// wheelArea takes the scroll events over the log, before the list does
+// (the list still gets presses and drags).
+func (l *Log) wheelArea(gtx C) {
+	defer pointer.PassOp{}.Push(gtx.Ops).Pop()
+	defer clip.Rect{Max: gtx.Constraints.Max}.Push(gtx.Ops).Pop()
+	event.Op(gtx.Ops, &l.wheelTag)
+}
+
 // lineHeight is about one line of message text.
 const lineHeight = unit.Dp(20)
 
@@ -199,8 +290,11 @@ func (s LogStyle) layoutList(gtx C, n int) D {
 				return layout.Center.Layout(gtx,
 					kit.Label(s.Th, 14, s.Th.TextMuted, "No messages yet. Say hello!").Layout)
 			}
+			l.wheel(gtx)
 			lst := material.List(s.Th.Theme, &l.List)
 			lst.AnchorStrategy = material.Overlay
+			defer l.wheelArea(gtx)
+			defer l.scrollbarEnds(n, gtx.Constraints.Max.Y)
 			return lst.Layout(gtx, n, func(gtx C, i int) D {
 				l.RowsLaidOut++
 				var prev *client.Message
