@@ -23,15 +23,15 @@ import (
 
 // topBar holds the buttons of the bar above the chat.
 type topBar struct {
-	theme      widget.Clickable
-	disconnect widget.Clickable
+	theme      kit.IconClickable
+	disconnect kit.IconClickable
 	back       widget.Clickable // on the banner once the session closed
 	// dismissNote closes the note that notifications cannot be shown.
-	dismissNote widget.Clickable
+	dismissNote kit.IconClickable
 }
 
 // DismissNoteButton closes the note about notifications, for tests.
-func (u *UI) DismissNoteButton() *widget.Clickable { return &u.bar.dismissNote }
+func (u *UI) DismissNoteButton() *widget.Clickable { return &u.bar.dismissNote.Clickable }
 
 // tabBar holds the tab buttons of narrow windows.
 type tabBar struct {
@@ -39,8 +39,8 @@ type tabBar struct {
 }
 
 // DisconnectButton and ThemeButton are the top bar's clickables, for tests.
-func (u *UI) DisconnectButton() *widget.Clickable { return &u.bar.disconnect }
-func (u *UI) ThemeButton() *widget.Clickable      { return &u.bar.theme }
+func (u *UI) DisconnectButton() *widget.Clickable { return &u.bar.disconnect.Clickable }
+func (u *UI) ThemeButton() *widget.Clickable      { return &u.bar.theme.Clickable }
 
 // TabButton is the clickable of a narrow window's tab, for tests.
 func (u *UI) TabButton(t Tab) *widget.Clickable { return &u.tabs.btns[t] }
@@ -101,9 +101,9 @@ func (u *UI) layoutTopBar(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 	return kit.Panel(gtx, th.Surface, func(gtx C) D {
 		return layout.Inset{Top: 6, Bottom: 6, Left: 12, Right: 6}.Layout(gtx, func(gtx C) D {
 			gtx.Constraints.Min.X = gtx.Constraints.Max.X
-			themeIcon, themeDesc := icons.DarkMode, "Dark theme"
+			themeIcon, themeDesc := kit.MoonIcon, "Switch to the dark theme"
 			if u.Dark {
-				themeIcon, themeDesc = icons.LightMode, "Light theme"
+				themeIcon, themeDesc = kit.SunIcon, "Switch to the light theme"
 			}
 			hub := snap.HubName
 			if hub == "" {
@@ -122,8 +122,8 @@ func (u *UI) layoutTopBar(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 					layout.Rigid(kit.OneLine(kit.Bold(kit.Label(th, 16, th.Text, hub)))),
 					layout.Rigid(kit.OneLine(kit.Label(th, 12, th.TextMuted, sub))),
 				},
-				layout.Rigid(kit.IconButton(th, &u.bar.theme, themeIcon, th.TextMuted, themeDesc).Layout),
-				layout.Rigid(kit.IconButton(th, &u.bar.disconnect, icons.Disconnect, th.TextMuted, "Disconnect").Layout),
+				layout.Rigid(kit.IconButton(th, &u.bar.theme, themeIcon, th.TextMuted, themeDesc).EndTip().Layout),
+				layout.Rigid(kit.IconButton(th, &u.bar.disconnect, icons.Disconnect, th.TextMuted, "Disconnect").EndTip().Layout),
 			)
 		})
 	})
@@ -192,7 +192,7 @@ func (u *UI) layoutNote(gtx C, th *theme.Theme) D {
 						layout.Flexed(1, func(gtx C) D {
 							return kit.IconLabel(gtx, icons.Error, th.TextMuted, 18, kit.Label(th, 13, th.Text, u.notifyNote))
 						}),
-						layout.Rigid(kit.IconButton(th, &u.bar.dismissNote, icons.Close, th.TextMuted, "Dismiss").Layout),
+						layout.Rigid(kit.IconButton(th, &u.bar.dismissNote, icons.Close, th.TextMuted, "Dismiss").EndTip().Layout),
 					)
 				})
 			})

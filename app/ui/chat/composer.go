@@ -40,7 +40,7 @@ func (r Recipient) Everyone() bool { return r.Nick == "" }
 // phones Enter starts a new line and the button sends.
 type Composer struct {
 	Editor widget.Editor
-	send   widget.Clickable
+	send   kit.IconClickable
 
 	// To is the selected recipient. It stays selected when that person
 	// leaves, so a private conversation never turns public by itself, and
@@ -81,7 +81,7 @@ func NewComposer() *Composer {
 }
 
 // SendButton and RecipientButton are the clickables, for tests.
-func (c *Composer) SendButton() *widget.Clickable      { return &c.send }
+func (c *Composer) SendButton() *widget.Clickable      { return &c.send.Clickable }
 func (c *Composer) RecipientButton() *widget.Clickable { return &c.toButton }
 
 // MenuOpen reports whether the recipient menu is showing.
@@ -314,10 +314,11 @@ func (s ComposerStyle) Layout(gtx C) D {
 					layout.Rigid(layout.Spacer{Width: 4}.Layout),
 					layout.Rigid(func(gtx C) D {
 						return kit.Disabled(gtx, reason != "", func(gtx C) D {
-							b := material.IconButton(th.Theme, &c.send, icons.Send, "Send")
-							b.Size = 22
+							b := kit.IconButton(th, &c.send, icons.Send, th.OnPrimary, "Send")
+							b.Background = th.Primary
 							b.Inset = layout.UniformInset(9)
-							return kit.FocusRing(gtx, th, &c.send, 20, b.Layout)
+							b.Place = kit.TipPlace{Above: true, End: true}
+							return b.Layout(gtx)
 						})
 					}),
 				)

@@ -50,6 +50,8 @@ type Log struct {
 	intents kit.Intents[OpenLink]
 	// Err is why the last link did not open, shown above the log.
 	Err string
+	// expanded are the long messages shown in full, by Seq.
+	expanded map[uint64]bool
 	// Copied is the Seq of the message last copied with its button.
 	Copied uint64
 }
@@ -72,7 +74,7 @@ func (l *Log) Performed(in OpenLink, err error) {
 // when that row is not in view.
 func (l *Log) CopyButton(seq uint64) *widget.Clickable {
 	if r, ok := l.rows[seq]; ok {
-		return &r.copy
+		return &r.copy.Clickable
 	}
 	return nil
 }
@@ -82,6 +84,15 @@ func (l *Log) CopyButton(seq uint64) *widget.Clickable {
 func (l *Log) LinkButton(seq uint64, i int) *widget.Clickable {
 	if r, ok := l.rows[seq]; ok && i < len(r.links) {
 		return &r.links[i].btn
+	}
+	return nil
+}
+
+// MoreButton is the "Show more" button of the message with seq, for
+// tests; nil when that row is not in view.
+func (l *Log) MoreButton(seq uint64) *widget.Clickable {
+	if r, ok := l.rows[seq]; ok {
+		return &r.more
 	}
 	return nil
 }
@@ -97,7 +108,7 @@ func (l *Log) Text(seq uint64) *widget.Selectable {
 
 // NewLog returns a log that starts at, and sticks to, the newest message.
 func NewLog() *Log {
-	l := &Log{rows: map[uint64]*rowState{}}
+	l := &Log{rows: map[uint64]*rowState{}, expanded: map[uint64]bool{}}
 	l.List.Axis = layout.Vertical
 	l.List.ScrollToEnd = true
 	return l

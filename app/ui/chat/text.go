@@ -14,6 +14,7 @@ import (
 	"gioui.org/op/clip"
 	"gioui.org/op/paint"
 	"gioui.org/widget"
+	"gioui.org/widget/material"
 
 	"github.com/natter-chat/natter/app/ui/kit"
 	"github.com/natter-chat/natter/core/client"
@@ -30,9 +31,11 @@ type OpenLink struct {
 // text, its links and its copy button. Rows exist only while in view.
 type rowState struct {
 	text  widget.Selectable
-	copy  widget.Clickable
+	copy  kit.IconClickable
 	hover gesture.Hover
 	links []linkButton
+	// more shows the rest of a long message, or folds it again.
+	more widget.Clickable
 	// laidOut is set when the row was laid out in the current frame.
 	laidOut bool
 }
@@ -75,8 +78,15 @@ func (l *Log) pruneRows() {
 	}
 }
 
-// update handles the row's copy button and link clicks.
+// update handles the row's copy, link and "Show more" buttons.
 func (r *rowState) update(gtx C, l *Log, m *client.Message) {
+	if r.more.Clicked(gtx) {
+		if l.expanded[m.Seq] {
+			delete(l.expanded, m.Seq)
+		} else {
+			l.expanded[m.Seq] = true
+		}
+	}
 	if r.copy.Clicked(gtx) {
 		copyText(gtx, m.Text)
 		l.Copied = m.Seq
@@ -106,8 +116,44 @@ func (s LogStyle) messageText(gtx C, r *rowState, m *client.Message) D {
 	lbl := kit.Label(th, 15, th.Text, m.Text)
 	lbl.State = &r.text
 	lbl.SelectionColor = th.Selection
+	expanded := s.Log.expanded[m.Seq]
+	if !expanded {
+		// A very long message would fill the log: fold it.
+		lbl.MaxLines = foldedLines
+	}
 	gtx = kit.Paragraph(gtx, m.Text)
+	macro := op.Record(gtx.Ops)
 	dims := lbl.Layout(gtx)
+	text := macro.Stop()
+	if !expanded && !r.text.Truncated() {
+		return s.textAndLinks(gtx, r, m, dims, text)
+	}
+	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+		layout.Rigid(func(gtx C) D { return s.textAndLinks(gtx, r, m, dims, text) }),
+		layout.Rigid(func(gtx C) D {
+			txt := "Show more"
+			if expanded {
+				txt = "Show less"
+			}
+			return layout.Inset{Top: 4}.Layout(gtx, func(gtx C) D {
+				return kit.FocusRing(gtx, th, &r.more, 4, func(gtx C) D {
+					return material.Clickable(gtx, &r.more, func(gtx C) D {
+						return layout.UniformInset(2).Layout(gtx, kit.Bold(kit.Label(th, 13, th.Primary, txt)).Layout)
+					})
+				})
+			})
+		}),
+	)
+}
+
+// foldedLines is how many lines of a long message show until the user
+// asks for more.
+const foldedLines = 12
+
+// textAndLinks draws the laid out text, says it for screen readers, and
+// adds the links over it.
+func (s LogStyle) textAndLinks(gtx C, r *rowState, m *client.Message, dims D, text op.CallOp) D {
+	text.Add(gtx.Ops)
 	// Selectable draws no label for screen readers; say the text here.
 	area := clip.Rect{Max: dims.Size}.Push(gtx.Ops)
 	semantic.LabelOp(m.Text).Add(gtx.Ops)
@@ -153,7 +199,7 @@ func (s LogStyle) link(gtx C, r *rowState, lb *linkButton) {
 // copyButton is the "Copy" action of a row, shown while the pointer is
 // over the row or the keyboard is on it.
 func (s LogStyle) copyButton(gtx C, r *rowState, m *client.Message) D {
-	if !r.hover.Update(gtx.Source) && !gtx.Focused(&r.copy) && !gtx.Focused(&r.text) && s.Log.Copied != m.Seq {
+	if !r.hover.Update(gtx.Source) && !gtx.Focused(&r.copy.Clickable) && !gtx.Focused(&r.text) && s.Log.Copied != m.Seq {
 		return D{}
 	}
 	desc := "Copy"

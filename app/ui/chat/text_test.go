@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -94,4 +95,22 @@ func descriptions(h *logHarness) []string {
 		}
 	}
 	return out
+}
+
+func TestLongMessageFoldsWithShowMore(t *testing.T) {
+	long := strings.Repeat("word ", 1000) // 5,000 characters
+	h := newLogHarness(append(oneMessage("short and whole"), client.Message{
+		Seq: 2, Kind: client.Public, From: "carol", Time: time.Unix(1_800_000_060, 0), Text: long}))
+	h.frame()
+	h.frame()
+	assert.Contains(t, labels(h), "Show more", "a 5,000-character message is folded")
+	assert.Equal(t, 0, h.log.List.Position.First, "folded, both messages fit in the window")
+	h.focus(h.log.MoreButton(2))
+	h.press(key.NameReturn, 0)
+	h.frame()
+	assert.Contains(t, labels(h), "Show less", "unfolded, it can be folded again")
+	assert.NotContains(t, labels(h), "Show more")
+	assert.Greater(t, h.log.List.Position.First+h.log.List.Position.Offset, 0, "in full it is taller than the window")
+	assert.Contains(t, labels(h), long, "the whole text is there to read")
+	assert.Equal(t, 1, strings.Count(strings.Join(labels(h), "\n"), "Show"), "the short message has no button")
 }

@@ -100,22 +100,35 @@ func Bold(l material.LabelStyle) material.LabelStyle {
 // ring while it has the keyboard focus.
 type IconButtonStyle struct {
 	material.IconButtonStyle
-	th *theme.Theme
+	// Place says where the tooltip (the description) goes.
+	Place TipPlace
+	th    *theme.Theme
+	state *IconClickable
 }
 
-// IconButton is a flat, round icon button drawn in fg, described by desc.
-func IconButton(th *theme.Theme, btn *widget.Clickable, ic *widget.Icon, fg color.NRGBA, desc string) IconButtonStyle {
-	b := material.IconButton(th.Theme, btn, ic, desc)
+// IconButton is a flat, round icon button drawn in fg, described by desc
+// for screen readers and in its tooltip.
+func IconButton(th *theme.Theme, btn *IconClickable, ic *widget.Icon, fg color.NRGBA, desc string) IconButtonStyle {
+	b := material.IconButton(th.Theme, &btn.Clickable, ic, desc)
 	b.Background = color.NRGBA{}
 	b.Color = fg
 	b.Size = 22
 	b.Inset = layout.UniformInset(7)
-	return IconButtonStyle{IconButtonStyle: b, th: th}
+	return IconButtonStyle{IconButtonStyle: b, th: th, state: btn}
 }
 
-// Layout draws the button, and the focus ring around it.
+// EndTip aligns the tooltip with the button's trailing edge, for buttons
+// near the window's right edge.
+func (b IconButtonStyle) EndTip() IconButtonStyle {
+	b.Place.End = true
+	return b
+}
+
+// Layout draws the button, the focus ring around it and its tooltip.
 func (b IconButtonStyle) Layout(gtx C) D {
-	return FocusRing(gtx, b.th, b.Button, 18, b.IconButtonStyle.Layout)
+	return b.state.Tip.Layout(gtx, b.th, b.Description, b.Place, b.Button, func(gtx C) D {
+		return FocusRing(gtx, b.th, b.Button, 18, b.IconButtonStyle.Layout)
+	})
 }
 
 // ButtonStyle is a material text button with a ring while it has the
