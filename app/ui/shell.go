@@ -50,7 +50,9 @@ func Wide(gtx C) bool { return gtx.Constraints.Max.X >= gtx.Dp(WideWidth) }
 
 func (u *UI) updateShell(gtx C) {
 	if u.bar.theme.Clicked(gtx) {
-		u.Dark = !u.Dark
+		u.themeChoice = u.nextTheme()
+		u.savedTheme = u.themeChoice
+		u.applyTheme()
 		u.savePrefs(func(*prefs.Prefs) {})
 	}
 	if u.bar.dismissNote.Clicked(gtx) {
@@ -102,8 +104,11 @@ func (u *UI) layoutTopBar(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 		return layout.Inset{Top: 6, Bottom: 6, Left: 12, Right: 6}.Layout(gtx, func(gtx C) D {
 			gtx.Constraints.Min.X = gtx.Constraints.Max.X
 			themeIcon, themeDesc := kit.MoonIcon, "Switch to the dark theme"
-			if u.Dark {
+			switch u.nextTheme() {
+			case prefs.ThemeLight:
 				themeIcon, themeDesc = kit.SunIcon, "Switch to the light theme"
+			case prefs.ThemeSystem:
+				themeIcon, themeDesc = kit.AutoThemeIcon, "Follow the system's theme"
 			}
 			hub := snap.HubName
 			if hub == "" {

@@ -45,7 +45,8 @@ type Config struct {
 	DownloadDir string
 	// Nick and Addr prefill the login form (over the remembered ones).
 	Nick, Addr string
-	// Dark starts in the dark theme (over the remembered choice).
+	// Dark starts in the dark theme, or the light one, for this run (over
+	// the remembered choice, and over the system's).
 	Dark *bool
 
 	// Connect starts a session; nil means the real client core (Connect).
@@ -110,7 +111,16 @@ type UI struct {
 	shaper *text.Shaper
 	light  *theme.Theme
 	dark   *theme.Theme
-	Dark   bool
+	// Dark is whether the dark theme is in use: the one chosen, or the
+	// system's when the choice is prefs.ThemeSystem.
+	Dark bool
+	// themeChoice is prefs.ThemeSystem, ThemeDark or ThemeLight;
+	// systemDark is what the system prefers, as last heard.
+	themeChoice string
+	systemDark  bool
+	// savedTheme is the choice kept in the preferences: a -theme given
+	// for one run is not remembered, a press of the theme button is.
+	savedTheme string
 
 	route Route
 	Tab   Tab
@@ -184,15 +194,18 @@ func New(cfg Config) *UI {
 	if cfg.Addr != "" {
 		addr = cfg.Addr
 	}
-	dark := p.Dark
+	choice := p.ThemeChoice()
 	if cfg.Dark != nil {
-		dark = *cfg.Dark
+		choice = prefs.ThemeLight
+		if *cfg.Dark {
+			choice = prefs.ThemeDark
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	u := &UI{
 		cfg: cfg, log: log, shaper: shaper,
 		light: theme.New(shaper, false), dark: theme.New(shaper, true),
-		Dark:    dark,
+		themeChoice: choice, savedTheme: p.ThemeChoice(),
 		Login:   login.New(nick, addr),
 		focused: true,
 		ctx:     ctx, cancel: cancel,
@@ -200,6 +213,7 @@ func New(cfg Config) *UI {
 	// Whoever hosted last time is offered to host again, unless told
 	// where to join.
 	u.Login.Host.Value = p.Host && cfg.Addr == ""
+	u.applyTheme()
 	u.resetScreens()
 	return u
 }
@@ -213,6 +227,52 @@ func (u *UI) resetScreens() {
 	u.sharedSeen = 0
 	u.filesAsked = false
 	u.chatSeen = 0
+}
+
+// applyTheme sets Dark from the choice and the system's preference.
+func (u *UI) applyTheme() {
+	switch u.themeChoice {
+	case prefs.ThemeDark:
+		u.Dark = true
+	case prefs.ThemeLight:
+		u.Dark = false
+	default:
+		u.Dark = u.systemDark
+	}
+}
+
+// SetSystemDark tells the UI whether the system prefers a dark theme; it
+// is followed unless the user chose a theme. Safe from any goroutine.
+func (u *UI) SetSystemDark(dark bool) {
+	u.post(func() {
+		u.systemDark = dark
+		u.applyTheme()
+	})
+}
+
+// ThemeChoice is the theme chosen: prefs.ThemeSystem, ThemeDark or
+// ThemeLight.
+func (u *UI) ThemeChoice() string { return u.themeChoice }
+
+// nextTheme is what the theme button switches to. From following the
+// system it picks the other look; from a pick, the system's look, then
+// back to following the system: each press changes what shows or what
+// is followed, and every choice is a press or two away.
+func (u *UI) nextTheme() string {
+	system := prefs.ThemeLight
+	if u.systemDark {
+		system = prefs.ThemeDark
+	}
+	switch u.themeChoice {
+	case prefs.ThemeSystem:
+		if u.systemDark {
+			return prefs.ThemeLight
+		}
+		return prefs.ThemeDark
+	case system:
+		return prefs.ThemeSystem
+	}
+	return system
 }
 
 // Theme is the theme in use.
@@ -398,7 +458,9 @@ func (u *UI) savePrefs(change func(*prefs.Prefs)) {
 	}
 	p, _ := prefs.Load(u.cfg.DataDir)
 	change(&p)
-	p.Dark = u.Dark
+	p.Theme = u.savedTheme
+	// Earlier versions read only Dark: keep it saying the same.
+	p.Dark = u.savedTheme == prefs.ThemeDark
 	if err := prefs.Save(u.cfg.DataDir, p); err != nil {
 		u.log.Warn("preferences not saved", "err", err)
 	}
