@@ -13,8 +13,9 @@ var (
 	// brightness icons look like a settings gear at small sizes.
 	MoonIcon = mustIcon(mdi.ImageBrightness3)
 	SunIcon  = mustIcon(mdi.ImageWBSunny)
-	// AutoThemeIcon stands for following the system's theme.
-	AutoThemeIcon = mustIcon(mdi.DeviceBrightnessAuto)
+	// AutoThemeIcon stands for following the system's theme: a screen,
+	// the automatic-brightness icon being another gear look-alike.
+	AutoThemeIcon = mustIcon(mdi.HardwareDesktopWindows)
 )
 
 func mustIcon(data []byte) *widget.Icon {
