@@ -20,16 +20,10 @@ import (
 func TestMentionNotifiesAndCountsInTheTitle(t *testing.T) {
 	hub := startHub(t, nil)
 	bob := rawclient.Dial(t, hub.addr, "bob")
-	var mu sync.Mutex
-	var notes []string
-	h := newHarness(t, ui.Config{Notify: func(title, body string) error {
-		mu.Lock()
-		defer mu.Unlock()
-		notes = append(notes, title+": "+body)
-		return nil
-	}})
+	shown := &notifications{}
+	h := newHarness(t, ui.Config{Notify: shown.notify})
 	h.login("alice", hub.addr)
-	count := func() int { mu.Lock(); defer mu.Unlock(); return len(notes) }
+	count := func() int { return len(shown.all()) }
 	arrived := func(text string) func() bool {
 		return func() bool { return h.hasMessage(func(m client.Message) bool { return m.Text == text }) }
 	}
@@ -50,14 +44,31 @@ func TestMentionNotifiesAndCountsInTheTitle(t *testing.T) {
 	bob.Send("MSG alice. are you there")
 	h.Until("three notifications are shown", func() bool { return count() == 3 })
 	h.Until("the title counts them", func() bool { return h.UI.Title() == "(3) Test hub · Natter" })
-	mu.Lock()
 	assert.Equal(t, []string{"bob mentioned you: @alice: lunch?", "Private message from bob: and a private one",
-		"bob mentioned you: alice. are you there"}, notes)
-	mu.Unlock()
+		"bob mentioned you: alice. are you there"}, shown.all())
 
 	h.UI.SetFocused(true)
 	h.Frame()
 	assert.Equal(t, "Test hub · Natter", h.UI.Title(), "coming back to the window reads them")
+}
+
+// notifications records the notifications the UI shows.
+type notifications struct {
+	mu    sync.Mutex
+	shown []string
+}
+
+func (n *notifications) notify(title, body string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.shown = append(n.shown, title+": "+body)
+	return nil
+}
+
+func (n *notifications) all() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.shown)
 }
 
 // TestNoNotificationServiceIsSaidOnce checks that a desktop without a

@@ -212,10 +212,15 @@ func TestLogKeepsItsPlaceWhenOldLinesAreDropped(t *testing.T) {
 
 // labels are the texts on screen, as screen readers see them.
 func labels(h *logHarness) []string {
+	return semantics(h, func(d input.SemanticDesc) string { return d.Label })
+}
+
+// semantics collects one field of what screen readers see, where set.
+func semantics(h *logHarness, field func(input.SemanticDesc) string) []string {
 	var out []string
 	for _, n := range h.r.AppendSemantics(nil) {
-		if n.Desc.Label != "" {
-			out = append(out, n.Desc.Label)
+		if s := field(n.Desc); s != "" {
+			out = append(out, s)
 		}
 	}
 	return out

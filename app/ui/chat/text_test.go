@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"gioui.org/io/input"
 	"gioui.org/io/key"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -88,13 +89,7 @@ func TestLinksAskToBeOpened(t *testing.T) {
 // descriptions are the descriptions of the controls on screen, as screen
 // readers read them (an icon button has one, not a label).
 func descriptions(h *logHarness) []string {
-	var out []string
-	for _, n := range h.r.AppendSemantics(nil) {
-		if n.Desc.Description != "" {
-			out = append(out, n.Desc.Description)
-		}
-	}
-	return out
+	return semantics(h, func(d input.SemanticDesc) string { return d.Description })
 }
 
 func TestLongMessageFoldsWithShowMore(t *testing.T) {
