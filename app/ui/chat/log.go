@@ -263,9 +263,15 @@ type LogStyle struct {
 	Nick string
 }
 
-// mentionsUs reports whether m is someone else's public message naming us.
-func (s LogStyle) mentionsUs(m *client.Message) bool {
-	return m.Kind == client.Public && !m.Own && Mentions(m.Text, s.Nick)
+// mentionsUs reports whether m, the message of row r, is someone else's
+// public message naming us. The answer is kept with the row, for as long
+// as our nick stays the same: folding text for the comparison is not free.
+func (s LogStyle) mentionsUs(r *rowState, m *client.Message) bool {
+	if r.mentionNick != s.Nick || !r.mentionKnown {
+		r.mentionNick, r.mentionKnown = s.Nick, true
+		r.mention = m.Kind == client.Public && !m.Own && Mentions(m.Text, s.Nick)
+	}
+	return r.mention
 }
 
 // Layout handles the pill's clicks, then lays out the visible rows and,
@@ -406,8 +412,10 @@ func (s LogStyle) row(gtx C, i int, prev, m *client.Message) D {
 	if grouped {
 		top = 1
 	}
+	r := s.Log.rowFor(i, m)
+	r.update(gtx, s.Log, m)
 	bg := th.Surface
-	mention := s.mentionsUs(m)
+	mention := s.mentionsUs(r, m)
 	switch {
 	case m.Kind == client.Private:
 		bg = th.Private
@@ -416,8 +424,6 @@ func (s LogStyle) row(gtx C, i int, prev, m *client.Message) D {
 	case mention:
 		bg = th.Mention
 	}
-	r := s.Log.rowFor(i, m)
-	r.update(gtx, s.Log, m)
 	dims := layout.Inset{Top: top, Left: 8, Right: 12}.Layout(gtx, func(gtx C) D {
 		bubble := func(gtx C) D {
 			return layout.Stack{Alignment: layout.NE}.Layout(gtx,
@@ -453,7 +459,7 @@ func (s LogStyle) bubble(gtx C, r *rowState, m *client.Message, grouped bool) D 
 						if grouped {
 							return D{}
 						}
-						return s.header(gtx, m)
+						return s.header(gtx, r, m)
 					}),
 					layout.Rigid(func(gtx C) D { return s.messageText(gtx, r, m) }),
 				)
@@ -475,7 +481,7 @@ func (s LogStyle) clock(m *client.Message) layout.Widget {
 
 // header is the sender line: the nick, and for a private message a lock
 // and its direction ("to Bob" or "from Bob").
-func (s LogStyle) header(gtx C, m *client.Message) D {
+func (s LogStyle) header(gtx C, r *rowState, m *client.Message) D {
 	th := s.Th
 	nickCol := th.Text
 	if m.Own {
@@ -488,7 +494,7 @@ func (s LogStyle) header(gtx C, m *client.Message) D {
 	children := []layout.FlexChild{
 		layout.Rigid(kit.Bold(kit.Label(th, 14, nickCol, from)).Layout),
 	}
-	if s.mentionsUs(m) {
+	if s.mentionsUs(r, m) {
 		children = append(children,
 			layout.Rigid(layout.Spacer{Width: 8}.Layout),
 			layout.Rigid(kit.Label(th, 13, th.MentionMark, "mentions you").Layout),

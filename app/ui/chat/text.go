@@ -36,6 +36,9 @@ type rowState struct {
 	links []linkButton
 	// more shows the rest of a long message, or folds it again.
 	more widget.Clickable
+	// mention is whether the message names mentionNick, once known.
+	mention, mentionKnown bool
+	mentionNick           string
 	// laidOut is set when the row was laid out in the current frame.
 	laidOut bool
 }
