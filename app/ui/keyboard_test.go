@@ -95,3 +95,22 @@ func TestArrowsMoveAlongThePeopleList(t *testing.T) {
 	h.Key(key.NameReturn, 0)
 	assert.Equal(t, "hello carol", fields(carol.Expect("PRIV "), 5)[4])
 }
+
+// TestArrowsMoveAlongTheTabs checks that on a narrow window Left and Right
+// walk the tabs and Space opens the one focused.
+func TestArrowsMoveAlongTheTabs(t *testing.T) {
+	hub := startHub(t, nil)
+	h := newHarness(t, ui.Config{})
+	h.Size.X, h.Size.Y = 400, 800
+	h.login("alice", hub.addr)
+	h.Focus(h.UI.TabButton(ui.TabChat))
+	h.Key(key.NameRightArrow, 0)
+	require.True(t, h.Focused(h.UI.TabButton(ui.TabPeople)), "Right goes to the next tab")
+	h.Key(key.NameEnd, 0)
+	require.True(t, h.Focused(h.UI.TabButton(ui.TabTransfers)), "End to the last")
+	h.Key(key.NameLeftArrow, 0)
+	require.True(t, h.Focused(h.UI.TabButton(ui.TabFiles)))
+	h.Key(key.NameSpace, 0)
+	h.Frame()
+	assert.Equal(t, ui.TabFiles, h.UI.Tab)
+}

@@ -5,6 +5,7 @@ import (
 	"image"
 	"strings"
 
+	"gioui.org/io/event"
 	"gioui.org/layout"
 	"gioui.org/text"
 	"gioui.org/widget"
@@ -61,10 +62,15 @@ func (u *UI) updateShell(gtx C) {
 	if u.bar.disconnect.Clicked(gtx) || u.bar.back.Clicked(gtx) {
 		u.Disconnect()
 	}
+	var tabs [len(u.tabs.btns)]event.Tag
 	for i := range u.tabs.btns {
 		if u.tabs.btns[i].Clicked(gtx) {
 			u.Tab = Tab(i)
 		}
+		tabs[i] = &u.tabs.btns[i]
+	}
+	if !Wide(gtx) {
+		kit.ArrowFocusRow(gtx, tabs[:])
 	}
 }
 

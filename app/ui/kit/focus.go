@@ -35,12 +35,26 @@ func FocusRing(gtx C, th *theme.Theme, tag event.Tag, radius unit.Dp, w layout.W
 // arrows keep their meaning everywhere else. It returns the index it moved
 // the focus to, or -1; list, when not nil, scrolls to keep it in view.
 func ArrowFocus(gtx C, tags []event.Tag, list *widget.List) int {
+	moved := arrowFocus(gtx, tags, key.NameUpArrow, key.NameDownArrow)
+	if moved >= 0 && list != nil {
+		ScrollIntoView(&list.List, moved, len(tags))
+	}
+	return moved
+}
+
+// ArrowFocusRow is ArrowFocus for a row of controls, such as tabs: Left
+// and Right move the focus.
+func ArrowFocusRow(gtx C, tags []event.Tag) int {
+	return arrowFocus(gtx, tags, key.NameLeftArrow, key.NameRightArrow)
+}
+
+func arrowFocus(gtx C, tags []event.Tag, back, forth key.Name) int {
 	moved := -1
 	for i, tag := range tags {
 		for {
 			ev, ok := gtx.Event(
-				key.Filter{Focus: tag, Name: key.NameUpArrow},
-				key.Filter{Focus: tag, Name: key.NameDownArrow},
+				key.Filter{Focus: tag, Name: back},
+				key.Filter{Focus: tag, Name: forth},
 				key.Filter{Focus: tag, Name: key.NameHome},
 				key.Filter{Focus: tag, Name: key.NameEnd},
 			)
@@ -53,9 +67,9 @@ func ArrowFocus(gtx C, tags []event.Tag, list *widget.List) int {
 			}
 			next := i
 			switch e.Name {
-			case key.NameUpArrow:
+			case back:
 				next = max(i-1, 0)
-			case key.NameDownArrow:
+			case forth:
 				next = min(i+1, len(tags)-1)
 			case key.NameHome:
 				next = 0
@@ -67,9 +81,6 @@ func ArrowFocus(gtx C, tags []event.Tag, list *widget.List) int {
 				moved = next
 			}
 		}
-	}
-	if moved >= 0 && list != nil {
-		ScrollIntoView(&list.List, moved, len(tags))
 	}
 	return moved
 }
