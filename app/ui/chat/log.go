@@ -52,6 +52,8 @@ type Log struct {
 	Err string
 	// expanded are the long messages shown in full, by Seq.
 	expanded map[uint64]bool
+	// toComposer asks for the keyboard focus to go back to the composer.
+	toComposer bool
 	// Copied is the Seq of the message last copied with its button.
 	Copied uint64
 }

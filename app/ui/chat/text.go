@@ -33,6 +33,8 @@ type rowState struct {
 	text  widget.Selectable
 	copy  kit.IconClickable
 	hover gesture.Hover
+	// click sees clicks on the text, which the selectable text takes too.
+	click gesture.Click
 	links []linkButton
 	// more shows the rest of a long message, or folds it again.
 	more widget.Clickable
@@ -88,6 +90,17 @@ func (r *rowState) update(gtx C, l *Log, m *client.Message) {
 			delete(l.expanded, m.Seq)
 		} else {
 			l.expanded[m.Seq] = true
+		}
+	}
+	for {
+		e, ok := r.click.Update(gtx.Source)
+		if !ok {
+			break
+		}
+		// A click that selected nothing was not meant for the text: the
+		// keyboard goes back to the composer, so typing is not lost.
+		if e.Kind == gesture.KindClick && e.NumClicks == 1 && r.text.SelectionLen() == 0 {
+			l.toComposer = true
 		}
 	}
 	if r.copy.Clicked(gtx) {
@@ -161,6 +174,11 @@ func (s LogStyle) textAndLinks(gtx C, r *rowState, m *client.Message, dims D, te
 	area := clip.Rect{Max: dims.Size}.Push(gtx.Ops)
 	semantic.LabelOp(m.Text).Add(gtx.Ops)
 	area.Pop()
+	pass := pointer.PassOp{}.Push(gtx.Ops)
+	area = clip.Rect{Max: dims.Size}.Push(gtx.Ops)
+	r.click.Add(gtx.Ops)
+	area.Pop()
+	pass.Pop()
 	for i := range r.links {
 		s.link(gtx, r, &r.links[i])
 	}
