@@ -169,7 +169,11 @@ const foldedLines = 12
 // textAndLinks draws the laid out text, says it for screen readers, and
 // adds the links over it.
 func (s LogStyle) textAndLinks(gtx C, r *rowState, m *client.Message, dims D, text op.CallOp) D {
-	text.Add(gtx.Ops)
+	// With the keyboard on it (to select), the text has its ring too.
+	kit.FocusRing(gtx, s.Th, &r.text, 2, func(gtx C) D {
+		text.Add(gtx.Ops)
+		return dims
+	})
 	// Selectable draws no label for screen readers; say the text here.
 	area := clip.Rect{Max: dims.Size}.Push(gtx.Ops)
 	semantic.LabelOp(m.Text).Add(gtx.Ops)
