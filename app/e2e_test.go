@@ -33,9 +33,9 @@ func TestE2E(t *testing.T) {
 	if os.Getenv("NATTER_E2E") != "1" {
 		t.Skip("end-to-end test: set NATTER_E2E=1 to run it (needs Xvfb, xdotool, import)")
 	}
-	for _, tool := range []string{"Xvfb", "xdotool", "import"} {
+	for _, tool := range []string{"Xvfb", "xdotool", "import", "xmessage"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("end-to-end test skipped: %s is not installed (apt-get install xvfb xdotool imagemagick)", tool)
+			t.Skipf("end-to-end test skipped: %s is not installed (apt-get install xvfb xdotool imagemagick x11-utils)", tool)
 		}
 	}
 	shots := os.Getenv("NATTER_E2E_SHOTS")
@@ -90,7 +90,10 @@ func TestE2E(t *testing.T) {
 		// The LAN search would probe every interface's broadcast address;
 		// this test keeps its traffic on loopback.
 		"-lan-search=false")
-	app.Env = append(os.Environ(), "DISPLAY="+display, "XDG_RUNTIME_DIR="+tmp)
+	// No session bus: notifications and the system's theme are not to be
+	// had, as on a bare desktop.
+	app.Env = append(os.Environ(), "DISPLAY="+display, "XDG_RUNTIME_DIR="+tmp,
+		"DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(tmp, "no-bus"))
 	var appLog strings.Builder
 	app.Stdout, app.Stderr = &appLog, &appLog
 	dieWithTest(app)
@@ -110,22 +113,18 @@ func TestE2E(t *testing.T) {
 		}
 	}()
 
-	// Wait for the window, then join: Tab focuses the nickname field and
-	// Enter submits the prefilled form.
-	waitWindow(t, display)
+	// Wait for the window, then join with the keyboard alone: the
+	// nickname field has the focus, three Tabs go past the address and
+	// the hosting choice to Join, and Space presses it.
+	win := waitWindow(t, display)
 	shot("1-login")
-	joined := false
-	for attempt := 0; attempt < 4 && !joined; attempt++ {
-		// A window that has not drawn its first frame yet ignores keys;
-		// a retry starts from a clean focus.
-		x("mousemove", "5", "690", "click", "1")
-		x("key", "Tab")
-		x("key", "Return")
-		_, joined = zed.ExpectWithin("JOIN ", "alice", 10*time.Second)
-		if !joined {
-			t.Logf("attempt %d to join did not reach the hub; trying again", attempt+1)
-		}
+	x("windowfocus", "--sync", win)
+	time.Sleep(300 * time.Millisecond)
+	for _, k := range []string{"Tab", "Tab", "Tab", "space"} {
+		x("key", k)
+		time.Sleep(150 * time.Millisecond)
 	}
+	_, joined := zed.ExpectWithin("JOIN ", "alice", 15*time.Second)
 	require.True(t, joined, "the app did not join the hub")
 
 	// The composer has the focus once joined: type and send.
@@ -138,6 +137,46 @@ func TestE2E(t *testing.T) {
 	zed.Send("MSG welcome alice")
 	time.Sleep(500 * time.Millisecond)
 	shot("2-chat")
+
+	// A private message by keyboard: Shift+Tab to the recipient button,
+	// Enter opens the menu on Everyone, Down goes to zed, Enter chooses.
+	for _, k := range []string{"shift+Tab", "Return", "Down", "Return"} {
+		x("key", k)
+		time.Sleep(200 * time.Millisecond)
+	}
+	x("type", "--delay", "20", "a secret for zed")
+	x("key", "Return")
+	line = zed.ExpectContaining("PRIV ", "alice")
+	assert.True(t, strings.HasSuffix(line, " alice zed a secret for zed"), "the hub got a private message: %s", line)
+
+	// A mention while another window has the focus is counted in the
+	// title, until the window has the focus again.
+	title := func() string {
+		cmd := exec.Command("xdotool", "getwindowname", win)
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		out, err := cmd.Output()
+		require.NoError(t, err)
+		return strings.TrimSpace(string(out))
+	}
+	waitTitle := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for title() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("the window title is %q, not %q", title(), want)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitTitle("E2E hub · Natter")
+	other := startOther(t, display)
+	x("windowfocus", "--sync", other)
+	time.Sleep(300 * time.Millisecond)
+	zed.Send("MSG @alice are you still there?")
+	waitTitle("(1) E2E hub · Natter")
+	shot("3-mention")
+	x("windowfocus", "--sync", win)
+	waitTitle("E2E hub · Natter")
 
 	// Closing the app (SIGTERM goes through the window's close) leaves the
 	// hub with QUIT.
@@ -215,17 +254,42 @@ func startXvfb(t *testing.T) string {
 	return ""
 }
 
-// waitWindow waits until a window named Natter is mapped.
-func waitWindow(t *testing.T, display string) {
+// waitWindow waits until a window named Natter is mapped and returns its
+// id.
+func waitWindow(t *testing.T, display string) string {
+	t.Helper()
+	return waitNamed(t, display, "^Natter$")
+}
+
+// waitNamed waits until a window whose name matches the pattern is mapped
+// and returns its id.
+func waitNamed(t *testing.T, display, pattern string) string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "Natter")
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", pattern)
 		cmd.Env = append(os.Environ(), "DISPLAY="+display)
-		if out, err := cmd.Output(); err == nil && len(strings.TrimSpace(string(out))) > 0 {
-			return
+		if out, err := cmd.Output(); err == nil {
+			if ids := strings.Fields(string(out)); len(ids) > 0 {
+				return ids[0]
+			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatal("the Natter window did not appear")
+	t.Fatalf("no window named %s appeared", pattern)
+	return ""
+}
+
+// startOther opens another window, to take the focus from the app's.
+func startOther(t *testing.T, display string) string {
+	t.Helper()
+	cmd := exec.Command("xmessage", "-name", "other", "-title", "Other window", "-geometry", "+700+600", "another window")
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	dieWithTest(cmd)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	return waitNamed(t, display, "^Other window$")
 }

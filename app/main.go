@@ -19,18 +19,24 @@ import (
 	"log"
 	"log/slog"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"gioui.org/app"
 	"gioui.org/io/system"
 	"gioui.org/op"
 	"gioui.org/unit"
 	"gioui.org/x/explorer"
+	xtheme "gioui.org/x/pref/theme"
 
 	"github.com/natter-chat/natter/app/folders"
+	"github.com/natter-chat/natter/app/theme"
 	"github.com/natter-chat/natter/app/ui"
 	"github.com/natter-chat/natter/app/ui/login"
 	"github.com/natter-chat/natter/core/client"
@@ -53,15 +59,15 @@ func main() {
 	flag.StringVar(&o.addr, "addr", os.Getenv("NATTER_ADDR"), "hub address host:port to prefill (env NATTER_ADDR)")
 	flag.BoolVar(&o.join, "join", false, "join at once with -nick and -addr")
 	flag.BoolVar(&o.host, "host", false, "host a hub on this device and join it at once with -nick")
-	flag.StringVar(&o.theme, "theme", "", `"dark" or "light" (default: the last one used)`)
+	flag.StringVar(&o.theme, "theme", "", `"dark", "light" or "system" for this run (default: the one chosen in the app, else the system's)`)
 	flag.StringVar(&o.dataDir, "data", "", "folder for preferences and a hosted hub's files (default: the platform's configuration and data folders, such as ~/.config/natter and ~/.local/share/natter)")
 	flag.StringVar(&o.downloads, "downloads", "", "folder for downloads (default: the platform's download folder)")
 	flag.BoolVar(&o.verbose, "v", false, "log diagnostics to stderr")
 	flag.BoolVar(&o.lanSearch, "lan-search", os.Getenv("NATTER_LAN_SEARCH") != "false",
 		"list the hubs on the local network on the login screen (env NATTER_LAN_SEARCH=false turns it off)")
 	flag.Parse()
-	if o.theme != "" && o.theme != "dark" && o.theme != "light" {
-		fmt.Fprintf(os.Stderr, "natter: -theme %q: want dark or light\n", o.theme)
+	if o.theme != "" && o.theme != "dark" && o.theme != "light" && o.theme != "system" {
+		fmt.Fprintf(os.Stderr, "natter: -theme %q: want dark, light or system\n", o.theme)
 		os.Exit(2)
 	}
 
@@ -150,6 +156,7 @@ func run(w *app.Window, o options) error {
 			return rc, err
 		},
 		OpenFolder: openFolder,
+		OpenURL:    openURL,
 		Notify:     notifier(logger),
 		Invalidate: w.Invalidate,
 		Logger:     logger,
@@ -157,11 +164,17 @@ func run(w *app.Window, o options) error {
 	if search != nil {
 		cfg.Found = search.Found
 	}
-	if o.theme != "" {
+	if o.theme == "dark" || o.theme == "light" {
 		d := o.theme == "dark"
 		cfg.Dark = &d
 	}
 	u := ui.New(cfg)
+	// The system's dark mode is asked at the start and whenever the window
+	// comes back to the front, where a change made meanwhile shows.
+	askSystemTheme := func() {
+		go func() { u.SetSystemDark(systemDark(logger)) }()
+	}
+	askSystemTheme()
 	switch {
 	case o.host:
 		u.Join(login.Request{Nick: o.nick, Host: true})
@@ -190,6 +203,7 @@ func run(w *app.Window, o options) error {
 
 	var ops op.Ops
 	title := "Natter"
+	focused := false
 	for {
 		e := w.Event()
 		expl.ListenEvents(e)
@@ -204,7 +218,11 @@ func run(w *app.Window, o options) error {
 			}
 			return nil
 		case app.ConfigEvent:
-			u.SetFocused(e.Config.Focused)
+			if e.Config.Focused && !focused {
+				askSystemTheme()
+			}
+			focused = e.Config.Focused
+			u.SetFocused(focused)
 		case app.FrameEvent:
 			if closeRequested.Load() {
 				if err := u.Close(); err != nil {
@@ -226,4 +244,55 @@ func run(w *app.Window, o options) error {
 			}
 		}
 	}
+}
+
+// systemDark reports whether the system prefers a dark theme. Gio's
+// x/pref/theme answers on Windows, macOS, Android and in the browser; on
+// Linux and the BSDs the desktop's settings portal does, over D-Bus. No
+// answer within half a second, or none at all, means light.
+func systemDark(logger *slog.Logger) bool {
+	if runtime.GOOS != "android" && runtime.GOOS != "windows" && runtime.GOOS != "darwin" &&
+		runtime.GOOS != "ios" && runtime.GOOS != "js" {
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		dark, err := theme.PortalDark(ctx, "")
+		if err != nil {
+			logger.Debug("the system's theme is not known; using light", "err", err)
+		}
+		return dark
+	}
+	dark, err := xtheme.IsDarkMode()
+	if err != nil {
+		logger.Debug("the system's theme is not known; using light", "err", err)
+		return false
+	}
+	return dark
+}
+
+// openURL opens an http or https address with the platform's opener: the
+// default browser. Only web addresses are handed over, and as an argument,
+// never through a shell. The error says in plain words what went wrong.
+func openURL(url string) error {
+	lower := strings.ToLower(url)
+	if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
+		return errors.New("only web addresses (http and https) can be opened")
+	}
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		cmd = exec.Command("open", url)
+	case "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+	default:
+		cmd = exec.Command("xdg-open", url)
+	}
+	if err := cmd.Start(); err != nil {
+		if errors.Is(err, exec.ErrNotFound) {
+			return fmt.Errorf("no program to open web pages was found (%s is missing)", filepath.Base(cmd.Path))
+		}
+		return fmt.Errorf("the web browser did not start (%v)", err)
+	}
+	// Reap the opener when it exits; it hands the address over at once.
+	go func() { _ = cmd.Wait() }()
+	return nil
 }

@@ -15,11 +15,39 @@ import (
 // FileName is the name of the preferences file inside the data folder.
 const FileName = "prefs.json"
 
+// The themes one can choose. ThemeSystem, the default, follows the
+// system's dark mode.
+const (
+	ThemeSystem = "system"
+	ThemeDark   = "dark"
+	ThemeLight  = "light"
+)
+
 // Prefs are the remembered choices.
 type Prefs struct {
 	Nick string `json:"nick,omitempty"`
 	Addr string `json:"addr,omitempty"`
-	Dark bool   `json:"dark,omitempty"`
+	// Theme is ThemeSystem, ThemeDark or ThemeLight; empty is as Dark says.
+	Theme string `json:"theme,omitempty"`
+	// Dark is how earlier versions remembered the theme: true for dark,
+	// false for light or never chosen. Theme, when set, wins.
+	Dark bool `json:"dark,omitempty"`
+	// Host is set when the last join hosted a hub on this device.
+	Host bool `json:"host,omitempty"`
+}
+
+// ThemeChoice is the theme chosen: ThemeDark, ThemeLight, or ThemeSystem
+// when none was, or an unknown one is remembered.
+func (p Prefs) ThemeChoice() string {
+	switch p.Theme {
+	case ThemeDark, ThemeLight, ThemeSystem:
+		return p.Theme
+	}
+	if p.Dark {
+		// Only a user's pick ever saved dark.
+		return ThemeDark
+	}
+	return ThemeSystem
 }
 
 // Load reads the preferences from dir. A missing file is not an error: it

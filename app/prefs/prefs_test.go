@@ -34,3 +34,22 @@ func TestLoadCorruptSaysWhich(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), FileName)
 }
+
+func TestThemeChoice(t *testing.T) {
+	for _, c := range []struct {
+		file, want string
+	}{
+		{`{}`, ThemeSystem},
+		{`{"dark": true}`, ThemeDark},
+		{`{"theme": "light"}`, ThemeLight},
+		{`{"theme": "light", "dark": true}`, ThemeLight},
+		{`{"theme": "system", "dark": true}`, ThemeSystem},
+		{`{"theme": "sepia"}`, ThemeSystem},
+	} {
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, FileName), []byte(c.file), 0o600))
+		p, err := Load(dir)
+		require.NoError(t, err)
+		assert.Equal(t, c.want, p.ThemeChoice(), c.file)
+	}
+}

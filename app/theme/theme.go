@@ -31,11 +31,17 @@ type Colors struct {
 	Private color.NRGBA
 	// PrivateText marks the direction line of a private message.
 	PrivateText color.NRGBA
+	// Mention is the background of a message that names us; MentionMark
+	// the bar beside it and its "mentions you" note.
+	Mention     color.NRGBA
+	MentionMark color.NRGBA
 	// Danger is for errors and failed transfers; Warning for the banner.
 	Danger    color.NRGBA
 	Warning   color.NRGBA
 	OnWarning color.NRGBA
 	Success   color.NRGBA
+	// Selection is the background of selected text.
+	Selection color.NRGBA
 	// Divider separates panels and rows.
 	Divider color.NRGBA
 }
@@ -90,11 +96,14 @@ var light = Colors{
 	Own:         rgb(0xe3eefe),
 	Private:     rgb(0xfdf1dc),
 	PrivateText: rgb(0x9a5b00),
+	Mention:     rgb(0xfff7c7),
+	MentionMark: rgb(0x8a6d00),
 	Danger:      rgb(0xc62828),
 	Warning:     rgb(0xffd166),
 	OnWarning:   rgb(0x3a2a00),
 	Success:     rgb(0x2e7d32),
 	Divider:     rgb(0xd9dee5),
+	Selection:   color.NRGBA{R: 0x2f, G: 0x6f, B: 0xd6, A: 0x55},
 }
 
 var darkColors = Colors{
@@ -108,11 +117,14 @@ var darkColors = Colors{
 	Own:         rgb(0x1d3150),
 	Private:     rgb(0x3a2c12),
 	PrivateText: rgb(0xf2b54d),
+	Mention:     rgb(0x3b3510),
+	MentionMark: rgb(0xf0d050),
 	Danger:      rgb(0xff6b6b),
 	Warning:     rgb(0xc99a2e),
 	OnWarning:   rgb(0x1a1200),
 	Success:     rgb(0x66bb6a),
 	Divider:     rgb(0x2a323d),
+	Selection:   color.NRGBA{R: 0x6e, G: 0xa2, B: 0xff, A: 0x66},
 }
 
 // Spacing used throughout, so panels line up.

@@ -29,6 +29,10 @@ func (u *UI) perform(gtx C) {
 		u.Chat.Composer.Performed(in, u.send(in))
 		acted = true
 	}
+	for _, in := range u.Chat.Log.Intents() {
+		u.Chat.Log.Performed(in, u.openURL(in.URL))
+		acted = true
+	}
 	for _, in := range u.Files.Intents() {
 		acted = true
 		switch in := in.(type) {
@@ -54,6 +58,21 @@ func (u *UI) perform(gtx C) {
 		// Show the outcome (a cleared editor, an error) at once.
 		gtx.Execute(op.InvalidateCmd{})
 	}
+}
+
+// errNoBrowser is why a link does not open where the platform has no way
+// to open one.
+var errNoBrowser = errors.New("there is no web browser to open it with on this device")
+
+func (u *UI) openURL(url string) error {
+	if u.cfg.OpenURL == nil {
+		return errNoBrowser
+	}
+	if err := u.cfg.OpenURL(url); err != nil {
+		u.log.Warn("link not opened", "url", url, "err", err)
+		return err
+	}
+	return nil
 }
 
 func (u *UI) send(in chat.Send) error {

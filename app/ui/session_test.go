@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -64,16 +63,10 @@ func TestHubFullIsReported(t *testing.T) {
 func TestPrivateMessageNotifiesWhileUnfocused(t *testing.T) {
 	hub := startHub(t, nil)
 	bob := rawclient.Dial(t, hub.addr, "bob")
-	var mu sync.Mutex
-	var notes []string
-	h := newHarness(t, ui.Config{Notify: func(title, body string) error {
-		mu.Lock()
-		defer mu.Unlock()
-		notes = append(notes, title+": "+body)
-		return nil
-	}})
+	shown := &notifications{}
+	h := newHarness(t, ui.Config{Notify: shown.notify})
 	h.login("alice", hub.addr)
-	count := func() int { mu.Lock(); defer mu.Unlock(); return len(notes) }
+	count := func() int { return len(shown.all()) }
 
 	bob.Send("PRIV alice seen while focused")
 	h.Until("the first message arrives", func() bool {
@@ -85,9 +78,7 @@ func TestPrivateMessageNotifiesWhileUnfocused(t *testing.T) {
 	h.UI.SetFocused(false)
 	bob.Send("PRIV alice are you there?")
 	h.Until("a notification is shown", func() bool { return count() == 1 })
-	mu.Lock()
-	assert.Equal(t, "Private message from bob: are you there?", notes[0])
-	mu.Unlock()
+	assert.Equal(t, "Private message from bob: are you there?", shown.all()[0])
 }
 
 func TestCancelAndRetryTransfers(t *testing.T) {

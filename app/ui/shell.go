@@ -5,11 +5,13 @@ import (
 	"image"
 	"strings"
 
+	"gioui.org/io/event"
 	"gioui.org/layout"
 	"gioui.org/text"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
 
+	"github.com/natter-chat/natter/app/prefs"
 	"github.com/natter-chat/natter/app/theme"
 	"github.com/natter-chat/natter/app/ui/chat"
 	"github.com/natter-chat/natter/app/ui/files"
@@ -23,10 +25,15 @@ import (
 
 // topBar holds the buttons of the bar above the chat.
 type topBar struct {
-	theme      widget.Clickable
-	disconnect widget.Clickable
+	theme      kit.IconClickable
+	disconnect kit.IconClickable
 	back       widget.Clickable // on the banner once the session closed
+	// dismissNote closes the note that notifications cannot be shown.
+	dismissNote kit.IconClickable
 }
+
+// DismissNoteButton closes the note about notifications, for tests.
+func (u *UI) DismissNoteButton() *widget.Clickable { return &u.bar.dismissNote.Clickable }
 
 // tabBar holds the tab buttons of narrow windows.
 type tabBar struct {
@@ -34,8 +41,8 @@ type tabBar struct {
 }
 
 // DisconnectButton and ThemeButton are the top bar's clickables, for tests.
-func (u *UI) DisconnectButton() *widget.Clickable { return &u.bar.disconnect }
-func (u *UI) ThemeButton() *widget.Clickable      { return &u.bar.theme }
+func (u *UI) DisconnectButton() *widget.Clickable { return &u.bar.disconnect.Clickable }
+func (u *UI) ThemeButton() *widget.Clickable      { return &u.bar.theme.Clickable }
 
 // TabButton is the clickable of a narrow window's tab, for tests.
 func (u *UI) TabButton(t Tab) *widget.Clickable { return &u.tabs.btns[t] }
@@ -45,16 +52,26 @@ func Wide(gtx C) bool { return gtx.Constraints.Max.X >= gtx.Dp(WideWidth) }
 
 func (u *UI) updateShell(gtx C) {
 	if u.bar.theme.Clicked(gtx) {
-		u.Dark = !u.Dark
-		u.savePrefs("", "")
+		u.themeChoice = u.nextTheme()
+		u.savedTheme = u.themeChoice
+		u.applyTheme()
+		u.savePrefs(func(*prefs.Prefs) {})
+	}
+	if u.bar.dismissNote.Clicked(gtx) {
+		u.notifyNote = ""
 	}
 	if u.bar.disconnect.Clicked(gtx) || u.bar.back.Clicked(gtx) {
 		u.Disconnect()
 	}
+	var tabs [len(u.tabs.btns)]event.Tag
 	for i := range u.tabs.btns {
 		if u.tabs.btns[i].Clicked(gtx) {
 			u.Tab = Tab(i)
 		}
+		tabs[i] = &u.tabs.btns[i]
+	}
+	if !Wide(gtx) {
+		kit.ArrowFocusRow(gtx, tabs[:])
 	}
 }
 
@@ -73,6 +90,7 @@ func (u *UI) layoutShell(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 		layout.Rigid(func(gtx C) D { return u.layoutTopBar(gtx, th, snap) }),
 		layout.Rigid(func(gtx C) D { return kit.HLine(gtx, th.Divider) }),
 		layout.Rigid(func(gtx C) D { return u.layoutBanner(gtx, th, snap) }),
+		layout.Rigid(func(gtx C) D { return u.layoutNote(gtx, th) }),
 		layout.Flexed(1, func(gtx C) D {
 			if wide {
 				return u.layoutWide(gtx, th, snap)
@@ -92,9 +110,12 @@ func (u *UI) layoutTopBar(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 	return kit.Panel(gtx, th.Surface, func(gtx C) D {
 		return layout.Inset{Top: 6, Bottom: 6, Left: 12, Right: 6}.Layout(gtx, func(gtx C) D {
 			gtx.Constraints.Min.X = gtx.Constraints.Max.X
-			themeIcon, themeDesc := icons.DarkMode, "Dark theme"
-			if u.Dark {
-				themeIcon, themeDesc = icons.LightMode, "Light theme"
+			themeIcon, themeDesc := kit.MoonIcon, "Switch to the dark theme"
+			switch u.nextTheme() {
+			case prefs.ThemeLight:
+				themeIcon, themeDesc = kit.SunIcon, "Switch to the light theme"
+			case prefs.ThemeSystem:
+				themeIcon, themeDesc = kit.AutoThemeIcon, "Follow the system's theme"
 			}
 			hub := snap.HubName
 			if hub == "" {
@@ -113,8 +134,8 @@ func (u *UI) layoutTopBar(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 					layout.Rigid(kit.OneLine(kit.Bold(kit.Label(th, 16, th.Text, hub)))),
 					layout.Rigid(kit.OneLine(kit.Label(th, 12, th.TextMuted, sub))),
 				},
-				layout.Rigid(kit.IconButton(th, &u.bar.theme, themeIcon, th.TextMuted, themeDesc).Layout),
-				layout.Rigid(kit.IconButton(th, &u.bar.disconnect, icons.Disconnect, th.TextMuted, "Disconnect").Layout),
+				layout.Rigid(kit.IconButton(th, &u.bar.theme, themeIcon, th.TextMuted, themeDesc).EndTip().Layout),
+				layout.Rigid(kit.IconButton(th, &u.bar.disconnect, icons.Disconnect, th.TextMuted, "Disconnect").EndTip().Layout),
 			)
 		})
 	})
@@ -166,6 +187,30 @@ func (u *UI) layoutBanner(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 			)
 		})
 	})
+}
+
+// layoutNote shows the note that notifications cannot be shown, with a
+// button to dismiss it.
+func (u *UI) layoutNote(gtx C, th *theme.Theme) D {
+	if u.notifyNote == "" {
+		return D{}
+	}
+	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+		layout.Rigid(func(gtx C) D {
+			return kit.Panel(gtx, th.SurfaceAlt, func(gtx C) D {
+				return layout.Inset{Top: 4, Bottom: 4, Left: 12, Right: 6}.Layout(gtx, func(gtx C) D {
+					gtx.Constraints.Min.X = gtx.Constraints.Max.X
+					return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
+						layout.Flexed(1, func(gtx C) D {
+							return kit.IconLabel(gtx, icons.Error, th.TextMuted, 18, kit.Label(th, 13, th.Text, u.notifyNote))
+						}),
+						layout.Rigid(kit.IconButton(th, &u.bar.dismissNote, icons.Close, th.TextMuted, "Dismiss").EndTip().Layout),
+					)
+				})
+			})
+		}),
+		layout.Rigid(func(gtx C) D { return kit.HLine(gtx, th.Divider) }),
+	)
 }
 
 // sidebarWidth is the width of the side panel on wide windows.
@@ -269,18 +314,21 @@ func (u *UI) layoutTabs(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 					if u.Tab == Tab(i) {
 						col = th.Primary
 					}
-					return material.Clickable(gtx, &u.tabs.btns[i], func(gtx C) D {
-						return layout.Inset{Top: 6, Bottom: 6}.Layout(gtx, func(gtx C) D {
-							gtx.Constraints.Min.X = gtx.Constraints.Max.X
-							return layout.Flex{Axis: layout.Vertical, Alignment: layout.Middle}.Layout(gtx,
-								layout.Rigid(func(gtx C) D { return kit.Icon(gtx, tabs[i].icon, col, 22) }),
-								layout.Rigid(func(gtx C) D {
-									l := kit.Label(th, 11, col, tabs[i].label)
-									l.MaxLines = 1
-									l.Alignment = text.Middle
-									return l.Layout(gtx)
-								}),
-							)
+					btn := &u.tabs.btns[i]
+					return kit.FocusRing(gtx, th, btn, 4, func(gtx C) D {
+						return material.Clickable(gtx, btn, func(gtx C) D {
+							return layout.Inset{Top: 6, Bottom: 6}.Layout(gtx, func(gtx C) D {
+								gtx.Constraints.Min.X = gtx.Constraints.Max.X
+								return layout.Flex{Axis: layout.Vertical, Alignment: layout.Middle}.Layout(gtx,
+									layout.Rigid(func(gtx C) D { return kit.Icon(gtx, tabs[i].icon, col, 22) }),
+									layout.Rigid(func(gtx C) D {
+										l := kit.Label(th, 11, col, tabs[i].label)
+										l.MaxLines = 1
+										l.Alignment = text.Middle
+										return l.Layout(gtx)
+									}),
+								)
+							})
 						})
 					})
 				})

@@ -8,6 +8,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -44,7 +45,8 @@ type Config struct {
 	DownloadDir string
 	// Nick and Addr prefill the login form (over the remembered ones).
 	Nick, Addr string
-	// Dark starts in the dark theme (over the remembered choice).
+	// Dark starts in the dark theme, or the light one, for this run (over
+	// the remembered choice, and over the system's).
 	Dark *bool
 
 	// Connect starts a session; nil means the real client core (Connect).
@@ -59,6 +61,10 @@ type Config struct {
 	PickFile func() (io.ReadCloser, error)
 	// OpenFolder shows a folder in the platform's file manager.
 	OpenFolder func(path string) error
+	// OpenURL opens an http or https address in the system's browser. Its
+	// error is shown to the user: it should say in plain words what went
+	// wrong.
+	OpenURL func(url string) error
 	// Notify shows a desktop notification.
 	Notify func(title, body string) error
 	// Invalidate asks the window for a new frame, from any goroutine.
@@ -105,7 +111,16 @@ type UI struct {
 	shaper *text.Shaper
 	light  *theme.Theme
 	dark   *theme.Theme
-	Dark   bool
+	// Dark is whether the dark theme is in use: the one chosen, or the
+	// system's when the choice is prefs.ThemeSystem.
+	Dark bool
+	// themeChoice is prefs.ThemeSystem, ThemeDark or ThemeLight;
+	// systemDark is what the system prefers, as last heard.
+	themeChoice string
+	systemDark  bool
+	// savedTheme is the choice kept in the preferences: a -theme given
+	// for one run is not remembered, a press of the theme button is.
+	savedTheme string
 
 	route Route
 	Tab   Tab
@@ -130,10 +145,17 @@ type UI struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	focused    bool
-	focusChat  bool // put the cursor in the composer on the next frame
-	sharedSeen int
-	filesAsked bool
+	focused bool
+	// unread counts the private messages and mentions that arrived while
+	// the window did not have the focus, for the window title.
+	unread int
+	// notifyNote, when not empty, tells the user once that notifications
+	// cannot be shown here; notifyFailed keeps it from coming back.
+	notifyNote   string
+	notifyFailed bool
+	focusChat    bool // put the cursor in the composer on the next frame
+	sharedSeen   int
+	filesAsked   bool
 	// chatSeen is the Seq of the newest message when the chat was last in
 	// view; newer ones count as unread on the Chat tab. (A Seq, not a
 	// count: the client drops the oldest lines of a long log.)
@@ -172,19 +194,26 @@ func New(cfg Config) *UI {
 	if cfg.Addr != "" {
 		addr = cfg.Addr
 	}
-	dark := p.Dark
+	choice := p.ThemeChoice()
 	if cfg.Dark != nil {
-		dark = *cfg.Dark
+		choice = prefs.ThemeLight
+		if *cfg.Dark {
+			choice = prefs.ThemeDark
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	u := &UI{
 		cfg: cfg, log: log, shaper: shaper,
 		light: theme.New(shaper, false), dark: theme.New(shaper, true),
-		Dark:    dark,
+		themeChoice: choice, savedTheme: p.ThemeChoice(),
 		Login:   login.New(nick, addr),
 		focused: true,
 		ctx:     ctx, cancel: cancel,
 	}
+	// Whoever hosted last time is offered to host again, unless told
+	// where to join.
+	u.Login.Host.Value = p.Host && cfg.Addr == ""
+	u.applyTheme()
 	u.resetScreens()
 	return u
 }
@@ -200,6 +229,52 @@ func (u *UI) resetScreens() {
 	u.chatSeen = 0
 }
 
+// applyTheme sets Dark from the choice and the system's preference.
+func (u *UI) applyTheme() {
+	switch u.themeChoice {
+	case prefs.ThemeDark:
+		u.Dark = true
+	case prefs.ThemeLight:
+		u.Dark = false
+	default:
+		u.Dark = u.systemDark
+	}
+}
+
+// SetSystemDark tells the UI whether the system prefers a dark theme; it
+// is followed unless the user chose a theme. Safe from any goroutine.
+func (u *UI) SetSystemDark(dark bool) {
+	u.post(func() {
+		u.systemDark = dark
+		u.applyTheme()
+	})
+}
+
+// ThemeChoice is the theme chosen: prefs.ThemeSystem, ThemeDark or
+// ThemeLight.
+func (u *UI) ThemeChoice() string { return u.themeChoice }
+
+// nextTheme is what the theme button switches to. From following the
+// system it picks the other look; from a pick, the system's look, then
+// back to following the system: each press changes what shows or what
+// is followed, and every choice is a press or two away.
+func (u *UI) nextTheme() string {
+	system := prefs.ThemeLight
+	if u.systemDark {
+		system = prefs.ThemeDark
+	}
+	switch u.themeChoice {
+	case prefs.ThemeSystem:
+		if u.systemDark {
+			return prefs.ThemeLight
+		}
+		return prefs.ThemeDark
+	case system:
+		return prefs.ThemeSystem
+	}
+	return system
+}
+
 // Theme is the theme in use.
 func (u *UI) Theme() *theme.Theme {
 	if u.Dark {
@@ -211,23 +286,38 @@ func (u *UI) Theme() *theme.Theme {
 // Route is the screen shown.
 func (u *UI) Route() Route { return u.route }
 
-// Title is the window title: the hub's name once joined.
+// Title is the window title: the hub's name once joined, after the count
+// of private messages and mentions not seen yet: "(3) Test hub · Natter".
 func (u *UI) Title() string {
 	if u.route != RouteChat || u.session == nil {
 		return "Natter"
 	}
+	title := "Natter"
 	if snap := u.session.Snapshot(); snap != nil && snap.HubName != "" {
-		return snap.HubName + " · Natter"
+		title = snap.HubName + " · Natter"
 	}
-	return "Natter"
+	if u.unread > 0 {
+		title = fmt.Sprintf("(%d) %s", u.unread, title)
+	}
+	return title
 }
+
+// Unread is how many private messages and mentions arrived while the
+// window did not have the focus.
+func (u *UI) Unread() int { return u.unread }
 
 // Session is the current session, or nil.
 func (u *UI) Session() Session { return u.session }
 
 // SetFocused tells the UI whether the window has the keyboard focus;
-// private messages raise notifications only while it does not.
-func (u *UI) SetFocused(f bool) { u.focused = f }
+// private messages and mentions raise notifications and count in the
+// title only while it does not. Coming back to the window reads them.
+func (u *UI) SetFocused(f bool) {
+	u.focused = f
+	if f {
+		u.unread = 0
+	}
+}
 
 // Join starts joining as the login form would on Join (used for -join).
 // A nickname the rules refuse is shown on the form instead.
@@ -345,7 +435,12 @@ func (u *UI) startJoin(r login.Request) {
 	u.session, u.hosted, u.pending, u.addr = s, hosted, true, addr
 	f.Busy = true
 	f.BusyText = "Joining " + addr + "…"
-	u.savePrefs(r.Nick, addrToRemember(r, addr))
+	u.savePrefs(func(p *prefs.Prefs) {
+		p.Nick, p.Host = r.Nick, r.Host
+		if a := addrToRemember(r, addr); a != "" {
+			p.Addr = a
+		}
+	})
 }
 
 func addrToRemember(r login.Request, addr string) string {
@@ -355,18 +450,17 @@ func addrToRemember(r login.Request, addr string) string {
 	return addr
 }
 
-func (u *UI) savePrefs(nick, addr string) {
+// savePrefs changes the remembered choices with change, and the theme to
+// the one in use, and saves them.
+func (u *UI) savePrefs(change func(*prefs.Prefs)) {
 	if u.cfg.DataDir == "" {
 		return
 	}
 	p, _ := prefs.Load(u.cfg.DataDir)
-	if nick != "" {
-		p.Nick = nick
-	}
-	if addr != "" {
-		p.Addr = addr
-	}
-	p.Dark = u.Dark
+	change(&p)
+	p.Theme = u.savedTheme
+	// Earlier versions read only Dark: keep it saying the same.
+	p.Dark = u.savedTheme == prefs.ThemeDark
 	if err := prefs.Save(u.cfg.DataDir, p); err != nil {
 		u.log.Warn("preferences not saved", "err", err)
 	}
@@ -394,25 +488,38 @@ func (u *UI) checkPending() {
 	}
 }
 
-// drainEvents raises notifications for private messages that arrive while
-// the window is not focused. It takes at most a bounded number of events
-// per frame and returns how many it took. The channel is closed once the
-// session has stopped: a closed channel yields nothing more.
+// drainEvents raises notifications for private messages and mentions that
+// arrive while the window is not focused, and counts them for the title.
+// It takes at most a bounded number of events per frame and returns how
+// many it took. The channel is closed once the session has stopped: a
+// closed channel yields nothing more.
 func (u *UI) drainEvents() int {
 	if u.session == nil {
 		return 0
 	}
 	ch := u.session.Events()
+	nick := ""
 	for n := range 512 {
 		select {
 		case ev, ok := <-ch:
 			if !ok {
 				return n
 			}
-			if ev.Kind == client.EventPrivate && ev.Message != nil && !u.focused && u.cfg.Notify != nil {
-				title := "Private message from " + ev.Message.From
-				if err := u.cfg.Notify(title, ev.Message.Text); err != nil {
-					u.log.Info("notification not shown", "err", err)
+			m := ev.Message
+			if m == nil || u.focused {
+				continue
+			}
+			switch {
+			case ev.Kind == client.EventPrivate:
+				u.unread++
+				u.notify("Private message from "+m.From, m.Text)
+			case ev.Kind == client.EventMessage && m.Kind == client.Public && !m.Own && !m.History:
+				if nick == "" {
+					nick = u.session.Snapshot().Nick
+				}
+				if chat.Mentions(m.Text, nick) {
+					u.unread++
+					u.notify(m.From+" mentioned you", m.Text)
 				}
 			}
 		default:
@@ -421,6 +528,30 @@ func (u *UI) drainEvents() int {
 	}
 	return 512
 }
+
+// notify shows a desktop notification. The first time that cannot be done
+// the chat says so, once; the reason goes to the log each time.
+func (u *UI) notify(title, body string) {
+	err := errNoNotifications
+	if u.cfg.Notify != nil {
+		err = u.cfg.Notify(title, body)
+	}
+	if err == nil {
+		return
+	}
+	u.log.Info("notification not shown", "err", err)
+	if !u.notifyFailed {
+		u.notifyFailed = true
+		u.notifyNote = "Notifications cannot be shown on this desktop. New private messages and mentions are counted in the window title instead."
+	}
+}
+
+// errNoNotifications is why notifications fail where the platform has no
+// way to show them.
+var errNoNotifications = errors.New("no notification service on this device")
+
+// NotifyNote is the note saying notifications cannot be shown, or "".
+func (u *UI) NotifyNote() string { return u.notifyNote }
 
 // Layout handles posted work and session changes, then lays out the
 // current screen. It is the one layout function behind the window, the

@@ -97,7 +97,8 @@ func run(r *renderer) error {
 // both shoots name in the light and the dark theme.
 func (s *scene) both(u *ui.UI, name string, size image.Point) error {
 	for _, dark := range []bool{false, true} {
-		u.Dark = dark
+		// As a system in that mode would: the app follows it.
+		u.SetSystemDark(dark)
 		variant := "light"
 		if dark {
 			variant = "dark"
@@ -341,7 +342,7 @@ func (s *scene) chatScreens() error {
 	if err := say(erin, "", "Is the call at 10 or 10:30?"); err != nil {
 		return err
 	}
-	if err := say(s.bots["dave"], "", "10:30, same link as last week."); err != nil {
+	if err := say(s.bots["dave"], "", "@alice 10:30, same link as last week: https://meet.example/standup"); err != nil {
 		return err
 	}
 	// Every script, right to left included, and emoji.

@@ -90,7 +90,12 @@ func (s Style) Layout(gtx C) D {
 	}
 	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Flexed(1, func(gtx C) D {
-			return kit.Panel(gtx, th.Surface, LogStyle{Th: th, Log: s.Screen.Log, Msgs: s.Snap.Messages}.Layout)
+			d := kit.Panel(gtx, th.Surface, LogStyle{Th: th, Log: s.Screen.Log, Msgs: s.Snap.Messages, Nick: s.Snap.Nick}.Layout)
+			if s.Screen.Log.toComposer {
+				s.Screen.Log.toComposer = false
+				s.Screen.Focus(gtx)
+			}
+			return d
 		}),
 		layout.Rigid(func(gtx C) D { return kit.HLine(gtx, th.Divider) }),
 		layout.Rigid(func(gtx C) D {

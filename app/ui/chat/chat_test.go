@@ -154,3 +154,96 @@ func TestGoneComparesNicksAsTheHubDoes(t *testing.T) {
 		assert.Equal(t, gone, c.Gone(users), nick)
 	}
 }
+
+// TestTextTypedAfterShiftEnterFollowsTheLineBreak types as a desktop window
+// does: the range typed text replaces is the caret the window knew of, and
+// a quick typist's key can come before the frame that handled Shift+Enter.
+func TestTextTypedAfterShiftEnterFollowsTheLineBreak(t *testing.T) {
+	h := &screenHarness{
+		th: theme.New(testShaper, false), screen: New(),
+		snap: &client.Snapshot{Conn: client.Connection{State: client.Registered},
+			Users: []client.User{{Nick: "alice", Self: true}}},
+	}
+	h.frame()
+	e := &h.screen.Composer.Editor
+	h.r.Source().Execute(key.FocusCmd{Tag: e})
+	h.frame()
+	typeText := func(text string) {
+		sel := h.r.EditorState().Selection.Range
+		h.r.Queue(key.EditEvent{Range: sel, Text: text})
+		caret := sel.Start + len(text)
+		h.r.Queue(key.SelectionEvent{Start: caret, End: caret})
+	}
+	typeText("first")
+	h.frame()
+	h.r.Queue(key.Event{Name: key.NameReturn, Modifiers: key.ModShift, State: key.Press})
+	typeText("second")
+	h.r.Queue(key.Event{Name: key.NameReturn, Modifiers: key.ModShift, State: key.Release})
+	h.frame()
+	h.frame()
+	assert.Equal(t, "first\nsecond", e.Text())
+	typeText(" line")
+	h.frame()
+	assert.Equal(t, "first\nsecond line", e.Text(), "typing goes on at the end")
+
+	// Slowly, one frame after another, the same.
+	h.r.Queue(key.Event{Name: key.NameReturn, Modifiers: key.ModShift, State: key.Press},
+		key.Event{Name: key.NameReturn, Modifiers: key.ModShift, State: key.Release})
+	h.frame()
+	typeText("third")
+	h.frame()
+	assert.Equal(t, "first\nsecond line\nthird", e.Text())
+	assert.Empty(t, h.sent, "Shift+Enter sends nothing")
+}
+
+// bounds is where the text is on screen, as screen readers see it.
+func (h *screenHarness) bounds(t *testing.T, text string) image.Rectangle {
+	t.Helper()
+	for _, n := range h.r.AppendSemantics(nil) {
+		if n.Desc.Label == text {
+			return n.Desc.Bounds
+		}
+	}
+	t.Fatalf("%q is not on screen", text)
+	return image.Rectangle{}
+}
+
+// TestClickInTheLogGivesTheKeyboardBack checks that a plain click on a
+// message leaves the keyboard in the composer, while a drag selects text
+// and keeps it for copying.
+func TestClickInTheLogGivesTheKeyboardBack(t *testing.T) {
+	text := "a message to click on and to select from"
+	h := &screenHarness{
+		th: theme.New(testShaper, false), screen: New(),
+		snap: &client.Snapshot{Conn: client.Connection{State: client.Registered},
+			Messages: []client.Message{{Seq: 1, Kind: client.Public, From: "bob", Time: time.Unix(1_800_000_000, 0), Text: text}},
+			Users:    []client.User{{Nick: "alice", Self: true}, {Nick: "bob"}}},
+	}
+	h.frame()
+	h.frame()
+	b := h.bounds(t, text)
+	at := func(x int) f32.Point { return f32.Pt(float32(x), float32(b.Min.Y+b.Dy()/2)) }
+	press := func(p f32.Point) {
+		h.r.Queue(pointer.Event{Kind: pointer.Press, Source: pointer.Mouse, Buttons: pointer.ButtonPrimary, Position: p})
+	}
+	release := func(p f32.Point) {
+		h.r.Queue(pointer.Event{Kind: pointer.Release, Source: pointer.Mouse, Position: p})
+	}
+	e := &h.screen.Composer.Editor
+	press(at(b.Min.X + 20))
+	release(at(b.Min.X + 20))
+	h.frame()
+	h.frame()
+	assert.True(t, h.r.Source().Focused(e), "a click that selects nothing leaves the keyboard in the composer")
+
+	press(at(b.Min.X + 2))
+	h.frame()
+	h.r.Queue(pointer.Event{Kind: pointer.Move, Source: pointer.Mouse, Buttons: pointer.ButtonPrimary, Position: at(b.Max.X - 2)})
+	h.frame()
+	release(at(b.Max.X - 2))
+	h.frame()
+	h.frame()
+	sel := h.screen.Log.Text(1)
+	assert.NotEmpty(t, sel.SelectedText(), "a drag selects")
+	assert.True(t, h.r.Source().Focused(sel), "and keeps the keyboard, for the copy shortcut")
+}

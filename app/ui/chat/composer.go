@@ -2,9 +2,11 @@ package chat
 
 import (
 	"image"
+	"image/color"
 	"strings"
 
 	"gioui.org/font"
+	"gioui.org/io/event"
 	"gioui.org/io/key"
 	"gioui.org/layout"
 	"gioui.org/widget"
@@ -38,7 +40,7 @@ func (r Recipient) Everyone() bool { return r.Nick == "" }
 // phones Enter starts a new line and the button sends.
 type Composer struct {
 	Editor widget.Editor
-	send   widget.Clickable
+	send   kit.IconClickable
 
 	// To is the selected recipient. It stays selected when that person
 	// leaves, so a private conversation never turns public by itself, and
@@ -49,6 +51,12 @@ type Composer struct {
 	everyone widget.Clickable
 	users    []userOption
 	menuList widget.List
+	// breaks line breaks typed with Shift+Enter wait to be inserted at
+	// breakAt (see takeLineBreaks).
+	breaks, breakAt int
+	// focusEntry puts the focus on the chosen entry once the menu is
+	// laid out (it was just opened).
+	focusEntry bool
 
 	// Err is why the last send failed, shown under the editor.
 	Err string
@@ -73,7 +81,7 @@ func NewComposer() *Composer {
 }
 
 // SendButton and RecipientButton are the clickables, for tests.
-func (c *Composer) SendButton() *widget.Clickable      { return &c.send }
+func (c *Composer) SendButton() *widget.Clickable      { return &c.send.Clickable }
 func (c *Composer) RecipientButton() *widget.Clickable { return &c.toButton }
 
 // MenuOpen reports whether the recipient menu is showing.
@@ -138,15 +146,33 @@ func (s ComposerStyle) reason() string {
 func (c *Composer) update(gtx C, reason string) {
 	if c.toButton.Clicked(gtx) {
 		c.menuOpen = !c.menuOpen
+		// From the keyboard the entries must be reachable at once: the
+		// focus goes to the entry of the recipient now chosen.
+		c.focusEntry = c.menuOpen
 	}
-	// Escape closes the recipient menu.
+	// Down on the recipient button opens the menu, as in any drop-down.
+	for {
+		ev, ok := gtx.Event(key.Filter{Focus: &c.toButton, Name: key.NameDownArrow})
+		if !ok {
+			break
+		}
+		if e, ok := ev.(key.Event); ok && e.State == key.Press && !c.menuOpen {
+			c.menuOpen, c.focusEntry = true, true
+		}
+	}
+	if c.menuOpen {
+		kit.ArrowFocus(gtx, c.entryTags(), &c.menuList)
+	}
+	// Escape closes the recipient menu and goes back to everyone: a
+	// menu left without a choice must not leave a private recipient
+	// behind that the user did not mean.
 	for c.menuOpen {
 		ev, ok := gtx.Event(key.Filter{Name: key.NameEscape})
 		if !ok {
 			break
 		}
 		if e, ok := ev.(key.Event); ok && e.State == key.Press {
-			c.menuOpen = false
+			c.choose(gtx, Recipient{})
 		}
 	}
 	if c.everyone.Clicked(gtx) {
@@ -157,6 +183,7 @@ func (c *Composer) update(gtx C, reason string) {
 			c.choose(gtx, Recipient{Nick: c.users[i].nick})
 		}
 	}
+	c.takeLineBreaks(gtx)
 	submit := false
 	for {
 		ev, ok := c.Editor.Update(gtx)
@@ -170,6 +197,7 @@ func (c *Composer) update(gtx C, reason string) {
 			c.Err = ""
 		}
 	}
+	c.insertLineBreaks()
 	if c.send.Clicked(gtx) {
 		submit = true
 		// Keep typing after a click on Send.
@@ -178,6 +206,64 @@ func (c *Composer) update(gtx C, reason string) {
 	if submit && reason == "" {
 		c.submit()
 	}
+}
+
+// takeLineBreaks reads Shift+Enter before the editor does, and only notes
+// where the caret was: the line break goes in after the editor has taken
+// this frame's typing (insertLineBreaks).
+//
+// A desktop window says where typed text goes from the caret it knew when
+// the key came, which is the caret of the last frame. Text typed in the
+// same frame as Shift+Enter, before the editor inserted the line break,
+// would be placed at the old caret: before the break.
+func (c *Composer) takeLineBreaks(gtx C) {
+	for {
+		ev, ok := gtx.Event(
+			key.Filter{Focus: &c.Editor, Name: key.NameReturn, Required: key.ModShift},
+			key.Filter{Focus: &c.Editor, Name: key.NameEnter, Required: key.ModShift},
+		)
+		if !ok {
+			return
+		}
+		e, ok := ev.(key.Event)
+		if !ok || e.State != key.Press || !gtx.Focused(&c.Editor) {
+			continue
+		}
+		start, end := c.Editor.Selection()
+		if start != end {
+			// A selection is replaced at once; nothing typed can be
+			// meant to follow it in the same frame.
+			c.insertLineBreaks()
+			c.Editor.Insert("\n")
+			c.Err = ""
+			continue
+		}
+		if c.breaks == 0 {
+			c.breakAt = start
+		}
+		c.breaks++
+	}
+}
+
+// insertLineBreaks inserts the line breaks takeLineBreaks noted, at the
+// caret of the time, and keeps what was typed since after them.
+func (c *Composer) insertLineBreaks() {
+	if c.breaks == 0 {
+		return
+	}
+	start, end := c.Editor.Selection()
+	at, n := c.breakAt, c.breaks
+	c.breaks = 0
+	c.Editor.SetCaret(at, at)
+	c.Editor.Insert(strings.Repeat("\n", n))
+	move := func(p int) int {
+		if p >= at {
+			return p + n
+		}
+		return p
+	}
+	c.Editor.SetCaret(move(start), move(end))
+	c.Err = ""
 }
 
 // choose addresses the next messages to r from the recipient menu.
@@ -228,9 +314,10 @@ func (s ComposerStyle) Layout(gtx C) D {
 					layout.Rigid(layout.Spacer{Width: 4}.Layout),
 					layout.Rigid(func(gtx C) D {
 						return kit.Disabled(gtx, reason != "", func(gtx C) D {
-							b := material.IconButton(th.Theme, &c.send, icons.Send, "Send")
-							b.Size = 22
+							b := kit.IconButton(th, &c.send, icons.Send, th.OnPrimary, "Send")
+							b.Background = th.Primary
 							b.Inset = layout.UniformInset(9)
+							b.Place = kit.TipPlace{Above: true, End: true}
 							return b.Layout(gtx)
 						})
 					}),
@@ -257,7 +344,14 @@ func (s ComposerStyle) recipientButton(gtx C) D {
 	b := material.ButtonLayout(th.Theme, &c.toButton)
 	b.Background = th.SurfaceAlt
 	b.CornerRadius = 18
-	return b.Layout(gtx, func(gtx C) D {
+	return kit.FocusRing(gtx, th, &c.toButton, 18, func(gtx C) D { return b.Layout(gtx, s.recipientLabel(label, col)) })
+}
+
+// recipientLabel is the recipient button's content: who, and a drop-down
+// arrow.
+func (s ComposerStyle) recipientLabel(label string, col color.NRGBA) layout.Widget {
+	th := s.Th
+	return func(gtx C) D {
 		return layout.Inset{Top: 9, Bottom: 9, Left: 12, Right: 6}.Layout(gtx, func(gtx C) D {
 			return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
 				layout.Rigid(func(gtx C) D {
@@ -269,7 +363,7 @@ func (s ComposerStyle) recipientButton(gtx C) D {
 				layout.Rigid(func(gtx C) D { return kit.Icon(gtx, icons.DropDown, col, 18) }),
 			)
 		})
-	})
+	}
 }
 
 func (s ComposerStyle) editor(gtx C) D {
@@ -325,17 +419,25 @@ func (s ComposerStyle) menu(gtx C) D {
 		gtx.Constraints.Min = image.Pt(gtx.Constraints.Max.X, 0)
 		return kit.Background(gtx, th.SurfaceAlt, 8, func(gtx C) D {
 			item := func(gtx C, btn *widget.Clickable, txt string, selected bool, ic *widget.Icon) D {
-				return material.Clickable(gtx, btn, func(gtx C) D {
-					return layout.Inset{Top: 8, Bottom: 8, Left: 12, Right: 12}.Layout(gtx, func(gtx C) D {
-						gtx.Constraints.Min.X = gtx.Constraints.Max.X
-						l := kit.Label(th, 14, th.Text, txt)
-						if selected {
-							l.Font.Weight = font.Bold
-							l.Color = th.Primary
-						}
-						return kit.IconLabel(gtx, ic, th.TextMuted, 18, l)
+				return kit.FocusRing(gtx, th, btn, 6, func(gtx C) D {
+					return material.Clickable(gtx, btn, func(gtx C) D {
+						return layout.Inset{Top: 8, Bottom: 8, Left: 12, Right: 12}.Layout(gtx, func(gtx C) D {
+							gtx.Constraints.Min.X = gtx.Constraints.Max.X
+							l := kit.Label(th, 14, th.Text, txt)
+							if selected {
+								l.Font.Weight = font.Bold
+								l.Color = th.Primary
+							}
+							return kit.IconLabel(gtx, ic, th.TextMuted, 18, l)
+						})
 					})
 				})
+			}
+			if c.focusEntry {
+				c.focusEntry = false
+				i := c.chosenEntry()
+				kit.ScrollIntoView(&c.menuList.List, i, 1+len(c.users))
+				gtx.Execute(key.FocusCmd{Tag: c.entryTags()[i]})
 			}
 			return material.List(th.Theme, &c.menuList).Layout(gtx, 1+len(c.users), func(gtx C, i int) D {
 				if i == 0 {
@@ -346,6 +448,28 @@ func (s ComposerStyle) menu(gtx C) D {
 			})
 		})
 	})
+}
+
+// entryTags are the menu's entries in order: everyone, then each person.
+func (c *Composer) entryTags() []event.Tag {
+	tags := make([]event.Tag, 0, 1+len(c.users))
+	tags = append(tags, &c.everyone)
+	for i := range c.users {
+		tags = append(tags, &c.users[i].btn)
+	}
+	return tags
+}
+
+// chosenEntry is the index in entryTags of the recipient now chosen.
+func (c *Composer) chosenEntry() int {
+	if !c.To.Everyone() {
+		for i := range c.users {
+			if client.SameNick(c.users[i].nick, c.To.Nick) {
+				return 1 + i
+			}
+		}
+	}
+	return 0
 }
 
 // MenuItem returns the clickable of the menu entry for nick ("" for

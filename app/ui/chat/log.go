@@ -3,10 +3,15 @@ package chat
 import (
 	"fmt"
 	"image"
+	"math"
 	"time"
 
 	"gioui.org/font"
+	"gioui.org/io/event"
+	"gioui.org/io/key"
+	"gioui.org/io/pointer"
 	"gioui.org/layout"
+	"gioui.org/op/clip"
 	"gioui.org/unit"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
@@ -37,11 +42,76 @@ type Log struct {
 	firstSeq uint64
 	// RowsLaidOut is how many rows the last frame laid out.
 	RowsLaidOut int
+
+	// wheelTag receives mouse wheel events over the log.
+	wheelTag int
+	// rows are the states of the message rows in view, by Seq.
+	rows map[uint64]*rowState
+	// intents are the links the user asked to open this frame.
+	intents kit.Intents[OpenLink]
+	// Err is why the last link did not open, shown above the log.
+	Err string
+	// expanded are the long messages shown in full, by Seq.
+	expanded map[uint64]bool
+	// toComposer asks for the keyboard focus to go back to the composer.
+	toComposer bool
+	// Copied is the Seq of the message last copied with its button.
+	Copied uint64
+}
+
+// Intents returns, once, the links the user asked to open since the last
+// call, oldest first.
+func (l *Log) Intents() []OpenLink { return l.intents.Take() }
+
+// Performed tells the log how opening a link went; a failure is shown
+// above the log until the next link opens.
+func (l *Log) Performed(in OpenLink, err error) {
+	if err != nil {
+		l.Err = "Could not open the link: " + err.Error() + ". You can copy the message and open the address yourself."
+		return
+	}
+	l.Err = ""
+}
+
+// CopyButton is the copy button of the message with seq, for tests; nil
+// when that row is not in view.
+func (l *Log) CopyButton(seq uint64) *widget.Clickable {
+	if r, ok := l.rows[seq]; ok {
+		return &r.copy.Clickable
+	}
+	return nil
+}
+
+// LinkButton is the button of the i-th link of the message with seq, for
+// tests; nil when there is none in view.
+func (l *Log) LinkButton(seq uint64, i int) *widget.Clickable {
+	if r, ok := l.rows[seq]; ok && i < len(r.links) {
+		return &r.links[i].btn
+	}
+	return nil
+}
+
+// MoreButton is the "Show more" button of the message with seq, for
+// tests; nil when that row is not in view.
+func (l *Log) MoreButton(seq uint64) *widget.Clickable {
+	if r, ok := l.rows[seq]; ok {
+		return &r.more
+	}
+	return nil
+}
+
+// Text is the selectable text of the message with seq, for tests; nil
+// when that row is not in view.
+func (l *Log) Text(seq uint64) *widget.Selectable {
+	if r, ok := l.rows[seq]; ok {
+		return &r.text
+	}
+	return nil
 }
 
 // NewLog returns a log that starts at, and sticks to, the newest message.
 func NewLog() *Log {
-	l := &Log{}
+	l := &Log{rows: map[uint64]*rowState{}, expanded: map[uint64]bool{}}
 	l.List.Axis = layout.Vertical
 	l.List.ScrollToEnd = true
 	return l
@@ -61,6 +131,129 @@ func (l *Log) Unread(total int) int {
 	return total - l.seen
 }
 
+// pageKeys scrolls a page for Page Up and Page Down, wherever the focus is
+// (the composer's editor has no use for them): the log is what there is to
+// page through. A page keeps one line of the last in view.
+func (l *Log) pageKeys(gtx C) {
+	page := gtx.Constraints.Max.Y - gtx.Dp(lineHeight)
+	for {
+		ev, ok := gtx.Event(key.Filter{Name: key.NamePageUp}, key.Filter{Name: key.NamePageDown})
+		if !ok {
+			break
+		}
+		e, ok := ev.(key.Event)
+		if !ok || e.State != key.Press {
+			continue
+		}
+		if e.Name == key.NamePageUp {
+			l.ScrollBy(-page)
+		} else {
+			l.ScrollBy(page)
+		}
+	}
+}
+
+// wheel scrolls three lines for each notch of a mouse wheel. Gio reports
+// a notch as 10 pixels (on X11 and Wayland), which the list alone scrolls
+// by 10 pixels: half a line. A touchpad reports fractions of a pixel, and
+// scrolls as reported.
+func (l *Log) wheel(gtx C) {
+	for {
+		ev, ok := gtx.Event(pointer.Filter{
+			Target: &l.wheelTag, Kinds: pointer.Scroll,
+			ScrollY: pointer.ScrollRange{Min: -1 << 30, Max: 1 << 30},
+		})
+		if !ok {
+			return
+		}
+		e, ok := ev.(pointer.Event)
+		if !ok || e.Kind != pointer.Scroll {
+			continue
+		}
+		dy := e.Scroll.Y
+		if notches := dy / wheelNotch; dy != 0 && notches == float32(int(notches)) {
+			dy = notches * wheelLines * float32(gtx.Dp(lineHeight))
+		}
+		l.ScrollBy(int(dy))
+	}
+}
+
+const (
+	// wheelNotch is the distance, in pixels, Gio reports for one notch of
+	// a mouse wheel.
+	wheelNotch = 10
+	// wheelLines is how many lines a notch scrolls, as most desktops do.
+	wheelLines = 3
+)
+
+// scrollbarEnds finishes a scrollbar drag (or a click on its track) that
+// reached either end of the track at that end of the log. The scrollbar
+// moves the list by a fraction of an estimated length, from rows of uneven
+// heights, and fell short of the first message by part of a row.
+func (l *Log) scrollbarEnds(n, viewport int) {
+	d := l.List.ScrollDistance()
+	if d == 0 || n == 0 {
+		return
+	}
+	// The position the scrollbar started from: before its ScrollBy.
+	pre := l.List.Position
+	whole, frac := math.Modf(float64(d * float32(n)))
+	pre.First -= int(whole)
+	pre.Offset -= int(math.Round(float64(pre.Length) / float64(n) * frac))
+	start, end := viewportRange(pre, n, viewport)
+	const near = 1e-4
+	switch {
+	case d < 0 && start+d <= near:
+		l.List.Position.First, l.List.Position.Offset = 0, 0
+	case d > 0 && end+d >= 1-near:
+		l.ScrollToBottom()
+	}
+}
+
+// viewportRange is where the scrollbar shows the view, as fractions of
+// the log's length; it is material.List's own estimate (fromListPosition).
+func viewportRange(p layout.Position, n, viewport int) (start, end float32) {
+	if p.Length <= 0 {
+		return 0, 1
+	}
+	length := float32(p.Length)
+	item := length / float32(n)
+	clamp := func(v float32) float32 { return max(0, min(1, v)) }
+	start = clamp((float32(p.First)*item + float32(p.Offset)) / length)
+	end = clamp((float32(p.First+p.Count)*item + float32(p.OffsetLast)) / length)
+	shown := end - start
+	if shown < 1 {
+		miss := float32(viewport)/length - shown
+		start -= start / (1 - shown) * miss
+		end += (1 - end) / (1 - shown) * miss
+	}
+	return start, end
+}
+
+// wheelArea takes the scroll events over the log, before the list does
+// (the list still gets presses and drags).
+func (l *Log) wheelArea(gtx C) {
+	defer pointer.PassOp{}.Push(gtx.Ops).Pop()
+	defer clip.Rect{Max: gtx.Constraints.Max}.Push(gtx.Ops).Pop()
+	event.Op(gtx.Ops, &l.wheelTag)
+}
+
+// lineHeight is about one line of message text.
+const lineHeight = unit.Dp(20)
+
+// ScrollBy moves the view px pixels toward newer messages (older ones for
+// negative px). Past either end the list stops at the end, and at the
+// bottom it sticks to the newest message again.
+func (l *Log) ScrollBy(px int) {
+	if px == 0 {
+		return
+	}
+	// At the bottom First and Offset describe the view already; the list
+	// finds out on its next layout whether the view is still at the end.
+	l.List.Position.Offset += px
+	l.List.Position.BeforeEnd = true
+}
+
 // JumpButton is the pill's clickable, for tests.
 func (l *Log) JumpButton() *widget.Clickable { return &l.jump }
 
@@ -69,6 +262,19 @@ type LogStyle struct {
 	Th   *theme.Theme
 	Log  *Log
 	Msgs []client.Message
+	// Nick is ours: messages from others that name it are highlighted.
+	Nick string
+}
+
+// mentionsUs reports whether m, the message of row r, is someone else's
+// public message naming us. The answer is kept with the row, for as long
+// as our nick stays the same: folding text for the comparison is not free.
+func (s LogStyle) mentionsUs(r *rowState, m *client.Message) bool {
+	if r.mentionNick != s.Nick || !r.mentionKnown {
+		r.mentionNick, r.mentionKnown = s.Nick, true
+		r.mention = m.Kind == client.Public && !m.Own && Mentions(m.Text, s.Nick)
+	}
+	return r.mention
 }
 
 // Layout handles the pill's clicks, then lays out the visible rows and,
@@ -78,24 +284,44 @@ func (s LogStyle) Layout(gtx C) D {
 	if l.jump.Clicked(gtx) {
 		l.ScrollToBottom()
 	}
+	l.pageKeys(gtx)
 	n := len(s.Msgs)
 	l.trimmed(s.Msgs)
 	l.RowsLaidOut = 0
+	defer l.pruneRows()
+	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+		layout.Rigid(func(gtx C) D {
+			if l.Err == "" {
+				return D{}
+			}
+			return layout.Inset{Top: 6}.Layout(gtx, func(gtx C) D { return kit.ErrorLine(gtx, s.Th, l.Err) })
+		}),
+		layout.Flexed(1, func(gtx C) D { return s.layoutList(gtx, n) }),
+	)
+}
+
+// layoutList lays out the visible rows and, when scrolled up with unread
+// messages, the pill over them.
+func (s LogStyle) layoutList(gtx C, n int) D {
+	l := s.Log
 	dims := layout.Stack{Alignment: layout.S}.Layout(gtx,
 		layout.Expanded(func(gtx C) D {
 			if n == 0 {
 				return layout.Center.Layout(gtx,
 					kit.Label(s.Th, 14, s.Th.TextMuted, "No messages yet. Say hello!").Layout)
 			}
+			l.wheel(gtx)
 			lst := material.List(s.Th.Theme, &l.List)
 			lst.AnchorStrategy = material.Overlay
+			defer l.wheelArea(gtx)
+			defer l.scrollbarEnds(n, gtx.Constraints.Max.Y)
 			return lst.Layout(gtx, n, func(gtx C, i int) D {
 				l.RowsLaidOut++
 				var prev *client.Message
 				if i > 0 {
 					prev = &s.Msgs[i-1]
 				}
-				return s.row(gtx, prev, &s.Msgs[i])
+				return s.row(gtx, i, prev, &s.Msgs[i])
 			})
 		}),
 		layout.Stacked(func(gtx C) D {
@@ -111,13 +337,15 @@ func (s LogStyle) Layout(gtx C) D {
 				b := material.ButtonLayout(s.Th.Theme, &l.jump)
 				b.Background = s.Th.Primary
 				b.CornerRadius = 16
-				return b.Layout(gtx, func(gtx C) D {
-					return layout.Inset{Top: 6, Bottom: 6, Left: 12, Right: 14}.Layout(gtx, func(gtx C) D {
-						return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
-							layout.Rigid(func(gtx C) D { return kit.Icon(gtx, icons.ArrowDown, s.Th.OnPrimary, 18) }),
-							layout.Rigid(layout.Spacer{Width: 6}.Layout),
-							layout.Rigid(kit.Label(s.Th, 13, s.Th.OnPrimary, txt).Layout),
-						)
+				return kit.FocusRing(gtx, s.Th, &l.jump, 16, func(gtx C) D {
+					return b.Layout(gtx, func(gtx C) D {
+						return layout.Inset{Top: 6, Bottom: 6, Left: 12, Right: 14}.Layout(gtx, func(gtx C) D {
+							return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
+								layout.Rigid(func(gtx C) D { return kit.Icon(gtx, icons.ArrowDown, s.Th.OnPrimary, 18) }),
+								layout.Rigid(layout.Spacer{Width: 6}.Layout),
+								layout.Rigid(kit.Label(s.Th, 13, s.Th.OnPrimary, txt).Layout),
+							)
+						})
 					})
 				})
 			})
@@ -164,7 +392,7 @@ func continues(prev, m *client.Message) bool {
 		m.Time.Sub(prev.Time) < 3*time.Minute && !m.Time.Before(prev.Time)
 }
 
-func (s LogStyle) row(gtx C, prev, m *client.Message) D {
+func (s LogStyle) row(gtx C, i int, prev, m *client.Message) D {
 	th := s.Th
 	if m.Kind == client.System {
 		col := th.TextMuted
@@ -187,41 +415,59 @@ func (s LogStyle) row(gtx C, prev, m *client.Message) D {
 	if grouped {
 		top = 1
 	}
+	r := s.Log.rowFor(i, m)
+	r.update(gtx, s.Log, m)
 	bg := th.Surface
+	mention := s.mentionsUs(r, m)
 	switch {
 	case m.Kind == client.Private:
 		bg = th.Private
 	case m.Own:
 		bg = th.Own
+	case mention:
+		bg = th.Mention
 	}
-	return layout.Inset{Top: top, Left: 8, Right: 12}.Layout(gtx, func(gtx C) D {
-		return kit.Background(gtx, bg, 8, func(gtx C) D {
-			return layout.Inset{Top: 4, Bottom: 4, Left: 4, Right: 8}.Layout(gtx, func(gtx C) D {
-				return layout.Flex{Alignment: layout.Start}.Layout(gtx,
+	dims := layout.Inset{Top: top, Left: 8, Right: 12}.Layout(gtx, func(gtx C) D {
+		bubble := func(gtx C) D {
+			return layout.Stack{Alignment: layout.NE}.Layout(gtx,
+				layout.Stacked(func(gtx C) D { return s.bubble(gtx, r, m, grouped) }),
+				layout.Stacked(func(gtx C) D { return s.copyButton(gtx, r, m) }),
+			)
+		}
+		if mention {
+			// A bar as well as a colour: the colour alone is easy to miss.
+			return kit.MarkedBackground(gtx, bg, th.MentionMark, 8, bubble)
+		}
+		return kit.Background(gtx, bg, 8, bubble)
+	})
+	r.hoverArea(gtx, dims)
+	return dims
+}
+
+// bubble is a message's time, header and text, inside its background.
+func (s LogStyle) bubble(gtx C, r *rowState, m *client.Message, grouped bool) D {
+	gtx.Constraints.Min.X = gtx.Constraints.Max.X
+	return layout.Inset{Top: 4, Bottom: 4, Left: 4, Right: 8}.Layout(gtx, func(gtx C) D {
+		return layout.Flex{Alignment: layout.Start}.Layout(gtx,
+			layout.Rigid(func(gtx C) D {
+				if grouped {
+					gtx.Constraints.Min.X = gtx.Dp(timeWidth)
+					return D{Size: image.Pt(gtx.Dp(timeWidth), 0)}
+				}
+				return layout.Inset{Top: 2}.Layout(gtx, s.clock(m))
+			}),
+			layout.Flexed(1, func(gtx C) D {
+				return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 					layout.Rigid(func(gtx C) D {
 						if grouped {
-							gtx.Constraints.Min.X = gtx.Dp(timeWidth)
-							return D{Size: image.Pt(gtx.Dp(timeWidth), 0)}
+							return D{}
 						}
-						return layout.Inset{Top: 2}.Layout(gtx, s.clock(m))
+						return s.header(gtx, r, m)
 					}),
-					layout.Flexed(1, func(gtx C) D {
-						return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
-							layout.Rigid(func(gtx C) D {
-								if grouped {
-									return D{}
-								}
-								return s.header(gtx, m)
-							}),
-							layout.Rigid(func(gtx C) D {
-								l := kit.Label(th, 15, th.Text, m.Text)
-								return l.Layout(kit.Paragraph(gtx, m.Text))
-							}),
-						)
-					}),
+					layout.Rigid(func(gtx C) D { return s.messageText(gtx, r, m) }),
 				)
-			})
-		})
+			}),
+		)
 	})
 }
 
@@ -238,7 +484,7 @@ func (s LogStyle) clock(m *client.Message) layout.Widget {
 
 // header is the sender line: the nick, and for a private message a lock
 // and its direction ("to Bob" or "from Bob").
-func (s LogStyle) header(gtx C, m *client.Message) D {
+func (s LogStyle) header(gtx C, r *rowState, m *client.Message) D {
 	th := s.Th
 	nickCol := th.Text
 	if m.Own {
@@ -250,6 +496,12 @@ func (s LogStyle) header(gtx C, m *client.Message) D {
 	}
 	children := []layout.FlexChild{
 		layout.Rigid(kit.Bold(kit.Label(th, 14, nickCol, from)).Layout),
+	}
+	if s.mentionsUs(r, m) {
+		children = append(children,
+			layout.Rigid(layout.Spacer{Width: 8}.Layout),
+			layout.Rigid(kit.Label(th, 13, th.MentionMark, "mentions you").Layout),
+		)
 	}
 	if m.Kind == client.Private {
 		dir := "from " + m.From

@@ -3,11 +3,13 @@ package chat
 import (
 	"fmt"
 	"image"
+	"strings"
 	"testing"
 	"time"
 
 	"gioui.org/f32"
 	"gioui.org/io/input"
+	"gioui.org/io/key"
 	"gioui.org/io/pointer"
 	"gioui.org/layout"
 	"gioui.org/op"
@@ -210,11 +212,103 @@ func TestLogKeepsItsPlaceWhenOldLinesAreDropped(t *testing.T) {
 
 // labels are the texts on screen, as screen readers see them.
 func labels(h *logHarness) []string {
+	return semantics(h, func(d input.SemanticDesc) string { return d.Label })
+}
+
+// semantics collects one field of what screen readers see, where set.
+func semantics(h *logHarness, field func(input.SemanticDesc) string) []string {
 	var out []string
 	for _, n := range h.r.AppendSemantics(nil) {
-		if n.Desc.Label != "" {
-			out = append(out, n.Desc.Label)
+		if s := field(n.Desc); s != "" {
+			out = append(out, s)
 		}
 	}
 	return out
+}
+
+func TestPageKeysScrollTheLog(t *testing.T) {
+	h := newLogHarness(numbered(1, 300))
+	h.frame()
+	h.frame()
+	require.True(t, h.log.AtBottom())
+	bottom := h.log.List.Position.First
+	press := func(name key.Name) {
+		h.r.Queue(key.Event{Name: name, State: key.Press}, key.Event{Name: name, State: key.Release})
+		h.frame()
+		h.frame()
+	}
+	press(key.NamePageUp)
+	require.False(t, h.log.AtBottom(), "Page Up leaves the bottom")
+	up := h.log.List.Position.First
+	// A page of 400 pixels holds several rows of two lines or more.
+	assert.Less(t, up, bottom-3, "Page Up moves by a page, not a line")
+	press(key.NamePageUp)
+	assert.Less(t, h.log.List.Position.First, up, "and again")
+	press(key.NamePageDown)
+	press(key.NamePageDown)
+	assert.True(t, h.log.AtBottom(), "Page Down goes back to the newest message, and sticks there")
+}
+
+// TestWheelNotchScrollsLines checks that a mouse wheel scrolls by lines:
+// ten notches move more than ten one-line messages.
+func TestWheelNotchScrollsLines(t *testing.T) {
+	msgs := numbered(1, 300)
+	for i := range msgs {
+		msgs[i].Kind, msgs[i].From, msgs[i].Own, msgs[i].Text = client.Public, "bob", false, fmt.Sprintf("short %d", i)
+		msgs[i].Event = 0
+	}
+	h := newLogHarness(msgs)
+	h.frame()
+	h.frame()
+	start := h.log.List.Position.First
+	for range 10 {
+		h.scroll(-wheelNotch)
+		h.frame()
+	}
+	h.frame()
+	moved := start - h.log.List.Position.First
+	assert.GreaterOrEqual(t, moved, 10, "10 notches move at least 10 one-line rows (moved %d)", moved)
+	assert.LessOrEqual(t, moved, 60, "but not pages at a time")
+}
+
+// TestScrollbarDraggedToTheTopShowsTheFirstMessage drags the scrollbar's
+// indicator from the bottom of the track past its top: the log must show
+// its first message, however uneven the rows' heights made the estimate
+// the scrollbar works from.
+func TestScrollbarDraggedToTheTopShowsTheFirstMessage(t *testing.T) {
+	msgs := numbered(1, 400)
+	for i := range msgs {
+		if i%5 == 0 {
+			msgs[i].Text = strings.Repeat(fmt.Sprintf("a long message %d ", i), 60)
+		}
+	}
+	h := newLogHarness(msgs)
+	h.frame()
+	h.frame()
+	require.True(t, h.log.AtBottom())
+	x := float32(600 - 4) // the indicator runs down the right edge
+	steps := []f32.Point{f32.Pt(x, 396), f32.Pt(x, 200), f32.Pt(x, -40)}
+	h.r.Queue(pointer.Event{Kind: pointer.Press, Source: pointer.Mouse, Buttons: pointer.ButtonPrimary, Position: steps[0]})
+	h.frame()
+	for _, p := range steps[1:] {
+		h.r.Queue(pointer.Event{Kind: pointer.Move, Source: pointer.Mouse, Buttons: pointer.ButtonPrimary, Position: p})
+		h.frame()
+	}
+	h.r.Queue(pointer.Event{Kind: pointer.Release, Source: pointer.Mouse, Position: steps[len(steps)-1]})
+	h.frame()
+	h.frame()
+	assert.Equal(t, 0, h.log.List.Position.First, "the first message is in view")
+	assert.Equal(t, 0, h.log.List.Position.Offset, "from its top")
+
+	// And dragged back down past the end, it sticks to the newest again.
+	h.r.Queue(pointer.Event{Kind: pointer.Press, Source: pointer.Mouse, Buttons: pointer.ButtonPrimary, Position: f32.Pt(x, 2)})
+	h.frame()
+	for _, y := range []float32{100, 250, 390, 460} {
+		h.r.Queue(pointer.Event{Kind: pointer.Move, Source: pointer.Mouse, Buttons: pointer.ButtonPrimary, Position: f32.Pt(x, y)})
+		h.frame()
+	}
+	h.r.Queue(pointer.Event{Kind: pointer.Release, Source: pointer.Mouse, Position: f32.Pt(x, 460)})
+	h.frame()
+	h.frame()
+	assert.True(t, h.log.AtBottom())
 }

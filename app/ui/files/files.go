@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"gioui.org/io/event"
 	"gioui.org/layout"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
@@ -49,8 +50,8 @@ func (UploadPath) filesIntent() {}
 type List struct {
 	list    widget.List
 	rows    []row
-	refresh widget.Clickable
-	upload  widget.Clickable
+	refresh kit.IconClickable
+	upload  kit.IconClickable
 	intents kit.Intents[Intent]
 
 	// PathEntry shows a field to type the path of a file to upload, for
@@ -64,7 +65,7 @@ type List struct {
 
 type row struct {
 	name string
-	btn  widget.Clickable
+	btn  kit.IconClickable
 }
 
 // New returns an empty files list.
@@ -114,15 +115,15 @@ func (l *List) NoPicker(err error) {
 func (l *List) DownloadButton(name string) *widget.Clickable {
 	for i := range l.rows {
 		if l.rows[i].name == name {
-			return &l.rows[i].btn
+			return &l.rows[i].btn.Clickable
 		}
 	}
 	return nil
 }
 
 // RefreshButton and UploadButton are the clickables, for tests.
-func (l *List) RefreshButton() *widget.Clickable { return &l.refresh }
-func (l *List) UploadButton() *widget.Clickable  { return &l.upload }
+func (l *List) RefreshButton() *widget.Clickable { return &l.refresh.Clickable }
+func (l *List) UploadButton() *widget.Clickable  { return &l.upload.Clickable }
 
 // Header is the title with the count.
 func Header(snap *client.Snapshot) string {
@@ -184,11 +185,14 @@ func (l *List) update(gtx C, canUpload bool) {
 			l.Err = "Type the path of the file to upload"
 		}
 	}
+	downloads := make([]event.Tag, len(l.rows))
 	for i := range l.rows {
 		if l.rows[i].btn.Clicked(gtx) {
 			l.intents.Add(Download{Name: l.rows[i].name})
 		}
+		downloads[i] = &l.rows[i].btn.Clickable
 	}
+	kit.ArrowFocus(gtx, downloads, &l.list)
 }
 
 // Layout handles the buttons, then lays out the header with its actions
@@ -202,8 +206,8 @@ func (s Style) Layout(gtx C) D {
 		layout.Rigid(func(gtx C) D {
 			return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
 				layout.Flexed(1, func(gtx C) D { return kit.SectionHeader(gtx, th, Header(s.Snap)) }),
-				layout.Rigid(kit.IconButton(th, &l.upload, icons.Upload, th.Primary, "Upload a file").Layout),
-				layout.Rigid(kit.IconButton(th, &l.refresh, icons.Refresh, th.Primary, "Refresh the list").Layout),
+				layout.Rigid(kit.IconButton(th, &l.upload, icons.Upload, th.Primary, "Upload a file").EndTip().Layout),
+				layout.Rigid(kit.IconButton(th, &l.refresh, icons.Refresh, th.Primary, "Refresh the list").EndTip().Layout),
 				layout.Rigid(layout.Spacer{Width: 4}.Layout),
 			)
 		}),
@@ -269,7 +273,7 @@ func (s Style) row(gtx C, i int) D {
 				layout.Rigid(kit.OneLine(kit.Label(th, 14, th.Text, f.Name))),
 				layout.Rigid(kit.Label(th, 12, th.TextMuted, detail).Layout),
 			},
-			layout.Rigid(kit.IconButton(th, &s.List.rows[i].btn, icons.Download, th.Primary, "Download "+f.Name).Layout),
+			layout.Rigid(kit.IconButton(th, &s.List.rows[i].btn, icons.Download, th.Primary, "Download "+f.Name).EndTip().Layout),
 		)
 	})
 }

@@ -43,6 +43,19 @@ func Background(gtx C, col color.NRGBA, r unit.Dp, w layout.Widget) D {
 		}, w)
 }
 
+// MarkedBackground is Background with a bar of mark down its leading edge.
+func MarkedBackground(gtx C, col, mark color.NRGBA, r unit.Dp, w layout.Widget) D {
+	return layout.Background{}.Layout(gtx,
+		func(gtx C) D {
+			rr := gtx.Dp(r)
+			sz := gtx.Constraints.Min
+			paint.FillShape(gtx.Ops, col, clip.UniformRRect(image.Rectangle{Max: sz}, rr).Op(gtx.Ops))
+			bar := image.Rectangle{Max: image.Pt(max(gtx.Dp(3), 1), sz.Y)}
+			paint.FillShape(gtx.Ops, mark, clip.RRect{Rect: bar, NW: rr, SW: rr}.Op(gtx.Ops))
+			return D{Size: sz}
+		}, w)
+}
+
 // Panel lays out w over a rectangle of col the size of w.
 func Panel(gtx C, col color.NRGBA, w layout.Widget) D {
 	return layout.Background{}.Layout(gtx,
@@ -82,20 +95,52 @@ func Bold(l material.LabelStyle) material.LabelStyle {
 	return l
 }
 
-// IconButton is a flat, round icon button drawn in fg on a transparent
-// background, with a description for screen readers.
-func IconButton(th *theme.Theme, btn *widget.Clickable, ic *widget.Icon, fg color.NRGBA, desc string) material.IconButtonStyle {
-	b := material.IconButton(th.Theme, btn, ic, desc)
+// IconButtonStyle is a flat, round icon button drawn in its colour on a
+// transparent background, with a description for screen readers and a
+// ring while it has the keyboard focus.
+type IconButtonStyle struct {
+	material.IconButtonStyle
+	// Place says where the tooltip (the description) goes.
+	Place TipPlace
+	th    *theme.Theme
+	state *IconClickable
+}
+
+// IconButton is a flat, round icon button drawn in fg, described by desc
+// for screen readers and in its tooltip.
+func IconButton(th *theme.Theme, btn *IconClickable, ic *widget.Icon, fg color.NRGBA, desc string) IconButtonStyle {
+	b := material.IconButton(th.Theme, &btn.Clickable, ic, desc)
 	b.Background = color.NRGBA{}
 	b.Color = fg
 	b.Size = 22
 	b.Inset = layout.UniformInset(7)
+	return IconButtonStyle{IconButtonStyle: b, th: th, state: btn}
+}
+
+// EndTip aligns the tooltip with the button's trailing edge, for buttons
+// near the window's right edge.
+func (b IconButtonStyle) EndTip() IconButtonStyle {
+	b.Place.End = true
 	return b
 }
 
-// Button is a material text button; with primary false it is drawn as a
-// quieter, tinted button.
-func Button(th *theme.Theme, btn *widget.Clickable, txt string, primary bool) material.ButtonStyle {
+// Layout draws the button, the focus ring around it and its tooltip.
+func (b IconButtonStyle) Layout(gtx C) D {
+	return b.state.Tip.Layout(gtx, b.th, b.Description, b.Place, b.Button, func(gtx C) D {
+		return FocusRing(gtx, b.th, b.Button, 18, b.IconButtonStyle.Layout)
+	})
+}
+
+// ButtonStyle is a material text button with a ring while it has the
+// keyboard focus.
+type ButtonStyle struct {
+	material.ButtonStyle
+	th *theme.Theme
+}
+
+// Button is a text button; with primary false it is drawn as a quieter,
+// tinted button.
+func Button(th *theme.Theme, btn *widget.Clickable, txt string, primary bool) ButtonStyle {
 	b := material.Button(th.Theme, btn, txt)
 	b.TextSize = 14
 	b.Inset = layout.Inset{Top: 8, Bottom: 8, Left: 14, Right: 14}
@@ -103,7 +148,12 @@ func Button(th *theme.Theme, btn *widget.Clickable, txt string, primary bool) ma
 		b.Background = th.SurfaceAlt
 		b.Color = th.Primary
 	}
-	return b
+	return ButtonStyle{ButtonStyle: b, th: th}
+}
+
+// Layout draws the button, and the focus ring around it.
+func (b ButtonStyle) Layout(gtx C) D {
+	return FocusRing(gtx, b.th, b.Button, b.CornerRadius, b.ButtonStyle.Layout)
 }
 
 // Disabled lays out w greyed and unclickable when off is true.

@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"gioui.org/io/event"
 	"gioui.org/io/key"
 	"gioui.org/layout"
 	"gioui.org/op/paint"
@@ -169,6 +170,9 @@ func CheckNick(nick string) string {
 		if i == 0 && !unicode.IsLetter(r) {
 			return "Start with a letter"
 		}
+		if unicode.IsSpace(r) {
+			return "Nicknames cannot contain spaces — a space is not allowed; use _ or - instead"
+		}
 		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' && r != '-' && r != '.' {
 			return fmt.Sprintf("%q is not allowed: use letters, digits, _ - or .", r)
 		}
@@ -268,6 +272,11 @@ func (s Style) update(gtx C) {
 			f.ClearErrors()
 		}
 	}
+	found := make([]event.Tag, len(f.found))
+	for i := range f.found {
+		found[i] = &f.found[i].btn
+	}
+	kit.ArrowFocus(gtx, found, &f.foundList)
 	if f.Host.Update(gtx) {
 		f.ClearErrors()
 	}
@@ -339,7 +348,7 @@ func (s Style) form(gtx C) D {
 			cb.Color = th.Text
 			cb.IconColor = th.Primary
 			cb.TextSize = 14
-			return cb.Layout(gtx)
+			return kit.FocusRing(gtx, th, &f.Host, 4, cb.Layout)
 		})),
 		layout.Rigid(func(gtx C) D {
 			if !f.Host.Value || s.HostNote == "" {
@@ -423,26 +432,34 @@ func (s Style) foundHubs(gtx C) D {
 	th := s.Th
 	f := s.Form
 	if len(f.found) == 0 {
+		if f.Host.Value {
+			// The address field is hidden while hosting: do not ask for
+			// an address there is nowhere to type.
+			return kit.Label(th, 13, th.TextMuted, "No other hubs found on this network.").Layout(gtx)
+		}
 		return kit.Label(th, 13, th.TextMuted, "No hubs found on this network — enter an address.").Layout(gtx)
 	}
 	gtx.Constraints.Max.Y = min(gtx.Constraints.Max.Y, gtx.Dp(160))
 	return material.List(th.Theme, &f.foundList).Layout(gtx, len(f.found), func(gtx C, i int) D {
 		h := f.found[i].hub
-		return material.Clickable(gtx, &f.found[i].btn, func(gtx C) D {
-			return layout.Inset{Top: 6, Bottom: 6, Left: 4, Right: 4}.Layout(gtx, func(gtx C) D {
-				gtx.Constraints.Min.X = gtx.Constraints.Max.X
-				name := h.Name
-				if name == "" {
-					name = h.Addr
-				}
-				return kit.IconRow(gtx, icons.Host, th.Primary, 20,
-					[]layout.FlexChild{
-						layout.Rigid(kit.OneLine(kit.Label(th, 14, th.Text, name))),
-						layout.Rigid(kit.Label(th, 12, th.TextMuted, h.Addr).Layout),
-					},
-					layout.Rigid(layout.Spacer{Width: 8}.Layout),
-					layout.Rigid(kit.Label(th, 12, th.TextMuted, UsersText(h.Users)).Layout),
-				)
+		btn := &f.found[i].btn
+		return kit.FocusRing(gtx, th, btn, 4, func(gtx C) D {
+			return material.Clickable(gtx, btn, func(gtx C) D {
+				return layout.Inset{Top: 6, Bottom: 6, Left: 4, Right: 4}.Layout(gtx, func(gtx C) D {
+					gtx.Constraints.Min.X = gtx.Constraints.Max.X
+					name := h.Name
+					if name == "" {
+						name = h.Addr
+					}
+					return kit.IconRow(gtx, icons.Host, th.Primary, 20,
+						[]layout.FlexChild{
+							layout.Rigid(kit.OneLine(kit.Label(th, 14, th.Text, name))),
+							layout.Rigid(kit.Label(th, 12, th.TextMuted, h.Addr).Layout),
+						},
+						layout.Rigid(layout.Spacer{Width: 8}.Layout),
+						layout.Rigid(kit.Label(th, 12, th.TextMuted, UsersText(h.Users)).Layout),
+					)
+				})
 			})
 		})
 	})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"gioui.org/font"
+	"gioui.org/io/event"
 	"gioui.org/layout"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
@@ -99,6 +100,7 @@ func (s Style) Layout(gtx C) D {
 		}
 	}
 	s.sync()
+	kit.ArrowFocus(gtx, l.tags(s.Users), &l.list)
 	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Rigid(func(gtx C) D {
 			if !s.ShowHeader {
@@ -131,7 +133,20 @@ func (s Style) row(gtx C, i int) D {
 	if u.Self {
 		return draw(gtx)
 	}
-	return material.Clickable(gtx, &s.List.rows[i].btn, draw)
+	btn := &s.List.rows[i].btn
+	return kit.FocusRing(gtx, th, btn, 4, func(gtx C) D { return material.Clickable(gtx, btn, draw) })
+}
+
+// tags are the rows one can choose (everyone but ourselves), in order,
+// for the arrow keys.
+func (l *List) tags(users []client.User) []event.Tag {
+	tags := make([]event.Tag, 0, len(l.rows))
+	for i := range l.rows {
+		if i < len(users) && !users[i].Self {
+			tags = append(tags, &l.rows[i].btn)
+		}
+	}
+	return tags
 }
 
 func (s Style) rowContent(gtx C, u client.User, selected bool) D {

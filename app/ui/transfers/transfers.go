@@ -54,7 +54,7 @@ type List struct {
 }
 
 type row struct {
-	cancel, retry, open, dismiss widget.Clickable
+	cancel, retry, open, dismiss kit.IconClickable
 }
 
 // New returns an empty transfers list.
@@ -67,7 +67,7 @@ func New() *List {
 // Buttons returns the clickables of a transfer's row, for tests.
 func (l *List) Buttons(id client.TransferID) (cancel, retry, open *widget.Clickable) {
 	r := l.row(id)
-	return &r.cancel, &r.retry, &r.open
+	return &r.cancel.Clickable, &r.retry.Clickable, &r.open.Clickable
 }
 
 func (l *List) row(id client.TransferID) *row {
@@ -290,11 +290,11 @@ func (s Style) layoutRow(gtx C, t client.Transfer) D {
 			layout.Rigid(func(gtx C) D {
 				switch {
 				case !t.State.Finished():
-					return kit.IconButton(th, &r.cancel, icons.Close, th.TextMuted, "Cancel").Layout(gtx)
+					return kit.IconButton(th, &r.cancel, icons.Close, th.TextMuted, "Cancel").EndTip().Layout(gtx)
 				case canRetry(t):
-					return kit.IconButton(th, &r.retry, icons.Retry, th.Primary, "Retry").Layout(gtx)
+					return kit.IconButton(th, &r.retry, icons.Retry, th.Primary, "Retry").EndTip().Layout(gtx)
 				case t.State == client.TransferDone && t.Direction == client.Download && s.CanOpenFolder:
-					return kit.IconButton(th, &r.open, icons.FolderOpen, th.Primary, "Open folder").Layout(gtx)
+					return kit.IconButton(th, &r.open, icons.FolderOpen, th.Primary, "Open folder").EndTip().Layout(gtx)
 				}
 				return D{}
 			}),
@@ -302,7 +302,7 @@ func (s Style) layoutRow(gtx C, t client.Transfer) D {
 				if !t.State.Finished() {
 					return D{}
 				}
-				return kit.IconButton(th, &r.dismiss, icons.Close, th.TextMuted, "Dismiss").Layout(gtx)
+				return kit.IconButton(th, &r.dismiss, icons.Close, th.TextMuted, "Dismiss").EndTip().Layout(gtx)
 			}),
 		)
 	})

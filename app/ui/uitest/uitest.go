@@ -118,6 +118,19 @@ func (d *Driver) TypeInto(e *widget.Editor, text string) {
 	d.Frame()
 }
 
+// Type types text at the caret the window knows of, as a desktop window
+// does with typed characters: the range to replace comes from the input
+// router's editor state, not from the editor, so an editor that does not
+// tell the router where its caret went gets the text in the wrong place.
+func (d *Driver) Type(text string) {
+	sel := d.r.EditorState().Selection.Range
+	start := min(sel.Start, sel.End)
+	d.r.Queue(key.EditEvent{Range: sel, Text: text})
+	caret := start + utf8.RuneCountInString(text)
+	d.r.Queue(key.SelectionEvent{Start: caret, End: caret})
+	d.Frame()
+}
+
 // Key presses a named key (with modifiers) on whatever has the focus.
 func (d *Driver) Key(name key.Name, mods key.Modifiers) {
 	d.r.Queue(
@@ -125,6 +138,49 @@ func (d *Driver) Key(name key.Name, mods key.Modifiers) {
 		key.Event{Name: name, Modifiers: mods, State: key.Release},
 	)
 	d.Frame()
+}
+
+// Tab presses Tab (Shift+Tab with back) as the window does: the focused
+// widget may take the key, and when none does the focus moves to the
+// next (previous) control.
+func (d *Driver) Tab(back bool) {
+	dir, mods := key.FocusForward, key.Modifiers(0)
+	if back {
+		dir, mods = key.FocusBackward, key.ModShift
+	}
+	// The window reads (and so clears) the router's wish for a new frame
+	// after each frame: what remains after the key is the key's doing.
+	d.r.WakeupTime()
+	d.r.Queue(input.SystemEvent{Event: key.Event{Name: key.NameTab, Modifiers: mods, State: key.Press}})
+	if _, handled := d.r.WakeupTime(); !handled {
+		d.r.MoveFocus(dir)
+	}
+	d.r.Queue(key.Event{Name: key.NameTab, Modifiers: mods, State: key.Release})
+	d.Frame()
+}
+
+// TabTo presses Tab until tag has the focus, at most limit times, and
+// reports whether it got there.
+func (d *Driver) TabTo(tag event.Tag, limit int) bool {
+	for range limit {
+		if d.Focused(tag) {
+			return true
+		}
+		d.Tab(false)
+	}
+	return d.Focused(tag)
+}
+
+// Focus gives tag the keyboard focus, as a click would, without clicking.
+func (d *Driver) Focus(tag event.Tag) {
+	d.r.Source().Execute(key.FocusCmd{Tag: tag})
+	d.Frame()
+}
+
+// Clipboard is what the UI last wrote to the clipboard, if anything.
+func (d *Driver) Clipboard() (string, bool) {
+	_, b, ok := d.r.WriteClipboard()
+	return string(b), ok
 }
 
 // Focused reports whether tag has the keyboard focus.
