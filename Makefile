@@ -19,7 +19,7 @@ DEBIAN_PACKAGES := gcc libc6-dev pkg-config make \
 	libwayland-dev libx11-xcb-dev libxkbcommon-x11-dev libxcursor-dev libegl-dev libvulkan-dev \
 	libgles2 libegl-mesa0 libgl1-mesa-dri \
 	fonts-noto-core fonts-noto-color-emoji \
-	xvfb xdotool imagemagick \
+	xvfb xdotool x11-utils imagemagick \
 	curl tftp-hpa tftpd-hpa atftp iproute2 util-linux nftables zip systemd \
 	avahi-daemon avahi-utils dbus
 
