@@ -107,6 +107,10 @@ type Config struct {
 	MaxTransfers          int // transfers at once, hub-wide, granted ones included
 	MaxTransfersPerClient int // transfers at once per client, granted ones included
 
+	// MaxSharedFiles is the most files FILES lists from the shared folder;
+	// a client pages through them proto.MaxFilesPage at a time.
+	MaxSharedFiles int
+
 	// presencePause is the least time presence lines wait to be written
 	// (see Hub.writePresence); tests lengthen it.
 	presencePause time.Duration
@@ -181,6 +185,7 @@ func (c *Config) setDefaults() {
 	setDur(&c.presencePause, defaultPresencePause)
 	setInt(&c.MaxTransfers, DefaultMaxTransfers)
 	setInt(&c.MaxTransfersPerClient, DefaultMaxTransfersPerClient)
+	setInt(&c.MaxSharedFiles, DefaultMaxSharedFiles)
 }
 
 // validate reports every field that is out of range.
@@ -211,6 +216,7 @@ func (c *Config) validate() error {
 	positive("FlushTimeout", float64(c.FlushTimeout))
 	positive("MaxTransfers", float64(c.MaxTransfers))
 	positive("MaxTransfersPerClient", float64(c.MaxTransfersPerClient))
+	positive("MaxSharedFiles", float64(c.MaxSharedFiles))
 	if c.OutQueueBytes < proto.MaxHubLineLen*2 {
 		errs = append(errs, fmt.Errorf("config field OutQueueBytes must be at least %d (two of the longest lines), got %d", proto.MaxHubLineLen*2, c.OutQueueBytes))
 	}

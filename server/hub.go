@@ -235,7 +235,7 @@ func (h *Hub) ServeListeners(ctx context.Context, ls Listeners) error {
 	if h.cfg.MemoryTrimDelay > 0 {
 		h.wg.Go(func() { h.trim.run(innerCtx, h.cfg.MemoryTrimDelay) })
 	}
-	if _, err := shared.list(); err != nil { // start hashing what is there
+	if _, err := shared.list(h.cfg.MaxSharedFiles); err != nil { // start hashing what is there
 		h.log.Warn("cannot list shared folder", "dir", h.cfg.Dir, "err", err)
 	}
 

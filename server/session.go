@@ -249,7 +249,7 @@ func (s *session) handle(raw []byte, t time.Time) {
 	case proto.KwUsers:
 		s.h.flush(s.h.sendUsers(s))
 	case proto.KwFiles:
-		s.handleFiles()
+		s.handleFiles(cmd.Offset)
 	case proto.KwGet:
 		s.handleGet(cmd.Name)
 	case proto.KwPut:
@@ -309,18 +309,13 @@ func escapedText(line string, cmd proto.Command) string {
 	return line[len(proto.KwMsg)+1:]
 }
 
-func (s *session) handleFiles() {
-	files, err := s.h.shared.Load().list()
+func (s *session) handleFiles(offset int64) {
+	files, err := s.h.shared.Load().list(s.h.cfg.MaxSharedFiles)
 	if err != nil {
 		s.h.log.Error("cannot list shared folder", "err", err)
 		files = nil
 	}
-	b := make([]byte, 0, 16+len(files)*128)
-	b = proto.AppendFiles(b, len(files))
-	for _, f := range files {
-		b = proto.AppendFile(b, f.Size, f.SHA256, f.ModTime, f.Name)
-	}
-	s.send(b)
+	s.send(appendFilesAnswer(make([]byte, 0, 32+min(len(files), proto.MaxFilesPage)*128), files, offset))
 }
 
 // transfersDisabled is the detail of the ERR sent for GET and PUT when the

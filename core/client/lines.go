@@ -21,6 +21,7 @@ type hubLine struct {
 	// reason (LEAVE, BYE) or the token (PING, PONG).
 	text    string
 	n       int    // USERS, HISTORY, FILES counts
+	total   int    // FILES: the files the hub shares, of which n follow
 	size    int64  // FILE, GET, SHARED
 	sha     string // FILE, GET, SHARED; "" when unknown
 	mtime   time.Time
@@ -54,7 +55,7 @@ func parseHubLine(raw string) (hubLine, error) {
 	if err != nil {
 		return hubLine{}, err
 	}
-	h := hubLine{kw: ev.Keyword, n: ev.Count, size: ev.Size, sha: ev.SHA256, name: ev.Name, token: ev.Token, port: ev.Port}
+	h := hubLine{kw: ev.Keyword, n: ev.Count, total: ev.Total, size: ev.Size, sha: ev.SHA256, name: ev.Name, token: ev.Token, port: ev.Port}
 	if ev.Time != 0 {
 		h.time = time.UnixMilli(ev.Time)
 	}

@@ -63,6 +63,8 @@ type state struct {
 	lastErr   *HubError
 	dirty     bool
 
+	filesPages // how far the shared list is paged in
+
 	sched *scheduler
 
 	quitReason string
@@ -476,7 +478,7 @@ func (st *state) handleLine(h hubLine) {
 	case proto.KwHistory:
 		st.startBlock(proto.KwHistory, h.n)
 	case proto.KwFiles:
-		st.answered(proto.KwFiles)
+		st.filesAnswer(st.answered(proto.KwFiles), h.total)
 		st.startBlock(proto.KwFiles, h.n)
 	case proto.KwUser, proto.KwFile:
 		st.log.Warn("hub sent a list line outside a list; skipped", "keyword", h.kw)
@@ -534,7 +536,7 @@ func (st *state) welcome(nick string) {
 	}
 	st.system(Message{Event: SysConnection, Note: note, Name: st.hubName, To: nick})
 	st.emitConn()
-	st.sendNow(&request{keyword: proto.KwFiles, line: simpleLine(proto.Command{Keyword: proto.KwFiles})})
+	st.askFiles(0)
 	st.pump(st.now)
 	st.sched.schedule(st.now)
 }
@@ -578,8 +580,7 @@ func (st *state) endBlock() {
 		}
 		st.users = users
 	case proto.KwFiles:
-		st.files = st.list.files
-		st.filesTime = st.now
+		st.filesPage(st.list.files)
 	}
 	st.list = listBlock{}
 	st.dirty = true
@@ -757,7 +758,7 @@ func (st *state) system(m Message) {
 func (st *state) sharedFile(h hubLine) {
 	sh := Shared{Time: h.time, From: h.from, Size: h.size, SHA256: h.sha, Name: h.name}
 	st.shared = append(st.shared, sh)
-	if !st.filesTime.IsZero() {
+	if !st.filesTime.IsZero() && st.sharedShown(h.name) {
 		f := File{Name: h.name, Size: h.size, SHA256: h.sha, ModTime: h.time}
 		files := slices.DeleteFunc(slices.Clone(st.files), func(o File) bool { return o.Name == h.name })
 		i, _ := slices.BinarySearchFunc(files, f, func(a, b File) int { return strings.Compare(a.Name, b.Name) })
@@ -901,7 +902,11 @@ func (st *state) intent(in intent) {
 		}
 	case intentFiles:
 		if st.registered() {
-			st.sendNow(&request{keyword: proto.KwFiles, line: simpleLine(proto.Command{Keyword: proto.KwFiles})})
+			st.askFiles(0)
+		}
+	case intentMoreFiles:
+		if st.registered() {
+			st.moreFiles()
 		}
 	case intentNick:
 		if in.text == st.nick {
@@ -963,6 +968,7 @@ func (st *state) snapshot(version, dropped uint64) *Snapshot {
 		Users:         st.users,
 		Files:         st.files,
 		FilesTime:     st.filesTime,
+		FilesTotal:    st.filesTotal,
 		Shared:        st.shared[:len(st.shared):len(st.shared)],
 		Transfers:     st.sched.transfers(),
 		LastError:     st.lastErr,
