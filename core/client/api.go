@@ -153,11 +153,16 @@ const (
 	CauseQuit
 	// CauseStopped: the Start context ended.
 	CauseStopped
+	// CauseDroppedAgain: the hub dropped the session soon after it
+	// registered, again and again (as a hub does with a client it finds too
+	// slow), so the client waits longer before each new try; Err is the
+	// *ByeError or error of the last drop.
+	CauseDroppedAgain
 )
 
 func (c Cause) String() string {
 	names := [...]string{"none", "lost", "hub-closed", "timeout", "no-hub", "not-accepted", "no-answer",
-		"network", "refused", "bye", "version", "quit", "stopped"}
+		"network", "refused", "bye", "version", "quit", "stopped", "dropped-again"}
 	if int(c) < len(names) {
 		return names[c]
 	}

@@ -64,6 +64,7 @@ type state struct {
 	dirty     bool
 
 	filesPages // how far the shared list is paged in
+	dropStreak // how often sessions were dropped soon after joining
 
 	sched *scheduler
 
@@ -254,11 +255,14 @@ func (st *state) retry(cause Cause, err error) {
 		return
 	}
 	wasRegistered := st.state == Registered
+	if wasRegistered {
+		cause = st.noteDrop(cause)
+	}
 	st.state = Reconnecting
 	st.cause = cause
 	st.connErr = err
 	st.attempt++
-	delay := st.cfg.ReconnectMin << min(st.attempt-1, 16)
+	delay := st.cfg.ReconnectMin << min(st.attempt-1+st.quickDrops, 16)
 	if delay > st.cfg.ReconnectMax || delay <= 0 {
 		delay = st.cfg.ReconnectMax
 	}
@@ -527,6 +531,7 @@ func (st *state) welcome(nick string) {
 	st.nickTries = 0
 	st.state = Registered
 	st.attempt = 0
+	st.joinedAt = st.now
 	st.cause = CauseNone
 	st.connErr = nil
 	st.dirty = true
