@@ -107,6 +107,9 @@ type Config struct {
 	MaxTransfers          int // transfers at once, hub-wide, granted ones included
 	MaxTransfersPerClient int // transfers at once per client, granted ones included
 
+	// Hosts bounds what one host may do (HostLimits).
+	Hosts HostLimits
+
 	// MaxSharedFiles is the most files FILES lists from the shared folder;
 	// a client pages through them proto.MaxFilesPage at a time.
 	MaxSharedFiles int
@@ -186,6 +189,7 @@ func (c *Config) setDefaults() {
 	setInt(&c.MaxTransfers, DefaultMaxTransfers)
 	setInt(&c.MaxTransfersPerClient, DefaultMaxTransfersPerClient)
 	setInt(&c.MaxSharedFiles, DefaultMaxSharedFiles)
+	c.Hosts.setDefaults()
 }
 
 // validate reports every field that is out of range.
@@ -217,6 +221,9 @@ func (c *Config) validate() error {
 	positive("MaxTransfers", float64(c.MaxTransfers))
 	positive("MaxTransfersPerClient", float64(c.MaxTransfersPerClient))
 	positive("MaxSharedFiles", float64(c.MaxSharedFiles))
+	if err := c.Hosts.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.OutQueueBytes < proto.MaxHubLineLen*2 {
 		errs = append(errs, fmt.Errorf("config field OutQueueBytes must be at least %d (two of the longest lines), got %d", proto.MaxHubLineLen*2, c.OutQueueBytes))
 	}

@@ -46,6 +46,7 @@ type Hub struct {
 	slow     []*session            // sessions to drop as too-slow, found while delivering
 	kicks    *flushList            // queues to flush once h.mu is released; nil if none
 	lazy     *flushList            // queues handed to the presence writer; nil if none
+	hosts    hostTable             // what each host is counted for (hostlimits.go)
 	// usersBlock is the USERS block for the current roster, encoded once
 	// per change of membership and shared by every reply; nil when stale.
 	usersBlock []byte
@@ -84,6 +85,7 @@ func New(cfg Config) (*Hub, error) {
 		byKey:       make(map[string]*session),
 		readBuffers: newReadBufferPool(cfg.ReadBufferSize),
 		lazyWake:    make(chan struct{}, 1),
+		hosts:       newHostTable(cfg.Hosts),
 	}
 	if cfg.Transfers != nil && h.grants == nil {
 		h.transfers = newTransferService(*cfg.Transfers, &h.cfg, log, transferHooks{
@@ -385,6 +387,11 @@ func (h *Hub) accept(conn net.Conn) {
 		h.log.Info("hub full; turning a client away", "remote", conn.RemoteAddr().String(), "max", h.cfg.MaxClients)
 		h.wg.Go(func() { h.turnAway(conn) })
 	default:
+		if hr, ok := err.(*hostRefusal); ok {
+			h.log.Debug("turning a host's client away", "remote", conn.RemoteAddr().String(), "why", hr.err.Detail)
+			h.wg.Go(func() { h.turnAwayWith(conn, hr) })
+			return
+		}
 		conn.Close()
 	}
 }
@@ -398,6 +405,9 @@ func (h *Hub) addSession(conn net.Conn) (*session, error) {
 		return nil, errHubClosing
 	case len(h.sessions) >= h.cfg.MaxClients:
 		return nil, errHubFull
+	}
+	if hr := h.hosts.admit(remoteAddr(conn), time.Now()); hr != nil {
+		return nil, hr
 	}
 	s := newSession(h, conn)
 	h.sessions[s] = struct{}{}
@@ -607,6 +617,7 @@ func (h *Hub) dropSlowLocked() {
 func (h *Hub) removeLocked(s *session, leaveReason string) {
 	s.ended.Store(true)
 	delete(h.sessions, s)
+	h.hosts.left(s.remote)
 	if !s.registered {
 		return
 	}
@@ -869,6 +880,11 @@ func (h *Hub) setNick(s *session, nick, key string) (*flushList, *proto.Error) {
 		return nil, proto.NewError(proto.ReasonNickInUse, proto.KwNick, fmt.Sprintf("%s is already your nick", proto.QuoteInput(nick)))
 	case taken && other != s:
 		return nil, proto.NewError(proto.ReasonNickInUse, proto.KwNick, fmt.Sprintf("nick %s is in use", proto.QuoteInput(nick)))
+	}
+	if e := h.hosts.allowNick(s.remote, time.Now()); e != nil {
+		return nil, e
+	}
+	switch {
 	case s.registered:
 		h.renameLocked(s, nick, key)
 	default:

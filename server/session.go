@@ -56,9 +56,7 @@ func newSession(h *Hub, conn net.Conn) *session {
 		q:       newOutQueue(conn, h.cfg.OutQueueBytes, h.cfg.FlushTimeout, &h.wg, &h.trim),
 		limiter: rate.NewLimiter(rate.Limit(h.cfg.MaxLineRate), h.cfg.LineBurst),
 	}
-	if ap, err := netip.ParseAddrPort(conn.RemoteAddr().String()); err == nil {
-		s.remote = ap.Addr().Unmap()
-	}
+	s.remote = remoteAddr(conn)
 	return s
 }
 

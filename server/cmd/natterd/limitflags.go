@@ -10,4 +10,15 @@ import (
 // client, from taking the room down; d holds their defaults.
 func limitFlags(fs *flag.FlagSet, c *server.Config, d *server.Config) {
 	fs.IntVar(&c.MaxSharedFiles, "max-shared-files", d.MaxSharedFiles, "most `files` FILES lists from the shared folder (clients page through them 500 at a time)")
+	h, dh := &c.Hosts, &d.Hosts
+	fs.IntVar(&h.MaxSessions, "host-sessions", dh.MaxSessions, "`sessions` at once from one host (an IP address; an IPv6 /64); more get ERR 503 hub-full")
+	fs.Float64Var(&h.ConnectRate, "host-connect-rate", dh.ConnectRate, "new `connections` per second from one host; more get ERR 429 slow-down and BYE flood")
+	fs.IntVar(&h.ConnectBurst, "host-connect-burst", dh.ConnectBurst, "new `connections` one host may open at once above -host-connect-rate")
+	fs.Float64Var(&h.NickRate, "host-nick-rate", dh.NickRate, "registrations and renames per minute from one host (`count`); more get ERR 429 NICK slow-down")
+	fs.IntVar(&h.NickBurst, "host-nick-burst", dh.NickBurst, "registrations and renames (`count`) one host may make at once above -host-nick-rate")
+	fs.Func("host-exempt", "comma-separated `addresses` and prefixes to which no per-host limit applies, for load tests (e.g. 127.0.0.1,::1; loopback is not exempt by default)", func(s string) error {
+		p, err := server.ParseHostList(s)
+		h.Exempt = p
+		return err
+	})
 }
