@@ -86,6 +86,11 @@ type Config struct {
 	FloodWindow time.Duration
 
 	OutQueueBytes int // bytes queued for one client before it is dropped as too-slow
+	// MaxQueuedBytes bounds the bytes queued for all clients together;
+	// near it, the clients holding the most are dropped as too-slow. Both
+	// bounds count what a line costs in memory: its bytes and its entry in
+	// each queue that holds it.
+	MaxQueuedBytes int
 	// ReadBufferSize is the least size of the read buffers lent to clients
 	// while their input is handled (at least two of the longest lines);
 	// a client waiting for input holds none.
@@ -178,6 +183,7 @@ func (c *Config) setDefaults() {
 	setInt(&c.FloodLimit, DefaultFloodLimit)
 	setDur(&c.FloodWindow, DefaultFloodWindow)
 	setInt(&c.OutQueueBytes, DefaultOutQueueBytes)
+	setInt(&c.MaxQueuedBytes, DefaultMaxQueuedBytes)
 	setInt(&c.ReadBufferSize, DefaultReadBufferSize)
 	setDur(&c.RegisterTimeout, DefaultRegisterTimeout)
 	setInt(&c.MaxNickTries, DefaultMaxNickTries)
@@ -226,6 +232,9 @@ func (c *Config) validate() error {
 	}
 	if c.OutQueueBytes < proto.MaxHubLineLen*2 {
 		errs = append(errs, fmt.Errorf("config field OutQueueBytes must be at least %d (two of the longest lines), got %d", proto.MaxHubLineLen*2, c.OutQueueBytes))
+	}
+	if c.MaxQueuedBytes < c.OutQueueBytes {
+		errs = append(errs, fmt.Errorf("config field MaxQueuedBytes must be at least OutQueueBytes (%d), got %d", c.OutQueueBytes, c.MaxQueuedBytes))
 	}
 	if c.MemoryTrimDelay < NoMemoryTrim {
 		errs = append(errs, fmt.Errorf("config field MemoryTrimDelay must be positive or NoMemoryTrim, got %v", c.MemoryTrimDelay))

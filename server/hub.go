@@ -47,6 +47,7 @@ type Hub struct {
 	kicks    *flushList            // queues to flush once h.mu is released; nil if none
 	lazy     *flushList            // queues handed to the presence writer; nil if none
 	hosts    hostTable             // what each host is counted for (hostlimits.go)
+	queued   atomic.Int64          // what the lines queued for every client cost (queuebudget.go)
 	// usersBlock is the USERS block for the current roster, encoded once
 	// per change of membership and shared by every reply; nil when stale.
 	usersBlock []byte
@@ -410,6 +411,7 @@ func (h *Hub) addSession(conn net.Conn) (*session, error) {
 		return nil, hr
 	}
 	s := newSession(h, conn)
+	s.q.budget = &h.queued
 	h.sessions[s] = struct{}{}
 	return s, nil
 }
@@ -480,6 +482,9 @@ func (h *Hub) kickLocked(q *outQueue) {
 // them in the same order, while the system calls that write them happen
 // outside it. h.mu is held.
 func (h *Hub) settleLocked() *flushList {
+	if h.overQueued() {
+		h.shedLocked()
+	}
 	h.dropSlowLocked()
 	k := h.kicks
 	h.kicks = nil
@@ -674,6 +679,8 @@ func (h *Hub) sendTo(s *session, line []byte) {
 	}
 	if !ok {
 		h.endSession(s, proto.LeaveTooSlow, "", true)
+	} else if h.overQueued() {
+		h.shed()
 	}
 }
 

@@ -10,6 +10,15 @@ import (
 // client, from taking the room down; d holds their defaults.
 func limitFlags(fs *flag.FlagSet, c *server.Config, d *server.Config) {
 	fs.IntVar(&c.MaxSharedFiles, "max-shared-files", d.MaxSharedFiles, "most `files` FILES lists from the shared folder (clients page through them 500 at a time)")
+	fs.Func("max-queued", "`bytes` queued for all clients together (what the lines cost in memory); near it, the clients holding the most are dropped as too-slow (default "+
+		formatSize(int64(d.MaxQueuedBytes))+"; units: MiB, GiB, ...)", func(v string) error {
+		var b byteSize
+		if err := b.Set(v); err != nil {
+			return err
+		}
+		c.MaxQueuedBytes = int(b)
+		return nil
+	})
 	h, dh := &c.Hosts, &d.Hosts
 	fs.IntVar(&h.MaxSessions, "host-sessions", dh.MaxSessions, "`sessions` at once from one host (an IP address; an IPv6 /64); more get ERR 503 hub-full")
 	fs.Float64Var(&h.ConnectRate, "host-connect-rate", dh.ConnectRate, "new `connections` per second from one host; more get ERR 429 slow-down and BYE flood")
