@@ -845,6 +845,9 @@ func (h *Hub) sendPrivate(s *session, to, key, body string) (*flushList, *proto.
 			s.nick, target.nick, n, proto.MaxHubLineLen))
 	}
 	line := proto.AppendPrivEscaped(nil, t, s.nick, target.nick, body)
+	if e := h.privateRoomLocked(target, line); e != nil && target != s {
+		return nil, e
+	}
 	h.deliverLocked(target, line)
 	if target != s {
 		h.deliverLocked(s, line)

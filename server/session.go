@@ -177,16 +177,10 @@ func (s *session) allow(kw string, t time.Time) bool {
 	if s.limiter.AllowN(t, 1) {
 		return true
 	}
-	cfg := &s.h.cfg
-	if t.Sub(s.floodStart) > cfg.FloodWindow {
-		s.floodStart, s.floodCount = t, 0
-	}
-	s.floodCount++
-	if s.floodCount >= cfg.FloodLimit {
-		s.h.log.Info("dropping flooding client", "nick", s.nick, "remote", s.remote.String())
-		s.end(proto.LeaveFlood, proto.LeaveFlood)
+	if !s.countRefusal(t) {
 		return false
 	}
+	cfg := &s.h.cfg
 	s.errorf(proto.ReasonSlowDown, kw, "at most %g lines per second (bursts of %d); the line was dropped", cfg.MaxLineRate, cfg.LineBurst)
 	return false
 }
@@ -383,6 +377,12 @@ const maxDeferredLines = 64
 // the message, at once.
 func (s *session) deferFlush(k *flushList, e *proto.Error) {
 	if e != nil {
+		// A message refused because its recipient's queue is filling
+		// counts as a line over the rate: a sender that keeps on is a
+		// flooder.
+		if e.Reason == proto.ReasonSlowDown && !s.countRefusal(time.Now()) {
+			return
+		}
 		s.sendErr(e)
 		return
 	}
