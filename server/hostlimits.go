@@ -31,6 +31,17 @@ type HostLimits struct {
 	NickRate     float64 // registrations and renames per minute
 	NickBurst    int     // registrations and renames at once above the rate
 
+	// Transfers: grants not used yet and transfers running, together.
+	MaxTransfers int
+	// UploadFiles and UploadBytes bound the uploads granted per hour, so
+	// that no one host can fill the shared folder or the disk alone.
+	UploadFiles int
+	UploadBytes int64
+	// PublicReadRate bounds the reads by name in public mode (RRQs per
+	// second, bursts of PublicReadBurst).
+	PublicReadRate  float64
+	PublicReadBurst int
+
 	// Exempt lists the hosts to which no per-host limit applies, for load
 	// tests run from one machine. Loopback is not exempt unless listed: a
 	// hub on a shared machine serves other users' processes there.
@@ -53,6 +64,21 @@ func (l *HostLimits) setDefaults() {
 	if l.NickBurst == 0 {
 		l.NickBurst = DefaultHostNickBurst
 	}
+	if l.MaxTransfers == 0 {
+		l.MaxTransfers = DefaultHostTransfers
+	}
+	if l.UploadFiles == 0 {
+		l.UploadFiles = DefaultHostUploadFiles
+	}
+	if l.UploadBytes == 0 {
+		l.UploadBytes = DefaultHostUploadBytes
+	}
+	if l.PublicReadRate == 0 {
+		l.PublicReadRate = DefaultHostPublicReadRate
+	}
+	if l.PublicReadBurst == 0 {
+		l.PublicReadBurst = DefaultHostPublicBurst
+	}
 }
 
 func (l *HostLimits) validate() error {
@@ -60,6 +86,8 @@ func (l *HostLimits) validate() error {
 	for name, v := range map[string]float64{
 		"MaxSessions": float64(l.MaxSessions), "ConnectRate": l.ConnectRate, "ConnectBurst": float64(l.ConnectBurst),
 		"NickRate": l.NickRate, "NickBurst": float64(l.NickBurst),
+		"MaxTransfers": float64(l.MaxTransfers), "UploadFiles": float64(l.UploadFiles), "UploadBytes": float64(l.UploadBytes),
+		"PublicReadRate": l.PublicReadRate, "PublicReadBurst": float64(l.PublicReadBurst),
 	} {
 		if v <= 0 {
 			errs = append(errs, fmt.Errorf("config field Hosts.%s must be positive, got %v", name, v))

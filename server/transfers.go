@@ -94,7 +94,8 @@ type transferService struct {
 	slots        int               // unused grants and running transfers, hub-wide
 	perClient    map[uint64]int    // unused grants and running transfers by session
 	names        map[string]bool   // stored names held by PUT grants and running uploads
-	pendingBytes int64             // declared sizes of granted and running uploads
+	pendingBytes int64             // free space reserved by granted and running uploads (reserveFor)
+	hosts        hostTransfers     // per host: transfers, upload quotas, public reads (hostgrants.go)
 }
 
 // grant is what a token stands for.
@@ -134,6 +135,7 @@ func newTransferService(cfg TransferConfig, hubCfg *Config, log *slog.Logger, hu
 		grants:       make(map[string]*grant),
 		perClient:    make(map[uint64]int),
 		names:        make(map[string]bool),
+		hosts:        newHostTransfers(hubCfg.Hosts),
 	}
 }
 
@@ -280,12 +282,15 @@ func (ts *transferService) GrantPut(ctx context.Context, req putRequest) (putGra
 	if err != nil {
 		return putGrant{}, err
 	}
+	if err := ts.hosts.upload(req.Addr, req.Size, time.Now()); err != nil {
+		return putGrant{}, err
+	}
 	if err := ts.reserveLocked(req.requester); err != nil {
 		return putGrant{}, err
 	}
 	g := ts.addGrantLocked(req.requester, &grant{put: true, name: stored, asked: req.Name, size: req.Size, sha256: req.SHA256})
 	ts.names[stored] = true
-	ts.pendingBytes += req.Size
+	ts.pendingBytes += reserveFor(req.Size)
 	return putGrant{Token: g.token, Port: port, StoredName: stored}, nil
 }
 
@@ -307,6 +312,9 @@ func (ts *transferService) reserveLocked(r requester) error {
 	if ts.slots >= ts.maxAll {
 		return proto.NewError(proto.ReasonBusy, "",
 			fmt.Sprintf("the hub runs its maximum of %d transfers, granted ones included; try again later", ts.maxAll))
+	}
+	if err := ts.hosts.take(r.Addr, time.Now()); err != nil {
+		return err
 	}
 	ts.slots++
 	ts.perClient[r.SessionID]++
@@ -345,6 +353,7 @@ func (ts *transferService) release(g *grant) {
 
 func (ts *transferService) releaseLocked(g *grant) {
 	ts.slots--
+	ts.hosts.give(g.addr)
 	if n := ts.perClient[g.session] - 1; n > 0 {
 		ts.perClient[g.session] = n
 	} else {
@@ -352,7 +361,7 @@ func (ts *transferService) releaseLocked(g *grant) {
 	}
 	if g.put {
 		delete(ts.names, g.name)
-		ts.pendingBytes -= g.size
+		ts.pendingBytes -= reserveFor(g.size)
 	}
 }
 
@@ -384,19 +393,27 @@ func (ts *transferService) take(req *tftp.Request, put bool) (*grant, error) {
 	return g, nil
 }
 
-// takePublic takes a hub-wide transfer slot for a public read.
-func (ts *transferService) takePublic() (*grant, error) {
+// takePublic takes a hub-wide transfer slot for a public read by peer,
+// within the per-host limits.
+func (ts *transferService) takePublic(peer netip.Addr) (*grant, error) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	ts.sweepLocked(time.Now())
+	now := time.Now()
+	ts.sweepLocked(now)
 	if ts.slots >= ts.maxAll {
 		return nil, tftp.NewError(tftp.ErrNotDefined, "hub busy, try again later")
+	}
+	if err := ts.hosts.publicRead(peer, now); err != nil {
+		return nil, err
+	}
+	if err := ts.hosts.take(peer, now); err != nil {
+		return nil, tftp.NewError(tftp.ErrNotDefined, "this host has its maximum of transfers; try again later")
 	}
 	ts.slots++
 	// Session IDs start at 1, so session 0 stands for public reads, which
 	// count against the hub-wide limit only.
 	ts.perClient[0]++
-	return &grant{}, nil
+	return &grant{addr: peer}, nil
 }
 
 func peerIP(a net.Addr) netip.Addr {

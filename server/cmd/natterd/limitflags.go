@@ -25,6 +25,18 @@ func limitFlags(fs *flag.FlagSet, c *server.Config, d *server.Config) {
 	fs.IntVar(&h.ConnectBurst, "host-connect-burst", dh.ConnectBurst, "new `connections` one host may open at once above -host-connect-rate")
 	fs.Float64Var(&h.NickRate, "host-nick-rate", dh.NickRate, "registrations and renames per minute from one host (`count`); more get ERR 429 NICK slow-down")
 	fs.IntVar(&h.NickBurst, "host-nick-burst", dh.NickBurst, "registrations and renames (`count`) one host may make at once above -host-nick-rate")
+	fs.IntVar(&h.MaxTransfers, "host-transfers", dh.MaxTransfers, "file `transfers` at once per host, granted ones included; more get ERR 409 busy")
+	fs.IntVar(&h.UploadFiles, "host-upload-files", dh.UploadFiles, "uploads (`files`) granted per hour to one host; more get ERR 429 PUT slow-down")
+	fs.Func("host-upload-bytes", "`bytes` of uploads granted per hour to one host (default "+formatSize(dh.UploadBytes)+"; units: MiB, GiB, ...)", func(v string) error {
+		var b byteSize
+		if err := b.Set(v); err != nil {
+			return err
+		}
+		h.UploadBytes = int64(b)
+		return nil
+	})
+	fs.Float64Var(&h.PublicReadRate, "host-public-read-rate", dh.PublicReadRate, "with -tftp-public: reads by name (`RRQs`) per second from one host")
+	fs.IntVar(&h.PublicReadBurst, "host-public-read-burst", dh.PublicReadBurst, "with -tftp-public: reads by name (`RRQs`) one host may make at once above the rate")
 	fs.Func("host-exempt", "comma-separated `addresses` and prefixes to which no per-host limit applies, for load tests (e.g. 127.0.0.1,::1; loopback is not exempt by default)", func(s string) error {
 		p, err := server.ParseHostList(s)
 		h.Exempt = p
