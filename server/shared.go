@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/natter-chat/natter/core/proto"
 )
 
@@ -221,6 +223,11 @@ func (d *sharedDir) enqueueLocked(k hashKey) {
 // lookup returns the info of one shared file, with its hash when known.
 func (d *sharedDir) lookup(name string) (FileInfo, hashKey, error) {
 	info, k, err := d.stat(name)
+	if nfc := norm.NFC.String(name); errors.Is(err, ErrNoSuchFile) && nfc != name {
+		// Names are stored in NFC: a name typed in another form asks
+		// for the same file.
+		info, k, err = d.stat(nfc)
+	}
 	if err != nil {
 		return info, k, err
 	}

@@ -93,7 +93,7 @@ type transferService struct {
 	grants       map[string]*grant // granted tokens not used yet
 	slots        int               // unused grants and running transfers, hub-wide
 	perClient    map[uint64]int    // unused grants and running transfers by session
-	names        map[string]bool   // stored names held by PUT grants and running uploads
+	names        map[string]bool   // keys (proto.FileNameKey) of stored names held by PUT grants and running uploads
 	pendingBytes int64             // free space reserved by granted and running uploads (reserveFor)
 	hosts        hostTransfers     // per host: transfers, upload quotas, public reads (hostgrants.go)
 }
@@ -289,7 +289,7 @@ func (ts *transferService) GrantPut(ctx context.Context, req putRequest) (putGra
 		return putGrant{}, err
 	}
 	g := ts.addGrantLocked(req.requester, &grant{put: true, name: stored, asked: req.Name, size: req.Size, sha256: req.SHA256})
-	ts.names[stored] = true
+	ts.names[proto.FileNameKey(stored)] = true
 	ts.pendingBytes += reserveFor(req.Size)
 	return putGrant{Token: g.token, Port: port, StoredName: stored}, nil
 }
@@ -360,7 +360,7 @@ func (ts *transferService) releaseLocked(g *grant) {
 		delete(ts.perClient, g.session)
 	}
 	if g.put {
-		delete(ts.names, g.name)
+		delete(ts.names, proto.FileNameKey(g.name))
 		ts.pendingBytes -= reserveFor(g.size)
 	}
 }
