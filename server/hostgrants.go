@@ -140,3 +140,21 @@ func (t *hostTransfers) publicRead(a netip.Addr, now time.Time) error {
 	}
 	return nil
 }
+
+// publicUnansweredSends is how often, in public mode, a transfer sends its
+// first packet to a peer that has answered nothing: once and twice again.
+// A read by name needs no token, so its source address may be forged, and
+// the hub must then send little more than it got: three blocks of 516
+// bytes for a request of some 40 are at most 40 bytes out per byte in,
+// where tftpd-hpa sends five.
+const publicUnansweredSends = 3
+
+// engineConfig is the transfer engine's configuration: as configured, with
+// unanswered first packets bounded in public mode.
+func (ts *transferService) engineConfig() tftp.Config {
+	c := ts.cfg.Engine
+	if ts.cfg.Public && c.UnansweredSends == 0 {
+		c.UnansweredSends = publicUnansweredSends
+	}
+	return c
+}

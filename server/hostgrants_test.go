@@ -142,3 +142,71 @@ func TestHostPublicReadRate(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, data, got.Bytes())
 }
+
+// In public mode a read request from an address that never answers (a
+// forged one) costs the hub three sends of its first block, then an ERROR:
+// at most tftpd-hpa's 65 bytes out per byte in.
+func TestPublicUnansweredReadCostsLittle(t *testing.T) {
+	th := startTransferHub(t, func(c *Config, tc *TransferConfig) {
+		tc.Public = true
+		tc.Engine.InitialRTO = 20 * time.Millisecond
+		tc.Engine.MinRTO = 20 * time.Millisecond
+	})
+	// A request of some 40 bytes, as in the attack measured.
+	const name = "holiday-photos-2026-archive-01.bin"
+	writeData(t, th.dir, name, randomData(8, 100_000))
+	to, err := net.ResolveUDPAddr("udp4", th.udp)
+	require.NoError(t, err)
+	victim := loopback2(t) // stands in for the forged source: it never answers
+	rrq := append([]byte{0, 1}, name+"\x00octet\x00"...)
+	_, err = victim.WriteTo(rrq, to)
+	require.NoError(t, err)
+	out, datas := 0, 0
+	buf := make([]byte, 4096)
+	victim.SetReadDeadline(time.Now().Add(guard))
+	for range 100 {
+		n, _, err := victim.ReadFrom(buf)
+		require.NoError(t, err, "after %d DATA", datas)
+		out += n
+		if buf[1] == 5 { // ERROR: the hub gave up
+			break
+		}
+		require.EqualValues(t, 3, buf[1], "DATA")
+		datas++
+	}
+	assert.Equal(t, publicUnansweredSends, datas, "block 1 sent once and twice again")
+	ratio := float64(out) / float64(len(rrq))
+	t.Logf("%d bytes out for %d in: %.1f per byte", out, len(rrq), ratio)
+	// tftpd-hpa sends five blocks of 512 bytes for the same request.
+	assert.Less(t, out, 5*(4+512), "less than tftpd-hpa sends")
+	assert.LessOrEqual(t, ratio, 65.0, "tftpd-hpa's ratio in the attack measured")
+}
+
+// With options the first packet is the OACK: it too is sent three times to
+// a peer that never answers.
+func TestPublicUnansweredOACK(t *testing.T) {
+	th := startTransferHub(t, func(c *Config, tc *TransferConfig) {
+		tc.Public = true
+		tc.Engine.InitialRTO = 20 * time.Millisecond
+		tc.Engine.MinRTO = 20 * time.Millisecond
+	})
+	writeData(t, th.dir, "pub.bin", randomData(9, 100_000))
+	to, err := net.ResolveUDPAddr("udp4", th.udp)
+	require.NoError(t, err)
+	victim := loopback2(t)
+	_, err = victim.WriteTo(append([]byte{0, 1}, "pub.bin\x00octet\x00blksize\x002048\x00"...), to)
+	require.NoError(t, err)
+	oacks := 0
+	buf := make([]byte, 4096)
+	victim.SetReadDeadline(time.Now().Add(guard))
+	for range 100 {
+		_, _, err := victim.ReadFrom(buf)
+		require.NoError(t, err)
+		if buf[1] == 5 {
+			break
+		}
+		require.EqualValues(t, 6, buf[1], "OACK")
+		oacks++
+	}
+	assert.Equal(t, publicUnansweredSends, oacks)
+}

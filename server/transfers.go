@@ -200,7 +200,7 @@ func (ts *transferService) tftpServer(conn net.PacketConn, other func(pkt []byte
 		PortMin:      ts.cfg.PortMin,
 		PortMax:      ts.cfg.PortMax,
 		MaxWindow:    ts.cfg.MaxWindow,
-		Config:       ts.cfg.Engine,
+		Config:       ts.engineConfig(),
 		Logf: func(format string, args ...any) {
 			ts.log.Debug(fmt.Sprintf(format, args...))
 		},
