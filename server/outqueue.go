@@ -38,12 +38,16 @@ type outQueue struct {
 	flushTimeout time.Duration
 
 	// budget, when set, counts the bytes queued hub-wide (see
-	// Hub.shedLocked); it is charged and credited with bytes.
+	// Hub.shedLocked). The queue charges it in budgetChunk units, as its
+	// bytes grow past what it charged, and credits it as they shrink well
+	// below, so that the hub-wide count is touched once per chunk of a
+	// client's traffic, not per line.
 	budget *atomic.Int64
 
 	mu      sync.Mutex
 	pending *lineBatch // nil when empty; taken whole by the owner
 	bytes   int        // what the lines queued or being written cost (lineCost)
+	charged int        // what the queue has charged budget with
 	limit   int
 	state   int
 	busy    bool // an owner (flusher or writer goroutine) is or will be writing
@@ -104,12 +108,38 @@ func lineCost(line []byte) int { return len(line) + queueEntryCost }
 // cost is what b's lines cost (lineCost).
 func (b *lineBatch) cost() int { return b.size() + len(b.lines)*queueEntryCost }
 
+// budgetChunk is the unit in which a queue charges the hub-wide count:
+// an atomic counter every processor writes to would cost a fan-out to many
+// clients more than the rest of queueing. The count is over what is
+// queued by less than two chunks per client (80 MiB for 10,000 clients
+// that each once held a line), never under it.
+const budgetChunk = 4 << 10
+
 // chargeLocked counts d bytes more (or fewer, when negative) queued in q
-// and hub-wide. q.mu is held.
+// and, by whole chunks, hub-wide. q.mu is held.
 func (q *outQueue) chargeLocked(d int) {
 	q.bytes += d
-	if q.budget != nil {
-		q.budget.Add(int64(d))
+	if q.budget == nil || q.state == queueAborted {
+		return
+	}
+	switch {
+	case q.bytes > q.charged:
+		n := (q.bytes - q.charged + budgetChunk - 1) / budgetChunk * budgetChunk
+		q.charged += n
+		q.budget.Add(int64(n))
+	case q.charged-q.bytes > 2*budgetChunk:
+		n := (q.charged - q.bytes - budgetChunk) / budgetChunk * budgetChunk
+		q.charged -= n
+		q.budget.Add(-int64(n))
+	}
+}
+
+// uncharge gives back all the queue charged the hub-wide count, once it
+// ends. q.mu is held.
+func (q *outQueue) unchargeLocked() {
+	if q.budget != nil && q.charged != 0 {
+		q.budget.Add(-int64(q.charged))
+		q.charged = 0
 	}
 }
 
@@ -381,6 +411,7 @@ func (q *outQueue) abort() {
 		putBatch(q.pending)
 		q.pending = nil
 	}
+	q.unchargeLocked()
 	q.mu.Unlock()
 	q.conn.Close()
 }
@@ -423,6 +454,9 @@ func (q *outQueue) writeLoop(b *lineBatch) {
 		b = q.takeLocked()
 		if b == nil && state == queueOpen {
 			q.busy = false
+		}
+		if b == nil && state == queueClosing {
+			q.unchargeLocked()
 		}
 		q.mu.Unlock()
 		if b == nil {

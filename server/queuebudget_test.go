@@ -37,7 +37,9 @@ func TestQueueCountsWhatLinesCost(t *testing.T) {
 		n++
 	}
 	assert.Equal(t, (1<<20)/lineCost(line), n, "tiny lines fill the 1 MiB queue by their cost")
-	assert.Equal(t, int64(n*lineCost(line)), budget.Load())
+	held := int64(n * lineCost(line))
+	assert.GreaterOrEqual(t, budget.Load(), held, "the hub-wide count is never under what is queued")
+	assert.Less(t, budget.Load(), held+budgetChunk, "and over it by less than a chunk")
 
 	q.flush() // as the owner: writes everything
 	buf := make([]byte, 64<<10)
@@ -48,7 +50,7 @@ func TestQueueCountsWhatLinesCost(t *testing.T) {
 		require.NoError(t, err)
 		read += k
 	}
-	require.Eventually(t, func() bool { return budget.Load() == 0 }, guard, time.Millisecond, "all written: %d left", budget.Load())
+	require.Eventually(t, func() bool { return budget.Load() <= 2*budgetChunk }, guard, time.Millisecond, "all written: %d left", budget.Load())
 
 	q.mu.Lock()
 	q.busy = true
@@ -131,5 +133,7 @@ func TestStalledClientsStayWithinHubBound(t *testing.T) {
 	assert.LessOrEqual(t, peak, int64(bound)+slack, "what was queued hub-wide stayed within the bound")
 	sender.send("PING end")
 	sender.skipTo("PONG end")
-	require.Eventually(t, func() bool { return h.queued.Load() == 0 }, guard, 10*time.Millisecond, "nothing is left counted: %d", h.queued.Load())
+	// The dropped clients gave back all they held; the sender, under two
+	// chunks.
+	require.Eventually(t, func() bool { return h.queued.Load() <= 2*budgetChunk }, guard, 10*time.Millisecond, "left counted: %d", h.queued.Load())
 }
