@@ -27,12 +27,10 @@ const putMargin = 64 << 20
 func reserveFor(size int64) int64 { return min(size, putMargin) }
 
 // hostTransfers is the transfer service's bookkeeping per host (see
-// HostLimits), guarded by the service's lock. An entry lives while its host
-// holds a grant or a transfer, or its buckets are refilling.
+// HostLimits), guarded by the service's lock.
 type hostTransfers struct {
-	limits  HostLimits
-	hosts   map[netip.Prefix]*hostXfers
-	sweepAt int
+	limits HostLimits
+	hosts  hostMap[hostXfers]
 }
 
 type hostXfers struct {
@@ -44,46 +42,17 @@ type hostXfers struct {
 
 func newHostTransfers(l HostLimits) hostTransfers {
 	l.setDefaults()
-	return hostTransfers{limits: l, hosts: make(map[netip.Prefix]*hostXfers), sweepAt: 1024}
-}
-
-func (t *hostTransfers) state(a netip.Addr, now time.Time) *hostXfers {
-	if !a.IsValid() {
-		return nil
-	}
-	for _, p := range t.limits.Exempt {
-		if p.Contains(a.Unmap()) {
-			return nil
-		}
-	}
-	k := hostOf(a)
-	hx := t.hosts[k]
-	if hx == nil {
-		if len(t.hosts) >= t.sweepAt {
-			t.sweep(now)
-		}
-		hx = &hostXfers{}
-		t.hosts[k] = hx
-	}
-	return hx
-}
-
-func (t *hostTransfers) sweep(now time.Time) {
-	l := &t.limits
-	for k, hx := range t.hosts {
-		if hx.transfers == 0 && hx.uploads.full(now, float64(l.UploadFiles)/3600, l.UploadFiles) &&
+	return hostTransfers{limits: l, hosts: newHostMap(l.Exempt, func(hx *hostXfers, now time.Time) bool {
+		return hx.transfers == 0 && hx.uploads.full(now, float64(l.UploadFiles)/3600, l.UploadFiles) &&
 			hx.uploadBytes.full(now, float64(l.UploadBytes)/3600, int(l.UploadBytes)) &&
-			hx.reads.full(now, l.PublicReadRate, l.PublicReadBurst) {
-			delete(t.hosts, k)
-		}
-	}
-	t.sweepAt = max(1024, 2*len(t.hosts))
+			hx.reads.full(now, l.PublicReadRate, l.PublicReadBurst)
+	})}
 }
 
 // take counts a grant or transfer for a's host, or says why it may have
 // no more.
 func (t *hostTransfers) take(a netip.Addr, now time.Time) error {
-	hx := t.state(a, now)
+	hx := t.hosts.get(a, now)
 	if hx == nil {
 		return nil
 	}
@@ -97,10 +66,7 @@ func (t *hostTransfers) take(a netip.Addr, now time.Time) error {
 
 // give counts a grant or transfer of a's host that ended.
 func (t *hostTransfers) give(a netip.Addr) {
-	if !a.IsValid() {
-		return
-	}
-	if hx := t.hosts[hostOf(a)]; hx != nil && hx.transfers > 0 {
+	if hx := t.hosts.lookup(a); hx != nil && hx.transfers > 0 {
 		hx.transfers--
 	}
 }
@@ -108,7 +74,7 @@ func (t *hostTransfers) give(a netip.Addr) {
 // upload counts an upload of size bytes against the hourly quotas of a's
 // host, or refuses it with slow-down.
 func (t *hostTransfers) upload(a netip.Addr, size int64, now time.Time) error {
-	hx := t.state(a, now)
+	hx := t.hosts.get(a, now)
 	if hx == nil {
 		return nil
 	}
@@ -130,7 +96,7 @@ func (t *hostTransfers) upload(a netip.Addr, size int64, now time.Time) error {
 
 // publicRead counts a public read by a's host against its rate.
 func (t *hostTransfers) publicRead(a netip.Addr, now time.Time) error {
-	hx := t.state(a, now)
+	hx := t.hosts.get(a, now)
 	if hx == nil {
 		return nil
 	}

@@ -174,59 +174,71 @@ type hostState struct {
 	nicks    bucket
 }
 
-// hostTable is the hub's bookkeeping per host. It is guarded by h.mu; an
-// entry lives while its host has sessions or its buckets are refilling, so
-// the table holds at most a few entries per open session and per recent
-// connection.
-type hostTable struct {
-	limits HostLimits
-	hosts  map[netip.Prefix]*hostState
-	// sweepAt is the table's size at which stale entries are next swept.
+// hostMap holds one entry of bookkeeping per host, for the hosts that are
+// not exempt. An entry that idle reports as changing nothing if forgotten
+// (no sessions or transfers, buckets full) is swept once the map has
+// doubled since the last sweep, so the map holds a few entries per open
+// session and per recent connection. It is guarded by its owner's lock.
+type hostMap[T any] struct {
+	exempt  []netip.Prefix
+	idle    func(e *T, now time.Time) bool
+	hosts   map[netip.Prefix]*T
 	sweepAt int
 }
 
-func newHostTable(l HostLimits) hostTable {
-	return hostTable{limits: l, hosts: make(map[netip.Prefix]*hostState), sweepAt: 1024}
+func newHostMap[T any](exempt []netip.Prefix, idle func(*T, time.Time) bool) hostMap[T] {
+	return hostMap[T]{exempt: exempt, idle: idle, hosts: make(map[netip.Prefix]*T), sweepAt: 1024}
 }
 
-func (t *hostTable) exempt(a netip.Addr) bool {
-	a = a.Unmap()
-	for _, p := range t.limits.Exempt {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
-
-// state returns the entry of a's host, making it if need be; nil for an
+// get returns the entry of a's host, making it if need be; nil for an
 // exempt or unknown address.
-func (t *hostTable) state(a netip.Addr, now time.Time) *hostState {
-	if !a.IsValid() || t.exempt(a) {
+func (m *hostMap[T]) get(a netip.Addr, now time.Time) *T {
+	if !a.IsValid() {
 		return nil
 	}
-	k := hostOf(a)
-	hs := t.hosts[k]
-	if hs == nil {
-		if len(t.hosts) >= t.sweepAt {
-			t.sweep(now)
+	a = a.Unmap()
+	for _, p := range m.exempt {
+		if p.Contains(a) {
+			return nil
 		}
-		hs = &hostState{}
-		t.hosts[k] = hs
 	}
-	return hs
+	k := hostOf(a)
+	e := m.hosts[k]
+	if e == nil {
+		if len(m.hosts) >= m.sweepAt {
+			for k, e := range m.hosts {
+				if m.idle(e, now) {
+					delete(m.hosts, k)
+				}
+			}
+			m.sweepAt = max(1024, 2*len(m.hosts))
+		}
+		e = new(T)
+		m.hosts[k] = e
+	}
+	return e
 }
 
-// sweep forgets the hosts that have no session and whose buckets are full.
-func (t *hostTable) sweep(now time.Time) {
-	l := &t.limits
-	for k, hs := range t.hosts {
-		if hs.sessions == 0 && hs.connects.full(now, l.ConnectRate, l.ConnectBurst) &&
-			hs.nicks.full(now, l.NickRate/60, l.NickBurst) {
-			delete(t.hosts, k)
-		}
+// lookup returns the entry of a's host if there is one.
+func (m *hostMap[T]) lookup(a netip.Addr) *T {
+	if !a.IsValid() {
+		return nil
 	}
-	t.sweepAt = max(1024, 2*len(t.hosts))
+	return m.hosts[hostOf(a)]
+}
+
+// hostTable is the hub's bookkeeping per host: its sessions, and how fast
+// it connects and changes nicks. It is guarded by h.mu.
+type hostTable struct {
+	limits HostLimits
+	hosts  hostMap[hostState]
+}
+
+func newHostTable(l HostLimits) hostTable {
+	return hostTable{limits: l, hosts: newHostMap(l.Exempt, func(hs *hostState, now time.Time) bool {
+		return hs.sessions == 0 && hs.connects.full(now, l.ConnectRate, l.ConnectBurst) &&
+			hs.nicks.full(now, l.NickRate/60, l.NickBurst)
+	})}
 }
 
 // hostRefusal is why a host's new connection is turned away: the ERR and
@@ -240,7 +252,7 @@ func (r *hostRefusal) Error() string { return "natter hub: " + r.err.Detail }
 
 // admit counts a new connection from a, or says why it is refused.
 func (t *hostTable) admit(a netip.Addr, now time.Time) *hostRefusal {
-	hs := t.state(a, now)
+	hs := t.hosts.get(a, now)
 	if hs == nil {
 		return nil
 	}
@@ -257,10 +269,7 @@ func (t *hostTable) admit(a netip.Addr, now time.Time) *hostRefusal {
 
 // left counts a session of a's host that ended.
 func (t *hostTable) left(a netip.Addr) {
-	if !a.IsValid() {
-		return
-	}
-	if hs := t.hosts[hostOf(a)]; hs != nil && hs.sessions > 0 {
+	if hs := t.hosts.lookup(a); hs != nil && hs.sessions > 0 {
 		hs.sessions--
 	}
 }
@@ -268,7 +277,7 @@ func (t *hostTable) left(a netip.Addr) {
 // allowNick counts a registration or rename by a session of a's host, or
 // refuses it with ERR 429 NICK slow-down.
 func (t *hostTable) allowNick(a netip.Addr, now time.Time) *proto.Error {
-	hs := t.state(a, now)
+	hs := t.hosts.get(a, now)
 	if hs == nil {
 		return nil
 	}
@@ -279,8 +288,8 @@ func (t *hostTable) allowNick(a netip.Addr, now time.Time) *proto.Error {
 	return proto.NewError(proto.ReasonSlowDown, proto.KwNick, fmt.Sprintf("this host registers and renames more than %g times a minute (bursts of %d)", l.NickRate, l.NickBurst))
 }
 
-// turnAwayWith tells a client why its host is refused (HELLO, the ERR and
-// the BYE, as turnAway does for a full hub) and closes its connection.
+// turnAwayWith tells a client why it is refused (HELLO, the ERR and the
+// BYE) and closes its connection.
 func (h *Hub) turnAwayWith(conn net.Conn, r *hostRefusal) {
 	b := proto.AppendHello(nil, h.cfg.Name)
 	b = r.err.AppendLine(b)

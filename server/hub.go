@@ -418,16 +418,7 @@ func (h *Hub) addSession(conn net.Conn) (*session, error) {
 
 // turnAway tells a client the hub is full and closes its connection.
 func (h *Hub) turnAway(conn net.Conn) {
-	b := proto.AppendHello(nil, h.cfg.Name)
-	b = proto.AppendErr(b, proto.ReasonHubFull, "", fmt.Sprintf("the hub has its maximum of %d clients", h.cfg.MaxClients))
-	b = proto.AppendBye(b, proto.ByeHubFull)
-	closeBy := time.Now().Add(h.cfg.FlushTimeout)
-	conn.SetWriteDeadline(closeBy)
-	if _, err := conn.Write(b); err != nil {
-		conn.Close()
-		return
-	}
-	lingeringClose(conn, closeBy)
+	h.turnAwayWith(conn, &hostRefusal{proto.NewError(proto.ReasonHubFull, "", fmt.Sprintf("the hub has its maximum of %d clients", h.cfg.MaxClients)), proto.ByeHubFull})
 }
 
 // shutdown ends every session with BYE shutdown. No LEAVE lines are sent:
