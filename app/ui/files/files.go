@@ -137,7 +137,8 @@ func Header(snap *client.Snapshot) string {
 	if snap.FilesTime.IsZero() {
 		return "Shared files"
 	}
-	return fmt.Sprintf("Shared files · %d", len(snap.Files))
+	// The hub's count, of which the list may hold only the first pages.
+	return fmt.Sprintf("Shared files · %d", max(len(snap.Files), snap.FilesTotal))
 }
 
 // Style draws a List.

@@ -48,3 +48,8 @@ func TestMoreAskedNearTheEnd(t *testing.T) {
 	d.Frame()
 	assert.Empty(t, l.Intents(), "every file is held")
 }
+
+func TestHeaderCountsWhatTheHubShares(t *testing.T) {
+	snap := &client.Snapshot{FilesTime: time.Unix(1_800_000_000, 0), Files: heldFiles(500), FilesTotal: 1234}
+	assert.Equal(t, "Shared files · 1234", files.Header(snap), "not only the pages held")
+}
