@@ -86,6 +86,11 @@ type Config struct {
 	FloodWindow time.Duration
 
 	OutQueueBytes int // bytes queued for one client before it is dropped as too-slow
+	// MaxQueuedBytes bounds the bytes queued for all clients together;
+	// near it, the clients holding the most are dropped as too-slow. Both
+	// bounds count what a line costs in memory: its bytes and its entry in
+	// each queue that holds it.
+	MaxQueuedBytes int
 	// ReadBufferSize is the least size of the read buffers lent to clients
 	// while their input is handled (at least two of the longest lines);
 	// a client waiting for input holds none.
@@ -106,6 +111,13 @@ type Config struct {
 
 	MaxTransfers          int // transfers at once, hub-wide, granted ones included
 	MaxTransfersPerClient int // transfers at once per client, granted ones included
+
+	// Hosts bounds what one host may do (HostLimits).
+	Hosts HostLimits
+
+	// MaxSharedFiles is the most files FILES lists from the shared folder;
+	// a client pages through them proto.MaxFilesPage at a time.
+	MaxSharedFiles int
 
 	// presencePause is the least time presence lines wait to be written
 	// (see Hub.writePresence); tests lengthen it.
@@ -171,6 +183,7 @@ func (c *Config) setDefaults() {
 	setInt(&c.FloodLimit, DefaultFloodLimit)
 	setDur(&c.FloodWindow, DefaultFloodWindow)
 	setInt(&c.OutQueueBytes, DefaultOutQueueBytes)
+	setInt(&c.MaxQueuedBytes, DefaultMaxQueuedBytes)
 	setInt(&c.ReadBufferSize, DefaultReadBufferSize)
 	setDur(&c.RegisterTimeout, DefaultRegisterTimeout)
 	setInt(&c.MaxNickTries, DefaultMaxNickTries)
@@ -181,6 +194,8 @@ func (c *Config) setDefaults() {
 	setDur(&c.presencePause, defaultPresencePause)
 	setInt(&c.MaxTransfers, DefaultMaxTransfers)
 	setInt(&c.MaxTransfersPerClient, DefaultMaxTransfersPerClient)
+	setInt(&c.MaxSharedFiles, DefaultMaxSharedFiles)
+	c.Hosts.setDefaults()
 }
 
 // validate reports every field that is out of range.
@@ -211,8 +226,15 @@ func (c *Config) validate() error {
 	positive("FlushTimeout", float64(c.FlushTimeout))
 	positive("MaxTransfers", float64(c.MaxTransfers))
 	positive("MaxTransfersPerClient", float64(c.MaxTransfersPerClient))
+	positive("MaxSharedFiles", float64(c.MaxSharedFiles))
+	if err := c.Hosts.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.OutQueueBytes < proto.MaxHubLineLen*2 {
 		errs = append(errs, fmt.Errorf("config field OutQueueBytes must be at least %d (two of the longest lines), got %d", proto.MaxHubLineLen*2, c.OutQueueBytes))
+	}
+	if c.MaxQueuedBytes < c.OutQueueBytes {
+		errs = append(errs, fmt.Errorf("config field MaxQueuedBytes must be at least OutQueueBytes (%d), got %d", c.OutQueueBytes, c.MaxQueuedBytes))
 	}
 	if c.MemoryTrimDelay < NoMemoryTrim {
 		errs = append(errs, fmt.Errorf("config field MemoryTrimDelay must be positive or NoMemoryTrim, got %v", c.MemoryTrimDelay))

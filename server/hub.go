@@ -46,6 +46,8 @@ type Hub struct {
 	slow     []*session            // sessions to drop as too-slow, found while delivering
 	kicks    *flushList            // queues to flush once h.mu is released; nil if none
 	lazy     *flushList            // queues handed to the presence writer; nil if none
+	hosts    hostTable             // what each host is counted for (hostlimits.go)
+	queued   atomic.Int64          // what the lines queued for every client cost (queuebudget.go)
 	// usersBlock is the USERS block for the current roster, encoded once
 	// per change of membership and shared by every reply; nil when stale.
 	usersBlock []byte
@@ -85,6 +87,7 @@ func New(cfg Config) (*Hub, error) {
 		byKey:       make(map[string]*session),
 		readBuffers: newReadBufferPool(cfg.ReadBufferSize),
 		lazyWake:    make(chan struct{}, 1),
+		hosts:       newHostTable(cfg.Hosts),
 	}
 	if cfg.Transfers != nil && h.grants == nil {
 		h.transfers = newTransferService(*cfg.Transfers, &h.cfg, log, transferHooks{
@@ -236,7 +239,7 @@ func (h *Hub) ServeListeners(ctx context.Context, ls Listeners) error {
 	if h.cfg.MemoryTrimDelay > 0 {
 		h.wg.Go(func() { h.trim.run(innerCtx, h.cfg.MemoryTrimDelay) })
 	}
-	if _, err := shared.list(); err != nil { // start hashing what is there
+	if _, err := shared.list(h.cfg.MaxSharedFiles); err != nil { // start hashing what is there
 		h.log.Warn("cannot list shared folder", "dir", h.cfg.Dir, "err", err)
 	}
 
@@ -386,6 +389,11 @@ func (h *Hub) accept(conn net.Conn) {
 		h.log.Info("hub full; turning a client away", "remote", conn.RemoteAddr().String(), "max", h.cfg.MaxClients)
 		h.wg.Go(func() { h.turnAway(conn) })
 	default:
+		if hr, ok := err.(*hostRefusal); ok {
+			h.log.Debug("turning a host's client away", "remote", conn.RemoteAddr().String(), "why", hr.err.Detail)
+			h.wg.Go(func() { h.turnAwayWith(conn, hr) })
+			return
+		}
 		conn.Close()
 	}
 }
@@ -400,23 +408,18 @@ func (h *Hub) addSession(conn net.Conn) (*session, error) {
 	case len(h.sessions) >= h.cfg.MaxClients:
 		return nil, errHubFull
 	}
+	if hr := h.hosts.admit(remoteAddr(conn), time.Now()); hr != nil {
+		return nil, hr
+	}
 	s := newSession(h, conn)
+	s.q.budget = &h.queued
 	h.sessions[s] = struct{}{}
 	return s, nil
 }
 
 // turnAway tells a client the hub is full and closes its connection.
 func (h *Hub) turnAway(conn net.Conn) {
-	b := proto.AppendHello(nil, h.cfg.Name)
-	b = proto.AppendErr(b, proto.ReasonHubFull, "", fmt.Sprintf("the hub has its maximum of %d clients", h.cfg.MaxClients))
-	b = proto.AppendBye(b, proto.ByeHubFull)
-	closeBy := time.Now().Add(h.cfg.FlushTimeout)
-	conn.SetWriteDeadline(closeBy)
-	if _, err := conn.Write(b); err != nil {
-		conn.Close()
-		return
-	}
-	lingeringClose(conn, closeBy)
+	h.turnAwayWith(conn, &hostRefusal{proto.NewError(proto.ReasonHubFull, "", fmt.Sprintf("the hub has its maximum of %d clients", h.cfg.MaxClients)), proto.ByeHubFull})
 }
 
 // shutdown ends every session with BYE shutdown. No LEAVE lines are sent:
@@ -471,6 +474,9 @@ func (h *Hub) kickLocked(q *outQueue) {
 // them in the same order, while the system calls that write them happen
 // outside it. h.mu is held.
 func (h *Hub) settleLocked() *flushList {
+	if h.overQueued() {
+		h.shedLocked()
+	}
 	h.dropSlowLocked()
 	k := h.kicks
 	h.kicks = nil
@@ -608,6 +614,7 @@ func (h *Hub) dropSlowLocked() {
 func (h *Hub) removeLocked(s *session, leaveReason string) {
 	s.ended.Store(true)
 	delete(h.sessions, s)
+	h.hosts.left(s.remote)
 	if !s.registered {
 		return
 	}
@@ -669,6 +676,8 @@ func (h *Hub) sendTo(s *session, line []byte) {
 	}
 	if !ok {
 		h.endSession(s, proto.LeaveTooSlow, "", true)
+	} else if h.overQueued() {
+		h.shed()
 	}
 }
 
@@ -835,6 +844,9 @@ func (h *Hub) sendPrivate(s *session, to, key, body string) (*flushList, *proto.
 			s.nick, target.nick, n, proto.MaxHubLineLen))
 	}
 	line := proto.AppendPrivEscaped(nil, t, s.nick, target.nick, body)
+	if e := h.privateRoomLocked(target, line); e != nil && target != s {
+		return nil, e
+	}
 	h.deliverLocked(target, line)
 	if target != s {
 		h.deliverLocked(s, line)
@@ -879,6 +891,11 @@ func (h *Hub) setNick(s *session, nick, key string) (*flushList, *proto.Error) {
 		return nil, proto.NewError(proto.ReasonNickInUse, proto.KwNick, fmt.Sprintf("%s is already your nick", proto.QuoteInput(nick)))
 	case taken && other != s:
 		return nil, proto.NewError(proto.ReasonNickInUse, proto.KwNick, fmt.Sprintf("nick %s is in use", proto.QuoteInput(nick)))
+	}
+	if e := h.hosts.allowNick(s.remote, time.Now()); e != nil {
+		return nil, e
+	}
+	switch {
 	case s.registered:
 		h.renameLocked(s, nick, key)
 	default:

@@ -37,9 +37,17 @@ type outQueue struct {
 	trim         *memoryTrimmer  // told when a backlog has been written
 	flushTimeout time.Duration
 
+	// budget, when set, counts the bytes queued hub-wide (see
+	// Hub.shedLocked). The queue charges it in budgetChunk units, as its
+	// bytes grow past what it charged, and credits it as they shrink well
+	// below, so that the hub-wide count is touched once per chunk of a
+	// client's traffic, not per line.
+	budget *atomic.Int64
+
 	mu      sync.Mutex
 	pending *lineBatch // nil when empty; taken whole by the owner
-	bytes   int        // queued or being written
+	bytes   int        // what the lines queued or being written cost (lineCost)
+	charged int        // what the queue has charged budget with
 	limit   int
 	state   int
 	busy    bool // an owner (flusher or writer goroutine) is or will be writing
@@ -86,6 +94,62 @@ func putBatch(b *lineBatch) {
 	batchPool.Put(b)
 }
 
+// queueEntryCost is what a queued line costs beyond its bytes: its slice
+// header (24 bytes) in a batch array that grows by doubling, so up to
+// twice that. A line of a broadcast is shared by every queue, but each
+// queue holds its own entry for it: 400 clients that did not read had each
+// a queue of tiny lines that took 7.5 MiB of memory while its bytes
+// counted far less.
+const queueEntryCost = 48
+
+// lineCost is what queueing line costs in memory, as the bounds count it.
+func lineCost(line []byte) int { return len(line) + queueEntryCost }
+
+// cost is what b's lines cost (lineCost).
+func (b *lineBatch) cost() int { return b.size() + len(b.lines)*queueEntryCost }
+
+// budgetChunk is the unit in which a queue charges the hub-wide count:
+// an atomic counter every processor writes to would cost a fan-out to many
+// clients more than the rest of queueing. The count is over what is
+// queued by less than two chunks per client (80 MiB for 10,000 clients
+// that each once held a line), never under it.
+const budgetChunk = 4 << 10
+
+// chargeLocked counts d bytes more (or fewer, when negative) queued in q
+// and, by whole chunks, hub-wide. q.mu is held.
+func (q *outQueue) chargeLocked(d int) {
+	q.bytes += d
+	if q.budget == nil || q.state == queueAborted {
+		return
+	}
+	switch {
+	case q.bytes > q.charged:
+		n := (q.bytes - q.charged + budgetChunk - 1) / budgetChunk * budgetChunk
+		q.charged += n
+		q.budget.Add(int64(n))
+	case q.charged-q.bytes > 2*budgetChunk:
+		n := (q.charged - q.bytes - budgetChunk) / budgetChunk * budgetChunk
+		q.charged -= n
+		q.budget.Add(-int64(n))
+	}
+}
+
+// uncharge gives back all the queue charged the hub-wide count, once it
+// ends. q.mu is held.
+func (q *outQueue) unchargeLocked() {
+	if q.budget != nil && q.charged != 0 {
+		q.budget.Add(-int64(q.charged))
+		q.charged = 0
+	}
+}
+
+// size is what the lines queued for the client cost (lineCost).
+func (q *outQueue) size() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.bytes
+}
+
 func (b *lineBatch) size() int {
 	n := 0
 	for _, l := range b.lines {
@@ -104,7 +168,7 @@ func (q *outQueue) push(line []byte) (ok, kick bool) {
 	if q.state != queueOpen {
 		return true, false
 	}
-	if q.bytes+len(line) > q.limit {
+	if q.bytes+lineCost(line) > q.limit {
 		return false, false
 	}
 	q.appendLocked(line)
@@ -134,7 +198,7 @@ func (q *outQueue) pushLazy(line []byte) (ok, lazyKick, kick bool) {
 	if q.state != queueOpen {
 		return true, false, false
 	}
-	if q.bytes+len(line) > q.limit {
+	if q.bytes+lineCost(line) > q.limit {
 		return false, false, false
 	}
 	q.appendLocked(line)
@@ -166,7 +230,7 @@ func (q *outQueue) flushLazy() {
 func (q *outQueue) pushAll(lines [][]byte) (ok, kick bool) {
 	n := 0
 	for _, l := range lines {
-		n += len(l)
+		n += lineCost(l)
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -187,7 +251,7 @@ func (q *outQueue) appendLocked(line []byte) {
 		q.pending = getBatch()
 	}
 	q.pending.lines = append(q.pending.lines, line)
-	q.bytes += len(line)
+	q.chargeLocked(lineCost(line))
 }
 
 // claimLocked makes the caller the owner if there is none, or if the owner
@@ -246,14 +310,16 @@ func (q *outQueue) flush() {
 
 		written, err := q.direct.write(q.raw, b.lines)
 		q.mu.Lock()
-		q.bytes -= written
 		if err != nil {
+			q.chargeLocked(-b.cost()) // the batch is dropped
 			q.mu.Unlock()
 			putBatch(b)
 			q.abort() // the reader notices the closed connection
 			return
 		}
-		if rest := consumed(b, written); len(rest.lines) > 0 {
+		rest, done := consumed(b, written)
+		q.chargeLocked(-(written + done*queueEntryCost))
+		if len(rest.lines) > 0 {
 			// The socket is full: the rest goes before anything queued
 			// meanwhile, written by a goroutine that may block.
 			if q.pending != nil {
@@ -263,6 +329,7 @@ func (q *outQueue) flush() {
 			}
 			if q.state == queueAborted {
 				q.releaseLocked()
+				q.chargeLocked(-rest.cost())
 				q.mu.Unlock()
 				putBatch(rest)
 				return
@@ -276,8 +343,9 @@ func (q *outQueue) flush() {
 	}
 }
 
-// consumed drops the first n bytes from b's lines and returns b.
-func consumed(b *lineBatch, n int) *lineBatch {
+// consumed drops the first n bytes from b's lines and returns b, and how
+// many lines were written whole.
+func consumed(b *lineBatch, n int) (*lineBatch, int) {
 	i := 0
 	for i < len(b.lines) && n >= len(b.lines[i]) {
 		n -= len(b.lines[i])
@@ -291,13 +359,14 @@ func consumed(b *lineBatch, n int) *lineBatch {
 		clear(b.lines[k:])
 		b.lines = b.lines[:k]
 	}
-	return b
+	return b, i
 }
 
 // releaseLocked gives up ownership of an aborted queue.
 func (q *outQueue) releaseLocked() {
 	q.busy = false
 	if q.pending != nil {
+		q.chargeLocked(-q.pending.cost())
 		putBatch(q.pending)
 		q.pending = nil
 	}
@@ -338,9 +407,11 @@ func (q *outQueue) abort() {
 		q.lazy, q.busy = false, false
 	}
 	if q.pending != nil {
+		q.chargeLocked(-q.pending.cost())
 		putBatch(q.pending)
 		q.pending = nil
 	}
+	q.unchargeLocked()
 	q.mu.Unlock()
 	q.conn.Close()
 }
@@ -353,13 +424,13 @@ func (q *outQueue) writeLoop(b *lineBatch) {
 	var closeBy time.Time // when closing: the time by which everything must be sent
 	for {
 		if b != nil {
-			n := b.size()
+			n := b.cost()
 			bufs := net.Buffers(b.lines)
 			_, err := bufs.WriteTo(q.conn)
 			putBatch(b)
 			b = nil
 			q.mu.Lock()
-			q.bytes -= n
+			q.chargeLocked(-n)
 			q.mu.Unlock()
 			if err != nil {
 				q.abort() // the reader notices the closed connection
@@ -383,6 +454,9 @@ func (q *outQueue) writeLoop(b *lineBatch) {
 		b = q.takeLocked()
 		if b == nil && state == queueOpen {
 			q.busy = false
+		}
+		if b == nil && state == queueClosing {
+			q.unchargeLocked()
 		}
 		q.mu.Unlock()
 		if b == nil {

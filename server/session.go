@@ -56,9 +56,7 @@ func newSession(h *Hub, conn net.Conn) *session {
 		q:       newOutQueue(conn, h.cfg.OutQueueBytes, h.cfg.FlushTimeout, &h.wg, &h.trim),
 		limiter: rate.NewLimiter(rate.Limit(h.cfg.MaxLineRate), h.cfg.LineBurst),
 	}
-	if ap, err := netip.ParseAddrPort(conn.RemoteAddr().String()); err == nil {
-		s.remote = ap.Addr().Unmap()
-	}
+	s.remote = remoteAddr(conn)
 	return s
 }
 
@@ -179,16 +177,10 @@ func (s *session) allow(kw string, t time.Time) bool {
 	if s.limiter.AllowN(t, 1) {
 		return true
 	}
-	cfg := &s.h.cfg
-	if t.Sub(s.floodStart) > cfg.FloodWindow {
-		s.floodStart, s.floodCount = t, 0
-	}
-	s.floodCount++
-	if s.floodCount >= cfg.FloodLimit {
-		s.h.log.Info("dropping flooding client", "nick", s.nick, "remote", s.remote.String())
-		s.end(proto.LeaveFlood, proto.LeaveFlood)
+	if !s.countRefusal(t) {
 		return false
 	}
+	cfg := &s.h.cfg
 	s.errorf(proto.ReasonSlowDown, kw, "at most %g lines per second (bursts of %d); the line was dropped", cfg.MaxLineRate, cfg.LineBurst)
 	return false
 }
@@ -246,7 +238,7 @@ func (s *session) handle(raw []byte, t time.Time) {
 	case proto.KwUsers:
 		s.h.flush(s.h.sendUsers(s))
 	case proto.KwFiles:
-		s.handleFiles()
+		s.handleFiles(cmd.Offset)
 	case proto.KwGet:
 		s.handleGet(cmd.Name)
 	case proto.KwPut:
@@ -294,18 +286,13 @@ func (s *session) handleNick(asked string) {
 	}
 }
 
-func (s *session) handleFiles() {
-	files, err := s.h.shared.Load().list()
+func (s *session) handleFiles(offset int64) {
+	files, err := s.h.shared.Load().list(s.h.cfg.MaxSharedFiles)
 	if err != nil {
 		s.h.log.Error("cannot list shared folder", "err", err)
 		files = nil
 	}
-	b := make([]byte, 0, 16+len(files)*128)
-	b = proto.AppendFiles(b, len(files))
-	for _, f := range files {
-		b = proto.AppendFile(b, f.Size, f.SHA256, f.ModTime, f.Name)
-	}
-	s.send(b)
+	s.send(appendFilesAnswer(make([]byte, 0, 32+min(len(files), proto.MaxFilesPage)*128), files, offset))
 }
 
 // transfersDisabled is the detail of the ERR sent for GET and PUT when the
@@ -375,6 +362,12 @@ const maxDeferredLines = 64
 // the message, at once.
 func (s *session) deferFlush(k *flushList, e *proto.Error) {
 	if e != nil {
+		// A message refused because its recipient's queue is filling
+		// counts as a line over the rate: a sender that keeps on is a
+		// flooder.
+		if e.Reason == proto.ReasonSlowDown && !s.countRefusal(time.Now()) {
+			return
+		}
 		s.sendErr(e)
 		return
 	}

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/natter-chat/natter/core/proto"
 )
 
@@ -147,33 +149,43 @@ func (d *sharedDir) stat(name string) (FileInfo, hashKey, error) {
 
 // list scans the folder and returns its files sorted by name, with the
 // hashes known so far; unknown ones are queued for hashing. Cached hashes of
-// files that are gone or changed are forgotten.
-func (d *sharedDir) list() ([]FileInfo, error) {
+// files that are gone or changed are forgotten. At most max files are
+// listed (all when max <= 0): the first max the folder yields, so that a
+// folder flooded with files costs a bounded scan.
+func (d *sharedDir) list(max int) ([]FileInfo, error) {
 	f, err := d.root.Open(".")
 	if err != nil {
 		return nil, err
 	}
-	entries, err := f.ReadDir(-1)
-	f.Close()
-	if err != nil {
-		return nil, err
-	}
+	defer f.Close()
 	type found struct {
 		info FileInfo
 		key  hashKey
 	}
-	all := make([]found, 0, len(entries))
-	present := make(map[hashKey]bool, len(entries))
-	for _, e := range entries {
-		if e.Type()&fs.ModeType&^fs.ModeSymlink != 0 {
-			continue // directories, devices, ...; symlinks are resolved by stat
+	var all []found
+	present := make(map[hashKey]bool)
+	for max <= 0 || len(all) < max {
+		entries, err := f.ReadDir(1024)
+		for _, e := range entries {
+			if max > 0 && len(all) >= max {
+				break
+			}
+			if e.Type()&fs.ModeType&^fs.ModeSymlink != 0 {
+				continue // directories, devices, ...; symlinks are resolved by stat
+			}
+			info, k, err := d.stat(e.Name())
+			if err != nil {
+				continue
+			}
+			all = append(all, found{info, k})
+			present[k] = true
 		}
-		info, k, err := d.stat(e.Name())
+		if errors.Is(err, io.EOF) {
+			break
+		}
 		if err != nil {
-			continue
+			return nil, err
 		}
-		all = append(all, found{info, k})
-		present[k] = true
 	}
 	slices.SortFunc(all, func(a, b found) int { return strings.Compare(a.info.Name, b.info.Name) })
 
@@ -211,6 +223,11 @@ func (d *sharedDir) enqueueLocked(k hashKey) {
 // lookup returns the info of one shared file, with its hash when known.
 func (d *sharedDir) lookup(name string) (FileInfo, hashKey, error) {
 	info, k, err := d.stat(name)
+	if nfc := norm.NFC.String(name); errors.Is(err, ErrNoSuchFile) && nfc != name {
+		// Names are stored in NFC: a name typed in another form asks
+		// for the same file.
+		info, k, err = d.stat(nfc)
+	}
 	if err != nil {
 		return info, k, err
 	}

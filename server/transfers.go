@@ -93,8 +93,9 @@ type transferService struct {
 	grants       map[string]*grant // granted tokens not used yet
 	slots        int               // unused grants and running transfers, hub-wide
 	perClient    map[uint64]int    // unused grants and running transfers by session
-	names        map[string]bool   // stored names held by PUT grants and running uploads
-	pendingBytes int64             // declared sizes of granted and running uploads
+	names        map[string]bool   // keys (proto.FileNameKey) of stored names held by PUT grants and running uploads
+	pendingBytes int64             // free space reserved by granted and running uploads (reserveFor)
+	hosts        hostTransfers     // per host: transfers, upload quotas, public reads (hostgrants.go)
 
 	counters transferCounters
 }
@@ -136,6 +137,7 @@ func newTransferService(cfg TransferConfig, hubCfg *Config, log *slog.Logger, hu
 		grants:       make(map[string]*grant),
 		perClient:    make(map[uint64]int),
 		names:        make(map[string]bool),
+		hosts:        newHostTransfers(hubCfg.Hosts),
 	}
 }
 
@@ -200,7 +202,7 @@ func (ts *transferService) tftpServer(conn net.PacketConn, other func(pkt []byte
 		PortMin:      ts.cfg.PortMin,
 		PortMax:      ts.cfg.PortMax,
 		MaxWindow:    ts.cfg.MaxWindow,
-		Config:       ts.cfg.Engine,
+		Config:       ts.engineConfig(),
 		Logf: func(format string, args ...any) {
 			ts.log.Debug(fmt.Sprintf(format, args...))
 		},
@@ -283,12 +285,15 @@ func (ts *transferService) GrantPut(ctx context.Context, req putRequest) (putGra
 	if err != nil {
 		return putGrant{}, err
 	}
+	if err := ts.hosts.upload(req.Addr, req.Size, time.Now()); err != nil {
+		return putGrant{}, err
+	}
 	if err := ts.reserveLocked(req.requester); err != nil {
 		return putGrant{}, err
 	}
 	g := ts.addGrantLocked(req.requester, &grant{put: true, name: stored, asked: req.Name, size: req.Size, sha256: req.SHA256})
-	ts.names[stored] = true
-	ts.pendingBytes += req.Size
+	ts.names[proto.FileNameKey(stored)] = true
+	ts.pendingBytes += reserveFor(req.Size)
 	ts.counters.putsGranted.Add(1)
 	return putGrant{Token: g.token, Port: port, StoredName: stored}, nil
 }
@@ -311,6 +316,9 @@ func (ts *transferService) reserveLocked(r requester) error {
 	if ts.slots >= ts.maxAll {
 		return proto.NewError(proto.ReasonBusy, "",
 			fmt.Sprintf("the hub runs its maximum of %d transfers, granted ones included; try again later", ts.maxAll))
+	}
+	if err := ts.hosts.take(r.Addr, time.Now()); err != nil {
+		return err
 	}
 	ts.slots++
 	ts.perClient[r.SessionID]++
@@ -349,14 +357,15 @@ func (ts *transferService) release(g *grant) {
 
 func (ts *transferService) releaseLocked(g *grant) {
 	ts.slots--
+	ts.hosts.give(g.addr)
 	if n := ts.perClient[g.session] - 1; n > 0 {
 		ts.perClient[g.session] = n
 	} else {
 		delete(ts.perClient, g.session)
 	}
 	if g.put {
-		delete(ts.names, g.name)
-		ts.pendingBytes -= g.size
+		delete(ts.names, proto.FileNameKey(g.name))
+		ts.pendingBytes -= reserveFor(g.size)
 	}
 }
 
@@ -388,19 +397,27 @@ func (ts *transferService) take(req *tftp.Request, put bool) (*grant, error) {
 	return g, nil
 }
 
-// takePublic takes a hub-wide transfer slot for a public read.
-func (ts *transferService) takePublic() (*grant, error) {
+// takePublic takes a hub-wide transfer slot for a public read by peer,
+// within the per-host limits.
+func (ts *transferService) takePublic(peer netip.Addr) (*grant, error) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	ts.sweepLocked(time.Now())
+	now := time.Now()
+	ts.sweepLocked(now)
 	if ts.slots >= ts.maxAll {
 		return nil, tftp.NewError(tftp.ErrNotDefined, "hub busy, try again later")
+	}
+	if err := ts.hosts.publicRead(peer, now); err != nil {
+		return nil, err
+	}
+	if err := ts.hosts.take(peer, now); err != nil {
+		return nil, tftp.NewError(tftp.ErrNotDefined, "this host has its maximum of transfers; try again later")
 	}
 	ts.slots++
 	// Session IDs start at 1, so session 0 stands for public reads, which
 	// count against the hub-wide limit only.
 	ts.perClient[0]++
-	return &grant{}, nil
+	return &grant{addr: peer}, nil
 }
 
 func peerIP(a net.Addr) netip.Addr {

@@ -60,7 +60,7 @@ func (ts *transferService) servePublic(req *tftp.Request) (tftp.ReadSource, erro
 	if err := proto.ValidFileName(req.Filename); err != nil {
 		return nil, tftp.NewError(tftp.ErrFileNotFound, "not a shared file name")
 	}
-	g, err := ts.takePublic()
+	g, err := ts.takePublic(peerIP(req.Peer))
 	if err != nil {
 		return nil, err
 	}

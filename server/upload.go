@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/natter-chat/natter/core/fileplace"
 	"github.com/natter-chat/natter/core/proto"
 	"github.com/natter-chat/natter/core/tftp"
 )
@@ -20,9 +21,6 @@ import (
 // until it is complete and checked. The leading dot keeps it out of FILES
 // and out of reach of GET.
 const uploadTempPrefix = ".natter-upload-"
-
-// maxNameTries bounds the search for a free "name (n).ext".
-const maxNameTries = 1000
 
 // upload is the WriteSink of one granted upload. The data goes to a
 // temporary file in the shared folder; only when its size and SHA-256
@@ -150,16 +148,8 @@ func (u *upload) store() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("closing %s: %w", u.temp, err)
 	}
-	final, err := u.ts.place(u.root, u.temp, u.g.name, u.g.asked)
-	if err != nil {
-		return "", err
-	}
-	// Make the new directory entry durable too.
-	if d, err := u.root.Open("."); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return final, nil
+	// fileplace.Place syncs the folder, so that the new entry lasts too.
+	return u.ts.place(u.root, u.temp, u.g.name, u.g.asked)
 }
 
 // discard closes and removes the temporary file of an upload that failed.
@@ -180,85 +170,44 @@ func isNoSpace(err error) bool {
 
 // numberedName returns name for n = 0, else name with " (n)" before its
 // extension: "a.txt", "a (1).txt", "a (2).txt".
-func numberedName(name string, n int) string {
-	if n == 0 {
-		return name
-	}
-	stem, ext := name, ""
-	if i := strings.LastIndexByte(name, '.'); i > 0 {
-		stem, ext = name[:i], name[i:]
-	}
-	return fmt.Sprintf("%s (%d)%s", stem, n, ext)
+func numberedName(name string, n int) string { return fileplace.Numbered(name, n) }
+
+// freeNameLocked returns the first of name, "name (1).ext", … (in NFC)
+// whose key (proto.FileNameKey: NFC, case folded) is neither in the folder
+// nor held by another upload. ts.mu is held.
+func (ts *transferService) freeNameLocked(name string) (string, error) {
+	free, err := fileplace.FreeName(ts.root, fileplace.Choice{Name: name, Taken: func(n string) bool { return ts.names[proto.FileNameKey(n)] }})
+	return free, nameError(name, err)
 }
 
-// freeNameLocked returns the first of name, "name (1).ext", … that is
-// neither in the folder nor held by another upload. ts.mu is held.
-func (ts *transferService) freeNameLocked(name string) (string, error) {
-	for n := range maxNameTries {
-		cand := numberedName(name, n)
-		if err := proto.ValidFileName(cand); err != nil {
-			if n == 0 {
-				return "", err
-			}
-			return "", proto.NewError(proto.ReasonBadName, "", fmt.Sprintf("%s is taken and too long to number", proto.QuoteInput(name)))
-		}
-		if ts.names[cand] {
-			continue
-		}
-		if _, err := ts.root.Lstat(cand); errors.Is(err, fs.ErrNotExist) {
-			return cand, nil
-		}
+// nameError turns what fileplace says of name into the error a client
+// gets: a bad-name *proto.Error as it is, no free name as bad-name too.
+func nameError(name string, err error) error {
+	if err == nil || !errors.Is(err, fileplace.ErrNoFreeName) {
+		return err
 	}
-	return "", proto.NewError(proto.ReasonBadName, "", fmt.Sprintf("no free name like %s in the shared folder", proto.QuoteInput(name)))
+	return proto.NewError(proto.ReasonBadName, "", fmt.Sprintf("%s is taken, and so is every numbered name like it that fits", proto.QuoteInput(name)))
 }
 
 // place gives the temporary file temp its reserved name or, should a
-// file of that name have appeared since the grant, the next free numbered
-// form of the name asked for. A hard link claims a name atomically and
-// fails when it exists, so nothing is ever overwritten.
+// file of that name (or one equal to it after NFC and case folding) have
+// appeared since the grant, the next free numbered form of the name asked
+// for. Nothing is ever overwritten (see fileplace.Place).
 func (ts *transferService) place(root *os.Root, temp, reserved, asked string) (string, error) {
-	for n := -1; n < maxNameTries; n++ {
-		cand := reserved
-		if n >= 0 {
-			cand = numberedName(asked, n)
-			if cand == reserved || ts.nameHeld(cand) {
-				continue
-			}
-			if proto.ValidFileName(cand) != nil {
-				break
-			}
-		}
-		err := root.Link(temp, cand)
-		if err == nil {
-			if err := root.Remove(temp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return cand, fmt.Errorf("removing %s after storing %q: %w", temp, cand, err)
-			}
-			return cand, nil
-		}
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		if isNoSpace(err) {
-			return "", err
-		}
-		// No hard links on this file system: check, then rename.
-		if _, serr := root.Lstat(cand); serr == nil {
-			continue
-		} else if !errors.Is(serr, fs.ErrNotExist) {
-			return "", fmt.Errorf("checking %q: %w", cand, serr)
-		}
-		if err := root.Rename(temp, cand); err != nil {
-			return "", fmt.Errorf("storing %q: %w", cand, err)
-		}
-		return cand, nil
-	}
-	return "", fmt.Errorf("no free name like %q in the shared folder", asked)
+	own := proto.FileNameKey(reserved)
+	placed, err := fileplace.Place(root, temp, fileplace.Choice{Name: asked, First: reserved, Taken: func(n string) bool {
+		k := proto.FileNameKey(n)
+		return k != own && ts.nameHeld(k)
+	}})
+	return placed, nameError(asked, err)
 }
 
-func (ts *transferService) nameHeld(name string) bool {
+// nameHeld reports whether a grant or running upload holds a name of
+// this key.
+func (ts *transferService) nameHeld(key string) bool {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	return ts.names[name]
+	return ts.names[key]
 }
 
 // removeLeftoverUploads removes the temporary files of uploads that were

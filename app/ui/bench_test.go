@@ -34,6 +34,7 @@ func (s *still) SendPrivate(string, string) error                               
 func (s *still) SetNick(string) error                                             { return nil }
 func (s *still) RefreshUsers()                                                    {}
 func (s *still) RefreshFiles()                                                    {}
+func (s *still) MoreFiles()                                                       {}
 func (s *still) Download(string) (client.TransferID, error)                       { return 0, nil }
 func (s *still) Upload(string) (client.TransferID, error)                         { return 0, nil }
 func (s *still) Cancel(client.TransferID) error                                   { return nil }

@@ -39,6 +39,8 @@ func (u *UI) perform(gtx C) {
 		case files.Refresh:
 			s.RefreshFiles()
 			u.Files.Performed(in, nil)
+		case files.More:
+			s.MoreFiles()
 		case files.Download:
 			_, err := s.Download(in.Name)
 			u.Files.Performed(in, err)

@@ -50,6 +50,7 @@ func (r *recording) SendPrivate(nick, text string) error {
 	return r.record("SendPrivate %s %s", nick, text)
 }
 func (r *recording) RefreshFiles() { _ = r.record("RefreshFiles") }
+func (r *recording) MoreFiles()    { _ = r.record("MoreFiles") }
 func (r *recording) Download(name string) (client.TransferID, error) {
 	return 9, r.record("Download %s", name)
 }

@@ -25,6 +25,7 @@ type Session interface {
 	SetNick(nick string) error
 	RefreshUsers()
 	RefreshFiles()
+	MoreFiles()
 	Download(name string) (client.TransferID, error)
 	Upload(path string) (client.TransferID, error)
 	UploadReader(name string, r io.Reader, size int64) (client.TransferID, error)

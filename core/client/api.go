@@ -153,11 +153,16 @@ const (
 	CauseQuit
 	// CauseStopped: the Start context ended.
 	CauseStopped
+	// CauseDroppedAgain: the hub dropped the session soon after it
+	// registered, again and again (as a hub does with a client it finds too
+	// slow), so the client waits longer before each new try; Err is the
+	// *ByeError or error of the last drop.
+	CauseDroppedAgain
 )
 
 func (c Cause) String() string {
 	names := [...]string{"none", "lost", "hub-closed", "timeout", "no-hub", "not-accepted", "no-answer",
-		"network", "refused", "bye", "version", "quit", "stopped"}
+		"network", "refused", "bye", "version", "quit", "stopped", "dropped-again"}
 	if int(c) < len(names) {
 		return names[c]
 	}
@@ -544,6 +549,9 @@ type Snapshot struct {
 	// answered FILES once).
 	Files     []File
 	FilesTime time.Time
+	// FilesTotal is how many files the hub shares; Files holds the first
+	// of them, a page at a time (see MoreFiles).
+	FilesTotal int
 	// Shared are the SHARED announcements seen, oldest first.
 	Shared []Shared
 	// Transfers in the order they were asked for.
@@ -689,6 +697,11 @@ func (c *Client) RefreshUsers() { c.post(intent{kind: intentUsers}) }
 
 // RefreshFiles asks the hub what it shares.
 func (c *Client) RefreshFiles() { c.post(intent{kind: intentFiles}) }
+
+// MoreFiles asks the hub for the next page of its shared list, when
+// Snapshot.Files holds fewer than FilesTotal; a list shown as it scrolls
+// calls it near its end. A page already asked for is not asked again.
+func (c *Client) MoreFiles() { c.post(intent{kind: intentMoreFiles}) }
 
 // SetNick changes our nick (or the nick to register, if not yet
 // registered). It returns an error for a nick the hub would refuse.

@@ -49,6 +49,7 @@ const (
 	intentSend intentKind = iota
 	intentUsers
 	intentFiles
+	intentMoreFiles
 	intentNick
 	intentDownload
 	intentUpload

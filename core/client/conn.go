@@ -28,6 +28,7 @@ type request struct {
 	order    uint64     // MSG and PRIV: order typed
 	nick     string     // NICK
 	xfer     TransferID // GET and PUT
+	offset   int        // FILES: the first entry asked for
 	// written is set as the writer hands the line to the connection
 	// (before, not after: a line that may have gone out is never sent
 	// twice).

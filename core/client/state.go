@@ -64,6 +64,9 @@ type state struct {
 	lastErr   *HubError
 	dirty     bool
 
+	filesPages // how far the shared list is paged in
+	dropStreak // how often sessions were dropped soon after joining
+
 	sched *scheduler
 
 	quitReason string
@@ -253,11 +256,14 @@ func (st *state) retry(cause Cause, err error) {
 		return
 	}
 	wasRegistered := st.state == Registered
+	if wasRegistered {
+		cause = st.noteDrop(cause)
+	}
 	st.state = Reconnecting
 	st.cause = cause
 	st.connErr = err
 	st.attempt++
-	delay := st.cfg.ReconnectMin << min(st.attempt-1, 16)
+	delay := st.cfg.ReconnectMin << min(st.attempt-1+st.quickDrops, 16)
 	if delay > st.cfg.ReconnectMax || delay <= 0 {
 		delay = st.cfg.ReconnectMax
 	}
@@ -463,8 +469,12 @@ func (st *state) handleLine(h hubLine) {
 	s := st.sess
 	if f, _ := proto.HubForm(h.Keyword); f.Item != "" {
 		// USERS, HISTORY, FILES: a block of f.Item lines follows.
+		var req *request
 		if cf, ok := proto.ClientForm(h.Keyword); ok && cf.Answered {
-			st.answered(h.Keyword)
+			req = st.answered(h.Keyword)
+		}
+		if h.Keyword == proto.KwFiles {
+			st.filesAnswer(req, h.Total)
 		}
 		st.startBlock(h.Keyword, h.Count)
 		return
@@ -548,6 +558,7 @@ func (st *state) welcome(nick string) {
 	st.nickTries = 0
 	st.state = Registered
 	st.attempt = 0
+	st.joinedAt = st.now
 	st.cause = CauseNone
 	st.connErr = nil
 	st.dirty = true
@@ -557,7 +568,7 @@ func (st *state) welcome(nick string) {
 	}
 	st.system(Message{Event: SysConnection, Note: note, Name: st.hubName, To: nick})
 	st.emitConn()
-	st.sendNow(&request{keyword: proto.KwFiles, line: simpleLine(proto.Command{Keyword: proto.KwFiles})})
+	st.askFiles(0)
 	st.pump(st.now)
 	st.sched.schedule(st.now)
 }
@@ -601,8 +612,7 @@ func (st *state) endBlock() {
 		}
 		st.users = users
 	case proto.KwFiles:
-		st.files = st.list.files
-		st.filesTime = st.now
+		st.filesPage(st.list.files)
 	}
 	st.list = listBlock{}
 	st.dirty = true
@@ -773,7 +783,7 @@ func (st *state) system(m Message) {
 func (st *state) sharedFile(h hubLine) {
 	sh := Shared{Time: h.time, From: h.Nick, Size: h.Size, SHA256: h.SHA256, Name: h.Name}
 	st.shared = append(st.shared, sh)
-	if !st.filesTime.IsZero() {
+	if !st.filesTime.IsZero() && st.sharedShown(h.Name) {
 		f := File{Name: h.Name, Size: h.Size, SHA256: h.SHA256, ModTime: h.time}
 		files := slices.DeleteFunc(slices.Clone(st.files), func(o File) bool { return o.Name == h.Name })
 		i, _ := slices.BinarySearchFunc(files, f, func(a, b File) int { return strings.Compare(a.Name, b.Name) })
@@ -917,7 +927,11 @@ func (st *state) intent(in intent) {
 		}
 	case intentFiles:
 		if st.registered() {
-			st.sendNow(&request{keyword: proto.KwFiles, line: simpleLine(proto.Command{Keyword: proto.KwFiles})})
+			st.askFiles(0)
+		}
+	case intentMoreFiles:
+		if st.registered() {
+			st.moreFiles()
 		}
 	case intentNick:
 		if in.text == st.nick {
@@ -980,6 +994,7 @@ func (st *state) snapshot(version, dropped uint64) *Snapshot {
 		Users:         st.users,
 		Files:         st.files,
 		FilesTime:     st.filesTime,
+		FilesTotal:    st.filesTotal,
 		Shared:        st.shared[:len(st.shared):len(st.shared)],
 		Transfers:     st.sched.transfers(),
 		LastError:     st.lastErr,

@@ -42,6 +42,7 @@ type sender struct {
 	meter   meter
 	done    int64 // bytes acknowledged, a resumed prefix included
 	stats   Stats
+	heard   bool // the peer answered: it acknowledged the OACK
 }
 
 // readAheadSize is how much the sender reads from its source at a time: a
@@ -76,7 +77,7 @@ func (s *sender) handshake(pkt []byte) error {
 		p, err := s.t.recv(sent.Add(s.rto.timeout()))
 		if err == errExpired {
 			s.stats.Timeouts++
-			if time.Since(progress) >= s.cfg.NoProgress {
+			if time.Since(progress) >= s.cfg.NoProgress || s.unanswered(sends) {
 				return s.giveUp()
 			}
 			s.rto.backoff()
@@ -106,6 +107,7 @@ func (s *sender) handshake(pkt []byte) error {
 			if sends == 1 {
 				s.rto.sample(time.Since(sent))
 			}
+			s.heard = true
 			return nil
 		case OpERROR:
 			return peerError(p)
@@ -168,7 +170,7 @@ func (s *sender) run() error {
 			now = time.Time{}
 			if err == errExpired {
 				s.stats.Timeouts++
-				if time.Since(progress) >= s.cfg.NoProgress {
+				if time.Since(progress) >= s.cfg.NoProgress || base == 1 && !s.heard && s.unanswered(s.slots[1%window].sends) {
 					return s.giveUp()
 				}
 				s.rto.backoff()
@@ -245,6 +247,12 @@ func (s *sender) fill(b uint64) error {
 	}
 	sl.pkt, sl.block, sl.sends = pkt[:4+n], b, 0
 	return nil
+}
+
+// unanswered reports whether the first packet, sent sends times without
+// an answer, is not to be sent again (Config.UnansweredSends).
+func (s *sender) unanswered(sends int) bool {
+	return s.cfg.UnansweredSends > 0 && sends >= s.cfg.UnansweredSends
 }
 
 func (s *sender) giveUp() error {

@@ -25,6 +25,12 @@ type Config struct {
 	Dally time.Duration
 	// Progress, when set, is called after every block. It must be cheap.
 	Progress func(Progress)
+	// UnansweredSends, when set, is how many times a sender sends its
+	// first packet (the OACK, or block 1) while its peer has sent nothing
+	// back; then it gives up. A read request from a forged address is
+	// never answered, so this bounds what it makes a server send. Zero:
+	// until NoProgress.
+	UnansweredSends int
 }
 
 func (c *Config) withDefaults() Config {

@@ -23,13 +23,17 @@ type (
 	D = layout.Dimensions
 )
 
-// Intent is what the user asked of the files screen: Refresh, Download,
-// PickUpload or UploadPath. The top-level UI carries it out and reports
+// Intent is what the user asked of the files screen: Refresh, More,
+// Download, PickUpload or UploadPath. The top-level UI carries it out and reports
 // back with List.Performed.
 type Intent interface{ filesIntent() }
 
 // Refresh asks the hub for its list of files again.
 type Refresh struct{}
+
+// More asks for the next page of a long list: the list was scrolled
+// near the end of the files it holds.
+type More struct{}
 
 // Download fetches the shared file Name.
 type Download struct{ Name string }
@@ -42,6 +46,7 @@ type PickUpload struct{}
 type UploadPath struct{ Path string }
 
 func (Refresh) filesIntent()    {}
+func (More) filesIntent()       {}
 func (Download) filesIntent()   {}
 func (PickUpload) filesIntent() {}
 func (UploadPath) filesIntent() {}
@@ -53,6 +58,9 @@ type List struct {
 	refresh kit.IconClickable
 	upload  kit.IconClickable
 	intents kit.Intents[Intent]
+	// moreAt is the count of files held when More was last asked, so that
+	// one page is asked for once.
+	moreAt int
 
 	// PathEntry shows a field to type the path of a file to upload, for
 	// desktops without a file picker.
@@ -130,7 +138,8 @@ func Header(snap *client.Snapshot) string {
 	if snap.FilesTime.IsZero() {
 		return "Shared files"
 	}
-	return fmt.Sprintf("Shared files · %d", len(snap.Files))
+	// The hub's count, of which the list may hold only the first pages.
+	return fmt.Sprintf("Shared files · %d", max(len(snap.Files), snap.FilesTotal))
 }
 
 // Style draws a List.
@@ -227,9 +236,11 @@ func (s Style) Layout(gtx C) D {
 				return layout.UniformInset(12).Layout(gtx,
 					kit.Label(th, 14, th.TextMuted, "No files are shared yet. Upload one to share it with everyone here.").Layout)
 			}
-			return material.List(th.Theme, &l.list).Layout(gtx, len(s.Snap.Files), func(gtx C, i int) D {
+			d := material.List(th.Theme, &l.list).Layout(gtx, len(s.Snap.Files), func(gtx C, i int) D {
 				return s.row(gtx, i)
 			})
+			s.askMore()
+			return d
 		}),
 	)
 }
@@ -276,4 +287,21 @@ func (s Style) row(gtx C, i int) D {
 			layout.Rigid(kit.IconButton(th, &s.List.rows[i].btn, icons.Download, th.Primary, "Download "+f.Name).EndTip().Layout),
 		)
 	})
+}
+
+// moreMargin is how many rows before the end of the files held the list
+// asks for the next page, so that it is there before it is scrolled to.
+const moreMargin = 50
+
+// askMore asks for the next page once the rows laid out come within
+// moreMargin of the end of the files held, while the hub has more.
+func (s Style) askMore() {
+	l, held := s.List, len(s.Snap.Files)
+	if held >= s.Snap.FilesTotal || held == l.moreAt {
+		return
+	}
+	if pos := l.list.Position; pos.First+pos.Count+moreMargin >= held {
+		l.moreAt = held
+		l.intents.Add(More{})
+	}
 }

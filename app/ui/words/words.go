@@ -141,6 +141,15 @@ func Cause(cause client.Cause, err error) string {
 		if errors.As(err, &ve) {
 			return "The hub speaks " + ve.Version + ", not " + proto.Version
 		}
+	case client.CauseDroppedAgain:
+		why := "it gave no reason"
+		var be *client.ByeError
+		if errors.As(err, &be) {
+			why = lowerFirst(Bye(be))
+		} else if err != nil {
+			why = lowerFirst(networkError(err))
+		}
+		return "The hub keeps dropping us soon after we join (" + why + "); waiting longer before each try"
 	case client.CauseQuit:
 		return "You left"
 	case client.CauseStopped:
@@ -329,4 +338,14 @@ func ellipsis(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
+}
+
+// lowerFirst turns a sentence's first letter to lower case, for a sentence
+// quoted within another.
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return strings.ToLower(string(r)) + s[n:]
 }

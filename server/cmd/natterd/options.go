@@ -161,6 +161,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.DurationVar(&c.FlushTimeout, "flush-timeout", d.FlushTimeout, "`time` a closing session gets to receive its last lines")
 	fs.IntVar(&c.MaxTransfers, "max-transfers", d.MaxTransfers, "file `transfers` at once, hub-wide, granted ones included; more get ERR 409 busy")
 	fs.IntVar(&c.MaxTransfersPerClient, "max-transfers-per-client", d.MaxTransfersPerClient, "file `transfers` at once per client, granted ones included")
+	limitFlags(fs, c, &d)
 	fs.BoolVar(&o.announce, "announce", true, "make the hub findable on the local network: announce it by multicast DNS (_natter._tcp; not when -addr is a loopback address) "+
 		"and answer discovery probes on the UDP port; -announce=false turns both off")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log `format`: text or json")

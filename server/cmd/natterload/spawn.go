@@ -16,8 +16,9 @@ import (
 
 // defaultHubArgs lift natterd's per-client line rate (20 lines/s, bursts
 // of 50 by default), which would otherwise answer a sender at full speed
-// with ERR 429 slow-down and soon drop it as a flood.
-const defaultHubArgs = "-rate inf"
+// with ERR 429 slow-down and soon drop it as a flood, and exempt loopback
+// from the per-host limits: every load client comes from this one host.
+const defaultHubArgs = "-rate inf -host-exempt 127.0.0.0/8,::1"
 
 // hubDefaultMaxClients is natterd's default -max-clients.
 const hubDefaultMaxClients = 10000
