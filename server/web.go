@@ -42,7 +42,7 @@ type WebConfig struct {
 type webPart struct {
 	log       *slog.Logger
 	app       *appFiles
-	transfers *transferService // nil: no transfers over HTTP
+	transfers *transferService // nil: /t/ answers 503
 	accept    func(net.Conn)   // adds a session to the hub
 
 	handlers sync.WaitGroup // upgrades in progress
@@ -60,6 +60,8 @@ func newWebPart(cfg WebConfig, log *slog.Logger, ts *transferService, accept fun
 func (w *webPart) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /natter", w.serveSession)
+	mux.HandleFunc("GET /t/{token}", w.serveDownload)
+	mux.HandleFunc("PUT /t/{token}", w.serveUpload)
 	mux.Handle("GET /", w.app)
 	return mux
 }
