@@ -5,20 +5,24 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"mime"
 	"net/http"
 	"path"
 	"strings"
+	"testing/fstest"
 	"time"
 )
 
-// appFile is one file of the web app, read once when the hub is built.
+// appFile is one file of the web app, hashed once when the hub is built
+// and read from its file system for each request: an embedded app is
+// tens of megabytes, which the hub need not copy to its heap.
 type appFile struct {
-	body        []byte
-	gzipped     []byte // the name.gz copy; nil if none
+	name        string
+	gzipped     bool // a name.gz copy is there
 	contentType string
-	etag        string // of body; the gzipped copy's has "-gz" added
+	etag        string // of the file; the gzipped copy's has "-gz" added
 }
 
 // appFiles serves the web app: each file with an ETag of its content and
@@ -26,6 +30,7 @@ type appFile struct {
 // only asks whether it changed, and the gzipped copy to browsers that take
 // gzip.
 type appFiles struct {
+	fsys  fs.FS
 	files map[string]*appFile // by path, without a leading "/"
 }
 
@@ -36,22 +41,20 @@ const noAppPage = `<!doctype html><meta charset="utf-8"><title>Natter</title>
 
 // loadAppFiles reads every file of app (nil: none).
 func loadAppFiles(app fs.FS) (*appFiles, error) {
-	a := &appFiles{files: make(map[string]*appFile)}
 	if app == nil {
-		a.files["index.html"] = newAppFile("index.html", []byte(noAppPage))
-		return a, nil
+		app = fstest.MapFS{"index.html": {Data: []byte(noAppPage)}}
 	}
+	a := &appFiles{fsys: app, files: make(map[string]*appFile)}
 	err := fs.WalkDir(app, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasSuffix(name, ".gz") {
 			return err
 		}
-		body, err := fs.ReadFile(app, name)
+		f, err := newAppFile(app, name)
 		if err != nil {
 			return err
 		}
-		f := newAppFile(name, body)
-		if gz, err := fs.ReadFile(app, name+".gz"); err == nil {
-			f.gzipped = gz
+		if _, err := fs.Stat(app, name+".gz"); err == nil {
+			f.gzipped = true
 		}
 		a.files[name] = f
 		return nil
@@ -65,8 +68,16 @@ func loadAppFiles(app fs.FS) (*appFiles, error) {
 	return a, nil
 }
 
-func newAppFile(name string, body []byte) *appFile {
-	sum := sha256.Sum256(body)
+func newAppFile(fsys fs.FS, name string) (*appFile, error) {
+	r, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, r); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
 	ct := mime.TypeByExtension(path.Ext(name))
 	switch path.Ext(name) {
 	case ".wasm":
@@ -77,7 +88,7 @@ func newAppFile(name string, body []byte) *appFile {
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
-	return &appFile{body: body, contentType: ct, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	return &appFile{name: name, contentType: ct, etag: `"` + hex.EncodeToString(h.Sum(nil)[:12]) + `"`}, nil
 }
 
 func (a *appFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -95,13 +106,28 @@ func (a *appFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Add("Vary", "Accept-Encoding")
-	body, etag := f.body, f.etag
-	if f.gzipped != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		body, etag = f.gzipped, strings.TrimSuffix(f.etag, `"`)+`-gz"`
+	file, etag := f.name, f.etag
+	if f.gzipped && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		file, etag = f.name+".gz", strings.TrimSuffix(f.etag, `"`)+`-gz"`
 		h.Set("Content-Encoding", "gzip")
 	}
 	h.Set("ETag", etag)
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+	body, err := a.fsys.Open(file)
+	if err != nil {
+		http.Error(w, fmt.Sprintf("cannot read %q: %v", file, err), http.StatusInternalServerError)
+		return
+	}
+	defer body.Close()
+	rs, ok := body.(io.ReadSeeker)
+	if !ok {
+		b, err := io.ReadAll(body)
+		if err != nil {
+			http.Error(w, fmt.Sprintf("cannot read %q: %v", file, err), http.StatusInternalServerError)
+			return
+		}
+		rs = bytes.NewReader(b)
+	}
+	http.ServeContent(w, r, "", time.Time{}, rs)
 }
 
 // acceptsGzip reports whether an Accept-Encoding header takes gzip.

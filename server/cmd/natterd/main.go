@@ -25,6 +25,7 @@ import (
 
 	"github.com/natter-chat/natter/internal/sdnotify"
 	"github.com/natter-chat/natter/server"
+	"github.com/natter-chat/natter/server/webapp"
 )
 
 func main() {
@@ -64,6 +65,9 @@ func serve(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 	if opts.announce {
 		cfg.Discovery = &server.DiscoveryConfig{Announcer: opts.announcer}
 	}
+	if opts.httpAddr != "" {
+		cfg.Web = &server.WebConfig{Addr: opts.httpAddr, App: webapp.FS()}
+	}
 	h, err := server.New(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "natterd:", err)
@@ -75,6 +79,7 @@ func serve(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "natterd: hub %q listening on %s, sharing %s; file transfers on udp %s\n", cfg.Name, ls.Sessions.Addr(), cfg.Dir, ls.Packets.LocalAddr())
+	printJoinLink(stdout, ls.Web)
 	// Under systemd (Type=notify) the hub counts as started once its ports
 	// are open; elsewhere this does nothing.
 	notify := func(states ...string) {

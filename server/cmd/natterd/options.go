@@ -34,7 +34,8 @@ type options struct {
 	// announce makes the hub findable on the local network: multicast DNS
 	// announcements and answers to broadcast probes.
 	announce bool
-	version  bool // -version: print it and exit
+	version  bool   // -version: print it and exit
+	httpAddr string // -http-addr: the web app's address; "" for none
 	// getenv reads the environment (NOTIFY_SOCKET, for readiness).
 	getenv func(string) string
 	// announcer tunes the multicast DNS announcer (tests confine it).
@@ -169,6 +170,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	})
 	// Not from the environment: a variable left over from a build would
 	// turn the hub into a version printer.
+	fs.StringVar(&o.httpAddr, "http-addr", server.DefaultWebAddr, "TCP `address` of the web app, its WebSocket sessions and HTTP transfers (empty: none)")
 	fs.BoolVar(&o.version, "version", false, "print the version and the revision natterd was built from, and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: natterd [flags]\n\n"+
