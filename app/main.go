@@ -117,14 +117,14 @@ func run(w *app.Window, o options) error {
 		DownloadDir: downloads,
 		Nick:        o.nick,
 		Addr:        o.addr,
-		Connect: connector(w),
-		Host:     hoster(sharedDir, logger),
-		HostNote: "Starts a hub on port 50000 (or a free port) sharing " + sharedDir,
-		PickFile:   filePicker(expl),
-		OpenFolder: openFolder,
-		Notify:     notifier(logger),
-		Invalidate: w.Invalidate,
-		Logger:     logger,
+		Connect:     connector(w),
+		Host:        hoster(sharedDir, logger),
+		HostNote:    "Starts a hub on port 50000 (or a free port) sharing " + sharedDir,
+		PickFile:    filePicker(expl),
+		OpenFolder:  openFolder,
+		Notify:      notifier(logger),
+		Invalidate:  w.Invalidate,
+		Logger:      logger,
 	}
 	if search != nil {
 		cfg.Found = search.Found
