@@ -49,6 +49,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, versionLine(version, buildInfo()))
 		return 0
 	}
+	if opts.qr {
+		if err := printQR(stdout, opts.httpAddr); err != nil {
+			fmt.Fprintln(stderr, "natterd:", err)
+			return 2
+		}
+		return 0
+	}
 	return serve(ctx, opts, stdout, stderr)
 }
 

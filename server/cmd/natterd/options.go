@@ -36,6 +36,7 @@ type options struct {
 	announce bool
 	version  bool   // -version: print it and exit
 	httpAddr string // -http-addr: the web app's address; "" for none
+	qr       bool   // -qr: print the join link and its QR code, and exit
 	// getenv reads the environment (NOTIFY_SOCKET, for readiness).
 	getenv func(string) string
 	// announcer tunes the multicast DNS announcer (tests confine it).
@@ -171,6 +172,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	// Not from the environment: a variable left over from a build would
 	// turn the hub into a version printer.
 	fs.StringVar(&o.httpAddr, "http-addr", server.DefaultWebAddr, "TCP `address` of the web app, its WebSocket sessions and HTTP transfers (empty: none)")
+	fs.BoolVar(&o.qr, "qr", false, "print the link that opens the web app, and its QR code for a phone to scan, and exit")
 	fs.BoolVar(&o.version, "version", false, "print the version and the revision natterd was built from, and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: natterd [flags]\n\n"+
@@ -190,7 +192,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
-		if set[f.Name] || f.Name == "version" {
+		if set[f.Name] || f.Name == "version" || f.Name == "qr" {
 			return
 		}
 		env := envName(f.Name)

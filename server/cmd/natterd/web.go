@@ -6,6 +6,8 @@ import (
 	"net"
 	"strconv"
 
+	"github.com/skip2/go-qrcode"
+
 	"github.com/natter-chat/natter/server/webapp"
 )
 
@@ -21,6 +23,38 @@ func printJoinLink(w io.Writer, ln net.Listener) {
 		return
 	}
 	fmt.Fprintf(w, "natterd: join from a browser at %s\n", link)
+	if art, err := qrArt(link); err == nil {
+		fmt.Fprint(w, art)
+	}
+}
+
+// qrArt draws a QR code of link as text, two rows of modules a line, for
+// a terminal: a phone's camera reads it off the screen.
+func qrArt(link string) (string, error) {
+	q, err := qrcode.New(link, qrcode.Medium)
+	if err != nil {
+		return "", fmt.Errorf("QR code of %q: %w", link, err)
+	}
+	return q.ToSmallString(false), nil
+}
+
+// printQR prints the join link of a hub serving its web app on addr (the
+// -http-addr flag) and its QR code, for `natterd -qr`.
+func printQR(w io.Writer, addr string) error {
+	if addr == "" {
+		return fmt.Errorf("-qr needs the web app: -http-addr is empty")
+	}
+	ta, err := net.ResolveTCPAddr("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("-http-addr %q: %w", addr, err)
+	}
+	link := joinLink(ta)
+	art, err := qrArt(link)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%s\n%s", link, art)
+	return nil
 }
 
 // joinLink is the http:// link to the web app listening at addr: for a

@@ -6,8 +6,12 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	"github.com/skip2/go-qrcode"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -49,4 +53,31 @@ func TestRunServesWebApp(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("run did not return")
 	}
+}
+
+// TestQRPrintsJoinLink checks natterd -qr: the link, then a QR code of
+// it drawn with half blocks, two rows of modules a line.
+func TestQRPrintsJoinLink(t *testing.T) {
+	var out, errs bytes.Buffer
+	require.Equal(t, 0, run(context.Background(), []string{"-qr", "-http-addr", "127.0.0.1:50123"}, env(nil), &out, &errs), errs.String())
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	require.Equal(t, "http://127.0.0.1:50123/", lines[0])
+	q, err := qrcode.New(lines[0], qrcode.Medium)
+	require.NoError(t, err)
+	size := len(q.Bitmap()) // modules a side, quiet zone included
+	art := lines[1:]
+	assert.Len(t, art, (size+1)/2)
+	for i, l := range art {
+		assert.Equal(t, size, utf8.RuneCountInString(l), "line %d of the QR code", i)
+		assert.Empty(t, strings.Trim(l, "█▀▄ "), "line %d has only blocks", i)
+	}
+
+	out.Reset()
+	errs.Reset()
+	assert.Equal(t, 2, run(context.Background(), []string{"-qr", "-http-addr="}, env(nil), &out, &errs))
+	assert.Contains(t, errs.String(), "-http-addr is empty")
+	// The environment does not turn it on: a hub would exit at once.
+	o, err := parseOptions(nil, env(map[string]string{"NATTER_QR": "true"}), &out)
+	require.NoError(t, err)
+	assert.False(t, o.qr)
 }
