@@ -97,7 +97,8 @@ func (w *webPart) serveSession(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, err.Error(), http.StatusForbidden)
 		return
 	}
-	ws, err := websocket.Accept(rw, r, &websocket.AcceptOptions{
+	cw := &corkingWriter{ResponseWriter: rw}
+	ws, err := websocket.Accept(cw, r, &websocket.AcceptOptions{
 		InsecureSkipVerify: true, // checkOrigin did, more strictly
 		CompressionMode:    websocket.CompressionDisabled,
 	})
@@ -106,7 +107,11 @@ func (w *webPart) serveSession(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-	w.accept(wsline.NewConn(ws, local, remoteTCPAddr(r.RemoteAddr)))
+	conn := wsline.NewConn(ws, local, remoteTCPAddr(r.RemoteAddr))
+	if cw.conn != nil {
+		conn.SetBatcher(cw.conn)
+	}
+	w.accept(conn)
 }
 
 // checkOrigin accepts a WebSocket upgrade only from a page of this hub:

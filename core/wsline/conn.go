@@ -40,6 +40,8 @@ type Conn struct {
 	ctx           context.Context // done once the Conn is closed
 	cancel        context.CancelFunc
 
+	batcher Batcher     // nil: every message is flushed on its own
+	scratch []byte      // the pump's read buffer
 	in      chan []byte // message bytes from the pump, LFs added; closed when it ends
 	pumpErr error       // why the pump ended; set before in is closed
 	once    sync.Once   // starts the pump on the first Read
@@ -105,14 +107,19 @@ func (c *Conn) pump() {
 // pumpMessage hands one message to the reader, in chunks, the last one
 // ending with the LF the message stands for.
 func (c *Conn) pumpMessage(r io.Reader) error {
+	if c.scratch == nil {
+		c.scratch = make([]byte, chunkSize)
+	}
 	for {
-		buf := make([]byte, chunkSize+1)
-		n, err := io.ReadFull(r, buf[:chunkSize])
+		n, err := io.ReadFull(r, c.scratch)
 		last := err == io.EOF || err == io.ErrUnexpectedEOF
 		if err != nil && !last {
 			return err
 		}
-		chunk := buf[:n]
+		// A chunk of its own size: most lines are short, and a reader
+		// may keep one while it waits for the next.
+		chunk := make([]byte, n, n+1)
+		copy(chunk, c.scratch[:n])
 		if last {
 			chunk = append(chunk, '\n')
 		}
@@ -204,6 +211,43 @@ func (c *Conn) Write(p []byte) (int, error) {
 		done += i + 1
 	}
 	return done, nil
+}
+
+// Batcher gathers the frames of several messages into one write to the
+// network: Cork starts gathering, Uncork writes what was gathered.
+type Batcher interface {
+	Cork()
+	Uncork() error
+}
+
+// SetBatcher makes WriteLines gather its messages with b, which must sit
+// between the WebSocket and its network connection. Call it before the
+// first write.
+func (c *Conn) SetBatcher(b Batcher) { c.batcher = b }
+
+// WriteLines writes lines as Write does, each one in turn, but with a
+// Batcher (SetBatcher) in one write to the network: a hub delivering a
+// backlog to a client then makes one system call, not one a line.
+func (c *Conn) WriteLines(lines [][]byte) (int64, error) {
+	if c.batcher != nil {
+		c.batcher.Cork()
+	}
+	var total int64
+	var err error
+	for _, l := range lines {
+		var n int
+		n, err = c.Write(l)
+		total += int64(n)
+		if err != nil {
+			break
+		}
+	}
+	if c.batcher != nil {
+		if uerr := c.batcher.Uncork(); err == nil && uerr != nil {
+			err = fmt.Errorf("wsline: writing lines: %w", uerr)
+		}
+	}
+	return total, err
 }
 
 func indexLF(b []byte) int {
