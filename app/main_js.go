@@ -10,7 +10,6 @@ import (
 
 	"gioui.org/app"
 	"gioui.org/op"
-	"gioui.org/x/explorer"
 
 	"github.com/natter-chat/natter/app/ui"
 	"github.com/natter-chat/natter/core/client"
@@ -19,7 +18,8 @@ import (
 // In a browser the app is the page of a hub's web part (natter/1 section
 // 11): it joins the hub that served it, over WebSocket, and moves files
 // over HTTP. There is no hub to host, no network to search and no folder
-// to open, so the UI offers none of them.
+// to open, so the UI offers none of them. Files are picked with an input
+// element of the page (see pickBrowserFile).
 func main() {
 	go func() {
 		w := new(app.Window)
@@ -35,11 +35,10 @@ func run(w *app.Window) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	loc := js.Global().Get("location")
 	host, origin := loc.Get("host").String(), loc.Get("origin").String()
-	expl := explorer.NewExplorer(w)
 	u := ui.New(ui.Config{
 		Addr:       host,
 		Connect:    connector(w),
-		PickFile:   filePicker(expl),
+		PickFile:   pickBrowserFile,
 		Invalidate: w.Invalidate,
 		Logger:     logger,
 		ClientConfig: func(c *client.Config) {
@@ -53,7 +52,6 @@ func run(w *app.Window) error {
 	var ops op.Ops
 	for {
 		e := w.Event()
-		expl.ListenEvents(e)
 		switch e := e.(type) {
 		case app.DestroyEvent:
 			u.Close()

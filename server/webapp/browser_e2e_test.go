@@ -7,6 +7,8 @@ import (
 
 	"context"
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/dom"
+	"github.com/chromedp/cdproto/page"
 	"regexp"
 	"testing"
 	"time"
@@ -82,6 +84,38 @@ func TestBrowserJoinsHub(t *testing.T) {
 		return err == nil && len(got) == len(shared)
 	})
 	require.True(t, bytes.Equal(shared, got), "the downloaded file differs from the shared one")
+
+	// An upload: the Files tab's upload button opens the page's file
+	// chooser, which the test answers through DevTools.
+	upload := filepath.Join(t.TempDir(), "from the phone.txt")
+	sent := randomFile(t, upload, 150_000)
+	_, err = chromedp.Call(ctx, page.SetInterceptFileChooserDialog, page.SetInterceptFileChooserDialogParams{Enabled: true})
+	require.NoError(t, err)
+	chooserErr := make(chan error, 1)
+	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*page.EventFileChooserOpened); ok {
+			go func() {
+				_, err := chromedp.Call(ctx, dom.SetFileInputFiles, dom.SetFileInputFilesParams{Files: []string{upload}, BackendNodeID: e.BackendNodeID})
+				chooserErr <- err
+			}()
+		}
+	}))
+	require.NoError(t, click(ctx, 243, 820)) // Files
+	time.Sleep(500 * time.Millisecond)
+	require.NoError(t, click(ctx, 332, 67)) // upload
+	select {
+	case err := <-chooserErr:
+		require.NoError(t, err)
+	case <-time.After(guard):
+		t.Fatal("the page opened no file chooser")
+	}
+	desk.await(t, regexp.MustCompile(`^SHARED \d+ phone 150000 [0-9a-f]{64} from the phone\.txt$`))
+	desk.send(t, "FILES")
+	desk.await(t, regexp.MustCompile(`^FILE 150000 [0-9a-f]{64} \d+ from the phone\.txt$`))
+	stored, err := os.ReadFile(filepath.Join(hub.dir, "from the phone.txt"))
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(sent, stored), "the uploaded file differs from the one chosen")
+	saveShot(t, ctx, "web-transfers-narrow.png")
 
 	// The wide layout: panels side by side.
 	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)))
