@@ -54,12 +54,25 @@ func startWebHub(t testing.TB, app fstest.MapFS, configure func(*Config, *Transf
 	require.NoError(t, err)
 	web, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
+	stop := serveForTest(t, h, Listeners{Sessions: ln, Packets: pc, Web: web})
+	t.Cleanup(func() { require.NoError(t, stop()) })
+	require.Eventually(t, func() bool { return h.transfers.Addr() != nil && h.WebAddr() != nil }, guard, time.Millisecond)
+	return &webHub{
+		testHub: &testHub{Hub: h, addr: ln.Addr().String(), dir: cfg.Dir, stop: stop},
+		ts:      h.transfers,
+		base:    "http://" + web.Addr().String(),
+	}
+}
+
+// serveForTest serves h on ls until stop, which returns ServeListeners'
+// error, or until the end of the test.
+func serveForTest(t testing.TB, h *Hub, ls Listeners) (stop func() error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- h.ServeListeners(ctx, Listeners{Sessions: ln, Packets: pc, Web: web}) }()
+	go func() { done <- h.ServeListeners(ctx, ls) }()
 	var stopped bool
 	var serveErr error
-	stop := func() error {
+	return func() error {
 		if stopped {
 			return serveErr
 		}
@@ -68,16 +81,9 @@ func startWebHub(t testing.TB, app fstest.MapFS, configure func(*Config, *Transf
 		select {
 		case serveErr = <-done:
 		case <-time.After(guard):
-			t.Errorf("hub with its web part did not stop within %v", guard)
+			t.Errorf("hub did not stop within %v", guard)
 		}
 		return serveErr
-	}
-	t.Cleanup(func() { require.NoError(t, stop()) })
-	require.Eventually(t, func() bool { return h.transfers.Addr() != nil && h.WebAddr() != nil }, guard, time.Millisecond)
-	return &webHub{
-		testHub: &testHub{Hub: h, addr: ln.Addr().String(), dir: cfg.Dir, stop: stop},
-		ts:      h.transfers,
-		base:    "http://" + web.Addr().String(),
 	}
 }
 
