@@ -181,25 +181,24 @@ func (h *hub) register(ctx context.Context, ws bool, nick string) (*session, err
 // sessions measures n idle sessions over TCP and over WebSocket, and the
 // fan-out of m messages to them.
 func (b *bench) sessions(n, m int) error {
-	type result struct {
-		perSession float64 // bytes
-		rate       float64 // deliveries/s
-	}
-	var res [2]result
+	var res [2]fanResult
 	for i, ws := range []bool{false, true} {
 		kind := map[bool]string{false: "TCP", true: "WebSocket"}[ws]
-		h, err := b.startHub(tmpDir())
+		dir := tmpDir()
+		h, err := b.startHub(dir)
 		if err != nil {
+			os.RemoveAll(dir)
 			return err
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
 		r, err := b.fanOut(ctx, h, ws, n, m)
 		cancel()
 		h.stop()
+		os.RemoveAll(dir)
 		if err != nil {
 			return fmt.Errorf("%s: %w", kind, err)
 		}
-		res[i] = result{r.perSession, r.rate}
+		res[i] = r
 		fmt.Printf("%-9s %d sessions: idle RSS %.1f KiB per session; fan-out %.0f deliveries/s (%d messages to %d)\n",
 			kind, n, r.perSession/1024, r.rate, m, n)
 	}
@@ -208,6 +207,8 @@ func (b *bench) sessions(n, m int) error {
 	return nil
 }
 
+// fanResult is what fanOut measured: the hub's idle RSS per session in
+// bytes, and the deliveries per second of the fan-out.
 type fanResult struct{ perSession, rate float64 }
 
 func (b *bench) fanOut(ctx context.Context, h *hub, ws bool, n, m int) (fanResult, error) {
