@@ -25,6 +25,9 @@ import (
 // WebSocket layer holding it all in memory.
 const chunkSize = 4096
 
+// scratchPool lends the pumps of every Conn their read buffers.
+var scratchPool = sync.Pool{New: func() any { return new([chunkSize]byte) }}
+
 // ErrBinaryMessage is why a Conn ends when the peer sends a binary
 // message: natter/1 lines are text.
 var ErrBinaryMessage = errors.New("wsline: a binary message; natter/1 lines are text messages")
@@ -41,7 +44,6 @@ type Conn struct {
 	cancel        context.CancelFunc
 
 	batcher Batcher     // nil: every message is flushed on its own
-	scratch []byte      // the pump's read buffer
 	in      chan []byte // message bytes from the pump, LFs added; closed when it ends
 	pumpErr error       // why the pump ended; set before in is closed
 	once    sync.Once   // starts the pump on the first Read
@@ -107,11 +109,12 @@ func (c *Conn) pump() {
 // pumpMessage hands one message to the reader, in chunks, the last one
 // ending with the LF the message stands for.
 func (c *Conn) pumpMessage(r io.Reader) error {
-	if c.scratch == nil {
-		c.scratch = make([]byte, chunkSize)
-	}
+	// The read buffer goes back to the pool between messages: an idle
+	// session, waiting for its next message, holds none.
+	scratch := scratchPool.Get().(*[chunkSize]byte)
+	defer scratchPool.Put(scratch)
 	for {
-		n, err := io.ReadFull(r, c.scratch)
+		n, err := io.ReadFull(r, scratch[:])
 		last := err == io.EOF || err == io.ErrUnexpectedEOF
 		if err != nil && !last {
 			return err
@@ -119,7 +122,7 @@ func (c *Conn) pumpMessage(r io.Reader) error {
 		// A chunk of its own size: most lines are short, and a reader
 		// may keep one while it waits for the next.
 		chunk := make([]byte, n, n+1)
-		copy(chunk, c.scratch[:n])
+		copy(chunk, scratch[:n])
 		if last {
 			chunk = append(chunk, '\n')
 		}
