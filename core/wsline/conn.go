@@ -95,8 +95,10 @@ func (c *Conn) pump() {
 			return
 		}
 		if typ != websocket.MessageText {
+			// Close, not a close handshake: a peer that sends binary
+			// need not answer one, and the reader waits for the pump.
 			c.pumpErr = ErrBinaryMessage
-			c.ws.Close(websocket.StatusUnsupportedData, "natter/1 lines are text messages")
+			c.ws.CloseNow()
 			return
 		}
 		if err := c.pumpMessage(r); err != nil {
