@@ -532,6 +532,9 @@ type Snapshot struct {
 	// register).
 	Nick    string
 	HubName string
+	// WebPort is the port of the hub's web app (CAPS web=<port>, natter/1
+	// section 11), where a browser joins it; 0 if it has none.
+	WebPort int
 	// Addr is the hub's address, host:port.
 	Addr string
 	// Messages is the log, oldest first.

@@ -46,6 +46,7 @@ type state struct {
 	nickTries  int
 	nick       string // the nick the hub knows us by
 	hubName    string
+	webPort    int // CAPS web=<port>; 0 if none
 
 	pending replies
 	outbox  outbox
@@ -467,6 +468,8 @@ func (st *state) handleLine(h hubLine) {
 		st.hubName = h.text
 		st.dirty = true
 		st.registerNick()
+	case proto.KwCaps:
+		st.caps(h.text)
 	case proto.KwWelcome:
 		st.answered(proto.KwNick)
 		st.welcome(h.nick)
@@ -958,6 +961,7 @@ func (st *state) snapshot(version, dropped uint64) *Snapshot {
 		Conn:          st.connection(),
 		Nick:          st.nick,
 		HubName:       st.hubName,
+		WebPort:       st.webPort,
 		Addr:          st.cfg.Addr,
 		Messages:      st.messages.lines(),
 		Users:         st.users,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -55,7 +56,11 @@ func TestWebSocketClientChatsAndTransfersOverHTTP(t *testing.T) {
 	phone := startClient(t, Config{Addr: h.web, Nick: "phone", Dial: DialWebSocket, WebBase: "http://" + h.web, EventBuffer: 100_000})
 	waitFor(t, phone, "phone registered", registered)
 	desk := startClient(t, Config{Addr: h.addr, Nick: "desk"})
-	waitFor(t, desk, "desk sees both", func(s *Snapshot) bool { return registered(s) && len(s.Users) == 2 })
+	snap := waitFor(t, desk, "desk sees both", func(s *Snapshot) bool { return registered(s) && len(s.Users) == 2 })
+	// CAPS web=<port> says where a browser joins, over either transport.
+	_, webPort, _ := net.SplitHostPort(h.web)
+	require.Equal(t, webPort, fmt.Sprint(snap.WebPort))
+	require.Equal(t, snap.WebPort, phone.Snapshot().WebPort)
 
 	require.NoError(t, phone.Send("hello from the browser"))
 	waitFor(t, desk, "desk has it", func(s *Snapshot) bool {
@@ -84,7 +89,7 @@ func TestWebSocketClientChatsAndTransfersOverHTTP(t *testing.T) {
 	got, err := os.ReadFile(filepath.Join(shared, "notes.txt"))
 	require.NoError(t, err)
 	require.Equal(t, data, string(got))
-	snap := waitFor(t, desk, "shared announcement", func(s *Snapshot) bool { return len(s.Shared) == 1 })
+	snap = waitFor(t, desk, "shared announcement", func(s *Snapshot) bool { return len(s.Shared) == 1 })
 	require.Equal(t, hex.EncodeToString(sum[:]), snap.Shared[0].SHA256)
 	require.Equal(t, "phone", snap.Shared[0].From)
 }
