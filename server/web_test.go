@@ -308,3 +308,43 @@ func TestWebAppServed(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 	assert.Contains(t, string(body), `"/nothing.js"`)
 }
+
+func TestWebSessionSlowConsumerDropped(t *testing.T) {
+	h := startWebHub(t, nil, func(c *Config, _ *TransferConfig) {
+		c.MaxLineRate = NoLineLimit
+		c.OutQueueBytes = 2 * proto.MaxHubLineLen
+	})
+	watcher := h.registerTCP(t, "watcher")
+	sender := h.registerTCP(t, "sender")
+	h.registerWS(t, "stuck") // and never reads again
+	watcher.skipTo("JOIN")
+	watcher.skipTo("JOIN")
+	// The sender's own copies are read, so that it is not the slow one.
+	go io.Copy(io.Discard, sender.conn)
+	body := strings.Repeat("x", 4000)
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		for i := range 20_000 {
+			sender.conn.SetWriteDeadline(time.Now().Add(guard))
+			if _, err := fmt.Fprintf(sender.conn, "MSG %d %s\n", i, body); err != nil {
+				return
+			}
+			select {
+			case <-t.Context().Done():
+				return
+			default:
+			}
+		}
+	}()
+	line := ""
+	for range 40_000 {
+		line = watcher.readLine()
+		if strings.HasPrefix(line, "LEAVE ") {
+			break
+		}
+	}
+	assert.Regexp(t, `^LEAVE \d+ stuck too-slow$`, line)
+	sender.conn.Close()
+	<-sent
+}
