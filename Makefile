@@ -118,7 +118,7 @@ bench-transfer:
 
 # Packages (nfpm) and release binaries in bin/dist; dist-check installs them
 # here, chats with the installed hub and removes them (root).
-dist:
+dist: web
 	bash scripts/dist.sh
 
 dist-check:
