@@ -154,40 +154,61 @@ func readError(err error) error {
 
 // Read reads the bytes of the lines received: each message, then an LF.
 func (c *Conn) Read(p []byte) (int, error) {
-	c.once.Do(func() { go c.pump() })
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if len(c.cur) == 0 {
-		if c.rerr != nil {
-			return 0, c.rerr
-		}
-		select {
-		case <-c.rdl.wait():
-			return 0, os.ErrDeadlineExceeded
-		default:
-		}
-		select {
-		case chunk, ok := <-c.in:
-			if !ok {
-				c.rerr = c.pumpErr
-				if c.ctx.Err() != nil {
-					c.rerr = net.ErrClosed
-				}
-				return 0, c.rerr
-			}
-			c.cur = chunk
-		case <-c.rdl.wait():
-			return 0, os.ErrDeadlineExceeded
-		case <-c.ctx.Done():
-			return 0, net.ErrClosed
-		}
+	if err := c.waitLocked(); err != nil {
+		return 0, err
 	}
 	n := copy(p, c.cur)
 	c.cur = c.cur[n:]
 	return n, nil
+}
+
+// Wait blocks until Read would return at once: bytes have arrived, the
+// connection ended, or the read deadline passed (os.ErrDeadlineExceeded).
+// A reader that lends itself a buffer only when there is input (as the
+// hub's sessions do) waits with it, holding no buffer while its client is
+// quiet.
+func (c *Conn) Wait() error {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	return c.waitLocked()
+}
+
+// waitLocked waits for the next chunk unless one is being read; c.rmu is
+// held.
+func (c *Conn) waitLocked() error {
+	c.once.Do(func() { go c.pump() })
+	if len(c.cur) > 0 {
+		return nil
+	}
+	if c.rerr != nil {
+		return c.rerr
+	}
+	select {
+	case <-c.rdl.wait():
+		return os.ErrDeadlineExceeded
+	default:
+	}
+	select {
+	case chunk, ok := <-c.in:
+		if !ok {
+			c.rerr = c.pumpErr
+			if c.ctx.Err() != nil {
+				c.rerr = net.ErrClosed
+			}
+			return c.rerr
+		}
+		c.cur = chunk
+		return nil
+	case <-c.rdl.wait():
+		return os.ErrDeadlineExceeded
+	case <-c.ctx.Done():
+		return net.ErrClosed
+	}
 }
 
 // Write sends every complete line of p as one text message, without its
