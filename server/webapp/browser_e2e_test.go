@@ -69,6 +69,13 @@ func TestBrowserJoinsHub(t *testing.T) {
 		return frames.has(regexp.MustCompile(`^MSG \d+ desk hello browser, from the desk$`))
 	})
 	saveShot(t, ctx, "web-chat-narrow.png")
+	// The top bar's share button shows the join link and its QR code, for
+	// the next phone; a second click hides them.
+	require.NoError(t, click(ctx, 293, 23))
+	time.Sleep(500 * time.Millisecond)
+	saveShot(t, ctx, "web-join-narrow.png")
+	require.NoError(t, click(ctx, 293, 23))
+	time.Sleep(500 * time.Millisecond)
 
 	// The Files tab, then the file's download button.
 	_, err = chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
