@@ -21,7 +21,8 @@ DEBIAN_PACKAGES := gcc libc6-dev pkg-config make \
 	fonts-noto-core fonts-noto-color-emoji \
 	xvfb xdotool x11-utils imagemagick \
 	curl tftp-hpa tftpd-hpa atftp iproute2 util-linux nftables zip systemd \
-	avahi-daemon avahi-utils dbus
+	avahi-daemon avahi-utils dbus \
+	chromium
 
 # How long each fuzz target runs in `make test`: a count of inputs, not a
 # duration. With a duration, Go 1.26's fuzzing engine can report a spurious
@@ -30,27 +31,38 @@ DEBIAN_PACKAGES := gcc libc6-dev pkg-config make \
 # deadline to race. 200,000 inputs take 5-15 s per target here.
 FUZZTIME ?= 200000x
 
-.PHONY: all run server build test test-short e2e fuzz vet-android deps deps-quiet lint bench bench-transfer bench-hub screenshots dist dist-check apk clean
+.PHONY: all run server build web test test-short e2e fuzz vet-android deps deps-quiet lint bench bench-transfer bench-hub screenshots dist dist-check apk clean
 
 all: build
 
 run: deps-quiet
 	$(GO) run ./app
 
-server:
+server: web
 	$(GO) run ./server/cmd/natterd -dir ./shared
 
-build:
+build: web
 	mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/natterd ./server/cmd/natterd
 	$(GO) build -o $(BIN)/natter ./app
 
 
-test:
+test: web
 	$(GO) vet ./...
 	NATTER_E2E=1 $(GO) test -count=1 -race -timeout 20m ./...
 	$(MAKE) fuzz
 	$(MAKE) vet-android
+
+# The app for the browser, embedded into natterd (server/webapp): the app
+# built for js/wasm, Go's loader for it, the icon, and a gzip copy of each
+# file, served to browsers that take gzip. Only index.html and the manifest
+# are in git; without the rest natterd serves a page saying so.
+WEBAPP := server/webapp/dist
+web:
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEBAPP)/app.wasm ./app
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" icons/appicon.png $(WEBAPP)/
+	cd $(WEBAPP) && for f in app.wasm wasm_exec.js index.html manifest.webmanifest; do gzip -9 -n -k -f $$f; done
+	@ls -l $(WEBAPP)
 
 test-short:
 	$(GO) test -count=1 -short ./...
@@ -111,7 +123,7 @@ bench-transfer: deps-quiet
 
 # Packages (nfpm) and release binaries in bin/dist; dist-check installs them
 # here, chats with the installed hub and removes them (root).
-dist:
+dist: web
 	bash scripts/dist.sh
 
 dist-check:

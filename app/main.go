@@ -1,3 +1,5 @@
+//go:build !js
+
 // Command natter is Natter's chat client: a window onto a Natter hub on the
 // local network, or on a hub it hosts itself.
 //
@@ -15,7 +17,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log"
 	"log/slog"
 	"os"
@@ -39,7 +40,6 @@ import (
 	"github.com/natter-chat/natter/app/theme"
 	"github.com/natter-chat/natter/app/ui"
 	"github.com/natter-chat/natter/app/ui/login"
-	"github.com/natter-chat/natter/core/client"
 	"github.com/natter-chat/natter/core/discovery"
 )
 
@@ -123,43 +123,15 @@ func run(w *app.Window, o options) error {
 		DownloadDir: downloads,
 		Nick:        o.nick,
 		Addr:        o.addr,
-		Connect: func(ctx context.Context, cc client.Config) (ui.Session, error) {
-			c, err := client.New(cc)
-			if err != nil {
-				return nil, err
-			}
-			if err := c.Start(ctx); err != nil {
-				return nil, err
-			}
-			// Every change of the client's state asks for a frame, until
-			// the client has stopped.
-			go func() {
-				for {
-					select {
-					case <-c.Changed():
-						w.Invalidate()
-					case <-c.Done():
-						w.Invalidate()
-						return
-					}
-				}
-			}()
-			return c, nil
-		},
-		Host:     hoster(sharedDir, logger),
-		HostNote: "Starts a hub on port 50000 (or a free port) sharing " + sharedDir,
-		PickFile: func() (io.ReadCloser, error) {
-			rc, err := expl.ChooseFile()
-			if errors.Is(err, explorer.ErrUserDecline) {
-				return nil, ui.ErrNoFileChosen
-			}
-			return rc, err
-		},
-		OpenFolder: openFolder,
-		OpenURL:    openURL,
-		Notify:     notifier(logger),
-		Invalidate: w.Invalidate,
-		Logger:     logger,
+		Connect:     connector(w),
+		Host:        hoster(sharedDir, logger),
+		HostNote:    "Starts a hub on port 50000 (or a free port) sharing " + sharedDir,
+		PickFile:    filePicker(expl),
+		OpenFolder:  openFolder,
+		OpenURL:     openURL,
+		Notify:      notifier(logger),
+		Invalidate:  w.Invalidate,
+		Logger:      logger,
 	}
 	if search != nil {
 		cfg.Found = search.Found

@@ -3,8 +3,8 @@
 //
 // Beside its sessions a hub has parts, each configured by a field of
 // [Config], built by [New] and run by [Hub.Serve] with the hub: file
-// transfers over UDP ([Config.Transfers]) and LAN discovery
-// ([Config.Discovery]). A part gets from the hub the few functions it needs
+// transfers over UDP ([Config.Transfers]), LAN discovery
+// ([Config.Discovery]) and the web app ([Config.Web]). A part gets from the hub the few functions it needs
 // when it is built, and the listener it serves on from [Listeners]; it
 // never holds the hub. A hub with every part is built and run so:
 //
@@ -134,6 +134,9 @@ type Config struct {
 	// Discovery makes the hub findable on the local network. It answers
 	// probes on the UDP port (UDPAddr), beside the transfers if any.
 	Discovery *DiscoveryConfig
+	// Web serves the app for the browser, sessions over WebSocket and
+	// transfers over HTTP, on a TCP port of its own (WebConfig.Addr).
+	Web *WebConfig
 
 	// grants, when set, grants GET and PUT in place of the transfer
 	// service, which is then not built (tests).

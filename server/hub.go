@@ -28,9 +28,11 @@ type Hub struct {
 	grants    granter          // grants GET and PUT: transfers, or a stand-in
 	transfers *transferService // file transfers over UDP
 	discovery *lanDiscovery    // LAN discovery
+	web       *webPart         // the web app, WebSocket sessions, HTTP transfers
 
 	addr    atomic.Pointer[net.Addr]
 	udpAddr atomic.Pointer[net.Addr]
+	webAddr atomic.Pointer[net.Addr]
 	serving atomic.Bool
 	nextID  atomic.Uint64
 
@@ -100,6 +102,11 @@ func New(cfg Config) (*Hub, error) {
 	if cfg.Discovery != nil {
 		h.discovery = newLANDiscovery(*cfg.Discovery, log)
 	}
+	if cfg.Web != nil {
+		if h.web, err = newWebPart(*cfg.Web, log, h.transfers, h.accept); err != nil {
+			return nil, err
+		}
+	}
 	return h, nil
 }
 
@@ -132,6 +139,8 @@ type Listeners struct {
 	// discovery probes. A hub with neither Config.Transfers nor
 	// Config.Discovery needs none.
 	Packets net.PacketConn
+	// Web accepts the HTTP requests of Config.Web.
+	Web net.Listener
 }
 
 // needsPackets reports whether a part of the hub serves on Listeners.Packets.
@@ -162,6 +171,14 @@ func (h *Hub) listen(ls Listeners) (Listeners, error) {
 		}
 		ls.Packets = pc
 	}
+	if ls.Web == nil && h.web != nil {
+		ln, err := net.Listen("tcp", h.cfg.Web.addr())
+		if err != nil {
+			ls.close()
+			return ls, fmt.Errorf("web app: %w", err)
+		}
+		ls.Web = ln
+	}
 	if ls.Packets != nil && h.needsPackets() {
 		if _, ok := ls.Packets.LocalAddr().(*net.UDPAddr); !ok {
 			ls.close()
@@ -178,6 +195,9 @@ func (ls Listeners) close() {
 	}
 	if ls.Packets != nil {
 		ls.Packets.Close()
+	}
+	if ls.Web != nil {
+		ls.Web.Close()
 	}
 }
 
@@ -214,6 +234,10 @@ func (h *Hub) ServeListeners(ctx context.Context, ls Listeners) error {
 	defer ls.close()
 	a := ls.Sessions.Addr()
 	h.addr.Store(&a)
+	if ls.Web != nil {
+		wa := ls.Web.Addr()
+		h.webAddr.Store(&wa)
+	}
 	if h.needsPackets() {
 		ua := ls.Packets.LocalAddr()
 		h.udpAddr.Store(&ua)
@@ -314,6 +338,13 @@ func (h *Hub) startParts(ctx context.Context, ls Listeners, stopHub func()) *run
 			}
 		})
 	}
+	if h.web != nil {
+		parts.wg.Go(func() {
+			if err := h.web.serve(ctx, ls.Web); err != nil {
+				h.log.Warn("the web app stopped", "err", err)
+			}
+		})
+	}
 	return parts
 }
 
@@ -384,6 +415,9 @@ func (h *Hub) accept(conn net.Conn) {
 	switch err {
 	case nil:
 		s.send(proto.AppendHello(nil, h.cfg.Name))
+		if caps := h.caps(); len(caps) > 0 {
+			s.send(proto.AppendCaps(nil, caps))
+		}
 		s.startReader()
 	case errHubFull:
 		h.log.Info("hub full; turning a client away", "remote", conn.RemoteAddr().String(), "max", h.cfg.MaxClients)

@@ -120,6 +120,17 @@ func (r *lineReader) hasLine() bool {
 // fill reads more input after (*r.buf)[r.end:], which has room.
 func (r *lineReader) fill() error {
 	if r.raw == nil {
+		// A connection that can wait for input without a buffer (a
+		// WebSocket session) gives the buffer back while it waits,
+		// unless it holds the start of a line.
+		if w, ok := r.conn.(interface{ Wait() error }); ok {
+			r.release()
+			if r.buf == nil {
+				if err := w.Wait(); err != nil {
+					return err
+				}
+			}
+		}
 		if r.buf == nil {
 			r.buf = r.pool.get()
 		}

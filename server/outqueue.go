@@ -425,8 +425,7 @@ func (q *outQueue) writeLoop(b *lineBatch) {
 	for {
 		if b != nil {
 			n := b.cost()
-			bufs := net.Buffers(b.lines)
-			_, err := bufs.WriteTo(q.conn)
+			_, err := writeLines(q.conn, b.lines)
 			putBatch(b)
 			b = nil
 			q.mu.Lock()

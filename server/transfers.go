@@ -369,15 +369,39 @@ func (ts *transferService) releaseLocked(g *grant) {
 	}
 }
 
+// Why a token may not be used by a request; a refused token stays valid
+// for the address and kind of request it was granted to.
+var (
+	errTokenExpired     = errors.New("token expired; ask the hub again")
+	errTokenOtherAddr   = errors.New("token was granted to another address")
+	errTokenForUpload   = errors.New("token was granted for an upload")
+	errTokenForDownload = errors.New("token was granted for a download")
+)
+
 // take redeems the token a request names. It returns nil and no error
 // when the name is not a granted token, and a *tftp.Error when the token
 // may not be used by this request; a refused token stays valid for the
 // address and kind of request it was granted to.
 func (ts *transferService) take(req *tftp.Request, put bool) (*grant, error) {
-	peer := peerIP(req.Peer)
+	g, err := ts.redeem(req.Filename, peerIP(req.Peer), put)
+	switch err {
+	case nil:
+		return g, nil
+	case errTokenForUpload:
+		return nil, tftp.NewError(tftp.ErrAccessViolation, "token was granted for an upload (WRQ)")
+	case errTokenForDownload:
+		return nil, tftp.NewError(tftp.ErrAccessViolation, "token was granted for a download (RRQ)")
+	}
+	return nil, tftp.NewError(tftp.ErrAccessViolation, err.Error())
+}
+
+// redeem takes the grant of token for a request from peer, a download or
+// (put) an upload: nil and no error when token is not granted, one of the
+// errToken errors when it may not be used so.
+func (ts *transferService) redeem(token string, peer netip.Addr, put bool) (*grant, error) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	g, ok := ts.grants[req.Filename]
+	g, ok := ts.grants[token]
 	if !ok {
 		return nil, nil
 	}
@@ -385,13 +409,13 @@ func (ts *transferService) take(req *tftp.Request, put bool) (*grant, error) {
 	case time.Now().After(g.expires):
 		delete(ts.grants, g.token)
 		ts.releaseLocked(g)
-		return nil, tftp.NewError(tftp.ErrAccessViolation, "token expired; ask the hub again")
+		return nil, errTokenExpired
 	case peer != g.addr:
-		return nil, tftp.NewError(tftp.ErrAccessViolation, "token was granted to another address")
+		return nil, errTokenOtherAddr
 	case g.put && !put:
-		return nil, tftp.NewError(tftp.ErrAccessViolation, "token was granted for an upload (WRQ)")
+		return nil, errTokenForUpload
 	case !g.put && put:
-		return nil, tftp.NewError(tftp.ErrAccessViolation, "token was granted for a download (RRQ)")
+		return nil, errTokenForDownload
 	}
 	delete(ts.grants, g.token)
 	return g, nil

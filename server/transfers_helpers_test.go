@@ -48,24 +48,7 @@ func startTransferHub(t testing.TB, configure func(*Config, *TransferConfig)) *t
 	require.NoError(t, err)
 	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.ServeListeners(ctx, Listeners{Sessions: ln, Packets: pc}) }()
-	var stopped bool
-	var serveErr error
-	stop := func() error {
-		if stopped {
-			return serveErr
-		}
-		stopped = true
-		cancel()
-		select {
-		case serveErr = <-done:
-		case <-time.After(guard):
-			t.Errorf("hub with transfers did not stop within %v", guard)
-		}
-		return serveErr
-	}
+	stop := serveForTest(t, h, Listeners{Sessions: ln, Packets: pc})
 	t.Cleanup(func() { require.NoError(t, stop()) })
 	require.Eventually(t, func() bool { return ts.Addr() != nil }, guard, time.Millisecond)
 	return &transferHub{

@@ -44,6 +44,15 @@ func (u *udpHandler) ServeRead(ctx context.Context, req *tftp.Request) (tftp.Rea
 // openGranted opens the file of a GET grant, refusing it if it changed
 // since the grant: its size and SHA-256 were promised to the client.
 func (ts *transferService) openGranted(g *grant) (tftp.ReadSource, error) {
+	f, err := ts.openGrantedFile(g)
+	if err != nil {
+		return nil, err
+	}
+	return ts.readSource(f, g.size, g), nil
+}
+
+// openGrantedFile opens the file of a GET grant, as openGranted does.
+func (ts *transferService) openGrantedFile(g *grant) (*os.File, error) {
 	f, fi, err := ts.openShared(g.name)
 	if err != nil {
 		return nil, err
@@ -52,7 +61,7 @@ func (ts *transferService) openGranted(g *grant) (tftp.ReadSource, error) {
 		f.Close()
 		return nil, tftp.NewError(tftp.ErrFileNotFound, "the file changed since GET was granted; ask again")
 	}
-	return ts.readSource(f, g.size, g), nil
+	return f, nil
 }
 
 // servePublic serves a read request naming a shared file in public mode.

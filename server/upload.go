@@ -90,6 +90,12 @@ func (u *upload) Write(p []byte) (int, error) {
 // carries the word checksum-mismatch, as natter/1 has it, so that a client
 // knows it from other failures (tftp.ErrPeerChecksum) and does not retry.
 func (u *upload) Commit(size int64, sum [sha256.Size]byte) error {
+	_, err := u.commit(size, sum)
+	return err
+}
+
+// commit is Commit, returning the name the upload was stored under.
+func (u *upload) commit(size int64, sum [sha256.Size]byte) (string, error) {
 	defer u.ts.release(u.g)
 	g := u.g
 	if u.overflow || size > g.size {
@@ -97,7 +103,7 @@ func (u *upload) Commit(size int64, sum [sha256.Size]byte) error {
 		u.ts.log.Info("upload has more data than its PUT; discarded", "name", g.name, "nick", g.nick, "size", size, "want_size", g.size)
 		u.ts.hub.notify(g.session, proto.AppendErr(nil, proto.ReasonChecksumMismatch, proto.KwPut, g.name))
 		// Not code 3, disk full: the client would take it for no-space.
-		return tftp.NewError(tftp.ErrNotDefined, fmt.Sprintf("%s: more data than the %d bytes granted by PUT (received %d); nothing was stored",
+		return "", tftp.NewError(tftp.ErrNotDefined, fmt.Sprintf("%s: more data than the %d bytes granted by PUT (received %d); nothing was stored",
 			tftp.ChecksumMismatch, g.size, size))
 	}
 	if got := hex.EncodeToString(sum[:]); size != g.size || got != g.sha256 {
@@ -105,14 +111,14 @@ func (u *upload) Commit(size int64, sum [sha256.Size]byte) error {
 		u.ts.log.Info("upload does not match its PUT; discarded", "name", g.name, "nick", g.nick,
 			"size", size, "sha256", got, "want_size", g.size, "want_sha256", g.sha256)
 		u.ts.hub.notify(g.session, proto.AppendErr(nil, proto.ReasonChecksumMismatch, proto.KwPut, g.name))
-		return tftp.NewError(tftp.ErrNotDefined, fmt.Sprintf("%s: received %d bytes with SHA-256 %s, but PUT declared %d bytes with %s; nothing was stored",
+		return "", tftp.NewError(tftp.ErrNotDefined, fmt.Sprintf("%s: received %d bytes with SHA-256 %s, but PUT declared %d bytes with %s; nothing was stored",
 			tftp.ChecksumMismatch, size, got, g.size, g.sha256))
 	}
 	final, err := u.store()
 	if err != nil {
 		u.discard()
 		u.failed(err)
-		return err
+		return "", err
 	}
 	u.ts.log.Info("upload stored", "name", final, "nick", g.nick, "size", size)
 	u.ts.counters.uploadsDone.Add(1)
@@ -120,7 +126,7 @@ func (u *upload) Commit(size int64, sum [sha256.Size]byte) error {
 	if err := u.ts.hub.announce(g.nick, final, g.sha256); err != nil {
 		u.ts.log.Warn("cannot announce upload", "name", final, "err", err)
 	}
-	return nil
+	return final, nil
 }
 
 // Abort discards an upload that failed.

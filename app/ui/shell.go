@@ -77,6 +77,7 @@ func (u *UI) updateShell(gtx C) {
 
 func (u *UI) layoutShell(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 	u.updateShell(gtx)
+	u.join.update(gtx, u.JoinLink(snap.Caps.WebPort))
 	if u.session == nil {
 		// Disconnected by a click above; the next frame shows the login.
 		return kit.Fill(gtx, th.Window)
@@ -89,6 +90,7 @@ func (u *UI) layoutShell(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Rigid(func(gtx C) D { return u.layoutTopBar(gtx, th, snap) }),
 		layout.Rigid(func(gtx C) D { return kit.HLine(gtx, th.Divider) }),
+		layout.Rigid(func(gtx C) D { return u.join.layout(gtx, th) }),
 		layout.Rigid(func(gtx C) D { return u.layoutBanner(gtx, th, snap) }),
 		layout.Rigid(func(gtx C) D { return u.layoutNote(gtx, th) }),
 		layout.Flexed(1, func(gtx C) D {
@@ -134,6 +136,12 @@ func (u *UI) layoutTopBar(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 					layout.Rigid(kit.OneLine(kit.Bold(kit.Label(th, 16, th.Text, hub)))),
 					layout.Rigid(kit.OneLine(kit.Label(th, 12, th.TextMuted, sub))),
 				},
+				layout.Rigid(func(gtx C) D {
+					if u.join.link == "" {
+						return D{}
+					}
+					return kit.IconButton(th, &u.join.btn, icons.JoinLink, th.TextMuted, "Join from a phone").EndTip().Layout(gtx)
+				}),
 				layout.Rigid(kit.IconButton(th, &u.bar.theme, themeIcon, th.TextMuted, themeDesc).EndTip().Layout),
 				layout.Rigid(kit.IconButton(th, &u.bar.disconnect, icons.Disconnect, th.TextMuted, "Disconnect").EndTip().Layout),
 			)

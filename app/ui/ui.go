@@ -142,6 +142,7 @@ type UI struct {
 	hosted  Hosted
 	// joinAt are the addresses others can join a hosted hub at.
 	joinAt []string
+	join   joinLink // the top bar's link and QR code for browsers
 	ctx    context.Context
 	cancel context.CancelFunc
 

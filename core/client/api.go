@@ -45,6 +45,10 @@ type Config struct {
 	// that gives a net.Conn will do (TLS, WebSocket). Nil means TCP, each
 	// attempt bounded by DialTimeout.
 	Dial func(ctx context.Context, addr string) (net.Conn, error)
+	// WebBase, when set, is the base URL of the hub's web part,
+	// http://host:port (natter/1 section 11): transfers then go over HTTP,
+	// GET and PUT /t/<token>, instead of TFTP, as they must in a browser.
+	WebBase string
 	// DialTimeout bounds one TCP connect attempt of the default Dial
 	// (default 5 s).
 	DialTimeout time.Duration

@@ -95,6 +95,9 @@ func newClient(cfg Config) (*Client, error) {
 		engine:  tftpEngine{},
 		clock:   wallClock{},
 	}
+	if cfg.WebBase != "" {
+		c.engine = newHTTPEngine(cfg.WebBase)
+	}
 	c.snap.Store(&Snapshot{Nick: cfg.Nick, Addr: cfg.Addr, Conn: Connection{State: Connecting}})
 	return c, nil
 }

@@ -180,7 +180,7 @@ func (l *loop) do(e effect) {
 	case effEvent:
 		l.emit(e.ev)
 	case effPrepare:
-		err := os.MkdirAll(e.path, 0o755)
+		err := makeDownloadDir(e.path)
 		l.later = append(l.later, event{kind: evPrepared, xfer: xferMsg{id: e.xfer, err: err}})
 	case effJob:
 		l.startJob(e.job)

@@ -71,6 +71,10 @@ type Form struct {
 	found     []foundRow
 	foundList widget.List
 
+	// Served is set in a browser: the hub is the one that served the
+	// page, so there is no address to type, no hub to host and no network
+	// to search, only a nick to choose.
+	Served bool
 	// Busy is set while joining; the form is disabled meanwhile.
 	Busy bool
 	// BusyText says what is happening ("Joining localhost:50000…").
@@ -337,13 +341,17 @@ func (s Style) form(gtx C) D {
 		layout.Rigid(disabled(func(gtx C) D { return f.Nick.Layout(gtx, &mth, "Nickname") })),
 		space(12),
 		layout.Rigid(func(gtx C) D {
-			if f.Host.Value {
-				// The hub will be this device: no address to type.
+			if f.Host.Value || f.Served {
+				// The hub will be this device, or is the page's: no
+				// address to type.
 				return D{}
 			}
 			return layout.Inset{Bottom: 8}.Layout(gtx, disabled(func(gtx C) D { return f.Addr.Layout(gtx, &mth, "Hub address") }))
 		}),
 		layout.Rigid(disabled(func(gtx C) D {
+			if f.Served {
+				return D{}
+			}
 			cb := material.CheckBox(&mth, &f.Host, "Host a hub on this device")
 			cb.Color = th.Text
 			cb.IconColor = th.Primary
@@ -381,7 +389,20 @@ func (s Style) form(gtx C) D {
 			}
 			return D{}
 		}),
-		space(20),
+		layout.Rigid(func(gtx C) D {
+			if f.Served {
+				return D{}
+			}
+			return s.network(gtx)
+		}),
+	)
+}
+
+// network lists the hubs found on the network, below the form.
+func (s Style) network(gtx C) D {
+	th := s.Th
+	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+		layout.Rigid(layout.Spacer{Height: 20}.Layout),
 		layout.Rigid(func(gtx C) D { return kit.HLine(gtx, th.Divider) }),
 		layout.Rigid(func(gtx C) D {
 			return layout.Inset{Top: 12, Bottom: 6}.Layout(gtx,

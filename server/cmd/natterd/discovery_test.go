@@ -33,7 +33,7 @@ type testHub struct {
 // same, so that nothing here ever sends on a real network.
 func startHub(t *testing.T, args ...string) *testHub {
 	t.Helper()
-	args = append([]string{"-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-dir", t.TempDir()}, args...)
+	args = append([]string{"-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-http-addr=", "-dir", t.TempDir()}, args...)
 	opts, err := parseOptions(args, env(nil), &bytes.Buffer{})
 	require.NoError(t, err)
 	opts.announcer.Interfaces = []string{"lo"}

@@ -28,6 +28,7 @@ import (
 	"github.com/natter-chat/natter/internal/sdnotify"
 	"github.com/natter-chat/natter/server"
 	"github.com/natter-chat/natter/server/monitor"
+	"github.com/natter-chat/natter/server/webapp"
 )
 
 func main() {
@@ -60,6 +61,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return 0
 	}
+	if opts.qr {
+		if err := printQR(stdout, opts.httpAddr); err != nil {
+			fmt.Fprintln(stderr, "natterd:", err)
+			return 2
+		}
+		return 0
+	}
 	return serve(ctx, opts, stdout, stderr)
 }
 
@@ -76,6 +84,9 @@ func serve(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 	if opts.announce {
 		cfg.Discovery = &server.DiscoveryConfig{Announcer: opts.announcer}
 	}
+	if opts.httpAddr != "" {
+		cfg.Web = &server.WebConfig{Addr: opts.httpAddr, App: webapp.FS()}
+	}
 	h, err := server.New(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "natterd:", err)
@@ -87,6 +98,7 @@ func serve(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "natterd: hub %q listening on %s, sharing %s; file transfers on udp %s\n", cfg.Name, ls.Sessions.Addr(), cfg.Dir, ls.Packets.LocalAddr())
+	printJoinLink(stdout, ls.Web)
 	// Under systemd (Type=notify) the hub counts as started once its ports
 	// are open; elsewhere this does nothing.
 	notify := func(states ...string) {

@@ -166,7 +166,7 @@ func TestMaxUploadTiB(t *testing.T) {
 // than a hub line may be is refused before anything listens.
 func TestRunRefusesLongName(t *testing.T) {
 	var stderr bytes.Buffer
-	args := []string{"-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-dir", t.TempDir(), "-announce=false",
+	args := []string{"-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-http-addr=", "-dir", t.TempDir(), "-announce=false",
 		"-name", strings.Repeat("n", 9000)}
 	assert.Equal(t, 1, run(context.Background(), args, env(nil), &bytes.Buffer{}, &stderr))
 	assert.Contains(t, stderr.String(), "hub name")
@@ -186,7 +186,7 @@ func TestRunInProcess(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-dir", dir, "-name", "In process"}, env(nil), stdout, &bytes.Buffer{})
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-http-addr=", "-dir", dir, "-name", "In process"}, env(nil), stdout, &bytes.Buffer{})
 	}()
 	addr, _ := waitListening(t, stdout)
 	assert.DirExists(t, dir, "the shared folder is created")
@@ -226,7 +226,7 @@ func TestRunServesTransfers(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-dir", dir,
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-http-addr=", "-dir", dir,
 			"-tftp-public", "-udp-ports", fmt.Sprintf("%d-%d", base, base+7), "-max-upload", "1KiB"}, env(nil), stdout, &bytes.Buffer{})
 	}()
 	defer func() {
@@ -295,7 +295,7 @@ func TestBinarySIGTERM(t *testing.T) {
 	bin := buildNatterd(t)
 
 	dir := filepath.Join(t.TempDir(), "shared")
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-log-format", "json")
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-http-addr=", "-log-format", "json")
 	cmd.Env = append(os.Environ(), "NATTER_DIR="+dir, "NATTER_NAME=Binary hub")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)

@@ -53,7 +53,7 @@ type nsHub struct {
 func startNatterdIn(t *testing.T, bin, ns, name, host string, port int) *nsHub {
 	t.Helper()
 	addr := net.JoinHostPort(host, fmt.Sprint(port))
-	cmd := exec.Command("ip", "netns", "exec", ns, bin, "-addr", addr, "-udp-addr", addr,
+	cmd := exec.Command("ip", "netns", "exec", ns, bin, "-addr", addr, "-udp-addr", addr, "-http-addr=",
 		"-dir", filepath.Join(t.TempDir(), "shared"), "-name", name)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)

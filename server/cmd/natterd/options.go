@@ -34,8 +34,10 @@ type options struct {
 	// announce makes the hub findable on the local network: multicast DNS
 	// announcements and answers to broadcast probes.
 	announce bool
-	version  bool // -version: print it and exit
-	status   bool // -status: print a running hub's figures and exit
+	version  bool   // -version: print it and exit
+	status   bool   // -status: print a running hub's figures and exit
+	qr       bool   // -qr: print the join link and its QR code, and exit
+	httpAddr string // -http-addr: the web app's address; "" for none
 	// metricsAddr serves /healthz and /metrics; "" for none.
 	metricsAddr string
 	// getenv reads the environment (NOTIFY_SOCKET, for readiness).
@@ -167,14 +169,16 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.StringVar(&o.logFormat, "log-format", "text", "log `format`: text or json")
 	logLevel := "info"
 	fs.StringVar(&logLevel, "log-level", logLevel, "log `level`: debug, info, warn or error")
+	fs.StringVar(&o.httpAddr, "http-addr", server.DefaultWebAddr, "TCP `address` of the web app, its WebSocket sessions and HTTP transfers (empty: none)")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", defaultMetricsAddr, "HTTP `address` for /healthz and /metrics (Prometheus); empty for none")
 	fs.BoolVar(&o.status, "status", false, "print the figures of the hub running with this -metrics-addr, and exit")
 
 	fs.VisitAll(func(f *flag.Flag) {
 		f.Usage += " [$" + envName(f.Name) + "]"
 	})
-	// Neither -version nor -status is taken from the environment: a
+	// Neither -version, -status nor -qr is taken from the environment: a
 	// variable left over from a build would turn the hub into a printer.
+	fs.BoolVar(&o.qr, "qr", false, "print the link that opens the web app, and its QR code for a phone to scan, and exit")
 	fs.BoolVar(&o.version, "version", false, "print the version and the revision natterd was built from, and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: natterd [flags]\n\n"+
@@ -194,7 +198,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
-		if set[f.Name] || f.Name == "version" || f.Name == "status" {
+		if set[f.Name] || f.Name == "version" || f.Name == "status" || f.Name == "qr" {
 			return
 		}
 		env := envName(f.Name)

@@ -89,7 +89,7 @@ func TestReadiness(t *testing.T) {
 	stdout := &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-dir", t.TempDir(), "-announce=false"},
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-http-addr=", "-dir", t.TempDir(), "-announce=false"},
 			env(map[string]string{"NOTIFY_SOCKET": sock}), stdout, io.Discard)
 	}()
 	read := func() string {
