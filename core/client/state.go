@@ -89,7 +89,9 @@ type event struct {
 	intent intent
 	in     inbound // without its net.Conn: the loop keeps that
 	host   string  // evInbound, inDialed: the host the connection reached, if known
-	xfer   xferMsg
+	// security is, for evInbound, inDialed, how the connection is protected.
+	security Security
+	xfer     xferMsg
 }
 
 // effectKind says what an effect asks for.
@@ -160,7 +162,7 @@ func (st *state) apply(ev event, now time.Time) []effect {
 	case evIntent:
 		st.intent(ev.intent)
 	case evInbound:
-		st.inbound(ev.in, ev.host)
+		st.inbound(ev.in, ev.host, ev.security)
 	case evXfer:
 		st.sched.handle(ev.xfer)
 	case evProgress:
@@ -185,6 +187,7 @@ type session struct {
 	hello      bool
 	registered bool
 	refusal    *HubError // the hub refused us before registration
+	security   Security
 }
 
 // msgKey identifies a public message for de-duplication after a reconnect.
@@ -338,6 +341,8 @@ func connCause(err error) Cause {
 		return CauseRefused
 	case errors.As(err, &be):
 		return CauseBye
+	case trustCause(err) != CauseNone:
+		return trustCause(err)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return CauseNoHub
 	case errors.As(err, &ne) && ne.Timeout():
@@ -394,7 +399,7 @@ func quitLine(reason string) string {
 
 // inbound takes what the dialer or a conn reported. A connection that
 // is not taken with effOpen is closed by the loop.
-func (st *state) inbound(m inbound, host string) {
+func (st *state) inbound(m inbound, host string, sec Security) {
 	if m.gen != st.gen {
 		return
 	}
@@ -403,6 +408,10 @@ func (st *state) inbound(m inbound, host string) {
 		st.dialing = false
 		if m.err != nil {
 			st.log.Info("cannot reach hub", "addr", st.cfg.Addr, "err", m.err)
+			if c := connCause(m.err); c.final() {
+				st.stop(c, m.err)
+				return
+			}
 			st.retry(connCause(m.err), m.err)
 			return
 		}
@@ -410,7 +419,7 @@ func (st *state) inbound(m inbound, host string) {
 			return
 		}
 		st.do(effect{kind: effOpen, gen: m.gen, rate: st.pace.rate, burst: st.pace.burst})
-		st.sess = &session{gen: m.gen, host: host, connected: st.now,
+		st.sess = &session{gen: m.gen, host: host, connected: st.now, security: sec,
 			alive: keepalive{idle: st.cfg.PingIdle, timeout: st.cfg.PingTimeout, lastRead: st.now}}
 		st.nextTry = time.Time{}
 		st.dirty = true
@@ -967,5 +976,6 @@ func (st *state) snapshot(version, dropped uint64) *Snapshot {
 		Transfers:     st.sched.transfers(),
 		LastError:     st.lastErr,
 		DroppedEvents: dropped,
+		Security:      st.security(),
 	}
 }
