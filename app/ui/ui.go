@@ -26,7 +26,9 @@ import (
 	"github.com/natter-chat/natter/app/ui/login"
 	"github.com/natter-chat/natter/app/ui/people"
 	"github.com/natter-chat/natter/app/ui/transfers"
+	"github.com/natter-chat/natter/app/ui/trust"
 	"github.com/natter-chat/natter/core/client"
+	"github.com/natter-chat/natter/core/identity"
 )
 
 type (
@@ -71,6 +73,11 @@ type Config struct {
 	// ClientConfig, if set, adjusts the client configuration before each
 	// connect (tests shorten time-outs with it).
 	ClientConfig func(*client.Config)
+	// Pins and Device are what the sessions trust and present (see
+	// client.Config); with Pins set they are encrypted unless the user
+	// asks for plaintext.
+	Pins   *identity.PinStore
+	Device *identity.Identity
 }
 
 // ErrNoFileChosen is what Config.PickFile returns when the user closed
@@ -138,6 +145,13 @@ type UI struct {
 	// view; newer ones count as unread on the Chat tab. (A Seq, not a
 	// count: the client drops the oldest lines of a long log.)
 	chatSeen uint64
+
+	// warning is shown in place of the login form when a hub's key
+	// changed; lastJoin and lastClient are the join to repeat once the
+	// user trusts the new key.
+	warning    *trust.Warning
+	lastJoin   login.Request
+	lastClient client.Config
 
 	mu      sync.Mutex
 	results []func() // work finished in the background, applied in Layout
@@ -331,6 +345,7 @@ func (u *UI) startJoin(r login.Request) {
 		}
 	}
 	cc := client.Config{Addr: addr, Nick: r.Nick, DownloadDir: u.cfg.DownloadDir, Logger: u.log}
+	u.trustJoin(&cc, r)
 	if u.cfg.ClientConfig != nil {
 		u.cfg.ClientConfig(&cc)
 	}
@@ -387,6 +402,9 @@ func (u *UI) checkPending() {
 		u.resetScreens()
 		u.focusChat = true
 	case client.Closed, client.Reconnecting:
+		if u.checkKeyChanged(snap) {
+			return
+		}
 		field, msg := loginFailure(u.addr, snap.Conn)
 		u.endSession("")
 		u.Login.Busy = false
@@ -432,6 +450,12 @@ func (u *UI) Layout(gtx C) D {
 	}
 	u.drainEvents()
 	th := u.Theme()
+	if u.session != nil && !u.pending {
+		u.checkKeyChanged(u.session.Snapshot())
+	}
+	if u.warning != nil {
+		return u.layoutWarning(gtx, th)
+	}
 	if u.route == RouteLogin || u.session == nil {
 		u.route = RouteLogin
 		st := login.Style{Th: th, Form: u.Login, HostNote: u.cfg.HostNote}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/natter-chat/natter/app/theme"
 	"github.com/natter-chat/natter/app/ui/kit"
+	"github.com/natter-chat/natter/core/identity"
 	"github.com/natter-chat/natter/icons"
 )
 
@@ -48,6 +49,11 @@ type Request struct {
 	Addr string
 	// Host asks to start a hub on this device and join it.
 	Host bool
+	// Link is the join link pasted as the address, if one was: only the
+	// hub key it names is accepted.
+	Link *identity.JoinLink
+	// Plaintext is the user's choice to join without encryption.
+	Plaintext bool
 }
 
 // Field names the input an error belongs to.
@@ -65,7 +71,9 @@ type Form struct {
 	Nick component.TextField
 	Addr component.TextField
 	Host widget.Bool
-	join widget.Clickable
+	// Plaintext joins without encryption (hubs that offer none).
+	Plaintext widget.Bool
+	join      widget.Clickable
 
 	found     []foundRow
 	foundList widget.List
@@ -285,11 +293,20 @@ func (s Style) update(gtx C) {
 	r := Request{Nick: nick, Host: f.Host.Value}
 	if !r.Host {
 		addr := strings.TrimSpace(f.Addr.Text())
+		if IsLink(addr) {
+			link, msg := CheckLink(addr)
+			if msg != "" {
+				f.SetError(AddrField, msg)
+				return
+			}
+			r.Link, addr = &link, link.Addr()
+		}
 		if msg := CheckAddr(addr); msg != "" {
 			f.SetError(AddrField, msg)
 			return
 		}
 		r.Addr = NormalizeAddr(addr)
+		r.Plaintext = f.Plaintext.Value && r.Link == nil
 	}
 	f.ClearErrors()
 	f.request = &r
@@ -332,7 +349,19 @@ func (s Style) form(gtx C) D {
 				// The hub will be this device: no address to type.
 				return D{}
 			}
-			return layout.Inset{Bottom: 8}.Layout(gtx, disabled(func(gtx C) D { return f.Addr.Layout(gtx, &mth, "Hub address") }))
+			return layout.Inset{Bottom: 8}.Layout(gtx, disabled(func(gtx C) D { return f.Addr.Layout(gtx, &mth, "Hub address or natter:// link") }))
+		}),
+		layout.Rigid(func(gtx C) D {
+			if f.Host.Value {
+				return D{}
+			}
+			return disabled(func(gtx C) D {
+				cb := material.CheckBox(&mth, &f.Plaintext, "Join without encryption (for hubs that offer none)")
+				cb.Color = th.Text
+				cb.IconColor = th.Primary
+				cb.TextSize = 14
+				return cb.Layout(gtx)
+			})(gtx)
 		}),
 		layout.Rigid(disabled(func(gtx C) D {
 			cb := material.CheckBox(&mth, &f.Host, "Host a hub on this device")
