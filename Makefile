@@ -19,6 +19,7 @@ DEBIAN_PACKAGES := gcc libc6-dev pkg-config make \
 	fonts-noto-core fonts-noto-color-emoji \
 	xvfb xdotool imagemagick \
 	curl tftp-hpa tftpd-hpa atftp iproute2 util-linux zip systemd \
+	openssl tcpdump \
 	avahi-daemon avahi-utils dbus
 
 # How long each fuzz target runs in `make test`: a count of inputs, not a
