@@ -33,8 +33,11 @@ func capture(t *testing.T, addr string) (stop func(mark []byte) ([]byte, bool)) 
 	_, port, err := net.SplitHostPort(addr)
 	require.NoError(t, err)
 	file := filepath.Join(t.TempDir(), "capture.pcap")
+	// Each slot of tcpdump's ring holds one packet of the snapshot length:
+	// at the default (256 KiB) its 2 MiB ring holds 8 packets, and a burst
+	// on loopback overflows it. Natter's packets here are small.
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	cmd := exec.CommandContext(ctx, tcpdump, "-i", "lo", "-n", "-U", "--immediate-mode", "-s", "0", "-w", file, "tcp port "+port)
+	cmd := exec.CommandContext(ctx, tcpdump, "-i", "lo", "-n", "-U", "--immediate-mode", "-s", "4096", "-B", "16384", "-w", file, "tcp port "+port)
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
