@@ -42,3 +42,21 @@ func (h *Hub) TLSPort() int { return h.tlsPort }
 // Key is the fingerprint of the hub's TLS key, and false when it serves no
 // TLS; people compare its short code.
 func (h *Hub) Key() (identity.Fingerprint, bool) { return h.key, !h.key.IsZero() }
+
+// JoinLinks are the join links others on the network can use (section 8
+// of natter/1): the hub's TLS port on each address of LANAddrs, with its
+// key, so that their first contact needs no trust. None without TLS.
+func (h *Hub) JoinLinks() []string {
+	if h.tlsPort == 0 {
+		return nil
+	}
+	var links []string
+	for _, a := range h.LANAddrs() {
+		host, _, err := net.SplitHostPort(a)
+		if err != nil {
+			continue
+		}
+		links = append(links, identity.JoinLink{Host: host, Port: uint16(h.tlsPort), Fingerprint: h.key}.String())
+	}
+	return links
+}

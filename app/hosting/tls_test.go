@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,4 +50,27 @@ func TestHostedHubServesTLS(t *testing.T) {
 	_, ok = plain.Key()
 	assert.False(t, ok, "no data folder, no TLS")
 	assert.Empty(t, plain.TLSAddr())
+}
+
+// Each join link names the hub's TLS port on a LAN address, and its key.
+func TestHostedHubJoinLinks(t *testing.T) {
+	h, err := Start(context.Background(), Config{Addr: "127.0.0.1:0", Dir: t.TempDir(), DataDir: t.TempDir(), NoAnnounce: true})
+	require.NoError(t, err)
+	defer h.Close()
+	key, _ := h.Key()
+	links, lan := h.JoinLinks(), h.LANAddrs()
+	require.Len(t, links, len(lan))
+	for i, s := range links {
+		link, err := identity.ParseJoinLink(s)
+		require.NoError(t, err, s)
+		assert.Equal(t, key, link.Fingerprint)
+		assert.Equal(t, h.TLSPort(), int(link.Port))
+		host, _, _ := net.SplitHostPort(lan[i])
+		assert.Equal(t, host, link.Host)
+	}
+
+	plain, err := Start(context.Background(), Config{Addr: "127.0.0.1:0", Dir: t.TempDir(), NoAnnounce: true})
+	require.NoError(t, err)
+	defer plain.Close()
+	assert.Empty(t, plain.JoinLinks())
 }

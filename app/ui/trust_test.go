@@ -12,7 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/natter-chat/natter/app/hosting"
 	"github.com/natter-chat/natter/app/ui"
+	"github.com/natter-chat/natter/core/client"
 	"github.com/natter-chat/natter/core/identity"
 	"github.com/natter-chat/natter/server"
 )
@@ -117,4 +119,35 @@ func TestKeyChangeWarning(t *testing.T) {
 	pinned, _, err = pins.Lookup(old.tls)
 	require.NoError(t, err)
 	assert.Equal(t, changed.key, pinned)
+}
+
+// A hosted hub is joined over TLS, and the header offers its join links,
+// which carry its key.
+func TestHostedHubShowsJoinLinks(t *testing.T) {
+	dir := t.TempDir()
+	var hosted *hosting.Hub
+	h := newHarness(t, ui.Config{
+		Pins: identity.NewPinStore(filepath.Join(dir, "pins")),
+		Host: func(ctx context.Context) (ui.Hosted, error) {
+			hub, err := hosting.Start(ctx, hosting.Config{Addr: "127.0.0.1:0", Dir: filepath.Join(dir, "shared"),
+				DataDir: filepath.Join(dir, "hub"), Name: "Laptop hub", NoAnnounce: true})
+			hosted = hub
+			return hub, err
+		},
+	})
+	f := h.UI.Login
+	f.Nick.SetText("alice")
+	h.Frame()
+	f.Host.Value = true
+	h.Press(f.JoinButton())
+	h.Until("the chat screen shows", func() bool { return h.UI.Route() == ui.RouteChat })
+	key, ok := hosted.Key()
+	require.True(t, ok)
+	assert.Equal(t, client.Security{TLS: true, HubKey: key, FirstContact: true}, h.snap().Security)
+	links := hosted.JoinLinks()
+	h.Until("the header shows the key", func() bool {
+		return h.hasLabel(func(l string) bool {
+			return strings.Contains(l, key.ShortCode()) && (len(links) == 0 || strings.Contains(l, links[0]))
+		})
+	})
 }

@@ -343,6 +343,11 @@ func (u *UI) startJoin(r login.Request) {
 		if l, ok := h.(interface{ LANAddrs() []string }); ok {
 			u.joinAt = l.LANAddrs()
 		}
+		if l, ok := h.(interface{ JoinLinks() []string }); ok && len(l.JoinLinks()) > 0 {
+			// Links carry the hub's key: the others' first contact
+			// needs no trust.
+			u.joinAt = l.JoinLinks()
+		}
 	}
 	cc := client.Config{Addr: addr, Nick: r.Nick, DownloadDir: u.cfg.DownloadDir, Logger: u.log}
 	u.trustJoin(&cc, r)
