@@ -22,6 +22,9 @@ func (u *UI) trustJoin(cc *client.Config, r login.Request) {
 		cc.UseJoinLink(*r.Link)
 	}
 	cc.Plaintext = r.Plaintext
+	if r.TLSAddr != "" && r.Link == nil {
+		cc.TLSAddr = r.TLSAddr
+	}
 	u.lastJoin, u.lastClient = r, *cc
 }
 

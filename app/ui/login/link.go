@@ -1,8 +1,10 @@
 package login
 
 import (
+	"net/netip"
 	"strings"
 
+	"github.com/natter-chat/natter/core/discovery"
 	"github.com/natter-chat/natter/core/identity"
 )
 
@@ -31,4 +33,12 @@ func linkProblem(err error) string {
 		return le.Part + " " + le.Problem
 	}
 	return err.Error()
+}
+
+// tlsAddr is the TLS address a hub found on the network announced, or "".
+func tlsAddr(h discovery.Hub) string {
+	if h.TLSPort == 0 {
+		return ""
+	}
+	return netip.AddrPortFrom(h.Addr.Addr(), uint16(h.TLSPort)).String()
 }

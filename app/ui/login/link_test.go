@@ -2,6 +2,7 @@ package login_test
 
 import (
 	"image"
+	"net/netip"
 	"testing"
 
 	"gioui.org/layout"
@@ -12,6 +13,7 @@ import (
 	"github.com/natter-chat/natter/app/ui/fonts"
 	"github.com/natter-chat/natter/app/ui/login"
 	"github.com/natter-chat/natter/app/ui/uitest"
+	"github.com/natter-chat/natter/core/discovery"
 	"github.com/natter-chat/natter/core/identity"
 )
 
@@ -79,4 +81,36 @@ func TestPlaintextChoice(t *testing.T) {
 	r, ok = f.Submitted()
 	require.True(t, ok)
 	assert.True(t, r.Plaintext)
+}
+
+// A hub picked from the list is joined at the TLS port it announced.
+func TestFoundHubTLSPort(t *testing.T) {
+	found := login.FoundHubs([]discovery.Hub{
+		{Name: "TLS hub", Addr: netip.MustParseAddrPort("192.168.1.10:50000"), TLSPort: 50001},
+		{Name: "Old hub", Addr: netip.MustParseAddrPort("192.168.1.11:50000")},
+	})
+	require.Len(t, found, 2)
+	assert.Equal(t, "192.168.1.10:50001", found[0].TLSAddr)
+	assert.Empty(t, found[1].TLSAddr)
+
+	th := theme.New(fonts.NewEmbeddedShaper(), false)
+	f := login.New("alice", "")
+	d := uitest.NewScreen(t, image.Pt(800, 700), func(gtx layout.Context) layout.Dimensions {
+		return login.Style{Th: th, Form: f, Found: found}.Layout(gtx)
+	})
+	d.Frame()
+	d.Press(f.FoundButton("192.168.1.10:50000"))
+	d.Press(f.JoinButton())
+	r, ok := f.Submitted()
+	require.True(t, ok)
+	assert.Equal(t, "192.168.1.10:50000", r.Addr)
+	assert.Equal(t, "192.168.1.10:50001", r.TLSAddr)
+
+	f.Busy = false
+	f.Addr.SetText("10.0.0.9:50000") // typed over: no longer the hub picked
+	d.Frame()
+	d.Press(f.JoinButton())
+	r, ok = f.Submitted()
+	require.True(t, ok)
+	assert.Empty(t, r.TLSAddr)
 }

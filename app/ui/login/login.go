@@ -38,6 +38,8 @@ type FoundHub struct {
 	Name string
 	// Addr is where to join it, host:port.
 	Addr string
+	// TLSAddr is its TLS port, host:port, when it announced one.
+	TLSAddr string
 	// Users is how many users were online when last heard.
 	Users int
 }
@@ -54,6 +56,9 @@ type Request struct {
 	Link *identity.JoinLink
 	// Plaintext is the user's choice to join without encryption.
 	Plaintext bool
+	// TLSAddr is the hub's TLS port when known from the network (a hub
+	// picked from the list); "" to ask the hub.
+	TLSAddr string
 }
 
 // Field names the input an error belongs to.
@@ -74,6 +79,7 @@ type Form struct {
 	// Plaintext joins without encryption (hubs that offer none).
 	Plaintext widget.Bool
 	join      widget.Clickable
+	picked    FoundHub // the hub last picked from the list
 
 	found     []foundRow
 	foundList widget.List
@@ -272,6 +278,7 @@ func (s Style) update(gtx C) {
 	for i := range f.found {
 		if f.found[i].btn.Clicked(gtx) {
 			f.Addr.SetText(f.found[i].hub.Addr)
+			f.picked = f.found[i].hub
 			f.Host.Value = false
 			f.ClearErrors()
 		}
@@ -307,6 +314,9 @@ func (s Style) update(gtx C) {
 		}
 		r.Addr = NormalizeAddr(addr)
 		r.Plaintext = f.Plaintext.Value && r.Link == nil
+		if r.Link == nil && r.Addr == f.picked.Addr {
+			r.TLSAddr = f.picked.TLSAddr
+		}
 	}
 	f.ClearErrors()
 	f.request = &r
