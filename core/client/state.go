@@ -508,6 +508,9 @@ func (st *state) handleLine(h hubLine) {
 	case proto.KwPing:
 		st.sendNow(&request{keyword: proto.KwPong, line: simpleLine(proto.Command{Keyword: proto.KwPong, Token: h.text})})
 	case proto.KwPong:
+	case proto.KwCaps:
+		// What the client uses of it, the TLS port, its dialer read
+		// before the session (tlsdial.go).
 	case proto.KwErr:
 		st.hubError(h.hubErr)
 	case proto.KwBye:
