@@ -21,6 +21,7 @@ DEBIAN_PACKAGES := gcc libc6-dev pkg-config make \
 	fonts-noto-core fonts-noto-color-emoji \
 	xvfb xdotool x11-utils imagemagick \
 	curl tftp-hpa tftpd-hpa atftp iproute2 util-linux nftables zip systemd \
+	openssl tcpdump \
 	avahi-daemon avahi-utils dbus \
 	chromium
 

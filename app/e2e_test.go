@@ -52,7 +52,7 @@ func TestE2E(t *testing.T) {
 	require.NoError(t, build.Run(), "building the app")
 
 	// A real hub, and someone on it to see what arrives.
-	hub, err := hosting.Start(context.Background(), hosting.Config{Addr: "127.0.0.1:0", Dir: t.TempDir(), Name: "E2E hub"})
+	hub, err := hosting.Start(context.Background(), hosting.Config{Addr: "127.0.0.1:0", Dir: t.TempDir(), DataDir: t.TempDir(), Name: "E2E hub"})
 	require.NoError(t, err)
 	defer hub.Close()
 	zed := rawclient.Dial(t, hub.Addr(), "zed")

@@ -11,9 +11,10 @@ import (
 )
 
 // hoster starts a hub on this device sharing dir, on port 50000 or, when
-// that is taken, a free port.
-func hoster(dir string, logger *slog.Logger) ui.Hoster {
+// that is taken, a free port, and TLS on the next one with the key kept
+// in dataDir.
+func hoster(dir, dataDir string, logger *slog.Logger) ui.Hoster {
 	return func(ctx context.Context) (ui.Hosted, error) {
-		return hosting.Start(ctx, hosting.Config{Dir: dir, Logger: logger})
+		return hosting.Start(ctx, hosting.Config{Dir: dir, DataDir: dataDir, Logger: logger})
 	}
 }

@@ -124,7 +124,7 @@ func run(w *app.Window, o options) error {
 		Nick:        o.nick,
 		Addr:        o.addr,
 		Connect:     connector(w),
-		Host:        hoster(sharedDir, logger),
+		Host:        hoster(sharedDir, filepath.Join(dirs.Data, "hub"), logger),
 		HostNote:    "Starts a hub on port 50000 (or a free port) sharing " + sharedDir,
 		PickFile:    filePicker(expl),
 		OpenFolder:  openFolder,
@@ -136,6 +136,7 @@ func run(w *app.Window, o options) error {
 	if search != nil {
 		cfg.Found = search.Found
 	}
+	cfg.Pins, cfg.Device = trustFiles(dirs.Config, logger)
 	if o.theme == "dark" || o.theme == "light" {
 		d := o.theme == "dark"
 		cfg.Dark = &d

@@ -7,10 +7,18 @@ import (
 	"github.com/natter-chat/natter/core/proto"
 )
 
-// caps returns the words of the hub's CAPS line (natter/1 section 7), sent
-// right after HELLO; none, and no line, for a hub without the features.
-func (h *Hub) caps() []proto.Capability {
+// capabilities returns the words of the hub's CAPS line (natter/1 section
+// 7), sent right after HELLO, each part listing its own; none, and no line,
+// for a hub without the features.
+func (h *Hub) capabilities() []proto.Capability {
 	var caps []proto.Capability
+	if h.tls != nil {
+		if a, ok := h.TLSAddr().(*net.TCPAddr); ok {
+			caps = append(caps, proto.Capability{Name: proto.CapTLS, Value: strconv.Itoa(a.Port)})
+		}
+		fp, _ := h.Fingerprint()
+		caps = append(caps, proto.Capability{Name: proto.CapFingerprint, Value: fp.String()})
+	}
 	if a, ok := h.WebAddr().(*net.TCPAddr); ok {
 		caps = append(caps, proto.Capability{Name: proto.CapWeb, Value: strconv.Itoa(a.Port)})
 	}

@@ -70,10 +70,11 @@ const NoMemoryTrim = -1
 // Config configures a Hub. A zero field takes its default (the Default
 // constants); DefaultConfig returns them all filled in.
 type Config struct {
-	Addr    string // TCP address for sessions (Listen, ListenAndServe)
+	Addr    string // TCP address for sessions (Listen, ListenAndServe); NoAddr for none
 	UDPAddr string // UDP address for file transfers and discovery probes (Listen, ListenAndServe)
 	Dir     string // the shared folder; must exist
 	Name    string // hub name sent in HELLO: text of at most MaxNameLen bytes
+	DataDir string // the hub's own files, such as its TLS key; made if missing
 
 	History    int // public messages replayed on registration; NoHistory for none
 	MaxClients int // sessions at once, registered or not
@@ -137,6 +138,9 @@ type Config struct {
 	// Web serves the app for the browser, sessions over WebSocket and
 	// transfers over HTTP, on a TCP port of its own (WebConfig.Addr).
 	Web *WebConfig
+	// TLS serves the sessions over TLS 1.3 too, on a port of its own,
+	// under the hub's key (kept in DataDir unless TLSConfig names one).
+	TLS *TLSConfig
 
 	// grants, when set, grants GET and PUT in place of the transfer
 	// service, which is then not built (tests).
@@ -241,6 +245,9 @@ func (c *Config) validate() error {
 	}
 	if c.MemoryTrimDelay < NoMemoryTrim {
 		errs = append(errs, fmt.Errorf("config field MemoryTrimDelay must be positive or NoMemoryTrim, got %v", c.MemoryTrimDelay))
+	}
+	if c.Addr == NoAddr && c.TLS == nil {
+		errs = append(errs, errors.New("the hub needs a session port: Addr is NoAddr and TLS is off"))
 	}
 	if c.ReadBufferSize < 16 {
 		errs = append(errs, fmt.Errorf("config field ReadBufferSize must be at least 16, got %d", c.ReadBufferSize))

@@ -29,12 +29,17 @@ type Hub struct {
 	transfers *transferService // file transfers over UDP
 	discovery *lanDiscovery    // LAN discovery
 	web       *webPart         // the web app, WebSocket sessions, HTTP transfers
+	tls       *tlsPort         // sessions over TLS
 
 	addr    atomic.Pointer[net.Addr]
 	udpAddr atomic.Pointer[net.Addr]
 	webAddr atomic.Pointer[net.Addr]
-	serving atomic.Bool
-	nextID  atomic.Uint64
+	tlsAddr atomic.Pointer[net.Addr]
+	// capsLine is the CAPS line sent after HELLO, set before any session
+	// starts; nil when no part has a capability.
+	capsLine []byte
+	serving  atomic.Bool
+	nextID   atomic.Uint64
 
 	shared   atomic.Pointer[sharedDir] // set while serving
 	grantCtx context.Context           // done when the hub stops; set before any session starts
@@ -107,13 +112,19 @@ func New(cfg Config) (*Hub, error) {
 			return nil, err
 		}
 	}
+	if cfg.TLS != nil {
+		if h.tls, err = newTLSPort(*cfg.TLS, cfg.DataDir, log); err != nil {
+			return nil, err
+		}
+	}
 	return h, nil
 }
 
 // Config returns the hub's configuration, defaults filled in.
 func (h *Hub) Config() Config { return h.cfg }
 
-// Addr returns the address the hub listens on, or nil before Serve.
+// Addr returns the address of the plaintext session port, or nil before
+// Serve or when it is off (NoAddr).
 func (h *Hub) Addr() net.Addr {
 	if a := h.addr.Load(); a != nil {
 		return *a
@@ -133,8 +144,12 @@ func (h *Hub) UDPAddr() net.Addr {
 // Listeners are the sockets a hub serves on, one for each kind of traffic
 // its parts take. Serve closes them all.
 type Listeners struct {
-	// Sessions accepts natter/1 sessions (TCP).
+	// Sessions accepts natter/1 sessions (TCP). The hub needs none when
+	// Config.Addr is NoAddr.
 	Sessions net.Listener
+	// TLS accepts the TCP connections of the TLS session port, which the
+	// hub handshakes itself; a hub without Config.TLS needs none.
+	TLS net.Listener
 	// Packets receives the hub's datagrams (UDP): transfer requests and
 	// discovery probes. A hub with neither Config.Transfers nor
 	// Config.Discovery needs none.
@@ -152,7 +167,15 @@ func (h *Hub) Listen() (Listeners, error) { return h.listen(Listeners{}) }
 
 // listen opens each listener the hub needs that ls does not have.
 func (h *Hub) listen(ls Listeners) (Listeners, error) {
-	if ls.Sessions == nil {
+	if ls.TLS == nil && h.tls != nil {
+		ln, err := net.Listen("tcp", h.cfg.TLS.addr())
+		if err != nil {
+			ls.close()
+			return ls, fmt.Errorf("TLS sessions: %w", err)
+		}
+		ls.TLS = ln
+	}
+	if ls.Sessions == nil && h.cfg.Addr != NoAddr {
 		ln, err := net.Listen("tcp", h.cfg.Addr)
 		if err != nil {
 			ls.close()
@@ -199,6 +222,9 @@ func (ls Listeners) close() {
 	if ls.Web != nil {
 		ls.Web.Close()
 	}
+	if ls.TLS != nil {
+		ls.TLS.Close()
+	}
 }
 
 // ListenAndServe listens on the addresses of the hub's Config and serves
@@ -232,11 +258,20 @@ func (h *Hub) ServeListeners(ctx context.Context, ls Listeners) error {
 		return err
 	}
 	defer ls.close()
-	a := ls.Sessions.Addr()
-	h.addr.Store(&a)
+	a := ls.sessionAddr()
+	if ls.Sessions != nil {
+		h.addr.Store(&a)
+	}
+	if h.tls != nil {
+		ta := ls.TLS.Addr()
+		h.tlsAddr.Store(&ta)
+	}
 	if ls.Web != nil {
 		wa := ls.Web.Addr()
 		h.webAddr.Store(&wa)
+	}
+	if caps := h.capabilities(); len(caps) > 0 {
+		h.capsLine = proto.AppendCaps(nil, caps)
 	}
 	if h.needsPackets() {
 		ua := ls.Packets.LocalAddr()
@@ -279,10 +314,10 @@ func (h *Hub) ServeListeners(ctx context.Context, ls Listeners) error {
 	}
 
 	h.log.Info("hub listening", "addr", a.String(), "name", h.cfg.Name, "dir", h.cfg.Dir)
-	acceptErr := h.acceptLoop(sessionsCtx, ls.Sessions)
+	acceptErr := h.acceptLoop(sessionsCtx, ls.Sessions, h.accept)
 	stopParts()
 	partsErr := parts.wait()
-	ls.Sessions.Close()
+	ls.close()
 	h.shutdown()
 	stop()
 	h.wg.Wait()
@@ -321,6 +356,13 @@ func (h *Hub) startParts(ctx context.Context, ls Listeners, stopHub func()) *run
 			stopHub()
 		})
 	}
+	if h.tls != nil {
+		parts.wg.Go(func() {
+			if err := h.tls.serve(ctx, h, ls.TLS, h.accept); err != nil {
+				h.log.Error("the TLS port failed; sessions go on on the plaintext port", "err", err)
+			}
+		})
+	}
 	if d := h.discovery; d != nil {
 		if h.transfers == nil {
 			// The transfers would read the UDP port; without them,
@@ -333,7 +375,7 @@ func (h *Hub) startParts(ctx context.Context, ls Listeners, stopHub func()) *run
 		}
 		info := h.discoveryInfo()
 		parts.wg.Go(func() {
-			if err := d.run(ctx, info, ls.Sessions.Addr(), ls.Packets.LocalAddr()); err != nil {
+			if err := d.run(ctx, info, ls.sessionAddr(), ls.Packets.LocalAddr()); err != nil {
 				h.log.Warn("the hub cannot be found on the local network", "err", err)
 			}
 		})
@@ -351,7 +393,23 @@ func (h *Hub) startParts(ctx context.Context, ls Listeners, stopHub func()) *run
 // discoveryInfo describes the hub for the discovery paths, but for its
 // ports: its configured name and its live user count.
 func (h *Hub) discoveryInfo() discovery.Info {
-	return discovery.Info{Name: h.cfg.Name, Users: h.userCount}
+	info := discovery.Info{Name: h.cfg.Name, Users: h.userCount}
+	if fp, ok := h.Fingerprint(); ok {
+		info.Fingerprint = fp.String()
+		if a, ok := h.TLSAddr().(*net.TCPAddr); ok {
+			info.TLSPort = a.Port
+		}
+	}
+	return info
+}
+
+// sessionAddr returns the address clients are told of first: the plaintext
+// session port, or the TLS port when that is off.
+func (ls Listeners) sessionAddr() net.Addr {
+	if ls.Sessions != nil {
+		return ls.Sessions.Addr()
+	}
+	return ls.TLS.Addr()
 }
 
 // answerPacket answers a datagram at the hub's UDP port that is not TFTP:
@@ -368,9 +426,14 @@ func (h *Hub) answerPacket(pkt []byte, from net.Addr) []byte {
 	return nil
 }
 
-// acceptLoop accepts sessions on ln until ctx is done or ln fails, and
-// returns the listener's error, or nil after ctx is done.
-func (h *Hub) acceptLoop(ctx context.Context, ln net.Listener) error {
+// acceptLoop accepts connections on ln, handing each to accept, until ctx
+// is done or ln fails, and returns the listener's error, or nil after ctx
+// is done. A nil ln accepts nothing until ctx is done.
+func (h *Hub) acceptLoop(ctx context.Context, ln net.Listener, accept func(net.Conn)) error {
+	if ln == nil {
+		<-ctx.Done()
+		return nil
+	}
 	defer context.AfterFunc(ctx, func() { ln.Close() })()
 	var backoff time.Duration
 	for {
@@ -392,7 +455,7 @@ func (h *Hub) acceptLoop(ctx context.Context, ln net.Listener) error {
 			return err
 		}
 		backoff = 0
-		h.accept(conn)
+		accept(conn)
 	}
 }
 
@@ -415,8 +478,8 @@ func (h *Hub) accept(conn net.Conn) {
 	switch err {
 	case nil:
 		s.send(proto.AppendHello(nil, h.cfg.Name))
-		if caps := h.caps(); len(caps) > 0 {
-			s.send(proto.AppendCaps(nil, caps))
+		if h.capsLine != nil {
+			s.send(h.capsLine)
 		}
 		s.startReader()
 	case errHubFull:

@@ -15,6 +15,9 @@ import (
 // client sending a burst has many lines handled per read.
 const minReadBuffer = 2 * proto.MaxLineLen
 
+// firstReadSize is the size of lineReader.first: a short line or two.
+const firstReadSize = 128
+
 // readBufferPool lends read buffers to clients while they send. A client
 // waiting for input holds none, so idle clients cost no buffer memory.
 type readBufferPool struct {
@@ -39,9 +42,14 @@ func (p *readBufferPool) put(b *[]byte) { p.pool.Put(b) }
 // for input with no partial line, it holds no buffer.
 type lineReader struct {
 	conn net.Conn
-	raw  syscall.RawConn // nil: read through conn, keeping the buffer while waiting
-	pool *readBufferPool
-	max  int // longest line, terminator included
+	raw  syscall.RawConn // nil: read through conn (TLS), into first while waiting
+	// first takes the first bytes of input through conn when no buffer is
+	// borrowed, so that a client waiting for input holds this small slice
+	// rather than a pooled buffer: a TLS connection keeps the rest of the
+	// record it decrypted, which the next read takes into the buffer.
+	first []byte
+	pool  *readBufferPool
+	max   int // longest line, terminator included
 
 	buf        *[]byte // nil when idle
 	start, end int     // unread input is (*buf)[start:end]
@@ -63,6 +71,9 @@ func newLineReader(conn net.Conn, pool *readBufferPool, max int) *lineReader {
 			r.raw = rc
 			r.readFn = r.readFD
 		}
+	}
+	if r.raw == nil {
+		r.first = make([]byte, firstReadSize)
 	}
 	return r
 }
@@ -122,7 +133,8 @@ func (r *lineReader) fill() error {
 	if r.raw == nil {
 		// A connection that can wait for input without a buffer (a
 		// WebSocket session) gives the buffer back while it waits,
-		// unless it holds the start of a line.
+		// unless it holds the start of a line; any other waits holding
+		// only r.first.
 		if w, ok := r.conn.(interface{ Wait() error }); ok {
 			r.release()
 			if r.buf == nil {
@@ -130,9 +142,20 @@ func (r *lineReader) fill() error {
 					return err
 				}
 			}
+		} else {
+			r.release()
 		}
 		if r.buf == nil {
+			n, err := r.conn.Read(r.first)
+			if n == 0 {
+				if err == nil {
+					err = io.ErrNoProgress
+				}
+				return err
+			}
 			r.buf = r.pool.get()
+			r.start, r.end = 0, copy(*r.buf, r.first[:n])
+			return nil
 		}
 		n, err := r.conn.Read((*r.buf)[r.end:])
 		r.end += n

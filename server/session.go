@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 	"golang.org/x/time/rate"
 
+	"github.com/natter-chat/natter/core/identity"
 	"github.com/natter-chat/natter/core/proto"
 )
 
@@ -27,6 +28,9 @@ type session struct {
 	remote netip.Addr
 	q      *outQueue
 	ended  atomic.Bool // set under h.mu when the session leaves the hub
+	// clientKey is the key the client presented over TLS (its identity,
+	// for owned nicks); zero when it presented none or came in plaintext.
+	clientKey identity.Fingerprint
 
 	// Guarded by h.mu; written only by the reader goroutine, which may read
 	// them without the lock.
@@ -57,6 +61,7 @@ func newSession(h *Hub, conn net.Conn) *session {
 		limiter: rate.NewLimiter(rate.Limit(h.cfg.MaxLineRate), h.cfg.LineBurst),
 	}
 	s.remote = remoteAddr(conn)
+	s.clientKey, _ = clientKey(conn)
 	return s
 }
 

@@ -312,7 +312,11 @@ func TestWebAppServed(t *testing.T) {
 func TestWebSessionSlowConsumerDropped(t *testing.T) {
 	h := startWebHub(t, nil, func(c *Config, _ *TransferConfig) {
 		c.MaxLineRate = NoLineLimit
-		c.OutQueueBytes = 2 * proto.MaxHubLineLen
+		// Room for a few hundred lines: the stuck session fills it (and
+		// its socket buffers) in a few thousand, while the watcher, which
+		// reads, may fall this far behind on a busy machine without being
+		// taken for slow itself.
+		c.OutQueueBytes = 256 * proto.MaxHubLineLen
 	})
 	watcher := h.registerTCP(t, "watcher")
 	sender := h.registerTCP(t, "sender")

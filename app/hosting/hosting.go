@@ -15,6 +15,7 @@ import (
 	"strconv"
 
 	"github.com/natter-chat/natter/core/discovery"
+	"github.com/natter-chat/natter/core/identity"
 	"github.com/natter-chat/natter/server"
 )
 
@@ -29,6 +30,10 @@ type Config struct {
 	Addr string
 	// Dir is the shared folder; it is created if missing.
 	Dir string
+	// DataDir is the hub's own folder, where its TLS key is made once and
+	// kept. With it the hub also serves TLS, on the port after Addr's or,
+	// when that is taken, a free one; without it, plaintext only.
+	DataDir string
 	// Name is the hub's name (default: "<host name>'s hub").
 	Name string
 	// Logger receives the hub's diagnostics; nil discards them.
@@ -46,6 +51,8 @@ type Config struct {
 type Hub struct {
 	port    int
 	udpPort int
+	tlsPort int                  // 0 without TLS
+	key     identity.Fingerprint // the hub's TLS key; zero without TLS
 	cancel  context.CancelFunc
 	done    chan error
 }
@@ -78,6 +85,9 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	if !cfg.NoAnnounce {
 		hcfg.Discovery = &server.DiscoveryConfig{Announcer: cfg.Announcer}
 	}
+	if cfg.DataDir != "" {
+		hcfg.DataDir, hcfg.TLS = cfg.DataDir, &server.TLSConfig{}
+	}
 	hub, err := server.New(hcfg)
 	if err != nil {
 		return nil, fmt.Errorf("hosting: %w", err)
@@ -86,12 +96,23 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	if err != nil {
 		return nil, err
 	}
+	if hcfg.TLS != nil {
+		if ls.TLS, err = listenTLS(ls.Sessions.Addr().(*net.TCPAddr)); err != nil {
+			ls.Sessions.Close()
+			ls.Packets.Close()
+			return nil, err
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	h := &Hub{
 		port:    ls.Sessions.Addr().(*net.TCPAddr).Port,
 		udpPort: ls.Packets.LocalAddr().(*net.UDPAddr).Port,
 		cancel:  cancel,
 		done:    make(chan error, 1),
+	}
+	if ls.TLS != nil {
+		h.tlsPort = ls.TLS.Addr().(*net.TCPAddr).Port
+		h.key, _ = hub.Fingerprint()
 	}
 	go func() {
 		err := hub.ServeListeners(ctx, ls)

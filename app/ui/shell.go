@@ -123,13 +123,13 @@ func (u *UI) layoutTopBar(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 			if hub == "" {
 				hub = "Natter hub"
 			}
-			sub := fmt.Sprintf("%s · you are %s", u.addr, snap.Nick)
+			sub := fmt.Sprintf("%s · you are %s · %s", u.addr, snap.Nick, words.Security(snap.Security))
 			if u.hosted != nil {
 				at := u.addr
 				if len(u.joinAt) > 0 {
 					at = strings.Join(u.joinAt, ", ")
 				}
-				sub = fmt.Sprintf("hosted here · others join at %s · you are %s", at, snap.Nick)
+				sub = fmt.Sprintf("hosted here · others join at %s · you are %s · %s", at, snap.Nick, words.Security(snap.Security))
 			}
 			return kit.IconRow(gtx, icons.Conversation, th.Primary, 26,
 				[]layout.FlexChild{

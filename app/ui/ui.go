@@ -27,7 +27,9 @@ import (
 	"github.com/natter-chat/natter/app/ui/login"
 	"github.com/natter-chat/natter/app/ui/people"
 	"github.com/natter-chat/natter/app/ui/transfers"
+	"github.com/natter-chat/natter/app/ui/trust"
 	"github.com/natter-chat/natter/core/client"
+	"github.com/natter-chat/natter/core/identity"
 )
 
 type (
@@ -77,6 +79,11 @@ type Config struct {
 	// ClientConfig, if set, adjusts the client configuration before each
 	// connect (tests shorten time-outs with it).
 	ClientConfig func(*client.Config)
+	// Pins and Device are what the sessions trust and present (see
+	// client.Config); with Pins set they are encrypted unless the user
+	// asks for plaintext.
+	Pins   *identity.PinStore
+	Device *identity.Identity
 }
 
 // ErrNoFileChosen is what Config.PickFile returns when the user closed
@@ -161,6 +168,13 @@ type UI struct {
 	// view; newer ones count as unread on the Chat tab. (A Seq, not a
 	// count: the client drops the oldest lines of a long log.)
 	chatSeen uint64
+
+	// warning is shown in place of the login form when a hub's key
+	// changed; lastJoin and lastClient are the join to repeat once the
+	// user trusts the new key.
+	warning    *trust.Warning
+	lastJoin   login.Request
+	lastClient client.Config
 
 	mu      sync.Mutex
 	results []func() // work finished in the background, applied in Layout
@@ -420,8 +434,14 @@ func (u *UI) startJoin(r login.Request) {
 		if l, ok := h.(interface{ LANAddrs() []string }); ok {
 			u.joinAt = l.LANAddrs()
 		}
+		if l, ok := h.(interface{ JoinLinks() []string }); ok && len(l.JoinLinks()) > 0 {
+			// Links carry the hub's key: the others' first contact
+			// needs no trust.
+			u.joinAt = l.JoinLinks()
+		}
 	}
 	cc := client.Config{Addr: addr, Nick: r.Nick, DownloadDir: u.cfg.DownloadDir, Logger: u.log}
+	u.trustJoin(&cc, r)
 	if u.cfg.ClientConfig != nil {
 		u.cfg.ClientConfig(&cc)
 	}
@@ -482,6 +502,9 @@ func (u *UI) checkPending() {
 		u.resetScreens()
 		u.focusChat = true
 	case client.Closed, client.Reconnecting:
+		if u.checkKeyChanged(snap) {
+			return
+		}
 		field, msg := loginFailure(u.addr, snap.Conn)
 		u.endSession("")
 		u.Login.Busy = false
@@ -564,6 +587,12 @@ func (u *UI) Layout(gtx C) D {
 	}
 	u.drainEvents()
 	th := u.Theme()
+	if u.session != nil && !u.pending {
+		u.checkKeyChanged(u.session.Snapshot())
+	}
+	if u.warning != nil {
+		return u.layoutWarning(gtx, th)
+	}
 	if u.route == RouteLogin || u.session == nil {
 		u.route = RouteLogin
 		st := login.Style{Th: th, Form: u.Login, HostNote: u.cfg.HostNote}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/natter-chat/natter/core/identity"
 	"github.com/natter-chat/natter/core/proto"
 )
 
@@ -79,6 +80,30 @@ type Config struct {
 	// MaxMessages bounds the message log; the oldest lines are dropped
 	// beyond it (default 50,000).
 	MaxMessages int
+
+	// Trust (section 8 of natter/1; see tlsdial.go). A Config that sets
+	// any of Pins, Device, HubKey or TLSAddr talks to the hub over TLS
+	// only: over its TLS port, from a join link or discovery (TLSAddr) or
+	// as the hub's CAPS names it, with the key HubKey names, else the
+	// pinned one, else the one it presents on first contact, which is
+	// then pinned. A changed key closes the client with CauseKeyChanged;
+	// a hub that offers no TLS closes it with CauseNoTLS. A Config with
+	// none of them speaks plaintext, as stock tools do.
+
+	// Pins keeps the hub keys met, by address.
+	Pins *identity.PinStore
+	// Device is this device's identity, presented as a client certificate.
+	Device *identity.Identity
+	// HubKey, from a join link, is the only hub key accepted.
+	HubKey identity.Fingerprint
+	// TLSAddr is the hub's TLS port, host:port, when known (a join link,
+	// discovery); "" to ask the hub.
+	TLSAddr string
+	// Plaintext is the user's explicit choice of an unencrypted session
+	// (Snapshot.Security says so); it overrides the trust fields.
+	Plaintext bool
+
+	hubDialer *hubDialer // the TLS dialer, when the fields above ask for one
 }
 
 // ConnState is where the client is in its life with the hub.
@@ -162,11 +187,18 @@ const (
 	// slow), so the client waits longer before each new try; Err is the
 	// *ByeError or error of the last drop.
 	CauseDroppedAgain
+	// CauseKeyChanged: the hub presented a key other than the pinned one
+	// or the join link's; Err is the *identity.KeyChangedError naming both.
+	// The client stops: only the user may trust the new key (TrustNewKey).
+	CauseKeyChanged
+	// CauseNoTLS: the hub offered no TLS where the client would not talk
+	// in plaintext; Err is the *NoTLSError.
+	CauseNoTLS
 )
 
 func (c Cause) String() string {
 	names := [...]string{"none", "lost", "hub-closed", "timeout", "no-hub", "not-accepted", "no-answer",
-		"network", "refused", "bye", "version", "quit", "stopped", "dropped-again"}
+		"network", "refused", "bye", "version", "quit", "stopped", "dropped-again", "key-changed", "no-tls"}
 	if int(c) < len(names) {
 		return names[c]
 	}
@@ -564,6 +596,9 @@ type Snapshot struct {
 	LastError *HubError
 	// DroppedEvents counts events dropped from a full Events channel.
 	DroppedEvents uint64
+	// Security says how the current session is protected (zero when
+	// there is none).
+	Security Security
 }
 
 // Transfer finds a transfer by id.

@@ -81,6 +81,11 @@ func newClient(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	cfg.Addr = addr
+	if cfg.TLSAddr != "" {
+		if cfg.TLSAddr, err = hubAddr(cfg.TLSAddr); err != nil {
+			return nil, err
+		}
+	}
 	if err := checkNick(cfg.Nick); err != nil {
 		return nil, err
 	}
@@ -143,6 +148,10 @@ func (cfg *Config) setDefaults() {
 	def(&cfg.DialTimeout, 5*time.Second)
 	if cfg.Dial == nil {
 		cfg.Dial = tcpDial(cfg.DialTimeout)
+	}
+	if cfg.trusting() && !cfg.Plaintext {
+		cfg.hubDialer = newHubDialer(cfg, cfg.Dial)
+		cfg.Dial = cfg.hubDialer.dial
 	}
 	def(&cfg.ReconnectMin, 200*time.Millisecond)
 	def(&cfg.ReconnectMax, 3*time.Second)

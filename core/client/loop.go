@@ -134,6 +134,7 @@ func (l *loop) inbound(m inbound) {
 	if m.kind == inDialed && m.nc != nil {
 		l.offered, ev.in.nc = m.nc, nil
 		ev.host = remoteHost(m.nc)
+		ev.security = l.cfg.securityOf(m.nc)
 	}
 	l.apply(ev)
 	if l.offered != nil {

@@ -93,7 +93,9 @@ type event struct {
 	intent intent
 	in     inbound // without its net.Conn: the loop keeps that
 	host   string  // evInbound, inDialed: the host the connection reached, if known
-	xfer   xferMsg
+	// security is, for evInbound, inDialed, how the connection is protected.
+	security Security
+	xfer     xferMsg
 }
 
 // effectKind says what an effect asks for.
@@ -164,7 +166,7 @@ func (st *state) apply(ev event, now time.Time) []effect {
 	case evIntent:
 		st.intent(ev.intent)
 	case evInbound:
-		st.inbound(ev.in, ev.host)
+		st.inbound(ev.in, ev.host, ev.security)
 	case evXfer:
 		st.sched.handle(ev.xfer)
 	case evProgress:
@@ -189,6 +191,7 @@ type session struct {
 	hello      bool
 	registered bool
 	refusal    *HubError // the hub refused us before registration
+	security   Security
 }
 
 // msgKey identifies a public message for de-duplication after a reconnect.
@@ -345,6 +348,8 @@ func connCause(err error) Cause {
 		return CauseRefused
 	case errors.As(err, &be):
 		return CauseBye
+	case trustCause(err) != CauseNone:
+		return trustCause(err)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return CauseNoHub
 	case errors.As(err, &ne) && ne.Timeout():
@@ -401,7 +406,7 @@ func quitLine(reason string) string {
 
 // inbound takes what the dialer or a conn reported. A connection that
 // is not taken with effOpen is closed by the loop.
-func (st *state) inbound(m inbound, host string) {
+func (st *state) inbound(m inbound, host string, sec Security) {
 	if m.gen != st.gen {
 		return
 	}
@@ -410,6 +415,10 @@ func (st *state) inbound(m inbound, host string) {
 		st.dialing = false
 		if m.err != nil {
 			st.log.Info("cannot reach hub", "addr", st.cfg.Addr, "err", m.err)
+			if c := connCause(m.err); c.final() {
+				st.stop(c, m.err)
+				return
+			}
 			st.retry(connCause(m.err), m.err)
 			return
 		}
@@ -417,7 +426,7 @@ func (st *state) inbound(m inbound, host string) {
 			return
 		}
 		st.do(effect{kind: effOpen, gen: m.gen, rate: st.pace.rate, burst: st.pace.burst})
-		st.sess = &session{gen: m.gen, host: host, connected: st.now,
+		st.sess = &session{gen: m.gen, host: host, connected: st.now, security: sec,
 			alive: keepalive{idle: st.cfg.PingIdle, timeout: st.cfg.PingTimeout, lastRead: st.now}}
 		st.nextTry = time.Time{}
 		st.dirty = true
@@ -492,6 +501,8 @@ func (st *state) handleLine(h hubLine) {
 		st.dirty = true
 		st.registerNick()
 	case proto.KwCaps:
+		// The TLS port the dialer reads before the session (tlsdial.go);
+		// the rest is kept for the snapshot.
 		st.caps = parseHubCaps(h.Text)
 		st.dirty = true
 	case proto.KwWelcome:
@@ -999,5 +1010,6 @@ func (st *state) snapshot(version, dropped uint64) *Snapshot {
 		Transfers:     st.sched.transfers(),
 		LastError:     st.lastErr,
 		DroppedEvents: dropped,
+		Security:      st.security(),
 	}
 }

@@ -163,7 +163,7 @@ func (a *Announcer) Run(ctx context.Context) error {
 			if n := a.info.userCount(); n != lastUsers {
 				lastUsers = n
 				a.mu.Lock()
-				a.svc.txt = serviceTXT(a.info.UDPPort, n)
+				a.svc.txt = serviceTXT(a.info, n)
 				a.mu.Unlock()
 				announce(recordTTL)
 			}

@@ -45,6 +45,13 @@ type Hub struct {
 	Addr netip.AddrPort
 	// UDPPort is its file-transfer port.
 	UDPPort int
+	// TLSPort is its TLS session port, 0 when it announced none.
+	TLSPort int
+	// Fingerprint is the hub key's fingerprint as announced (TXT fp=), ""
+	// when none was: a hint to check the TLS handshake against, never a
+	// reason to trust a hub by itself, as anyone on the network can
+	// announce anything.
+	Fingerprint string
 	// Users is how many users were online when last heard.
 	Users int
 	// Via tells which paths see it.
@@ -744,7 +751,12 @@ func (l *browseLoop) resolve(in *mdnsInstance) []Hub {
 	if udp > 65535 {
 		udp = 0
 	}
-	hub := Hub{Name: cleanName(in.name[0]), UDPPort: udp, Users: users, Via: ViaMDNS}
+	tlsPort := txtInt(in.txt, "tls")
+	if tlsPort > 65535 {
+		tlsPort = 0
+	}
+	fp, _ := txtValue(in.txt, "fp")
+	hub := Hub{Name: cleanName(in.name[0]), UDPPort: udp, TLSPort: tlsPort, Fingerprint: cleanName(fp), Users: users, Via: ViaMDNS}
 	addrs := l.liveAddrs(in.host)
 	var out []Hub
 	for _, a := range addrs {

@@ -9,7 +9,8 @@
 //     name is the hub name (at most 63 bytes; dots allowed); the SRV record
 //     points to a host name of the hub's own ("<host>-<hub name>.local.")
 //     and the TCP session port; the TXT record holds "proto=natter/1",
-//     "udp=<UDP port>" and "users=<count>". It answers PTR, SRV, TXT, A,
+//     "udp=<UDP port>" and "users=<count>", and for a hub that serves TLS
+//     "tls=<TLS port>" and "fp=<fingerprint>". It answers PTR, SRV, TXT, A,
 //     AAAA and ANY queries with the addresses of the interface the query
 //     came in on, answers one-shot queries (from ports other than 5353) by
 //     unicast with TTLs of 10 s, honours known answers, announces itself

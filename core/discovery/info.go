@@ -20,6 +20,11 @@ type Info struct {
 	TCPPort int
 	// UDPPort is the port of the file-transfer listener; probes arrive on it too.
 	UDPPort int
+	// TLSPort is the port of the TLS session listener; 0 when the hub has none.
+	TLSPort int
+	// Fingerprint is the hub's key fingerprint (section 8 of natter/1), or
+	// "" when it has none; a client checks it against the TLS handshake.
+	Fingerprint string
 	// Users reports how many users are online. It may be nil (count 0) and
 	// must be safe to call from any goroutine.
 	Users func() int
@@ -57,6 +62,12 @@ func (i Info) validate() error {
 	}
 	if i.UDPPort < 1 || i.UDPPort > 65535 {
 		return fmt.Errorf("discovery: UDP port %d out of range 1-65535", i.UDPPort)
+	}
+	if i.TLSPort < 0 || i.TLSPort > 65535 {
+		return fmt.Errorf("discovery: TLS port %d out of range 1-65535", i.TLSPort)
+	}
+	if strings.ContainsAny(i.Fingerprint, "= ") || len(i.Fingerprint) > 64 {
+		return fmt.Errorf("discovery: fingerprint %q cannot be a TXT value", i.Fingerprint)
 	}
 	return nil
 }

@@ -378,3 +378,14 @@ func TestNetnsOneShotQuerier(t *testing.T) {
 	assert.True(t, st.Working)
 	assert.Contains(t, strings.Join(st.Problems, "\n"), "port 5353 taken, using one-shot queries")
 }
+
+// A browser learns a hub's TLS port and fingerprint from its TXT record.
+func TestNetnsMDNSCarriesTLS(t *testing.T) {
+	p := newNetnsPair(t)
+	hub := startNetnsHub(t, p.a, Info{Name: "TLS hub", TCPPort: 50000, UDPPort: 50000, TLSPort: 50001, Fingerprint: testFingerprint}, true, false)
+	defer hub.stop()
+	w := startNetnsBrowser(t, p.b, BrowserOptions{DisableProbe: true})
+	ev := w.wait(HubAppeared, "TLS hub", appearWithin)
+	assert.Equal(t, 50001, ev.Hub.TLSPort)
+	assert.Equal(t, testFingerprint, ev.Hub.Fingerprint)
+}

@@ -38,12 +38,21 @@ func newService(info Info, hostLabel string) service {
 		instance: append(dnsName{truncateName(info.Name, MaxNameLen)}, serviceName...),
 		host:     dnsName{hostLabel, "local"},
 		port:     uint16(info.TCPPort),
-		txt:      serviceTXT(info.UDPPort, info.userCount()),
+		txt:      serviceTXT(info, info.userCount()),
 	}
 }
 
-func serviceTXT(udpPort, users int) []string {
-	return []string{ProtoTXT, "udp=" + strconv.Itoa(udpPort), "users=" + strconv.Itoa(users)}
+// serviceTXT returns the TXT strings of the hub info describes with users
+// online; the keys of TLS, tls= and fp=, only when it serves TLS.
+func serviceTXT(info Info, users int) []string {
+	txt := []string{ProtoTXT, "udp=" + strconv.Itoa(info.UDPPort), "users=" + strconv.Itoa(users)}
+	if info.TLSPort != 0 {
+		txt = append(txt, "tls="+strconv.Itoa(info.TLSPort))
+	}
+	if info.Fingerprint != "" {
+		txt = append(txt, "fp="+info.Fingerprint)
+	}
+	return txt
 }
 
 // hostLabel makes a host name label out of free text: lower-case letters,

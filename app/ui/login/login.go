@@ -22,6 +22,7 @@ import (
 
 	"github.com/natter-chat/natter/app/theme"
 	"github.com/natter-chat/natter/app/ui/kit"
+	"github.com/natter-chat/natter/core/identity"
 	"github.com/natter-chat/natter/icons"
 )
 
@@ -38,6 +39,8 @@ type FoundHub struct {
 	Name string
 	// Addr is where to join it, host:port.
 	Addr string
+	// TLSAddr is its TLS port, host:port, when it announced one.
+	TLSAddr string
 	// Users is how many users were online when last heard.
 	Users int
 }
@@ -49,6 +52,14 @@ type Request struct {
 	Addr string
 	// Host asks to start a hub on this device and join it.
 	Host bool
+	// Link is the join link pasted as the address, if one was: only the
+	// hub key it names is accepted.
+	Link *identity.JoinLink
+	// Plaintext is the user's choice to join without encryption.
+	Plaintext bool
+	// TLSAddr is the hub's TLS port when known from the network (a hub
+	// picked from the list); "" to ask the hub.
+	TLSAddr string
 }
 
 // Field names the input an error belongs to.
@@ -66,7 +77,10 @@ type Form struct {
 	Nick component.TextField
 	Addr component.TextField
 	Host widget.Bool
-	join widget.Clickable
+	// Plaintext joins without encryption (hubs that offer none).
+	Plaintext widget.Bool
+	join      widget.Clickable
+	picked    FoundHub // the hub last picked from the list
 
 	found     []foundRow
 	foundList widget.List
@@ -272,6 +286,7 @@ func (s Style) update(gtx C) {
 	for i := range f.found {
 		if f.found[i].btn.Clicked(gtx) {
 			f.Addr.SetText(f.found[i].hub.Addr)
+			f.picked = f.found[i].hub
 			f.Host.Value = false
 			f.ClearErrors()
 		}
@@ -298,11 +313,23 @@ func (s Style) update(gtx C) {
 	r := Request{Nick: nick, Host: f.Host.Value}
 	if !r.Host {
 		addr := strings.TrimSpace(f.Addr.Text())
+		if IsLink(addr) {
+			link, msg := CheckLink(addr)
+			if msg != "" {
+				f.SetError(AddrField, msg)
+				return
+			}
+			r.Link, addr = &link, link.Addr()
+		}
 		if msg := CheckAddr(addr); msg != "" {
 			f.SetError(AddrField, msg)
 			return
 		}
 		r.Addr = NormalizeAddr(addr)
+		r.Plaintext = f.Plaintext.Value && r.Link == nil
+		if r.Link == nil && r.Addr == f.picked.Addr {
+			r.TLSAddr = f.picked.TLSAddr
+		}
 	}
 	f.ClearErrors()
 	f.request = &r
@@ -346,7 +373,19 @@ func (s Style) form(gtx C) D {
 				// address to type.
 				return D{}
 			}
-			return layout.Inset{Bottom: 8}.Layout(gtx, disabled(func(gtx C) D { return f.Addr.Layout(gtx, &mth, "Hub address") }))
+			return layout.Inset{Bottom: 8}.Layout(gtx, disabled(func(gtx C) D { return f.Addr.Layout(gtx, &mth, "Hub address or natter:// link") }))
+		}),
+		layout.Rigid(func(gtx C) D {
+			if f.Host.Value {
+				return D{}
+			}
+			return disabled(func(gtx C) D {
+				cb := material.CheckBox(&mth, &f.Plaintext, "Join without encryption (for hubs that offer none)")
+				cb.Color = th.Text
+				cb.IconColor = th.Primary
+				cb.TextSize = 14
+				return cb.Layout(gtx)
+			})(gtx)
 		}),
 		layout.Rigid(disabled(func(gtx C) D {
 			if f.Served {

@@ -70,7 +70,7 @@ func (s *Search) Found() []FoundHub {
 func FoundHubs(hubs []discovery.Hub) []FoundHub {
 	out := make([]FoundHub, 0, len(hubs))
 	for _, h := range hubs {
-		out = append(out, FoundHub{Name: h.Name, Addr: h.Address(), Users: h.Users})
+		out = append(out, FoundHub{Name: h.Name, Addr: h.Address(), TLSAddr: tlsAddr(h), Users: h.Users})
 	}
 	return out
 }

@@ -154,6 +154,8 @@ func Cause(cause client.Cause, err error) string {
 		return "You left"
 	case client.CauseStopped:
 		return "The client was stopped"
+	case client.CauseKeyChanged, client.CauseNoTLS:
+		return trustCause(cause, err)
 	}
 	return networkError(err)
 }

@@ -81,6 +81,7 @@ func serve(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 		return 1
 	}
 	cfg.Transfers = &opts.transfers
+	opts.tls.apply(&cfg)
 	if opts.announce {
 		cfg.Discovery = &server.DiscoveryConfig{Announcer: opts.announcer}
 	}
@@ -97,7 +98,12 @@ func serve(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "natterd:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "natterd: hub %q listening on %s, sharing %s; file transfers on udp %s\n", cfg.Name, ls.Sessions.Addr(), cfg.Dir, ls.Packets.LocalAddr())
+	sessions := ls.TLS
+	if ls.Sessions != nil {
+		sessions = ls.Sessions
+	}
+	fmt.Fprintf(stdout, "natterd: hub %q listening on %s, sharing %s; file transfers on udp %s\n", cfg.Name, sessions.Addr(), cfg.Dir, ls.Packets.LocalAddr())
+	printTLS(stdout, h, ls)
 	printJoinLink(stdout, ls.Web)
 	// Under systemd (Type=notify) the hub counts as started once its ports
 	// are open; elsewhere this does nothing.
@@ -106,7 +112,7 @@ func serve(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 			cfg.Logger.Warn("cannot tell the service manager how the hub is doing", "err", err)
 		}
 	}
-	notify(sdnotify.Ready, sdnotify.Status(fmt.Sprintf("listening on %s, transfers on udp %s", ls.Sessions.Addr(), ls.Packets.LocalAddr())))
+	notify(sdnotify.Ready, sdnotify.Status(fmt.Sprintf("listening on %s, transfers on udp %s", sessions.Addr(), ls.Packets.LocalAddr())))
 	defer notify(sdnotify.Stopping)
 	if opts.metricsAddr != "" {
 		mctx, stopMonitor := context.WithCancel(ctx)

@@ -186,7 +186,7 @@ func TestRunInProcess(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-http-addr=", "-dir", dir, "-name", "In process"}, env(nil), stdout, &bytes.Buffer{})
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-http-addr=", "-tls-addr", "", "-dir", dir, "-name", "In process"}, env(nil), stdout, &bytes.Buffer{})
 	}()
 	addr, _ := waitListening(t, stdout)
 	assert.DirExists(t, dir, "the shared folder is created")
@@ -295,7 +295,7 @@ func TestBinarySIGTERM(t *testing.T) {
 	bin := buildNatterd(t)
 
 	dir := filepath.Join(t.TempDir(), "shared")
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-http-addr=", "-log-format", "json")
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-http-addr=", "-tls-addr", "", "-log-format", "json")
 	cmd.Env = append(os.Environ(), "NATTER_DIR="+dir, "NATTER_NAME=Binary hub")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)

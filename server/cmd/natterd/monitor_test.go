@@ -32,7 +32,7 @@ func TestStatusOfARunningHub(t *testing.T) {
 	stdout := &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-dir", t.TempDir(),
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-http-addr=", "-tls-addr=", "-dir", t.TempDir(),
 			"-announce=false", "-metrics-addr", metrics}, env(nil), stdout, io.Discard)
 	}()
 	addr, _ := waitListening(t, stdout)

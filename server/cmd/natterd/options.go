@@ -44,6 +44,8 @@ type options struct {
 	getenv func(string) string
 	// announcer tunes the multicast DNS announcer (tests confine it).
 	announcer discovery.AnnouncerOptions
+	// tls configures the TLS port and the data folder (applied by serve).
+	tls tlsFlags
 }
 
 // byteSize is a flag.Value for sizes such as 8MiB, 512KiB or 65536.
@@ -164,6 +166,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.IntVar(&c.MaxTransfers, "max-transfers", d.MaxTransfers, "file `transfers` at once, hub-wide, granted ones included; more get ERR 409 busy")
 	fs.IntVar(&c.MaxTransfersPerClient, "max-transfers-per-client", d.MaxTransfersPerClient, "file `transfers` at once per client, granted ones included")
 	limitFlags(fs, c, &d)
+	o.tls.define(fs)
 	fs.BoolVar(&o.announce, "announce", true, "make the hub findable on the local network: announce it by multicast DNS (_natter._tcp; not when -addr is a loopback address) "+
 		"and answer discovery probes on the UDP port; -announce=false turns both off")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log `format`: text or json")
@@ -214,6 +217,9 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 
 	if outQueue > math.MaxInt32 || readBuf > math.MaxInt32 {
 		return nil, errors.New("-out-queue and -read-buffer must be below 2GiB")
+	}
+	if err := o.tls.check(c); err != nil {
+		return nil, err
 	}
 	c.OutQueueBytes = int(outQueue)
 	c.ReadBufferSize = int(readBuf)

@@ -95,6 +95,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	c := &o.cfg
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:50000", "hub TCP `address`")
 	fs.BoolVar(&c.AllowRemote, "allow-remote", false, "allow a hub address that is not loopback")
+	fs.BoolVar(&c.TLS, "tls", false, "connect with TLS: -addr is the hub's TLS port, or with -spawn-hub its TLS port is used; clients read with goroutines")
 	fs.IntVar(&c.Clients, "clients", 100, "clients to connect and register")
 	fs.IntVar(&c.Senders, "senders", 2, "clients that send (0: only connect and measure idle memory)")
 	fs.IntVar(&c.Messages, "messages", 1000, "messages per sender")
@@ -174,6 +175,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 			}
 		}()
 		o.cfg.Addr = hub.Addr
+		if o.cfg.TLS {
+			if hub.TLSAddr == "" {
+				fmt.Fprintln(stderr, "natterload: -tls with -hub-args that set -tls-addr: give the hub's TLS port as -addr and run it yourself")
+				return 2
+			}
+			o.cfg.Addr = hub.TLSAddr
+		}
 		o.cfg.HubPID = hub.PID()
 		if !o.quiet {
 			fmt.Fprintf(stderr, "natterload: hub pid %d on %s: %s\n", hub.PID(), hub.Addr, hub.Command)

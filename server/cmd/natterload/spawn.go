@@ -26,6 +26,7 @@ const hubDefaultMaxClients = 10000
 // hubProcess is a natterd started for one run.
 type hubProcess struct {
 	Addr    string
+	TLSAddr string // "" when the hub args turned TLS off
 	Command string
 	cmd     *exec.Cmd
 	root    string // temporary: the shared folder and the log
@@ -70,12 +71,24 @@ func spawnHub(ctx context.Context, path, args, logPath string, clients int) (*hu
 		argv = append(argv, "-max-clients", strconv.Itoa(clients+1))
 	}
 	argv = append(argv, "-addr", addr, "-udp-addr", addr, "-dir", shared)
+	tlsAddr := ""
+	if !strings.Contains(args, "-tls-addr") {
+		// Every run has a TLS port, so that a plaintext run and a -tls run
+		// measure the same hub.
+		tlsPort, err := freePort()
+		if err != nil {
+			os.RemoveAll(root)
+			return nil, err
+		}
+		tlsAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(tlsPort))
+		argv = append(argv, "-tls-addr", tlsAddr, "-data-dir", filepath.Join(root, "data"))
+	}
 	cmd := exec.Command(path, argv...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	cmd.SysProcAttr = hubProcAttr()
 	h := &hubProcess{
-		Addr: addr, Command: path + " " + strings.Join(argv, " "),
+		Addr: addr, TLSAddr: tlsAddr, Command: path + " " + strings.Join(argv, " "),
 		cmd: cmd, root: root, logPath: logPath, exited: make(chan struct{}),
 	}
 	if err := cmd.Start(); err != nil {

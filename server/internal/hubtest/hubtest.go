@@ -29,6 +29,9 @@ func Serve(t testing.TB, cfg server.Config) string {
 type Running struct {
 	Hub  *server.Hub
 	Addr string // host:port of its sessions
+	// TLSAddr is host:port of its TLS sessions, when cfg.TLS asked for
+	// them (its key in a temporary folder unless cfg names one).
+	TLSAddr string
 	// Stop stops the hub before the test ends and waits for it; the test
 	// fails if it did not stop cleanly. Later calls do nothing.
 	Stop func()
@@ -39,13 +42,21 @@ func Start(t testing.TB, cfg server.Config) *Running {
 	t.Helper()
 	cfg.Dir = t.TempDir()
 	cfg.Logger = slog.New(slog.DiscardHandler)
+	if cfg.TLS != nil && cfg.TLS.Identity == nil && cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
 	h, err := server.New(cfg)
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
+	ls := server.Listeners{Sessions: ln}
+	if cfg.TLS != nil {
+		ls.TLS, err = net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- h.Serve(ctx, ln) }()
+	go func() { done <- h.ServeListeners(ctx, ls) }()
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {
@@ -59,7 +70,11 @@ func Start(t testing.TB, cfg server.Config) *Running {
 		})
 	}
 	t.Cleanup(stop)
-	return &Running{Hub: h, Addr: ln.Addr().String(), Stop: stop}
+	r := &Running{Hub: h, Addr: ln.Addr().String(), Stop: stop}
+	if ls.TLS != nil {
+		r.TLSAddr = ls.TLS.Addr().String()
+	}
+	return r
 }
 
 // WithoutFloodLimit returns cfg with the hub's limits on how fast a session

@@ -322,6 +322,11 @@ func (r *runner) register(ctx context.Context, dialer *net.Dialer, c *client) er
 		}
 		return fmt.Errorf("%s: %w", c.nick, err)
 	}
+	if r.cfg.TLS {
+		if conn, err = handshake(ctx, conn); err != nil {
+			return fmt.Errorf("%s: %w", c.nick, err)
+		}
+	}
 	c.conn = conn
 	if err := r.recv.add(c); err != nil {
 		return err

@@ -1,0 +1,170 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/natter-chat/natter/core/identity"
+	"github.com/natter-chat/natter/core/proto"
+)
+
+// startTLSHub runs a hub with a plaintext and a TLS port on 127.0.0.1, its
+// key kept in dataDir, until the test ends. addr is the plaintext port's
+// address ("" when configure turned it off).
+func startTLSHub(t *testing.T, dataDir string, configure func(*Config)) (h *Hub, addr, tlsAddr string) {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Dir = t.TempDir()
+	cfg.Name = "Test hub"
+	cfg.DataDir = dataDir
+	cfg.Addr = "127.0.0.1:0"
+	cfg.TLS = &TLSConfig{Addr: "127.0.0.1:0"}
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	if configure != nil {
+		configure(&cfg)
+	}
+	h, err := New(cfg)
+	require.NoError(t, err)
+	ls, err := h.Listen()
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.ServeListeners(ctx, ls) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			assert.NoError(t, err)
+		case <-time.After(guard):
+			t.Error("hub did not stop")
+		}
+	})
+	if ls.Sessions != nil {
+		addr = ls.Sessions.Addr().String()
+	}
+	return h, addr, ls.TLS.Addr().String()
+}
+
+// dialTLS connects to the hub's TLS port as device (nil: no client
+// certificate), accepting only the key want, and reads HELLO and CAPS.
+func dialTLS(t *testing.T, addr string, device *identity.Identity, want identity.Fingerprint) (*testClient, proto.Event) {
+	t.Helper()
+	d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: guard}, Config: identity.ClientConfig(device, identity.ExpectFingerprint(want))}
+	conn, err := d.DialContext(context.Background(), "tcp", addr)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	c := &testClient{t: t, conn: conn, r: proto.NewReader(bufio.NewReader(conn), proto.MaxHubLineLen)}
+	c.expect("HELLO natter/1 Test hub")
+	caps := c.event()
+	require.Equal(t, proto.KwCaps, caps.Keyword)
+	return c, caps
+}
+
+// The TLS port serves the same sessions as the plaintext one, with the
+// hub's kept key; both ports announce it in CAPS, and the hub notes the
+// key a client presents.
+func TestTLSSessions(t *testing.T) {
+	dataDir := t.TempDir()
+	h, addr, tlsAddr := startTLSHub(t, dataDir, nil)
+	fp, ok := h.Fingerprint()
+	require.True(t, ok)
+	_, port, _ := net.SplitHostPort(tlsAddr)
+
+	plain := dial(t, addr)
+	caps := plain.event()
+	require.Equal(t, proto.KwCaps, caps.Keyword, "CAPS follows HELLO")
+	v, _ := caps.Capability("tls")
+	assert.Equal(t, port, v)
+	v, _ = caps.Capability("fp")
+	assert.Equal(t, fp.String(), v)
+
+	device, err := identity.LoadOrCreateDevice(filepath.Join(t.TempDir(), "device"))
+	require.NoError(t, err)
+	alice, caps := dialTLS(t, tlsAddr, device, fp)
+	v, _ = caps.Capability("fp")
+	assert.Equal(t, fp.String(), v)
+	alice.send("NICK alice")
+	alice.expect("WELCOME alice")
+	alice.readBlock(proto.KwUsers)
+	alice.readBlock(proto.KwHistory)
+
+	bob, _ := dialTLS(t, tlsAddr, nil, fp)
+	bob.send("NICK bob")
+	bob.expect("WELCOME bob")
+	bob.readBlock(proto.KwUsers)
+	bob.readBlock(proto.KwHistory)
+
+	alice.send("MSG over TLS")
+	ev := bob.event()
+	for ev.Keyword == proto.KwJoin {
+		ev = bob.event()
+	}
+	assert.Equal(t, proto.KwMsg, ev.Keyword)
+	assert.Equal(t, "over TLS", ev.Text)
+
+	keys := map[string]identity.Fingerprint{}
+	h.mu.Lock()
+	for _, s := range h.roster {
+		keys[s.nick] = s.clientKey
+	}
+	h.mu.Unlock()
+	assert.Equal(t, device.Fingerprint(), keys["alice"], "the hub notes the key alice presented")
+	assert.True(t, keys["bob"].IsZero(), "bob presented none")
+
+	// The key is kept, mode 0600, and the next hub on the folder has it.
+	info, err := os.Stat(filepath.Join(dataDir, identity.HubKeyFile))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+	again, err := New(Config{Dir: t.TempDir(), DataDir: dataDir, TLS: &TLSConfig{}})
+	require.NoError(t, err)
+	fp2, _ := again.Fingerprint()
+	assert.Equal(t, fp, fp2)
+}
+
+// A client that refuses the hub's key gets no session, and the limits of
+// the plaintext port hold on the TLS port too.
+func TestTLSLimits(t *testing.T) {
+	_, _, tlsAddr := startTLSHub(t, t.TempDir(), func(c *Config) { c.MaxClients = 1 })
+	d := &tls.Dialer{Config: identity.ClientConfig(nil, identity.ExpectFingerprint(identity.Fingerprint{1}))}
+	_, err := d.DialContext(context.Background(), "tcp", tlsAddr)
+	var changed *identity.KeyChangedError
+	require.ErrorAs(t, err, &changed)
+
+	h, _, tlsAddr := startTLSHub(t, t.TempDir(), func(c *Config) { c.MaxClients = 1 })
+	fp, _ := h.Fingerprint()
+	dialTLS(t, tlsAddr, nil, fp)
+	d = &tls.Dialer{Config: identity.ClientConfig(nil, identity.ExpectFingerprint(fp))}
+	conn, err := d.DialContext(context.Background(), "tcp", tlsAddr)
+	require.NoError(t, err)
+	defer conn.Close()
+	c := &testClient{t: t, conn: conn, r: proto.NewReader(bufio.NewReader(conn), proto.MaxHubLineLen)}
+	c.expect("HELLO natter/1 Test hub")
+	c.expectErr(503, "", proto.ReasonHubFull)
+	c.expect("BYE hub-full")
+}
+
+// With the plaintext port off the hub serves TLS alone.
+func TestTLSOnly(t *testing.T) {
+	h, addr, tlsAddr := startTLSHub(t, t.TempDir(), func(c *Config) { c.Addr = NoAddr })
+	assert.Empty(t, addr)
+	assert.Nil(t, h.Addr())
+	fp, _ := h.Fingerprint()
+	c, _ := dialTLS(t, tlsAddr, nil, fp)
+	c.send("NICK carol")
+	c.expect("WELCOME carol")
+
+	_, err := New(Config{Dir: t.TempDir(), Addr: NoAddr})
+	assert.ErrorContains(t, err, "NoAddr")
+	_, err = New(Config{Dir: t.TempDir(), TLS: &TLSConfig{}})
+	assert.ErrorContains(t, err, "DataDir")
+}
