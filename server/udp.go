@@ -52,7 +52,7 @@ func (ts *transferService) openGranted(g *grant) (tftp.ReadSource, error) {
 		f.Close()
 		return nil, tftp.NewError(tftp.ErrFileNotFound, "the file changed since GET was granted; ask again")
 	}
-	return ts.readSource(f, g.size, g), nil
+	return g.sealSource(ts.readSource(f, g.size, g)), nil
 }
 
 // servePublic serves a read request naming a shared file in public mode.
@@ -121,5 +121,5 @@ func (u *udpHandler) ServeWrite(ctx context.Context, req *tftp.Request) (tftp.Wr
 		ts.release(g)
 		return nil, err
 	}
-	return sink, nil
+	return g.sealSink(sink), nil
 }
