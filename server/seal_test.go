@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -146,4 +147,23 @@ func TestSealedGrantWithoutKeyIsWithdrawn(t *testing.T) {
 	require.Error(t, err)
 	assert.Zero(t, th.ts.stats().Slots, "the withdrawn grant holds no slot")
 	assert.Zero(t, th.ts.stats().GetsGranted)
+}
+
+// TestSealedGrantRefusesStockClient: stock curl, which cannot seal, gets
+// an ERROR and none of the file for a token granted on a TLS session.
+func TestSealedGrantRefusesStockClient(t *testing.T) {
+	curl := needTool(t, "curl")
+	hubCS, _ := tlsSession(t)
+	th := startTransferHub(t, nil)
+	writeData(t, th.dir, "secret.bin", randomData(33, 50_000))
+	ctx := testContext(t)
+	g, err := th.ts.GrantGet(ctx, getRequest{requester: sealedAsker(hubCS), File: FileInfo{Name: "secret.bin"}})
+	require.NoError(t, err)
+	out := t.TempDir()
+	dst := filepath.Join(out, "got")
+	cmd := exec.CommandContext(ctx, curl, "-sS", "--tftp-blksize", "2048", "-o", dst, "tftp://"+hubUDP(g.Port)+"/"+g.Token)
+	msg, err := cmd.CombinedOutput()
+	require.Error(t, err, "curl fetched a sealed grant in plaintext: %s", msg)
+	got, _ := os.ReadFile(dst)
+	assert.Empty(t, got)
 }
