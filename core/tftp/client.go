@@ -358,29 +358,31 @@ func (c *clientRun) begin(op Opcode, filename string, asked Options) ([]byte, Op
 		return nil, 0, prm, err
 	}
 	_, sealAsked := asked.Get(SealOption)
-	sealed := false
+	var oack Options
 	switch got {
 	case OpOACK:
-		oack, err := ParseOACK(p)
-		if err != nil {
+		if oack, err = ParseOACK(p); err != nil {
 			c.t.sendError(ErrIllegalOp, err.Error())
 			return nil, 0, prm, err
 		}
-		if prm, err = c.acceptOACK(oack, asked); err != nil {
-			return nil, 0, prm, err
-		}
-		_, sealed = oack.Get(SealOption)
 	case OpERROR:
 		return nil, 0, prm, peerError(p)
 	}
 	if sealAsked {
-		if !sealed {
+		if _, ok := oack.Get(SealOption); !ok {
 			// No downgrade: a relay that strips the option, or a server
 			// that ignores it, gets no plaintext transfer.
 			c.t.sendError(ErrOptionRefused, "natter-seal is required")
 			return nil, 0, prm, ErrSealDowngrade
 		}
+		// The server seals from its OACK on: even a refusal of the OACK
+		// must be sealed for it to be heard.
 		if err := c.t.enableSeal(c.sealKey, ClientToHub, HubToClient, nil); err != nil {
+			return nil, 0, prm, err
+		}
+	}
+	if got == OpOACK {
+		if prm, err = c.acceptOACK(oack, asked); err != nil {
 			return nil, 0, prm, err
 		}
 	}

@@ -365,3 +365,35 @@ func TestSealedServerRefusesMismatch(t *testing.T) {
 	p.sendTo(from.String(), ack1)
 	require.NoError(t, <-h.readErrs)
 }
+
+// TestSealedOACKRefusalIsHeard: a client that refuses a sealed OACK (here
+// one whose blksize a relay raised beyond what was asked) seals its ERROR,
+// so the server ends the transfer with it at once instead of dropping it
+// and waiting for its timer.
+func TestSealedOACKRefusalIsHeard(t *testing.T) {
+	key := testSealKey(8)
+	h, relay := startSealedRelay(t, key, nil, func(toClient bool, pkt []byte) [][]byte {
+		if !toClient || !isOp(pkt, OpOACK) {
+			return [][]byte{pkt}
+		}
+		oack, err := ParseOACK(pkt)
+		if err != nil {
+			return [][]byte{pkt}
+		}
+		for i := range oack {
+			if eqFold(oack[i].Name, OptBlockSize) {
+				oack[i].Value = "4096"
+			}
+		}
+		out, _ := AppendOACK(nil, oack)
+		return [][]byte{out}
+	})
+	h.add("f", randomBytes(9, 3*2048))
+	_, err := Download(testCtx(t, 60*time.Second), relay.Addr(), "f", &ClientOptions{SealKey: key}, &bytes.Buffer{})
+	require.Error(t, err)
+	require.NotErrorIs(t, err, ErrSealDowngrade)
+	served := <-h.readErrs
+	var pe *PeerError
+	require.True(t, errors.As(served, &pe), "the server heard the refusal, got %v", served)
+	assert.Equal(t, ErrOptionRefused, pe.Packet.Code)
+}
