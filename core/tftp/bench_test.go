@@ -2,7 +2,6 @@ package tftp
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/natter-chat/natter/core/tftp/lossy"
 	"io"
@@ -16,37 +15,13 @@ func benchDownload(b *testing.B, window int) {
 	benchDownloadLossy(b, benchSize, window, 0)
 }
 
-// benchKey seals the downloads of BenchmarkDownloadSealed64MiB.
-var benchKey = &[SealKeySize]byte{1, 2, 3}
-
 // benchDownloadLossy downloads size bytes; with loss > 0 the client's
 // socket drops that share of packets in each direction.
 func benchDownloadLossy(b *testing.B, size, window int, loss float64) {
-	benchTransfer(b, size, window, loss, nil)
-}
-
-// benchTransfer downloads size bytes, sealed when key is set.
-func benchTransfer(b *testing.B, size, window int, loss float64, key *[SealKeySize]byte) {
 	h := newMemHandler()
 	h.add("f", randomBytes(99, size))
-	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	srv := &Server{Handler: h}
-	if key != nil {
-		srv.Handler = sealHandler{h, *key}
-	}
-	go func() { done <- srv.Serve(ctx, conn) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	addr := conn.LocalAddr().String()
-	opts := &ClientOptions{WindowSize: window, SealKey: key}
+	ctx, addr := startBenchServer(b, h)
+	opts := &ClientOptions{WindowSize: window}
 	var lossyConn *lossy.Conn
 	if loss > 0 {
 		uc, err := listenLoopback()
@@ -78,6 +53,25 @@ func benchTransfer(b *testing.B, size, window int, loss float64, key *[SealKeySi
 	}
 }
 
+// startBenchServer runs a Server for handler on 127.0.0.1 until b ends,
+// and returns a context that ends with it and the server's address.
+func startBenchServer(b *testing.B, handler Handler) (context.Context, string) {
+	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	srv := &Server{Handler: handler}
+	go func() { done <- srv.Serve(ctx, conn) }()
+	b.Cleanup(func() {
+		cancel()
+		<-done
+		conn.Close()
+	})
+	return ctx, conn.LocalAddr().String()
+}
+
 // BenchmarkDownload8MiBLoss shows what a lost packet costs on loopback:
 // compare ns/op at 0% and 1% loss, divided by drops/op.
 func BenchmarkDownload8MiBLoss(b *testing.B) {
@@ -88,15 +82,6 @@ func BenchmarkDownload8MiBLoss(b *testing.B) {
 func BenchmarkDownload64MiB(b *testing.B) {
 	b.Run("window1", func(b *testing.B) { benchDownload(b, 1) })
 	b.Run("window16", func(b *testing.B) { benchDownload(b, 16) })
-}
-
-// BenchmarkDownloadSealed64MiB compares sealed (natter-seal) downloads
-// with plain ones in the same run: divide the plain ns/op by the sealed.
-func BenchmarkDownloadSealed64MiB(b *testing.B) {
-	for _, window := range []int{1, 16} {
-		b.Run(fmt.Sprintf("window%d/plain", window), func(b *testing.B) { benchTransfer(b, benchSize, window, 0, nil) })
-		b.Run(fmt.Sprintf("window%d/sealed", window), func(b *testing.B) { benchTransfer(b, benchSize, window, 0, benchKey) })
-	}
 }
 
 // BenchmarkLoopbackPingPong64MiB is the baseline: bare UDP sockets trading
