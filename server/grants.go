@@ -24,6 +24,9 @@ type requester struct {
 	SessionID uint64     // unique for the hub's lifetime
 	Nick      string     // the session's nick
 	Addr      netip.Addr // IP address of the session; tokens are good only from it
+	// TransferKey, set for a TLS session (tlsTransferKeys), derives the
+	// key that seals the transfer of each token granted to it.
+	TransferKey transferKeyFunc
 }
 
 // getRequest is a GET for a file that exists in the shared folder.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -305,7 +306,12 @@ func (s *session) handleFiles(offset int64) {
 const transfersDisabled = "file transfers are not enabled on this hub"
 
 func (s *session) asker() requester {
-	return requester{SessionID: s.id, Nick: s.nick, Addr: s.remote}
+	r := requester{SessionID: s.id, Nick: s.nick, Addr: s.remote}
+	if tc, ok := s.conn.(*tls.Conn); ok {
+		// A TLS session's transfers are sealed with keys from the session.
+		r.TransferKey = tlsTransferKeys(tc.ConnectionState())
+	}
+	return r
 }
 
 func (s *session) handleGet(name string) {

@@ -42,6 +42,9 @@ type TransferStats struct {
 	DownloadsDone, DownloadsFailed uint64
 	UploadsDone, UploadsFailed     uint64
 	DownloadedBytes, UploadedBytes uint64 // of the transfers done
+	// SealDropped counts packets of sealed transfers dropped because they
+	// did not open: forged, altered, replayed or not sealed.
+	SealDropped uint64
 }
 
 // endReasons are the reasons Stats.Ended counts by name; any other counts
@@ -66,6 +69,7 @@ type transferCounters struct {
 	downloadsDone, downloadsFailed atomic.Uint64
 	uploadsDone, uploadsFailed     atomic.Uint64
 	downloadedBytes, uploadedBytes atomic.Uint64
+	sealDropped                    atomic.Uint64
 }
 
 // noteDownload counts a download that ended, with err nil when its last
@@ -95,6 +99,7 @@ func (ts *transferService) stats() TransferStats {
 		UploadsFailed:   c.uploadsFailed.Load(),
 		DownloadedBytes: c.downloadedBytes.Load(),
 		UploadedBytes:   c.uploadedBytes.Load(),
+		SealDropped:     c.sealDropped.Load(),
 	}
 }
 

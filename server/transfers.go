@@ -112,7 +112,8 @@ type grant struct {
 	asked   string // PUT: the name asked for
 	size    int64
 	sha256  string
-	mtime   int64 // GET: the file's modification time in ms when granted
+	mtime   int64                   // GET: the file's modification time in ms when granted
+	sealKey *[tftp.SealKeySize]byte // the natter-seal key, for a grant to a TLS session
 }
 
 // newTransferService returns the transfer service of a hub configured by
@@ -203,6 +204,7 @@ func (ts *transferService) tftpServer(conn net.PacketConn, other func(pkt []byte
 		PortMax:      ts.cfg.PortMax,
 		MaxWindow:    ts.cfg.MaxWindow,
 		Config:       ts.engineConfig(),
+		SealDropped:  ts.noteSealDrop,
 		Logf: func(format string, args ...any) {
 			ts.log.Debug(fmt.Sprintf(format, args...))
 		},
@@ -250,6 +252,9 @@ func (ts *transferService) GrantGet(ctx context.Context, req getRequest) (getGra
 		return getGrant{}, err
 	}
 	g := ts.addGrantLocked(req.requester, &grant{name: info.Name, size: info.Size, sha256: info.SHA256, mtime: info.ModTime})
+	if err := ts.sealLocked(req.requester, g); err != nil {
+		return getGrant{}, err
+	}
 	ts.counters.getsGranted.Add(1)
 	return getGrant{Token: g.token, Port: port, Size: info.Size, SHA256: info.SHA256, Name: info.Name}, nil
 }
@@ -294,6 +299,9 @@ func (ts *transferService) GrantPut(ctx context.Context, req putRequest) (putGra
 	g := ts.addGrantLocked(req.requester, &grant{put: true, name: stored, asked: req.Name, size: req.Size, sha256: req.SHA256})
 	ts.names[proto.FileNameKey(stored)] = true
 	ts.pendingBytes += reserveFor(req.Size)
+	if err := ts.sealLocked(req.requester, g); err != nil {
+		return putGrant{}, err
+	}
 	ts.counters.putsGranted.Add(1)
 	return putGrant{Token: g.token, Port: port, StoredName: stored}, nil
 }

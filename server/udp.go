@@ -48,7 +48,7 @@ func (ts *transferService) openGranted(g *grant) (tftp.ReadSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ts.readSource(f, g.size, g), nil
+	return g.sealSource(ts.readSource(f, g.size, g)), nil
 }
 
 // openGrantedFile opens the file of a GET grant, as openGranted does.
@@ -130,5 +130,5 @@ func (u *udpHandler) ServeWrite(ctx context.Context, req *tftp.Request) (tftp.Wr
 		ts.release(g)
 		return nil, err
 	}
-	return sink, nil
+	return g.sealSink(sink), nil
 }

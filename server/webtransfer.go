@@ -49,6 +49,13 @@ func (w *webPart) redeemHTTP(rw http.ResponseWriter, r *http.Request, put bool) 
 		http.Error(rw, "unknown or used token; ask the hub with GET or PUT", http.StatusNotFound)
 		return nil
 	}
+	if g.sealKey != nil {
+		// A TLS session's grant: HTTP would carry its data in the clear.
+		w.transfers.release(g)
+		w.log.Info("refusing a sealed grant over HTTP", "remote", r.RemoteAddr, "method", r.Method)
+		http.Error(rw, "this token belongs to an encrypted session: its transfer is sealed (TFTP with natter-seal), never over HTTP", http.StatusForbidden)
+		return nil
+	}
 	return g
 }
 

@@ -2,10 +2,13 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/natter-chat/natter/core/tftp"
 )
 
 // httpEngine moves file data over the hub's web part (natter/1 section
@@ -23,9 +26,16 @@ func newHTTPEngine(base string) httpEngine {
 
 func (e httpEngine) url(token string) string { return e.base + "/t/" + token }
 
+// ErrSealedOverHTTP refuses a transfer of a TLS session over HTTP: its
+// grant is sealed, and HTTP would carry it in the clear.
+var ErrSealedOverHTTP = errors.New("client: a sealed transfer cannot go over HTTP")
+
 // upload sends size bytes from r with PUT; the hub answers 201 once it
 // stored them, or says why not.
-func (e httpEngine) upload(ctx context.Context, _ string, token string, r io.Reader, size int64, progress func(int64)) error {
+func (e httpEngine) upload(ctx context.Context, _ string, token string, key *[tftp.SealKeySize]byte, r io.Reader, size int64, progress func(int64)) error {
+	if key != nil {
+		return ErrSealedOverHTTP
+	}
 	body := &countingReader{r: io.LimitReader(r, size), progress: progress}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, e.url(token), body)
 	if err != nil {

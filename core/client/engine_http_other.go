@@ -21,7 +21,10 @@ import (
 // stored: into name.part, resumed with a Range request when a .part is
 // there, checked against size and SHA-256, and placed without
 // overwriting anything.
-func (e httpEngine) download(ctx context.Context, _ string, token, dir, name string, size int64, sha string, progress func(int64)) (string, error) {
+func (e httpEngine) download(ctx context.Context, _ string, token string, key *[tftp.SealKeySize]byte, dir, name string, size int64, sha string, progress func(int64)) (string, error) {
+	if key != nil {
+		return "", ErrSealedOverHTTP
+	}
 	if err := proto.ValidFileName(name); err != nil {
 		return "", err
 	}

@@ -222,6 +222,9 @@ func remoteHost(nc net.Conn) string {
 func (l *loop) startJob(j *job) {
 	ctx, cancel := context.WithCancel(l.ctx)
 	j.w.cancel = cancel
+	if l.conn != nil && (j.kind == jobDownload || j.kind == jobUpload) {
+		j.session = l.conn.nc // the grant just came over it
+	}
 	eng := l.c.engine
 	l.c.wg.Add(1)
 	go func() {

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/natter-chat/natter/core/tftp"
 )
 
 // scriptedHub is a TCP listener on 127.0.0.1 whose sessions are driven by a
@@ -229,7 +231,7 @@ func (f *fakeEngine) run(ctx context.Context, call *fakeCall) error {
 	}
 }
 
-func (f *fakeEngine) download(ctx context.Context, addr, token, dir, name string, size int64, sha string, progress func(int64)) (string, error) {
+func (f *fakeEngine) download(ctx context.Context, addr, token string, _ *[tftp.SealKeySize]byte, dir, name string, size int64, sha string, progress func(int64)) (string, error) {
 	err := f.run(ctx, &fakeCall{token: token, name: name, dir: dir, size: size, progress: progress})
 	if err != nil {
 		return "", err
@@ -238,7 +240,7 @@ func (f *fakeEngine) download(ctx context.Context, addr, token, dir, name string
 	return path, os.WriteFile(path, make([]byte, size), 0o644)
 }
 
-func (f *fakeEngine) upload(ctx context.Context, addr, token string, r io.Reader, size int64, progress func(int64)) error {
+func (f *fakeEngine) upload(ctx context.Context, addr, token string, _ *[tftp.SealKeySize]byte, r io.Reader, size int64, progress func(int64)) error {
 	return f.run(ctx, &fakeCall{token: token, size: size, progress: progress})
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/natter-chat/natter/core/tftp"
 	"github.com/natter-chat/natter/server"
 )
 
@@ -36,9 +37,9 @@ type pausingEngine struct {
 	paused  atomic.Bool // the first download has paused
 }
 
-func (e *pausingEngine) download(ctx context.Context, addr, token, dir, name string, size int64, sha string, progress func(int64)) (string, error) {
+func (e *pausingEngine) download(ctx context.Context, addr, token string, key *[tftp.SealKeySize]byte, dir, name string, size int64, sha string, progress func(int64)) (string, error) {
 	pause := e.paused.CompareAndSwap(false, true)
-	return e.tftpEngine.download(ctx, addr, token, dir, name, size, sha, func(n int64) {
+	return e.tftpEngine.download(ctx, addr, token, key, dir, name, size, sha, func(n int64) {
 		progress(n)
 		if pause && n > e.pauseAt {
 			<-ctx.Done()

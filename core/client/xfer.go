@@ -165,6 +165,7 @@ type job struct {
 	size        int64         // jobDownload, jobUpload
 	sha         string        // jobDownload
 	spool       string        // jobUpload
+	session     net.Conn      // jobDownload, jobUpload: the hub session that granted it
 }
 
 // run does j and says how it went; progress is told to poke.
@@ -178,10 +179,16 @@ func (j *job) run(ctx context.Context, eng engine, poke func()) xferMsg {
 	case jobHash:
 		m.kind = xferHashed
 		m.size, m.sha, m.spool, m.err = hashSource(ctx, j.src, j.tmpDir, &j.w.bytes)
-	case jobDownload:
-		m.path, m.err = eng.download(ctx, j.addr, j.token, j.dir, j.name, j.size, j.sha, progress)
-	case jobUpload:
-		m.err = uploadFrom(ctx, eng, j.addr, j.token, j.src, j.spool, j.size, progress)
+	case jobDownload, jobUpload:
+		key, err := transferKey(j.session, j.token)
+		switch {
+		case err != nil:
+			m.err = err
+		case j.kind == jobDownload:
+			m.path, m.err = eng.download(ctx, j.addr, j.token, key, j.dir, j.name, j.size, j.sha, progress)
+		default:
+			m.err = uploadFrom(ctx, eng, j.addr, j.token, key, j.src, j.spool, j.size, progress)
+		}
 	}
 	return m
 }
@@ -209,9 +216,10 @@ type xferMsg struct {
 type engine interface {
 	// download fetches the granted file into dir as name, resuming from
 	// name.part, and returns the final path once size and SHA-256 match.
-	download(ctx context.Context, addr string, token, dir, name string, size int64, sha string, progress func(done int64)) (string, error)
-	// upload sends size bytes from r.
-	upload(ctx context.Context, addr string, token string, r io.Reader, size int64, progress func(done int64)) error
+	// key, set for a grant of a TLS session, seals the transfer.
+	download(ctx context.Context, addr string, token string, key *[tftp.SealKeySize]byte, dir, name string, size int64, sha string, progress func(done int64)) (string, error)
+	// upload sends size bytes from r, sealed with key when it is set.
+	upload(ctx context.Context, addr string, token string, key *[tftp.SealKeySize]byte, r io.Reader, size int64, progress func(done int64)) error
 }
 
 func (q *scheduler) find(id TransferID) *xfer {
@@ -486,7 +494,7 @@ func (q *scheduler) granted(id TransferID, h hubLine, addr string) {
 	q.changed(x, true)
 }
 
-func uploadFrom(ctx context.Context, eng engine, addr string, token string, src *uploadSource, spool string, size int64, progress func(int64)) error {
+func uploadFrom(ctx context.Context, eng engine, addr string, token string, key *[tftp.SealKeySize]byte, src *uploadSource, spool string, size int64, progress func(int64)) error {
 	var r io.Reader
 	switch {
 	case spool != "" || src.path != "":
@@ -507,7 +515,7 @@ func uploadFrom(ctx context.Context, eng engine, addr string, token string, src 
 		}
 		r = rs
 	}
-	return eng.upload(ctx, addr, token, io.LimitReader(r, size), size, progress)
+	return eng.upload(ctx, addr, token, key, io.LimitReader(r, size), size, progress)
 }
 
 // udpAddr is the hub's host:port for a transfer on port: the address
@@ -613,6 +621,10 @@ func transferFailure(err error) (reason TransferReason, detail string, retry boo
 	switch {
 	case errors.Is(err, tftp.ErrChecksum):
 		return XferChecksum, "", false
+	case errors.Is(err, tftp.ErrSealDowngrade):
+		// Something between here and the hub strips natter-seal; it will
+		// again.
+		return XferFailed, "", false
 	case errors.As(err, &pathErr):
 		return XferFailed, "", false
 	case errors.Is(err, tftp.ErrPeerDiskFull):

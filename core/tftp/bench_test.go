@@ -20,20 +20,7 @@ func benchDownload(b *testing.B, window int) {
 func benchDownloadLossy(b *testing.B, size, window int, loss float64) {
 	h := newMemHandler()
 	h.add("f", randomBytes(99, size))
-	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	srv := &Server{Handler: h}
-	go func() { done <- srv.Serve(ctx, conn) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	addr := conn.LocalAddr().String()
+	ctx, addr := startBenchServer(b, h)
 	opts := &ClientOptions{WindowSize: window}
 	var lossyConn *lossy.Conn
 	if loss > 0 {
@@ -64,6 +51,25 @@ func benchDownloadLossy(b *testing.B, size, window int, loss float64) {
 	if lossyConn != nil {
 		b.ReportMetric(float64(lossyConn.Counts().Dropped)/float64(b.N), "drops/op")
 	}
+}
+
+// startBenchServer runs a Server for handler on 127.0.0.1 until b ends,
+// and returns a context that ends with it and the server's address.
+func startBenchServer(b *testing.B, handler Handler) (context.Context, string) {
+	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	srv := &Server{Handler: handler}
+	go func() { done <- srv.Serve(ctx, conn) }()
+	b.Cleanup(func() {
+		cancel()
+		<-done
+		conn.Close()
+	})
+	return ctx, conn.LocalAddr().String()
 }
 
 // BenchmarkDownload8MiBLoss shows what a lost packet costs on loopback:

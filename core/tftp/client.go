@@ -29,6 +29,11 @@ type ClientOptions struct {
 	// Conn, when set, is the socket to use instead of a fresh one; it is
 	// not closed.
 	Conn net.PacketConn
+	// SealKey, when set, is the transfer's natter-seal key, derived from
+	// the TLS session that granted the token: the request asks for
+	// "natter-seal 1", an answer without it is refused (ErrSealDowngrade),
+	// and every DATA, ACK and ERROR after the OACK is sealed.
+	SealKey *[SealKeySize]byte
 }
 
 // Result describes a finished transfer.
@@ -49,10 +54,11 @@ type Result struct {
 var ErrOffsetIgnored = errors.New("tftp: server ignored the offset option")
 
 type clientRun struct {
-	t     *transport
-	cfg   Config
-	rto   rtoTimer
-	owned net.PacketConn
+	t       *transport
+	cfg     Config
+	rto     rtoTimer
+	owned   net.PacketConn
+	sealKey *[SealKeySize]byte // set when the transfer asks to be sealed
 }
 
 func (o *ClientOptions) normalized() (ClientOptions, error) {
@@ -76,12 +82,20 @@ func (o *ClientOptions) normalized() (ClientOptions, error) {
 	return out, nil
 }
 
+// askSeal adds "natter-seal 1" to asked when the transfer is sealed.
+func (o *ClientOptions) askSeal(asked Options) Options {
+	if o.SealKey == nil {
+		return asked
+	}
+	return append(asked, Option{SealOption, "1"})
+}
+
 func openClient(ctx context.Context, addr string, o ClientOptions) (*clientRun, error) {
 	raddr, err := net.ResolveUDPAddr("udp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("tftp: server address %q: %w", addr, err)
 	}
-	c := &clientRun{cfg: o.Config, rto: newRTOTimer(o.Config)}
+	c := &clientRun{cfg: o.Config, rto: newRTOTimer(o.Config), sealKey: o.SealKey}
 	conn := o.Conn
 	if conn == nil {
 		network := "udp6"
@@ -171,6 +185,10 @@ func (c *clientRun) acceptOACK(oack Options, asked Options) (params, error) {
 			p.window = int(n)
 		case eqFold(o.Name, OptTransferSz):
 			p.tsize = n
+		case eqFold(o.Name, SealOption):
+			if n != 1 {
+				return p, c.refuseOption(fmt.Errorf("tftp: server's %s %d is not the 1 asked", SealOption, n))
+			}
 		case eqFold(o.Name, OptOffset):
 			if n != wantN {
 				return p, c.refuseOption(fmt.Errorf("tftp: server's offset %d differs from the %d asked", n, wantN))
@@ -239,6 +257,7 @@ func download(ctx context.Context, addr, filename string, opts *ClientOptions, w
 	if o.Offset > 0 {
 		asked = append(asked, Option{OptOffset, strconv.FormatInt(o.Offset, 10)})
 	}
+	asked = o.askSeal(asked)
 	p, op, prm, err := c.begin(OpRRQ, filename, asked)
 	if err != nil {
 		return nil, err
@@ -262,6 +281,7 @@ func download(ctx context.Context, addr, filename string, opts *ClientOptions, w
 	err = rcv.run(reply, first)
 	res := &Result{Bytes: rcv.written, Size: prm.tsize, Offset: prm.offset, BlockSize: prm.blksize,
 		WindowSize: prm.window, SHA256: rcv.sum(), Stats: rcv.stats}
+	res.Stats.SealDropped = c.t.sealDropped()
 	if err != nil {
 		// Keep what arrived: a caller may resume from it.
 		_ = rcv.w.Flush()
@@ -293,6 +313,7 @@ func Upload(ctx context.Context, addr, filename string, size int64, r io.Reader,
 	if o.WindowSize > 1 {
 		asked = append(asked, Option{OptWindowSize, strconv.Itoa(o.WindowSize)})
 	}
+	asked = o.askSeal(asked)
 	p, op, prm, err := c.begin(OpWRQ, filename, asked)
 	if err != nil {
 		return nil, err
@@ -312,6 +333,7 @@ func Upload(ctx context.Context, addr, filename string, size int64, r io.Reader,
 	snd.rto = c.rto
 	err = snd.run()
 	res := &Result{Bytes: snd.done, Size: size, BlockSize: prm.blksize, WindowSize: prm.window, Stats: snd.stats}
+	res.Stats.SealDropped = c.t.sealDropped()
 	return res, err
 }
 
@@ -335,18 +357,34 @@ func (c *clientRun) begin(op Opcode, filename string, asked Options) ([]byte, Op
 		c.t.sendError(ErrIllegalOp, err.Error())
 		return nil, 0, prm, err
 	}
+	_, sealAsked := asked.Get(SealOption)
+	var oack Options
 	switch got {
 	case OpOACK:
-		oack, err := ParseOACK(p)
-		if err != nil {
+		if oack, err = ParseOACK(p); err != nil {
 			c.t.sendError(ErrIllegalOp, err.Error())
-			return nil, 0, prm, err
-		}
-		if prm, err = c.acceptOACK(oack, asked); err != nil {
 			return nil, 0, prm, err
 		}
 	case OpERROR:
 		return nil, 0, prm, peerError(p)
+	}
+	if sealAsked {
+		if _, ok := oack.Get(SealOption); !ok {
+			// No downgrade: a relay that strips the option, or a server
+			// that ignores it, gets no plaintext transfer.
+			c.t.sendError(ErrOptionRefused, "natter-seal is required")
+			return nil, 0, prm, ErrSealDowngrade
+		}
+		// The server seals from its OACK on: even a refusal of the OACK
+		// must be sealed for it to be heard.
+		if err := c.t.enableSeal(c.sealKey, ClientToHub, HubToClient, nil); err != nil {
+			return nil, 0, prm, err
+		}
+	}
+	if got == OpOACK {
+		if prm, err = c.acceptOACK(oack, asked); err != nil {
+			return nil, 0, prm, err
+		}
 	}
 	return p, got, prm, nil
 }

@@ -64,6 +64,23 @@
 // recovery. A transfer with no progress for Config.NoProgress (10 s) ends
 // with an ERROR packet and ErrTimeout.
 //
+// # Sealing (natter-seal)
+//
+// A transfer of a TLS session is sealed (see seal.go and core/PROTOCOL.md).
+// A client with ClientOptions.SealKey adds "natter-seal 1" to its request
+// and refuses, with ERROR 8 and ErrSealDowngrade, an answer that is not an
+// OACK echoing it. A Server seals a transfer whose Handler returns a
+// Sealed ReadSource or WriteSink (SealReadSource, SealWriteSink): such a
+// request without the option gets ERROR 2, and the option without a key
+// gets ERROR 8, before any OACK. The request, the OACK and those refusals
+// go in clear; from the OACK on, each end seals every DATA, ACK and ERROR
+// it sends, a retransmission under a fresh counter, and opens every packet
+// it receives before looking at it. A packet that does not open (forged,
+// altered, replayed, too old, or not sealed at all) is dropped as if it
+// never came: no ACK, no retransmission, no timer change, nothing written.
+// It is counted in Stats.SealDropped and reported to Server.SealDropped.
+// The per-packet path reuses its buffers and does not allocate.
+//
 // # Sockets
 //
 // On Linux a transfer over a *net.UDPConn bypasses the runtime's network

@@ -68,8 +68,10 @@ func Fetch(ctx context.Context, d FileDownload) (string, error) {
 	}
 	o.Offset = offset
 	res, err := download(ctx, d.Addr, d.Token, &o, f, h)
-	if errors.Is(err, ErrOffsetIgnored) {
-		// The server cannot resume: start over.
+	if errors.Is(err, ErrOffsetIgnored) && o.SealKey == nil {
+		// The server cannot resume: start over. Not when sealed: the
+		// key is the token's, and a second transfer under it would use
+		// its counters again.
 		if err := fileplace.Restart(f, h); err != nil {
 			return "", fmt.Errorf("tftp: restarting %s: %w", part, err)
 		}

@@ -16,6 +16,9 @@ type Stats struct {
 	Timeouts    int64 // timer expiries
 	DupAcks     int64 // duplicate ACKs received (and ignored) by a sender
 	DupData     int64 // duplicate DATA received (and acknowledged again) by a receiver
+	// SealDropped counts packets of a sealed transfer dropped without
+	// being acted upon: forged, altered, replayed or not sealed.
+	SealDropped int64
 }
 
 // slot is one block of the sender's window, kept until it is acknowledged

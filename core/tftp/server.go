@@ -99,6 +99,11 @@ type Server struct {
 	Config Config
 	// Logf, when set, is told why transfers failed.
 	Logf func(format string, args ...any)
+	// SealDropped, when set, is told of every packet of a sealed transfer
+	// that was dropped without being acted upon, with the reason
+	// (ErrSealForged, ErrSealReplayed, ErrSealTooOld or ErrSealMalformed).
+	// It runs on the transfer's goroutine and should return quickly.
+	SealDropped func(req *Request, err error)
 
 	// wrapTransfer, when set, wraps each transfer's socket (tests use it
 	// to put a lossy network under the server's side).
@@ -326,6 +331,21 @@ func (s *Server) transfer(ctx context.Context, listener net.PacketConn, req *Req
 	}
 }
 
+// startSeal sets up natter-seal on t, after which every DATA, ACK and
+// ERROR is sealed, and returns oack with the option echoed. The OACK
+// itself goes in clear.
+func (s *Server) startSeal(t *transport, req *Request, key *[SealKeySize]byte, oack Options) (Options, error) {
+	var onDrop func(error)
+	if s.SealDropped != nil {
+		onDrop = func(err error) { s.SealDropped(req, err) }
+	}
+	if err := t.enableSeal(key, HubToClient, ClientToHub, onDrop); err != nil {
+		t.sendError(ErrNotDefined, "cannot seal the transfer")
+		return nil, err
+	}
+	return append(oack, Option{SealOption, "1"}), nil
+}
+
 func (s *Server) serveRead(ctx context.Context, t *transport, cfg Config, req *Request, maxBlock, maxWindow int) error {
 	src, err := s.Handler.ServeRead(ctx, req)
 	if err != nil {
@@ -333,12 +353,24 @@ func (s *Server) serveRead(ctx context.Context, t *transport, cfg Config, req *R
 		t.sendError(e.Code, e.Message)
 		return err
 	}
+	key := sealKeyOf(src)
+	if serr := serverSeal(req, key); serr != nil {
+		t.sendError(serr.Code, serr.Message)
+		src.Finish(serr)
+		return serr
+	}
 	size := src.Size()
 	oack, p, perr := negotiate(req, size, maxBlock, maxWindow)
 	if perr != nil {
 		t.sendError(perr.Code, perr.Message)
 		src.Finish(perr)
 		return perr
+	}
+	if key != nil {
+		if oack, err = s.startSeal(t, req, key, oack); err != nil {
+			src.Finish(err)
+			return err
+		}
 	}
 	cfg.Progress = nil
 	snd := newSender(t, cfg, io.NewSectionReader(src, p.offset, size-p.offset), p.blksize, p.window, p.offset, p.tsize)
@@ -360,6 +392,12 @@ func (s *Server) serveWrite(ctx context.Context, t *transport, cfg Config, req *
 		t.sendError(e.Code, e.Message)
 		return err
 	}
+	key := sealKeyOf(sink)
+	if serr := serverSeal(req, key); serr != nil {
+		t.sendError(serr.Code, serr.Message)
+		sink.Abort(serr)
+		return serr
+	}
 	oack, p, perr := negotiate(req, -1, maxBlock, maxWindow)
 	if perr != nil {
 		t.sendError(perr.Code, perr.Message)
@@ -370,6 +408,12 @@ func (s *Server) serveWrite(ctx context.Context, t *transport, cfg Config, req *
 	rcv := newReceiver(t, cfg, sink, nil, p.blksize, p.window, 0, p.tsize)
 	if need := 4 + p.blksize + 1; need > len(t.buf) {
 		t.buf = make([]byte, need) // one byte more than a DATA packet, to see oversized ones
+	}
+	if key != nil {
+		if oack, err = s.startSeal(t, req, key, oack); err != nil {
+			sink.Abort(err)
+			return err
+		}
 	}
 	committed := false
 	rcv.finish = func() error {

@@ -34,6 +34,9 @@ type transport struct {
 	buf      []byte
 	scratch  []byte
 	stop     func()
+	// seal, once natter-seal is set up, seals what is sent and opens what
+	// is received.
+	seal *packetSeal
 	// readErrors counts consecutive failed reads.
 	readErrors int
 }
@@ -101,6 +104,11 @@ func unmapAddrPort(ap netip.AddrPort) netip.AddrPort {
 
 func (t *transport) send(pkt []byte) error {
 	var err error
+	if t.seal != nil {
+		if pkt, err = t.seal.sealOut(pkt); err != nil {
+			return err
+		}
+	}
 	if t.sys != nil {
 		err = t.sys.send(pkt, false)
 	} else if t.fast != nil {
@@ -185,7 +193,13 @@ func (t *transport) recvAt(deadline, now time.Time) ([]byte, error) {
 			ok = t.acceptAddr(addr)
 		}
 		if ok {
-			return t.buf[:n], nil
+			if t.seal == nil {
+				return t.buf[:n], nil
+			}
+			if p, ok := t.seal.openIn(t.buf[:n]); ok {
+				return p, nil
+			}
+			continue // dropped: never acted upon, the deadline stands
 		}
 		// A stranger: tell it so, once per packet, and keep waiting.
 		if IsTFTP(t.buf[:n]) && !isErrorPacket(t.buf[:n]) {
@@ -234,7 +248,14 @@ func (t *transport) recvSys(deadline, now time.Time) ([]byte, error) {
 		}
 		t.readErrors = 0
 		if t.acceptFast(t.sys.fromAddr()) {
-			return t.buf[:n], nil
+			if t.seal == nil {
+				return t.buf[:n], nil
+			}
+			if p, ok := t.seal.openIn(t.buf[:n]); ok {
+				return p, nil
+			}
+			now = time.Time{}
+			continue // dropped: never acted upon, the deadline stands
 		}
 		// A stranger: tell it so, once per packet, and keep waiting.
 		if IsTFTP(t.buf[:n]) && !isErrorPacket(t.buf[:n]) {
