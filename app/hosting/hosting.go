@@ -44,6 +44,7 @@ type Config struct {
 
 // Hub is a running hosted hub.
 type Hub struct {
+	hub     *server.Hub
 	port    int
 	udpPort int
 	cancel  context.CancelFunc
@@ -88,6 +89,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	h := &Hub{
+		hub:     hub,
 		port:    ls.Sessions.Addr().(*net.TCPAddr).Port,
 		udpPort: ls.Packets.LocalAddr().(*net.UDPAddr).Port,
 		cancel:  cancel,
@@ -148,6 +150,17 @@ func (h *Hub) Port() int { return h.port }
 
 // UDPPort is the UDP port of file transfers and discovery probes.
 func (h *Hub) UDPPort() int { return h.udpPort }
+
+// Stats are the hub's figures now (server.Hub.Stats).
+func (h *Hub) Stats() server.Stats { return h.hub.Stats() }
+
+// Others says who would notice the hub stopping, for the question asked
+// before it is stopped: the people registered but one (this device's own
+// session), and the file transfers granted or running, any one's.
+func (h *Hub) Others() (people, transfers int) {
+	st := h.hub.Stats()
+	return max(st.Registered-1, 0), st.Transfers.Slots
+}
 
 // Close stops the hub (its sessions get `BYE shutdown`) and waits for it.
 func (h *Hub) Close() error {

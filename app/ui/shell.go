@@ -60,9 +60,13 @@ func (u *UI) updateShell(gtx C) {
 	if u.bar.dismissNote.Clicked(gtx) {
 		u.notifyNote = ""
 	}
-	if u.bar.disconnect.Clicked(gtx) || u.bar.back.Clicked(gtx) {
+	if u.bar.back.Clicked(gtx) {
 		u.Disconnect()
 	}
+	if u.bar.disconnect.Clicked(gtx) {
+		u.askLeave()
+	}
+	u.updateLeave(gtx)
 	var tabs [len(u.tabs.btns)]event.Tag
 	for i := range u.tabs.btns {
 		if u.tabs.btns[i].Clicked(gtx) {
@@ -90,6 +94,7 @@ func (u *UI) layoutShell(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 		layout.Rigid(func(gtx C) D { return u.layoutTopBar(gtx, th, snap) }),
 		layout.Rigid(func(gtx C) D { return kit.HLine(gtx, th.Divider) }),
 		layout.Rigid(func(gtx C) D { return u.layoutBanner(gtx, th, snap) }),
+		layout.Rigid(func(gtx C) D { return u.layoutLeave(gtx, th) }),
 		layout.Rigid(func(gtx C) D { return u.layoutNote(gtx, th) }),
 		layout.Flexed(1, func(gtx C) D {
 			if wide {

@@ -131,6 +131,7 @@ type UI struct {
 	Files     *files.List
 	Transfers *transfers.List
 	bar       topBar
+	leave     leaveQuestion
 	tabs      tabBar
 
 	// session is the current session with the hub, nil on the login
@@ -223,6 +224,7 @@ func (u *UI) resetScreens() {
 	u.People = people.New()
 	u.Files = files.New()
 	u.Transfers = transfers.New()
+	u.leave = leaveQuestion{}
 	u.Tab = TabChat
 	u.sharedSeen = 0
 	u.filesAsked = false

@@ -330,3 +330,26 @@ func ellipsis(s string, n int) string {
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
 }
+
+// StopHub is the question asked before a host stops the hub others use:
+// "2 people are connected and 1 file transfer is under way: stop the hub
+// for everyone?"
+func StopHub(people, transfers int) string {
+	var parts []string
+	switch {
+	case people == 1:
+		parts = append(parts, "1 person is connected")
+	case people > 1:
+		parts = append(parts, fmt.Sprintf("%d people are connected", people))
+	}
+	switch {
+	case transfers == 1:
+		parts = append(parts, "1 file transfer is under way")
+	case transfers > 1:
+		parts = append(parts, fmt.Sprintf("%d file transfers are under way", transfers))
+	}
+	if len(parts) == 0 {
+		return "Stop the hub?"
+	}
+	return strings.Join(parts, " and ") + ": leaving stops the hub for everyone. Stop it?"
+}

@@ -151,3 +151,19 @@ func TestSystem(t *testing.T) {
 		assert.Equal(t, tt.want, System(tt.m), "note %d", tt.m.Note)
 	}
 }
+
+func TestStopHubCountsWhoIsAffected(t *testing.T) {
+	for _, c := range []struct {
+		people, transfers int
+		want              string
+	}{
+		{2, 1, "2 people are connected and 1 file transfer is under way: leaving stops the hub for everyone. Stop it?"},
+		{1, 0, "1 person is connected: leaving stops the hub for everyone. Stop it?"},
+		{0, 3, "3 file transfers are under way: leaving stops the hub for everyone. Stop it?"},
+		{0, 0, "Stop the hub?"},
+	} {
+		if got := StopHub(c.people, c.transfers); got != c.want {
+			t.Errorf("StopHub(%d, %d) = %q, want %q", c.people, c.transfers, got, c.want)
+		}
+	}
+}

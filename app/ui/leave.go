@@ -1,0 +1,90 @@
+package ui
+
+import (
+	"gioui.org/layout"
+	"gioui.org/widget"
+
+	"github.com/natter-chat/natter/app/theme"
+	"github.com/natter-chat/natter/app/ui/kit"
+	"github.com/natter-chat/natter/app/ui/words"
+	"github.com/natter-chat/natter/icons"
+)
+
+// othersCounter is a Hosted hub that can say who would notice it stop:
+// the people connected besides this device, and the transfers under way.
+// (*hosting.Hub is one.)
+type othersCounter interface {
+	Others() (people, transfers int)
+}
+
+// leaveQuestion is the question asked before a host leaves while others
+// still use the hub: leaving stops it for everyone.
+type leaveQuestion struct {
+	// asked is true while the question shows; people and transfers are
+	// the counts it was asked with.
+	asked             bool
+	people, transfers int
+	stop, stay        widget.Clickable
+}
+
+// LeaveQuestion is the question shown before a hosted hub is stopped, or
+// "" when none shows.
+func (u *UI) LeaveQuestion() string {
+	if !u.leave.asked {
+		return ""
+	}
+	return words.StopHub(u.leave.people, u.leave.transfers)
+}
+
+// StopHubButton and KeepHostingButton answer the leave question, for tests.
+func (u *UI) StopHubButton() *widget.Clickable     { return &u.leave.stop }
+func (u *UI) KeepHostingButton() *widget.Clickable { return &u.leave.stay }
+
+// askLeave leaves at once, unless this device hosts the hub and others
+// use it: then it asks first.
+func (u *UI) askLeave() {
+	c, ok := u.hosted.(othersCounter)
+	if !ok {
+		u.Disconnect()
+		return
+	}
+	people, transfers := c.Others()
+	if people == 0 && transfers == 0 {
+		u.Disconnect()
+		return
+	}
+	u.leave = leaveQuestion{asked: true, people: people, transfers: transfers}
+}
+
+// updateLeave handles the answers to the leave question.
+func (u *UI) updateLeave(gtx C) {
+	if !u.leave.asked {
+		return
+	}
+	if u.leave.stay.Clicked(gtx) {
+		u.leave.asked = false
+	}
+	if u.leave.stop.Clicked(gtx) {
+		u.leave.asked = false
+		u.Disconnect()
+	}
+}
+
+func (u *UI) layoutLeave(gtx C, th *theme.Theme) D {
+	if !u.leave.asked {
+		return D{}
+	}
+	return kit.Panel(gtx, th.Warning, func(gtx C) D {
+		return layout.Inset{Top: 6, Bottom: 6, Left: 12, Right: 8}.Layout(gtx, func(gtx C) D {
+			gtx.Constraints.Min.X = gtx.Constraints.Max.X
+			return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
+				layout.Flexed(1, func(gtx C) D {
+					return kit.IconLabel(gtx, icons.Error, th.OnWarning, 18, kit.Label(th, 13, th.OnWarning, u.LeaveQuestion()))
+				}),
+				layout.Rigid(kit.Button(th, &u.leave.stay, "Keep hosting", false).Layout),
+				layout.Rigid(layout.Spacer{Width: 8}.Layout),
+				layout.Rigid(kit.Button(th, &u.leave.stop, "Stop the hub", true).Layout),
+			)
+		})
+	})
+}
