@@ -26,7 +26,7 @@ func (u *UI) perform(gtx C) {
 	}
 	acted := false
 	for _, in := range u.Chat.Composer.Intents() {
-		u.Chat.Composer.Performed(in, u.send(in))
+		u.Chat.Composer.Performed(in, u.logged("message not sent", u.send(in)))
 		acted = true
 	}
 	for _, in := range u.Chat.Log.Intents() {
@@ -41,17 +41,17 @@ func (u *UI) perform(gtx C) {
 			u.Files.Performed(in, nil)
 		case files.Download:
 			_, err := s.Download(in.Name)
-			u.Files.Performed(in, err)
+			u.Files.Performed(in, u.logged("file request failed", err))
 		case files.UploadPath:
 			_, err := s.Upload(in.Path)
-			u.Files.Performed(in, err)
+			u.Files.Performed(in, u.logged("file request failed", err))
 		case files.PickUpload:
 			// The picker may block: it reports back through post.
 			u.pickAndUpload()
 		}
 	}
 	for _, in := range u.Transfers.Intents() {
-		u.Transfers.Performed(in, u.performTransfer(in))
+		u.Transfers.Performed(in, u.logged("transfer request failed", u.performTransfer(in)))
 		acted = true
 	}
 	if acted {
@@ -63,6 +63,16 @@ func (u *UI) perform(gtx C) {
 // errNoBrowser is why a link does not open where the platform has no way
 // to open one.
 var errNoBrowser = errors.New("there is no web browser to open it with on this device")
+
+// logged writes a failure's technical detail to the log, where it helps
+// whoever looks into it; the screens show it in plain words
+// (words.Plain). It returns err.
+func (u *UI) logged(what string, err error) error {
+	if err != nil {
+		u.log.Warn(what, "err", err)
+	}
+	return err
+}
 
 func (u *UI) openURL(url string) error {
 	if u.cfg.OpenURL == nil {

@@ -84,7 +84,7 @@ func loginFailure(addr string, conn client.Connection) (login.Field, string) {
 	}
 	reason := words.Connection(conn)
 	if reason == "" && conn.Err != nil {
-		reason = conn.Err.Error()
+		reason = words.Plain(conn.Err)
 	}
 	if reason == "" {
 		reason = "no answer"

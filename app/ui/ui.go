@@ -27,6 +27,7 @@ import (
 	"github.com/natter-chat/natter/app/ui/login"
 	"github.com/natter-chat/natter/app/ui/people"
 	"github.com/natter-chat/natter/app/ui/transfers"
+	"github.com/natter-chat/natter/app/ui/words"
 	"github.com/natter-chat/natter/core/client"
 )
 
@@ -413,7 +414,8 @@ func (u *UI) startJoin(r login.Request) {
 		}
 		h, err := u.cfg.Host(u.ctx)
 		if err != nil {
-			f.SetError(login.General, "Cannot start a hub on this device: "+err.Error())
+			u.log.Warn("hub not started", "err", err)
+			f.SetError(login.General, "Cannot start a hub on this device: "+words.Plain(err))
 			return
 		}
 		hosted, addr = h, h.Addr()
@@ -431,7 +433,8 @@ func (u *UI) startJoin(r login.Request) {
 		if hosted != nil {
 			_ = hosted.Close()
 		}
-		f.SetError(login.General, "Cannot start: "+err.Error())
+		u.log.Warn("session not started", "addr", addr, "err", err)
+		f.SetError(login.General, "Cannot start: "+words.Plain(err))
 		return
 	}
 	u.session, u.hosted, u.pending, u.addr = s, hosted, true, addr
@@ -630,6 +633,7 @@ func (u *UI) pickAndUpload() {
 		if err != nil {
 			// No picker on this desktop (no xdg-desktop-portal, say):
 			// offer to type a path instead.
+			u.log.Warn("file picker not available", "err", err)
 			u.post(func() { u.Files.NoPicker(err) })
 			return
 		}
@@ -639,6 +643,7 @@ func (u *UI) pickAndUpload() {
 		}
 		if err != nil {
 			rc.Close()
+			u.log.Warn("upload not started", "err", err)
 			u.post(func() { u.Files.Performed(files.PickUpload{}, err) })
 			return
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/natter-chat/natter/app/theme"
 	"github.com/natter-chat/natter/app/ui/kit"
+	"github.com/natter-chat/natter/app/ui/words"
 	"github.com/natter-chat/natter/core/client"
 	"github.com/natter-chat/natter/icons"
 )
@@ -89,11 +90,11 @@ func (l *List) Performed(in Intent, err error) {
 	if err != nil {
 		switch in := in.(type) {
 		case Download:
-			l.Err = fmt.Sprintf("Cannot download %s: %v", in.Name, err)
+			l.Err = "Cannot download " + in.Name + ": " + words.Plain(err)
 		case PickUpload, UploadPath:
-			l.Err = "Cannot upload: " + err.Error()
+			l.Err = "Cannot upload: " + words.Plain(err)
 		case Refresh:
-			l.Err = "Cannot refresh the list: " + err.Error()
+			l.Err = "Cannot refresh the list: " + words.Plain(err)
 		}
 		return
 	}
@@ -107,7 +108,7 @@ func (l *List) Performed(in Intent, err error) {
 // NoPicker tells the list that the file picker could not open, for err:
 // it offers the field to type a path instead.
 func (l *List) NoPicker(err error) {
-	l.Err = "The file picker is not available (" + err.Error() + "); type the file's path instead."
+	l.Err = "The file picker is not available (" + words.Plain(err) + "); type the file's path instead."
 	l.PathEntry = true
 }
 

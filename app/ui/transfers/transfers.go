@@ -89,18 +89,18 @@ func (l *List) Performed(in Intent, err error) {
 	switch in := in.(type) {
 	case Cancel:
 		if err != nil {
-			l.Err = "Cannot cancel: " + err.Error()
+			l.Err = "Cannot cancel: " + words.Plain(err)
 		}
 	case Retry:
 		if err != nil {
-			l.Err = "Cannot retry: " + err.Error()
+			l.Err = "Cannot retry: " + words.Plain(err)
 			return
 		}
 		l.Err = ""
 		l.hidden[in.Transfer.ID] = true
 	case OpenFolder:
 		if err != nil {
-			l.Err = "Cannot open the folder: " + err.Error()
+			l.Err = "Cannot open the folder: " + words.Plain(err)
 		}
 	}
 }
