@@ -82,6 +82,9 @@ func loginFailure(addr string, conn client.Connection) (login.Field, string) {
 	if errors.As(conn.Err, &bye) {
 		return login.General, "The hub closed the connection: " + words.Bye(bye)
 	}
+	if conn.Cause == client.CauseNotNatter {
+		return login.AddrField, addr + " does not answer like a Natter hub; check the address and the port"
+	}
 	reason := words.Connection(conn)
 	if reason == "" && conn.Err != nil {
 		reason = words.Plain(conn.Err)

@@ -579,6 +579,12 @@ func (u *UI) Layout(gtx C) D {
 			u.startJoin(r)
 			gtx.Execute(op.InvalidateCmd{})
 		}
+		if u.Login.Cancelled() && u.pending {
+			// Stop joining: the session, and a hub started for it.
+			u.endSession("")
+			u.Login.Busy = false
+			gtx.Execute(op.InvalidateCmd{})
+		}
 		return d
 	}
 	return u.layoutChat(gtx, th)

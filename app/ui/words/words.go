@@ -141,6 +141,8 @@ func Cause(cause client.Cause, err error) string {
 		if errors.As(err, &ve) {
 			return "The hub speaks " + ve.Version + ", not " + proto.Version
 		}
+	case client.CauseNotNatter:
+		return "This address does not answer like a Natter hub; check the address and the port"
 	case client.CauseQuit:
 		return "You left"
 	case client.CauseStopped:
