@@ -511,6 +511,8 @@ func (st *state) handleLine(h hubLine) {
 		st.granted(h)
 	case proto.KwShared:
 		st.sharedFile(h)
+	case proto.KwUnshared:
+		st.unsharedFile(h)
 	case proto.KwPing:
 		st.sendNow(&request{keyword: proto.KwPong, line: simpleLine(proto.Command{Keyword: proto.KwPong, Token: h.Token})})
 	case proto.KwPong:
