@@ -45,6 +45,7 @@ type Config struct {
 // Hub is a running hosted hub.
 type Hub struct {
 	hub     *server.Hub
+	dir     string
 	port    int
 	udpPort int
 	cancel  context.CancelFunc
@@ -74,7 +75,9 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		Dir:       cfg.Dir,
 		Name:      cfg.Name,
 		Transfers: &server.TransferConfig{},
-		Logger:    log,
+		// The host copies files into the folder: others see them come.
+		WatchInterval: server.DefaultWatchInterval,
+		Logger:        log,
 	}
 	if !cfg.NoAnnounce {
 		hcfg.Discovery = &server.DiscoveryConfig{Announcer: cfg.Announcer}
@@ -90,6 +93,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	h := &Hub{
 		hub:     hub,
+		dir:     cfg.Dir,
 		port:    ls.Sessions.Addr().(*net.TCPAddr).Port,
 		udpPort: ls.Packets.LocalAddr().(*net.UDPAddr).Port,
 		cancel:  cancel,
@@ -150,6 +154,9 @@ func (h *Hub) Port() int { return h.port }
 
 // UDPPort is the UDP port of file transfers and discovery probes.
 func (h *Hub) UDPPort() int { return h.udpPort }
+
+// Dir is the shared folder: what is put there is shared with everyone.
+func (h *Hub) Dir() string { return h.dir }
 
 // Stats are the hub's figures now (server.Hub.Stats).
 func (h *Hub) Stats() server.Stats { return h.hub.Stats() }

@@ -45,6 +45,8 @@ func (u *UI) perform(gtx C) {
 		case files.UploadPath:
 			_, err := s.Upload(in.Path)
 			u.Files.Performed(in, u.logged("file request failed", err))
+		case files.OpenShared:
+			u.Files.Performed(in, u.logged("shared folder not opened", u.openShared()))
 		case files.PickUpload:
 			// The picker may block: it reports back through post.
 			u.pickAndUpload()
@@ -112,4 +114,24 @@ func (u *UI) performTransfer(in transfers.Intent) error {
 		return u.cfg.OpenFolder(in.Dir)
 	}
 	return nil
+}
+
+// sharedDirer is a Hosted hub that says which folder it shares.
+// (*hosting.Hub is one.)
+type sharedDirer interface{ Dir() string }
+
+// sharedDir is the shared folder of the hub hosted here, or "".
+func (u *UI) sharedDir() string {
+	if d, ok := u.hosted.(sharedDirer); ok {
+		return d.Dir()
+	}
+	return ""
+}
+
+func (u *UI) openShared() error {
+	dir := u.sharedDir()
+	if u.cfg.OpenFolder == nil || dir == "" {
+		return errNoFileManager
+	}
+	return u.cfg.OpenFolder(dir)
 }

@@ -275,7 +275,8 @@ func (u *UI) layoutPanel(gtx C, th *theme.Theme, snap *client.Snapshot, t Tab) D
 	case TabFiles:
 		return kit.Panel(gtx, th.Surface, files.Style{
 			Th: th, List: u.Files, Snap: snap,
-			CanUpload: u.cfg.PickFile != nil,
+			CanUpload:     u.cfg.PickFile != nil,
+			CanOpenShared: u.sharedDir() != "" && u.cfg.OpenFolder != nil,
 		}.Layout)
 	case TabTransfers:
 		return kit.Panel(gtx, th.Surface, transfers.Style{

@@ -53,7 +53,9 @@ type List struct {
 	rows    []row
 	refresh kit.IconClickable
 	upload  kit.IconClickable
-	intents kit.Intents[Intent]
+	// openShared opens the shared folder of a hub hosted here.
+	openShared kit.IconClickable
+	intents    kit.Intents[Intent]
 
 	// PathEntry shows a field to type the path of a file to upload, for
 	// desktops without a file picker.
@@ -141,6 +143,8 @@ type Style struct {
 	Snap *client.Snapshot
 	// CanUpload is false where no file picker is available.
 	CanUpload bool
+	// CanOpenShared offers "Open shared folder": the hub is hosted here.
+	CanOpenShared bool
 }
 
 func (s Style) sync() {
@@ -194,6 +198,7 @@ func (l *List) update(gtx C, canUpload bool) {
 		downloads[i] = &l.rows[i].btn.Clickable
 	}
 	kit.ArrowFocus(gtx, downloads, &l.list)
+	l.updateShared(gtx)
 }
 
 // Layout handles the buttons, then lays out the header with its actions
@@ -207,6 +212,7 @@ func (s Style) Layout(gtx C) D {
 		layout.Rigid(func(gtx C) D {
 			return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
 				layout.Flexed(1, func(gtx C) D { return kit.SectionHeader(gtx, th, Header(s.Snap)) }),
+				layout.Rigid(s.openSharedButton),
 				layout.Rigid(kit.IconButton(th, &l.upload, icons.Upload, th.Primary, "Upload a file").EndTip().Layout),
 				layout.Rigid(kit.IconButton(th, &l.refresh, icons.Refresh, th.Primary, "Refresh the list").EndTip().Layout),
 				layout.Rigid(layout.Spacer{Width: 4}.Layout),

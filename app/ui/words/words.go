@@ -269,6 +269,10 @@ func System(m client.Message) string {
 		}
 		return m.From + " is now known as " + m.To
 	case client.NoteShared:
+		if m.From == "" {
+			// Put in the hub's folder by its host, not uploaded by anyone.
+			return m.Name + " (" + kit.Bytes(m.Size) + ") is now shared"
+		}
 		return m.From + " shared " + m.Name + " (" + kit.Bytes(m.Size) + ")"
 	case client.NoteConnected:
 		return "Connected to " + m.Name + " as " + m.To

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/natter-chat/natter/app/ui/kit"
 	"github.com/natter-chat/natter/core/client"
 	"github.com/natter-chat/natter/core/proto"
 )
@@ -165,5 +167,16 @@ func TestStopHubCountsWhoIsAffected(t *testing.T) {
 		if got := StopHub(c.people, c.transfers); got != c.want {
 			t.Errorf("StopHub(%d, %d) = %q, want %q", c.people, c.transfers, got, c.want)
 		}
+	}
+}
+
+func TestSharedFromTheFolderNamesNobody(t *testing.T) {
+	got := System(client.Message{Note: client.NoteShared, Name: "notes.txt", Size: 2048})
+	if want := "notes.txt (" + kit.Bytes(2048) + ") is now shared"; got != want {
+		t.Errorf("System = %q, want %q", got, want)
+	}
+	got = System(client.Message{Note: client.NoteShared, From: "bob", Name: "notes.txt", Size: 2048})
+	if !strings.HasPrefix(got, "bob shared notes.txt") {
+		t.Errorf("System = %q", got)
 	}
 }
