@@ -45,6 +45,12 @@ func (u *UI) perform(gtx C) {
 		case files.UploadPath:
 			_, err := s.Upload(in.Path)
 			u.Files.Performed(in, u.logged("file request failed", err))
+		case files.Open:
+			err := errNoFileManager
+			if u.cfg.OpenFolder != nil {
+				err = u.cfg.OpenFolder(u.cfg.DownloadDir)
+			}
+			u.Files.Performed(in, u.logged("download folder not opened", err))
 		case files.OpenShared:
 			u.Files.Performed(in, u.logged("shared folder not opened", u.openShared()))
 		case files.PickUpload:

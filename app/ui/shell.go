@@ -277,6 +277,7 @@ func (u *UI) layoutPanel(gtx C, th *theme.Theme, snap *client.Snapshot, t Tab) D
 			Th: th, List: u.Files, Snap: snap,
 			CanUpload:     u.cfg.PickFile != nil,
 			CanOpenShared: u.sharedDir() != "" && u.cfg.OpenFolder != nil,
+			Have:          func(f client.File) bool { return u.have.Have(f, gtx.Now) },
 		}.Layout)
 	case TabTransfers:
 		return kit.Panel(gtx, th.Surface, transfers.Style{

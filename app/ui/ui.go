@@ -133,6 +133,7 @@ type UI struct {
 	Transfers *transfers.List
 	bar       topBar
 	leave     leaveQuestion
+	have      *haveCache
 	tabs      tabBar
 
 	// session is the current session with the hub, nil on the login
@@ -215,6 +216,7 @@ func New(cfg Config) *UI {
 	// Whoever hosted last time is offered to host again, unless told
 	// where to join.
 	u.Login.Host.Value = p.Host && cfg.Addr == ""
+	u.have = newHaveCache(cfg.DownloadDir, u.invalidate)
 	u.applyTheme()
 	u.resetScreens()
 	return u
@@ -366,6 +368,7 @@ func (u *UI) Close() error {
 	u.endSession("")
 	// The session says QUIT before its context ends.
 	u.closing.Wait()
+	u.have.wait()
 	u.cancel()
 	return nil
 }

@@ -69,6 +69,9 @@ type List struct {
 type row struct {
 	name string
 	btn  kit.IconClickable
+	// have is set when the file is already downloaded: open replaces btn.
+	have bool
+	open kit.IconClickable
 }
 
 // New returns an empty files list.
@@ -97,6 +100,8 @@ func (l *List) Performed(in Intent, err error) {
 			l.Err = "Cannot upload: " + words.Plain(err)
 		case Refresh:
 			l.Err = "Cannot refresh the list: " + words.Plain(err)
+		case Open, OpenShared:
+			l.Err = "Cannot open the folder: " + words.Plain(err)
 		}
 		return
 	}
@@ -145,6 +150,9 @@ type Style struct {
 	CanUpload bool
 	// CanOpenShared offers "Open shared folder": the hub is hosted here.
 	CanOpenShared bool
+	// Have reports whether a file is already in the download folder (same
+	// name and SHA-256); nil means none is.
+	Have func(client.File) bool
 }
 
 func (s Style) sync() {
@@ -199,6 +207,7 @@ func (l *List) update(gtx C, canUpload bool) {
 	}
 	kit.ArrowFocus(gtx, downloads, &l.list)
 	l.updateShared(gtx)
+	l.updateHave(gtx)
 }
 
 // Layout handles the buttons, then lays out the header with its actions
@@ -271,6 +280,9 @@ func (s Style) row(gtx C, i int) D {
 		now = time.Now()
 	}
 	detail := kit.Bytes(f.Size)
+	if s.List.rows[i].have {
+		detail += " · already downloaded"
+	}
 	if age := kit.Age(now, f.ModTime); age != "" {
 		detail += " · " + age
 	}
@@ -280,7 +292,7 @@ func (s Style) row(gtx C, i int) D {
 				layout.Rigid(kit.OneLine(kit.Label(th, 14, th.Text, f.Name))),
 				layout.Rigid(kit.Label(th, 12, th.TextMuted, detail).Layout),
 			},
-			layout.Rigid(kit.IconButton(th, &s.List.rows[i].btn, icons.Download, th.Primary, "Download "+f.Name).EndTip().Layout),
+			layout.Rigid(func(gtx C) D { return s.action(gtx, i) }),
 		)
 	})
 }
