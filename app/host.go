@@ -11,7 +11,9 @@ import (
 // hoster starts a hub on this device sharing dir, on port 50000 or, when
 // that is taken, a free port.
 func hoster(dir string, logger *slog.Logger) ui.Hoster {
-	return func(ctx context.Context) (ui.Hosted, error) {
-		return hosting.Start(ctx, hosting.Config{Dir: dir, Logger: logger})
+	return func(context.Context) (ui.Hosted, error) {
+		// Not the UI's context, which ends with the window: a hub the host
+		// keeps running outlives it. The UI closes the hub otherwise.
+		return hosting.Start(context.Background(), hosting.Config{Dir: dir, Logger: logger})
 	}
 }

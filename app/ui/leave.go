@@ -24,7 +24,7 @@ type leaveQuestion struct {
 	// the counts it was asked with.
 	asked             bool
 	people, transfers int
-	stop, stay        widget.Clickable
+	stop, stay, keep  widget.Clickable
 }
 
 // LeaveQuestion is the question shown before a hosted hub is stopped, or
@@ -39,6 +39,10 @@ func (u *UI) LeaveQuestion() string {
 // StopHubButton and KeepHostingButton answer the leave question, for tests.
 func (u *UI) StopHubButton() *widget.Clickable     { return &u.leave.stop }
 func (u *UI) KeepHostingButton() *widget.Clickable { return &u.leave.stay }
+
+// KeepInBackgroundButton answers the leave question with "keep hosting
+// with the window closed", for tests.
+func (u *UI) KeepInBackgroundButton() *widget.Clickable { return &u.leave.keep }
 
 // askLeave leaves at once, unless this device hosts the hub and others
 // use it: then it asks first.
@@ -68,6 +72,13 @@ func (u *UI) updateLeave(gtx C) {
 		u.leave.asked = false
 		u.Disconnect()
 	}
+	if u.leave.keep.Clicked(gtx) && u.cfg.KeepHosting != nil {
+		u.leave.asked = false
+		h := u.hosted
+		u.hosted = nil // endSession leaves it running
+		u.Disconnect()
+		u.cfg.KeepHosting(h)
+	}
 }
 
 func (u *UI) layoutLeave(gtx C, th *theme.Theme) D {
@@ -80,6 +91,12 @@ func (u *UI) layoutLeave(gtx C, th *theme.Theme) D {
 			return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
 				layout.Flexed(1, func(gtx C) D {
 					return kit.IconLabel(gtx, icons.Error, th.OnWarning, 18, kit.Label(th, 13, th.OnWarning, u.LeaveQuestion()))
+				}),
+				layout.Rigid(func(gtx C) D {
+					if u.cfg.KeepHosting == nil {
+						return D{}
+					}
+					return layout.Inset{Right: 8}.Layout(gtx, kit.Button(th, &u.leave.keep, "Keep hosting with the window closed", false).Layout)
 				}),
 				layout.Rigid(kit.Button(th, &u.leave.stay, "Keep hosting", false).Layout),
 				layout.Rigid(layout.Spacer{Width: 8}.Layout),

@@ -56,6 +56,13 @@ type Config struct {
 	Host Hoster
 	// HostNote says where a hosted hub listens, shown under the choice.
 	HostNote string
+	// KeepHosting takes over a hosted hub the host leaves while others
+	// use it, to run on after the window closes; nil where the platform
+	// cannot run without a window. The UI quits its own session first.
+	KeepHosting func(Hosted)
+	// Background is a hub this device still runs from an earlier window,
+	// or nil: the login screen says so and offers to stop it.
+	Background *BackgroundHub
 	// Found lists hubs seen on the network; nil or empty shows a note.
 	Found func() []login.FoundHub
 	// PickFile opens the platform's file picker (it may block).
@@ -133,6 +140,7 @@ type UI struct {
 	Transfers *transfers.List
 	bar       topBar
 	leave     leaveQuestion
+	bg        background
 	have      *haveCache
 	tabs      tabBar
 
@@ -577,7 +585,15 @@ func (u *UI) Layout(gtx C) D {
 		if u.cfg.Found != nil {
 			st.Found = u.cfg.Found()
 		}
-		d := st.Layout(gtx)
+		var d D
+		if u.cfg.Background == nil {
+			d = st.Layout(gtx)
+		} else {
+			d = layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+				layout.Rigid(func(gtx C) D { return u.layoutBackground(gtx, th) }),
+				layout.Flexed(1, st.Layout),
+			)
+		}
 		if r, ok := u.Login.Submitted(); ok {
 			u.startJoin(r)
 			gtx.Execute(op.InvalidateCmd{})

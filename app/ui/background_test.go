@@ -1,0 +1,75 @@
+package ui_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/natter-chat/natter/app/hosting"
+	"github.com/natter-chat/natter/app/ui"
+	"github.com/natter-chat/natter/internal/rawclient"
+)
+
+func TestHostCanKeepHostingWithTheWindowClosed(t *testing.T) {
+	shared := filepath.Join(t.TempDir(), "shared")
+	var hosted *hosting.Hub
+	var kept []ui.Hosted
+	h := newHarness(t, ui.Config{
+		Host: func(ctx context.Context) (ui.Hosted, error) {
+			// The hub outlives the UI's context, as a kept hub must.
+			hub, err := hosting.Start(context.Background(), hosting.Config{Addr: "127.0.0.1:0", Dir: shared, NoAnnounce: true})
+			hosted = hub
+			return hub, err
+		},
+		KeepHosting: func(hh ui.Hosted) { kept = append(kept, hh) },
+	})
+	f := h.UI.Login
+	f.Nick.SetText("alice")
+	h.Frame()
+	f.Host.Value = true
+	h.Press(f.JoinButton())
+	h.Until("the chat screen shows", func() bool { return h.UI.Route() == ui.RouteChat })
+	bob := rawclient.Dial(t, hosted.Addr(), "bob")
+	h.Until("bob is listed", func() bool { return h.hasUser("bob") })
+
+	h.Press(h.UI.DisconnectButton())
+	h.Press(h.UI.KeepInBackgroundButton())
+	require.Len(t, kept, 1)
+	assert.Same(t, hosted, kept[0], "the hosted hub is handed over")
+	assert.Equal(t, ui.RouteLogin, h.UI.Route())
+	// The host's own session quits; the hub goes on serving bob.
+	bob.ExpectContaining("LEAVE ", "alice")
+	bob.Send("MSG still served")
+	bob.Expect("MSG ")
+	require.NoError(t, h.UI.Close())
+	bob.Send("MSG after the window closed")
+	bob.Expect("MSG ")
+
+	// Stopping it later tells bob.
+	require.NoError(t, hosted.Close())
+	bob.ExpectContaining("BYE ", "shutdown")
+}
+
+func TestWithoutKeepHostingThereIsNoSuchAnswer(t *testing.T) {
+	h, hosted := hostHarness(t)
+	rawclient.Dial(t, hosted.Addr(), "bob")
+	h.Until("bob is listed", func() bool { return h.hasUser("bob") })
+	h.Press(h.UI.DisconnectButton())
+	require.NotEmpty(t, h.UI.LeaveQuestion())
+	h.Focus(h.UI.KeepInBackgroundButton())
+	assert.False(t, h.Focused(h.UI.KeepInBackgroundButton()), "not offered where the platform cannot run without a window")
+}
+
+func TestLoginOffersToStopAHubLeftRunning(t *testing.T) {
+	stops := 0
+	h := newHarness(t, ui.Config{Background: &ui.BackgroundHub{Addr: "127.0.0.1:50000", Stop: func() error { stops++; return nil }}})
+	note := h.UI.BackgroundNote()
+	assert.Contains(t, note, "still running without a window, at 127.0.0.1:50000")
+	assert.Contains(t, h.Labels(), note)
+	h.Press(h.UI.StopBackgroundButton())
+	assert.Equal(t, 1, stops)
+	assert.Equal(t, "The hub that ran without a window has stopped.", h.UI.BackgroundNote())
+}
