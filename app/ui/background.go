@@ -57,20 +57,12 @@ func (u *UI) layoutBackground(gtx C, th *theme.Theme) D {
 			u.bg.stopped = true
 		}
 	}
-	return kit.Panel(gtx, th.SurfaceAlt, func(gtx C) D {
-		return layout.Inset{Top: 6, Bottom: 6, Left: 12, Right: 8}.Layout(gtx, func(gtx C) D {
-			gtx.Constraints.Min.X = gtx.Constraints.Max.X
-			return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
-				layout.Flexed(1, func(gtx C) D {
-					return kit.IconLabel(gtx, icons.Host, th.TextMuted, 18, kit.Label(th, 13, th.Text, u.BackgroundNote()))
-				}),
-				layout.Rigid(func(gtx C) D {
-					if u.bg.stopped {
-						return D{}
-					}
-					return kit.Button(th, &u.bg.stop, "Stop it", false).Layout(gtx)
-				}),
-			)
-		})
-	})
+	return noteBar(gtx, th, th.SurfaceAlt, th.Text, icons.Host, u.BackgroundNote(),
+		layout.Rigid(func(gtx C) D {
+			if u.bg.stopped {
+				return D{}
+			}
+			return kit.Button(th, &u.bg.stop, "Stop it", false).Layout(gtx)
+		}),
+	)
 }

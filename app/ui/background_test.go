@@ -1,37 +1,18 @@
 package ui_test
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/natter-chat/natter/app/hosting"
 	"github.com/natter-chat/natter/app/ui"
 	"github.com/natter-chat/natter/internal/rawclient"
 )
 
 func TestHostCanKeepHostingWithTheWindowClosed(t *testing.T) {
-	shared := filepath.Join(t.TempDir(), "shared")
-	var hosted *hosting.Hub
 	var kept []ui.Hosted
-	h := newHarness(t, ui.Config{
-		Host: func(ctx context.Context) (ui.Hosted, error) {
-			// The hub outlives the UI's context, as a kept hub must.
-			hub, err := hosting.Start(context.Background(), hosting.Config{Addr: "127.0.0.1:0", Dir: shared, NoAnnounce: true})
-			hosted = hub
-			return hub, err
-		},
-		KeepHosting: func(hh ui.Hosted) { kept = append(kept, hh) },
-	})
-	f := h.UI.Login
-	f.Nick.SetText("alice")
-	h.Frame()
-	f.Host.Value = true
-	h.Press(f.JoinButton())
-	h.Until("the chat screen shows", func() bool { return h.UI.Route() == ui.RouteChat })
+	h, hosted, _ := hostHarness(t, ui.Config{KeepHosting: func(hh ui.Hosted) { kept = append(kept, hh) }})
 	bob := rawclient.Dial(t, hosted.Addr(), "bob")
 	h.Until("bob is listed", func() bool { return h.hasUser("bob") })
 
@@ -54,7 +35,7 @@ func TestHostCanKeepHostingWithTheWindowClosed(t *testing.T) {
 }
 
 func TestWithoutKeepHostingThereIsNoSuchAnswer(t *testing.T) {
-	h, hosted := hostHarness(t)
+	h, hosted, _ := hostHarness(t, ui.Config{})
 	rawclient.Dial(t, hosted.Addr(), "bob")
 	h.Until("bob is listed", func() bool { return h.hasUser("bob") })
 	h.Press(h.UI.DisconnectButton())

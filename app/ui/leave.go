@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"image/color"
+
 	"gioui.org/layout"
 	"gioui.org/widget"
 
@@ -85,23 +87,29 @@ func (u *UI) layoutLeave(gtx C, th *theme.Theme) D {
 	if !u.leave.asked {
 		return D{}
 	}
-	return kit.Panel(gtx, th.Warning, func(gtx C) D {
+	return noteBar(gtx, th, th.Warning, th.OnWarning, icons.Error, u.LeaveQuestion(),
+		layout.Rigid(func(gtx C) D {
+			if u.cfg.KeepHosting == nil {
+				return D{}
+			}
+			return layout.Inset{Right: 8}.Layout(gtx, kit.Button(th, &u.leave.keep, "Keep hosting with the window closed", false).Layout)
+		}),
+		layout.Rigid(kit.Button(th, &u.leave.stay, "Keep hosting", false).Layout),
+		layout.Rigid(layout.Spacer{Width: 8}.Layout),
+		layout.Rigid(kit.Button(th, &u.leave.stop, "Stop the hub", true).Layout),
+	)
+}
+
+// noteBar is a full-width bar of colour bg under the top bar: an icon
+// and txt in fg, then the buttons that answer it.
+func noteBar(gtx C, th *theme.Theme, bg, fg color.NRGBA, ic *widget.Icon, txt string, buttons ...layout.FlexChild) D {
+	return kit.Panel(gtx, bg, func(gtx C) D {
 		return layout.Inset{Top: 6, Bottom: 6, Left: 12, Right: 8}.Layout(gtx, func(gtx C) D {
 			gtx.Constraints.Min.X = gtx.Constraints.Max.X
-			return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
-				layout.Flexed(1, func(gtx C) D {
-					return kit.IconLabel(gtx, icons.Error, th.OnWarning, 18, kit.Label(th, 13, th.OnWarning, u.LeaveQuestion()))
-				}),
-				layout.Rigid(func(gtx C) D {
-					if u.cfg.KeepHosting == nil {
-						return D{}
-					}
-					return layout.Inset{Right: 8}.Layout(gtx, kit.Button(th, &u.leave.keep, "Keep hosting with the window closed", false).Layout)
-				}),
-				layout.Rigid(kit.Button(th, &u.leave.stay, "Keep hosting", false).Layout),
-				layout.Rigid(layout.Spacer{Width: 8}.Layout),
-				layout.Rigid(kit.Button(th, &u.leave.stop, "Stop the hub", true).Layout),
-			)
+			children := append([]layout.FlexChild{layout.Flexed(1, func(gtx C) D {
+				return kit.IconLabel(gtx, ic, fg, 18, kit.Label(th, 13, fg, txt))
+			})}, buttons...)
+			return layout.Flex{Alignment: layout.Middle}.Layout(gtx, children...)
 		})
 	})
 }

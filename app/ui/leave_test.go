@@ -13,18 +13,22 @@ import (
 	"github.com/natter-chat/natter/internal/rawclient"
 )
 
-// hostHarness signs alice in to a hub hosted through the UI.
-func hostHarness(t *testing.T) (*harness, *hosting.Hub) {
+// hostHarness signs alice in to a hub hosted through the UI, with cfg's
+// other fields; it returns the hub and its shared folder. The hub lives
+// on a context of its own, as the app's does, and stops with the test.
+func hostHarness(t *testing.T, cfg ui.Config) (*harness, *hosting.Hub, string) {
 	t.Helper()
 	shared := filepath.Join(t.TempDir(), "shared")
 	var hosted *hosting.Hub
-	h := newHarness(t, ui.Config{
-		Host: func(ctx context.Context) (ui.Hosted, error) {
-			hub, err := hosting.Start(ctx, hosting.Config{Addr: "127.0.0.1:0", Dir: shared, NoAnnounce: true})
+	cfg.Host = func(context.Context) (ui.Hosted, error) {
+		hub, err := hosting.Start(context.Background(), hosting.Config{Addr: "127.0.0.1:0", Dir: shared, NoAnnounce: true})
+		if err == nil {
 			hosted = hub
-			return hub, err
-		},
-	})
+			t.Cleanup(func() { hub.Close() })
+		}
+		return hub, err
+	}
+	h := newHarness(t, cfg)
 	f := h.UI.Login
 	f.Nick.SetText("alice")
 	h.Frame()
@@ -32,11 +36,11 @@ func hostHarness(t *testing.T) (*harness, *hosting.Hub) {
 	h.Press(f.JoinButton())
 	h.Until("the chat screen shows", func() bool { return h.UI.Route() == ui.RouteChat })
 	require.NotNil(t, hosted)
-	return h, hosted
+	return h, hosted, shared
 }
 
 func TestHostIsAskedBeforeStoppingAHubOthersUse(t *testing.T) {
-	h, hosted := hostHarness(t)
+	h, hosted, _ := hostHarness(t, ui.Config{})
 	bob := rawclient.Dial(t, hosted.Addr(), "bob")
 	rawclient.Dial(t, hosted.Addr(), "carol")
 	h.Until("bob and carol are listed", func() bool { return h.hasUser("bob") && h.hasUser("carol") })
@@ -62,7 +66,7 @@ func TestHostIsAskedBeforeStoppingAHubOthersUse(t *testing.T) {
 }
 
 func TestHostAloneLeavesWithoutAQuestion(t *testing.T) {
-	h, hosted := hostHarness(t)
+	h, hosted, _ := hostHarness(t, ui.Config{})
 	h.Press(h.UI.DisconnectButton())
 	assert.Empty(t, h.UI.LeaveQuestion())
 	assert.Equal(t, ui.RouteLogin, h.UI.Route())

@@ -1,7 +1,6 @@
 package ui_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/natter-chat/natter/app/hosting"
 	"github.com/natter-chat/natter/app/ui"
 	"github.com/natter-chat/natter/core/client"
 	"github.com/natter-chat/natter/internal/rawclient"
@@ -21,23 +19,8 @@ import (
 // removes it again: the file list follows without a refresh, and others
 // are told.
 func TestHostsFolderIsWatched(t *testing.T) {
-	shared := filepath.Join(t.TempDir(), "shared")
-	var hosted *hosting.Hub
 	var opened []string
-	h := newHarness(t, ui.Config{
-		Host: func(ctx context.Context) (ui.Hosted, error) {
-			hub, err := hosting.Start(ctx, hosting.Config{Addr: "127.0.0.1:0", Dir: shared, NoAnnounce: true})
-			hosted = hub
-			return hub, err
-		},
-		OpenFolder: func(dir string) error { opened = append(opened, dir); return nil },
-	})
-	f := h.UI.Login
-	f.Nick.SetText("alice")
-	h.Frame()
-	f.Host.Value = true
-	h.Press(f.JoinButton())
-	h.Until("the chat screen shows", func() bool { return h.UI.Route() == ui.RouteChat })
+	h, hosted, shared := hostHarness(t, ui.Config{OpenFolder: func(dir string) error { opened = append(opened, dir); return nil }})
 	h.Until("the file list came", func() bool { return !h.snap().FilesTime.IsZero() })
 	bob := rawclient.Dial(t, hosted.Addr(), "bob")
 

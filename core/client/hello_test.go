@@ -8,13 +8,19 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestStateLeavesAnAddressThatSendsNoHello(t *testing.T) {
+// dialedRig is a state whose first connect attempt has just connected,
+// before any line from the other end.
+func dialedRig(t *testing.T) *stateRig {
 	r := newStateRig(t, Config{})
-	cfg := r.st.cfg
 	dial := only(t, r.apply(event{kind: evStart}), effDial)
 	r.gen = dial.gen
 	only(t, r.apply(event{kind: evInbound, in: inbound{gen: r.gen, kind: inDialed}, host: "10.0.0.7"}), effOpen)
-	start := r.now
+	return r
+}
+
+func TestStateLeavesAnAddressThatSendsNoHello(t *testing.T) {
+	r := dialedRig(t)
+	cfg, start := r.st.cfg, r.now
 	require.Equal(t, start.Add(cfg.HelloTimeout), r.st.nextDeadline(r.now), "the HELLO deadline is the next one")
 
 	// Silent for just under HelloTimeout: still waiting.
@@ -32,12 +38,8 @@ func TestStateLeavesAnAddressThatSendsNoHello(t *testing.T) {
 }
 
 func TestStateWaitsNoLongerForHelloOnceItCame(t *testing.T) {
-	r := newStateRig(t, Config{})
-	cfg := r.st.cfg
-	dial := only(t, r.apply(event{kind: evStart}), effDial)
-	r.gen = dial.gen
-	only(t, r.apply(event{kind: evInbound, in: inbound{gen: r.gen, kind: inDialed}, host: "10.0.0.7"}), effOpen)
-	start := r.now
+	r := dialedRig(t)
+	cfg, start := r.st.cfg, r.now
 	require.Equal(t, []string{"NICK alice"}, sent(r.hub("HELLO natter/1 Test hub")))
 	// The hub greeted us: the slower registration deadline rules.
 	require.Equal(t, start.Add(cfg.PingTimeout), r.st.nextDeadline(r.now))
