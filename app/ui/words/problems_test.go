@@ -3,6 +3,7 @@ package words
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -46,5 +47,16 @@ func TestPlainHidesProgramInternals(t *testing.T) {
 	}
 	if Plain(nil) != "" {
 		t.Error("Plain(nil) is not empty")
+	}
+}
+
+func TestTransferFailureHidesTheNetworkError(t *testing.T) {
+	err := &net.OpError{Op: "read", Net: "udp", Err: os.ErrDeadlineExceeded}
+	got := Transfer(client.Transfer{Reason: client.XferFailed, Err: fmt.Errorf("download: %w", err)})
+	if strings.Contains(got, "udp") || strings.Contains(got, "read") {
+		t.Errorf("Transfer = %q shows the network error", got)
+	}
+	if !strings.HasPrefix(got, "Transfer failed: ") {
+		t.Errorf("Transfer = %q", got)
 	}
 }

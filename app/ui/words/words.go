@@ -7,6 +7,7 @@ package words
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -252,6 +253,11 @@ func errText(err error) string {
 	}
 	if err == nil || err.Error() == "" {
 		return "unknown error"
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		// "read udp 127.0.0.1:41234: i/o timeout" is for the log.
+		return Plain(err)
 	}
 	return strings.TrimPrefix(err.Error(), "client: ")
 }
