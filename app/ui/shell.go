@@ -7,6 +7,7 @@ import (
 
 	"gioui.org/io/event"
 	"gioui.org/layout"
+	"gioui.org/op/paint"
 	"gioui.org/text"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
@@ -278,6 +279,7 @@ func (u *UI) layoutPanel(gtx C, th *theme.Theme, snap *client.Snapshot, t Tab) D
 			CanUpload:     u.cfg.PickFile != nil,
 			CanOpenShared: u.sharedDir() != "" && u.cfg.OpenFolder != nil,
 			Have:          func(f client.File) bool { return u.have.Have(f, gtx.Now) },
+			Preview:       func(f client.File) (paint.ImageOp, bool) { return u.preview(f, gtx.Now) },
 		}.Layout)
 	case TabTransfers:
 		return kit.Panel(gtx, th.Surface, transfers.Style{

@@ -142,6 +142,7 @@ type UI struct {
 	leave     leaveQuestion
 	bg        background
 	have      *haveCache
+	previews  *previewCache
 	tabs      tabBar
 
 	// session is the current session with the hub, nil on the login
@@ -225,6 +226,7 @@ func New(cfg Config) *UI {
 	// where to join.
 	u.Login.Host.Value = p.Host && cfg.Addr == ""
 	u.have = newHaveCache(cfg.DownloadDir, u.invalidate)
+	u.previews = newPreviewCache(u.invalidate)
 	u.applyTheme()
 	u.resetScreens()
 	return u
@@ -377,6 +379,7 @@ func (u *UI) Close() error {
 	// The session says QUIT before its context ends.
 	u.closing.Wait()
 	u.have.wait()
+	u.previews.wait()
 	u.cancel()
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"gioui.org/io/event"
 	"gioui.org/layout"
+	"gioui.org/op/paint"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
 
@@ -72,6 +73,8 @@ type row struct {
 	// have is set when the file is already downloaded: open replaces btn.
 	have bool
 	open kit.IconClickable
+	// preview is set when the row shows a picture of the file.
+	preview bool
 }
 
 // New returns an empty files list.
@@ -153,6 +156,9 @@ type Style struct {
 	// Have reports whether a file is already in the download folder (same
 	// name and SHA-256); nil means none is.
 	Have func(client.File) bool
+	// Preview is a small picture of an image file, when one is ready; nil
+	// means none is.
+	Preview func(client.File) (paint.ImageOp, bool)
 }
 
 func (s Style) sync() {
@@ -287,7 +293,7 @@ func (s Style) row(gtx C, i int) D {
 		detail += " · " + age
 	}
 	return layout.Inset{Top: 4, Bottom: 4, Left: 12, Right: 4}.Layout(gtx, func(gtx C) D {
-		return kit.IconRow(gtx, icons.File, th.TextMuted, 22,
+		return kit.LeadRow(gtx, s.lead(i),
 			[]layout.FlexChild{
 				layout.Rigid(kit.OneLine(kit.Label(th, 14, th.Text, f.Name))),
 				layout.Rigid(kit.Label(th, 12, th.TextMuted, detail).Layout),
