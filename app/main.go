@@ -197,6 +197,12 @@ func runWindow(w *app.Window, o options, kept *atomic.Pointer[keptHub]) error {
 			w.Invalidate()
 		}
 	}
+	cfg.CloseWindow = func() {
+		// Answered: close without asking again (the hub is stopped).
+		closeRequested.Store(true)
+		w.Perform(system.ActionClose)
+		w.Invalidate()
+	}
 	u := ui.New(cfg)
 	// The system's dark mode is asked at the start and whenever the window
 	// comes back to the front, where a change made meanwhile shows.
@@ -236,6 +242,13 @@ func runWindow(w *app.Window, o options, kept *atomic.Pointer[keptHub]) error {
 		e := w.Event()
 		expl.ListenEvents(e)
 		switch e := e.(type) {
+		case *app.ClosingEvent:
+			// A host closing the window while others use the hub is
+			// asked first, as for Leave; Ctrl+C and SIGTERM are not.
+			if !closeRequested.Load() && u.AskBeforeClose() {
+				e.Abort()
+				w.Invalidate()
+			}
 		case app.DestroyEvent:
 			// Leave the hub cleanly so others see "LEAVE … quit".
 			if err := u.Close(); err != nil {

@@ -26,7 +26,10 @@ type leaveQuestion struct {
 	// the counts it was asked with.
 	asked             bool
 	people, transfers int
-	stop, stay, keep  widget.Clickable
+	// closing is set when the question was asked for closing the
+	// window, which "Stop the hub" then closes.
+	closing          bool
+	stop, stay, keep widget.Clickable
 }
 
 // LeaveQuestion is the question shown before a hosted hub is stopped, or
@@ -45,6 +48,22 @@ func (u *UI) KeepHostingButton() *widget.Clickable { return &u.leave.stay }
 // KeepInBackgroundButton answers the leave question with "keep hosting
 // with the window closed", for tests.
 func (u *UI) KeepInBackgroundButton() *widget.Clickable { return &u.leave.keep }
+
+// AskBeforeClose is for a window about to close: when this device hosts
+// the hub and others use it, it asks the leave question and returns true,
+// and the window should stay open for the answer (Gio's
+// app.ClosingEvent.Abort). Otherwise closing may go on.
+func (u *UI) AskBeforeClose() bool {
+	if u.session == nil || u.hosted == nil {
+		return false
+	}
+	u.askLeave()
+	if !u.leave.asked {
+		return false
+	}
+	u.leave.closing = true
+	return true
+}
 
 // askLeave leaves at once, unless this device hosts the hub and others
 // use it: then it asks first.
@@ -71,8 +90,12 @@ func (u *UI) updateLeave(gtx C) {
 		u.leave.asked = false
 	}
 	if u.leave.stop.Clicked(gtx) {
+		closing := u.leave.closing
 		u.leave.asked = false
-		u.Disconnect()
+		u.Disconnect() // which forgets the question
+		if closing && u.cfg.CloseWindow != nil {
+			u.cfg.CloseWindow()
+		}
 	}
 	if u.leave.keep.Clicked(gtx) && u.cfg.KeepHosting != nil {
 		u.leave.asked = false

@@ -72,3 +72,26 @@ func TestHostAloneLeavesWithoutAQuestion(t *testing.T) {
 	assert.Equal(t, ui.RouteLogin, h.UI.Route())
 	require.NoError(t, hosted.Close())
 }
+
+func TestClosingTheWindowAsksAHostFirst(t *testing.T) {
+	closed := 0
+	h, hosted, _ := hostHarness(t, ui.Config{CloseWindow: func() { closed++ }})
+	bob := rawclient.Dial(t, hosted.Addr(), "bob")
+	h.Until("bob is listed", func() bool { return h.hasUser("bob") })
+
+	require.True(t, h.UI.AskBeforeClose(), "the window stays open for the answer")
+	h.Frame()
+	assert.Equal(t, "1 person is connected: leaving stops the hub for everyone. Stop it?", h.UI.LeaveQuestion())
+	h.Press(h.UI.StopHubButton())
+	assert.Equal(t, 1, closed, "answered: the window closes")
+	bob.ExpectContaining("BYE ", "shutdown")
+	assert.False(t, h.UI.AskBeforeClose(), "nothing more to ask")
+}
+
+func TestClosingTheWindowOfAGuestAsksNothing(t *testing.T) {
+	hub := startHub(t, nil)
+	h := newHarness(t, ui.Config{})
+	h.login("alice", hub.addr)
+	assert.False(t, h.UI.AskBeforeClose())
+	assert.Empty(t, h.UI.LeaveQuestion())
+}

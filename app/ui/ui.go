@@ -60,6 +60,10 @@ type Config struct {
 	// use it, to run on after the window closes; nil where the platform
 	// cannot run without a window. The UI quits its own session first.
 	KeepHosting func(Hosted)
+	// CloseWindow closes the window, once the host answered the question
+	// AskBeforeClose raised with "Stop the hub"; nil where the UI is not
+	// in a window.
+	CloseWindow func()
 	// Background is a hub this device still runs from an earlier window,
 	// or nil: the login screen says so and offers to stop it.
 	Background *BackgroundHub
