@@ -14,7 +14,9 @@ import (
 // that is taken, a free port, and TLS on the next one with the key kept
 // in dataDir.
 func hoster(dir, dataDir string, logger *slog.Logger) ui.Hoster {
-	return func(ctx context.Context) (ui.Hosted, error) {
-		return hosting.Start(ctx, hosting.Config{Dir: dir, DataDir: dataDir, Logger: logger})
+	return func(context.Context) (ui.Hosted, error) {
+		// Not the UI's context, which ends with the window: a hub the host
+		// keeps running outlives it. The UI closes the hub otherwise.
+		return hosting.Start(context.Background(), hosting.Config{Dir: dir, DataDir: dataDir, Logger: logger})
 	}
 }

@@ -74,15 +74,33 @@ func main() {
 	go func() {
 		w := new(app.Window)
 		w.Option(app.Title("Natter"), app.Size(unit.Dp(1024), unit.Dp(700)), app.MinSize(unit.Dp(320), unit.Dp(480)))
-		if err := run(w, o); err != nil {
+		kept, err := run(w, o)
+		if err != nil {
 			log.Fatal(err)
+		}
+		if kept != nil {
+			// The host chose to keep hosting with the window closed.
+			serveHeadless(kept.hub, kept.dataDir, kept.logger)
 		}
 		os.Exit(0)
 	}()
 	app.Main()
 }
 
-func run(w *app.Window, o options) error {
+// keptHub is a hosted hub to run on after the window closed.
+type keptHub struct {
+	hub     ui.Hosted
+	dataDir string
+	logger  *slog.Logger
+}
+
+func run(w *app.Window, o options) (*keptHub, error) {
+	var kept atomic.Pointer[keptHub]
+	err := runWindow(w, o, &kept)
+	return kept.Load(), err
+}
+
+func runWindow(w *app.Window, o options, kept *atomic.Pointer[keptHub]) error {
 	level := slog.LevelWarn
 	if o.verbose {
 		level = slog.LevelDebug
@@ -141,6 +159,23 @@ func run(w *app.Window, o options) error {
 		d := o.theme == "dark"
 		cfg.Dark = &d
 	}
+	cfg.Background = findBackground(dataDir, logger)
+	var closeRequested atomic.Bool
+	if canKeepHosting {
+		cfg.KeepHosting = func(h ui.Hosted) {
+			kept.Store(&keptHub{hub: h, dataDir: dataDir, logger: logger})
+			// The window goes the ordinary way (DestroyEvent); the
+			// process stays for the hub.
+			w.Perform(system.ActionClose)
+			w.Invalidate()
+		}
+	}
+	cfg.CloseWindow = func() {
+		// Answered: close without asking again (the hub is stopped).
+		closeRequested.Store(true)
+		w.Perform(system.ActionClose)
+		w.Invalidate()
+	}
 	u := ui.New(cfg)
 	// The system's dark mode is asked at the start and whenever the window
 	// comes back to the front, where a change made meanwhile shows.
@@ -163,7 +198,6 @@ func run(w *app.Window, o options) error {
 		signal.Stop(sigs)
 		close(sigs)
 	}()
-	var closeRequested atomic.Bool
 	go func() {
 		if _, ok := <-sigs; ok {
 			// The next frame ends the loop; the close action alone may
@@ -181,6 +215,13 @@ func run(w *app.Window, o options) error {
 		e := w.Event()
 		expl.ListenEvents(e)
 		switch e := e.(type) {
+		case *app.ClosingEvent:
+			// A host closing the window while others use the hub is
+			// asked first, as for Leave; Ctrl+C and SIGTERM are not.
+			if !closeRequested.Load() && u.AskBeforeClose() {
+				e.Abort()
+				w.Invalidate()
+			}
 		case app.DestroyEvent:
 			// Leave the hub cleanly so others see "LEAVE … quit".
 			if err := u.Close(); err != nil {

@@ -48,6 +48,7 @@ const (
 	DefaultMaxTransfersPerClient = 4
 	DefaultReadBufferSize        = 1024
 	DefaultMemoryTrimDelay       = 200 * time.Millisecond
+	DefaultWatchInterval         = 2 * time.Second
 )
 
 // MaxNameLen is the longest hub name (Config.Name) in bytes, so that the
@@ -109,6 +110,13 @@ type Config struct {
 	// heap several times larger than idle clients need, and the runtime
 	// would otherwise keep it. NoMemoryTrim turns this off.
 	MemoryTrimDelay time.Duration
+
+	// WatchInterval is how often the hub looks for files that came into
+	// the shared folder or left it by other means than an upload, to
+	// announce them with SHARED and UNSHARED (DefaultWatchInterval suits a
+	// folder people copy files into). Unlike the other fields, zero means
+	// off: the folder is then listed only when asked, as before.
+	WatchInterval time.Duration
 
 	MaxTransfers          int // transfers at once, hub-wide, granted ones included
 	MaxTransfersPerClient int // transfers at once per client, granted ones included
@@ -248,6 +256,9 @@ func (c *Config) validate() error {
 	}
 	if c.Addr == NoAddr && c.TLS == nil {
 		errs = append(errs, errors.New("the hub needs a session port: Addr is NoAddr and TLS is off"))
+	}
+	if c.WatchInterval < 0 {
+		errs = append(errs, fmt.Errorf("config field WatchInterval must be positive, or zero for no watch, got %v", c.WatchInterval))
 	}
 	if c.ReadBufferSize < 16 {
 		errs = append(errs, fmt.Errorf("config field ReadBufferSize must be at least 16, got %d", c.ReadBufferSize))

@@ -41,8 +41,9 @@ type Hub struct {
 	serving  atomic.Bool
 	nextID   atomic.Uint64
 
-	shared   atomic.Pointer[sharedDir] // set while serving
-	grantCtx context.Context           // done when the hub stops; set before any session starts
+	shared   atomic.Pointer[sharedDir]   // set while serving
+	watch    atomic.Pointer[sharedWatch] // set while serving, unless NoWatch
+	grantCtx context.Context             // done when the hub stops; set before any session starts
 
 	mu       sync.Mutex
 	closing  bool
@@ -300,6 +301,13 @@ func (h *Hub) ServeListeners(ctx context.Context, ls Listeners) error {
 	}
 	if _, err := shared.list(h.cfg.MaxSharedFiles); err != nil { // start hashing what is there
 		h.log.Warn("cannot list shared folder", "dir", h.cfg.Dir, "err", err)
+	}
+	if h.cfg.WatchInterval > 0 {
+		w := newSharedWatch(shared, h.cfg.MaxSharedFiles, func(line []byte) { h.flush(h.broadcast(line)) })
+		if err := w.start(); err == nil {
+			h.watch.Store(w)
+			h.wg.Go(func() { w.run(innerCtx, h.cfg.WatchInterval) })
+		}
 	}
 
 	// The sessions stop after the parts: a transfer that ends on the way
@@ -879,6 +887,9 @@ func (h *Hub) announceShared(from, name, sha256 string) error {
 	info, err := shared.remember(name, sha256)
 	if err != nil {
 		return fmt.Errorf("natter hub: announcing %q: %w", name, err)
+	}
+	if w := h.watch.Load(); w != nil {
+		w.announced(info)
 	}
 	h.flush(h.broadcast(proto.AppendShared(nil, now(), from, info.Size, sha256, name)))
 	return nil

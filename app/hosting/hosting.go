@@ -49,6 +49,8 @@ type Config struct {
 
 // Hub is a running hosted hub.
 type Hub struct {
+	hub     *server.Hub
+	dir     string
 	port    int
 	udpPort int
 	tlsPort int                  // 0 without TLS
@@ -80,7 +82,9 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		Dir:       cfg.Dir,
 		Name:      cfg.Name,
 		Transfers: &server.TransferConfig{},
-		Logger:    log,
+		// The host copies files into the folder: others see them come.
+		WatchInterval: server.DefaultWatchInterval,
+		Logger:        log,
 	}
 	if !cfg.NoAnnounce {
 		hcfg.Discovery = &server.DiscoveryConfig{Announcer: cfg.Announcer}
@@ -105,6 +109,8 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	h := &Hub{
+		hub:     hub,
+		dir:     cfg.Dir,
 		port:    ls.Sessions.Addr().(*net.TCPAddr).Port,
 		udpPort: ls.Packets.LocalAddr().(*net.UDPAddr).Port,
 		cancel:  cancel,
@@ -169,6 +175,20 @@ func (h *Hub) Port() int { return h.port }
 
 // UDPPort is the UDP port of file transfers and discovery probes.
 func (h *Hub) UDPPort() int { return h.udpPort }
+
+// Dir is the shared folder: what is put there is shared with everyone.
+func (h *Hub) Dir() string { return h.dir }
+
+// Stats are the hub's figures now (server.Hub.Stats).
+func (h *Hub) Stats() server.Stats { return h.hub.Stats() }
+
+// Others says who would notice the hub stopping, for the question asked
+// before it is stopped: the people registered but one (this device's own
+// session), and the file transfers granted or running, any one's.
+func (h *Hub) Others() (people, transfers int) {
+	st := h.hub.Stats()
+	return max(st.Registered-1, 0), st.Transfers.Slots
+}
 
 // Close stops the hub (its sessions get `BYE shutdown`) and waits for it.
 func (h *Hub) Close() error {

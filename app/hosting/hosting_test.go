@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/natter-chat/natter/core/discovery"
+	"github.com/natter-chat/natter/internal/rawclient"
 )
 
 func hello(t *testing.T, addr string) string {
@@ -158,4 +159,25 @@ func TestNoAnnounceAnswersNoProbe(t *testing.T) {
 		return err == nil
 	}, 20*time.Second, time.Millisecond, "the same probe to a hub that announces")
 	assert.Equal(t, "Loud hub", a.Name)
+}
+
+func TestOthersCountsPeopleAndTransfers(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.txt"), []byte("hello\n"), 0o644))
+	h, err := Start(context.Background(), Config{Addr: "127.0.0.1:0", Dir: dir, NoAnnounce: true})
+	require.NoError(t, err)
+	defer h.Close()
+	people, transfers := h.Others()
+	assert.Equal(t, [2]int{0, 0}, [2]int{people, transfers}, "nobody yet")
+
+	// The host's own session, then two others; one of them is granted a download.
+	rawclient.Dial(t, h.Addr(), "host")
+	rawclient.Dial(t, h.Addr(), "bob")
+	carol := rawclient.Dial(t, h.Addr(), "carol")
+	carol.Send("GET a.txt")
+	carol.Expect("GET ")
+	people, transfers = h.Others()
+	assert.Equal(t, 2, people, "everyone registered but the host")
+	assert.Equal(t, 1, transfers, "the granted download")
+	assert.Equal(t, 3, h.Stats().Registered)
 }

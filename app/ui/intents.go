@@ -26,7 +26,7 @@ func (u *UI) perform(gtx C) {
 	}
 	acted := false
 	for _, in := range u.Chat.Composer.Intents() {
-		u.Chat.Composer.Performed(in, u.send(in))
+		u.Chat.Composer.Performed(in, u.logged("message not sent", u.send(in)))
 		acted = true
 	}
 	for _, in := range u.Chat.Log.Intents() {
@@ -43,17 +43,25 @@ func (u *UI) perform(gtx C) {
 			s.MoreFiles()
 		case files.Download:
 			_, err := s.Download(in.Name)
-			u.Files.Performed(in, err)
+			u.Files.Performed(in, u.logged("file request failed", err))
 		case files.UploadPath:
 			_, err := s.Upload(in.Path)
-			u.Files.Performed(in, err)
+			u.Files.Performed(in, u.logged("file request failed", err))
+		case files.Open:
+			err := errNoFileManager
+			if u.cfg.OpenFolder != nil {
+				err = u.cfg.OpenFolder(u.cfg.DownloadDir)
+			}
+			u.Files.Performed(in, u.logged("download folder not opened", err))
+		case files.OpenShared:
+			u.Files.Performed(in, u.logged("shared folder not opened", u.openShared()))
 		case files.PickUpload:
 			// The picker may block: it reports back through post.
 			u.pickAndUpload()
 		}
 	}
 	for _, in := range u.Transfers.Intents() {
-		u.Transfers.Performed(in, u.performTransfer(in))
+		u.Transfers.Performed(in, u.logged("transfer request failed", u.performTransfer(in)))
 		acted = true
 	}
 	if acted {
@@ -65,6 +73,16 @@ func (u *UI) perform(gtx C) {
 // errNoBrowser is why a link does not open where the platform has no way
 // to open one.
 var errNoBrowser = errors.New("there is no web browser to open it with on this device")
+
+// logged writes a failure's technical detail to the log, where it helps
+// whoever looks into it; the screens show it in plain words
+// (words.Plain). It returns err.
+func (u *UI) logged(what string, err error) error {
+	if err != nil {
+		u.log.Warn(what, "err", err)
+	}
+	return err
+}
 
 func (u *UI) openURL(url string) error {
 	if u.cfg.OpenURL == nil {
@@ -104,4 +122,24 @@ func (u *UI) performTransfer(in transfers.Intent) error {
 		return u.cfg.OpenFolder(in.Dir)
 	}
 	return nil
+}
+
+// sharedDirer is a Hosted hub that says which folder it shares.
+// (*hosting.Hub is one.)
+type sharedDirer interface{ Dir() string }
+
+// sharedDir is the shared folder of the hub hosted here, or "".
+func (u *UI) sharedDir() string {
+	if d, ok := u.hosted.(sharedDirer); ok {
+		return d.Dir()
+	}
+	return ""
+}
+
+func (u *UI) openShared() error {
+	dir := u.sharedDir()
+	if u.cfg.OpenFolder == nil || dir == "" {
+		return errNoFileManager
+	}
+	return u.cfg.OpenFolder(dir)
 }

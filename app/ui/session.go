@@ -83,9 +83,12 @@ func loginFailure(addr string, conn client.Connection) (login.Field, string) {
 	if errors.As(conn.Err, &bye) {
 		return login.General, "The hub closed the connection: " + words.Bye(bye)
 	}
+	if conn.Cause == client.CauseNotNatter {
+		return login.AddrField, addr + " does not answer like a Natter hub; check the address and the port"
+	}
 	reason := words.Connection(conn)
 	if reason == "" && conn.Err != nil {
-		reason = conn.Err.Error()
+		reason = words.Plain(conn.Err)
 	}
 	if reason == "" {
 		reason = "no answer"

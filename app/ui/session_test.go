@@ -43,8 +43,9 @@ func TestHostAHubOnThisDevice(t *testing.T) {
 	bob := rawclient.Dial(t, hosted.Addr(), "bob")
 	h.Until("bob is listed", func() bool { return h.hasUser("bob") })
 
-	// Leaving stops the hosted hub: bob is told.
+	// Leaving stops the hosted hub, once the host says so: bob is told.
 	h.Press(h.UI.DisconnectButton())
+	h.Press(h.UI.StopHubButton())
 	bob.Expect("BYE ")
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"gioui.org/io/event"
 	"gioui.org/layout"
+	"gioui.org/op/paint"
 	"gioui.org/text"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
@@ -60,9 +61,13 @@ func (u *UI) updateShell(gtx C) {
 	if u.bar.dismissNote.Clicked(gtx) {
 		u.notifyNote = ""
 	}
-	if u.bar.disconnect.Clicked(gtx) || u.bar.back.Clicked(gtx) {
+	if u.bar.back.Clicked(gtx) {
 		u.Disconnect()
 	}
+	if u.bar.disconnect.Clicked(gtx) {
+		u.askLeave()
+	}
+	u.updateLeave(gtx)
 	var tabs [len(u.tabs.btns)]event.Tag
 	for i := range u.tabs.btns {
 		if u.tabs.btns[i].Clicked(gtx) {
@@ -92,6 +97,7 @@ func (u *UI) layoutShell(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 		layout.Rigid(func(gtx C) D { return kit.HLine(gtx, th.Divider) }),
 		layout.Rigid(func(gtx C) D { return u.join.layout(gtx, th) }),
 		layout.Rigid(func(gtx C) D { return u.layoutBanner(gtx, th, snap) }),
+		layout.Rigid(func(gtx C) D { return u.layoutLeave(gtx, th) }),
 		layout.Rigid(func(gtx C) D { return u.layoutNote(gtx, th) }),
 		layout.Flexed(1, func(gtx C) D {
 			if wide {
@@ -278,7 +284,10 @@ func (u *UI) layoutPanel(gtx C, th *theme.Theme, snap *client.Snapshot, t Tab) D
 	case TabFiles:
 		return kit.Panel(gtx, th.Surface, files.Style{
 			Th: th, List: u.Files, Snap: snap,
-			CanUpload: u.cfg.PickFile != nil,
+			CanUpload:     u.cfg.PickFile != nil,
+			CanOpenShared: u.sharedDir() != "" && u.cfg.OpenFolder != nil,
+			Have:          func(f client.File) bool { return u.have.Have(f, gtx.Now) },
+			Preview:       func(f client.File) (paint.ImageOp, bool) { return u.preview(f, gtx.Now) },
 		}.Layout)
 	case TabTransfers:
 		return kit.Panel(gtx, th.Surface, transfers.Style{

@@ -28,6 +28,7 @@ import (
 	"github.com/natter-chat/natter/app/ui/people"
 	"github.com/natter-chat/natter/app/ui/transfers"
 	"github.com/natter-chat/natter/app/ui/trust"
+	"github.com/natter-chat/natter/app/ui/words"
 	"github.com/natter-chat/natter/core/client"
 	"github.com/natter-chat/natter/core/identity"
 )
@@ -57,6 +58,17 @@ type Config struct {
 	Host Hoster
 	// HostNote says where a hosted hub listens, shown under the choice.
 	HostNote string
+	// KeepHosting takes over a hosted hub the host leaves while others
+	// use it, to run on after the window closes; nil where the platform
+	// cannot run without a window. The UI quits its own session first.
+	KeepHosting func(Hosted)
+	// CloseWindow closes the window, once the host answered the question
+	// AskBeforeClose raised with "Stop the hub"; nil where the UI is not
+	// in a window.
+	CloseWindow func()
+	// Background is a hub this device still runs from an earlier window,
+	// or nil: the login screen says so and offers to stop it.
+	Background *BackgroundHub
 	// Found lists hubs seen on the network; nil or empty shows a note.
 	Found func() []login.FoundHub
 	// PickFile opens the platform's file picker (it may block).
@@ -138,6 +150,10 @@ type UI struct {
 	Files     *files.List
 	Transfers *transfers.List
 	bar       topBar
+	leave     leaveQuestion
+	bg        background
+	have      *haveCache
+	previews  *previewCache
 	tabs      tabBar
 
 	// session is the current session with the hub, nil on the login
@@ -228,6 +244,8 @@ func New(cfg Config) *UI {
 	// Whoever hosted last time is offered to host again, unless told
 	// where to join.
 	u.Login.Host.Value = p.Host && cfg.Addr == ""
+	u.have = newHaveCache(cfg.DownloadDir, u.invalidate)
+	u.previews = newPreviewCache(u.invalidate)
 	u.applyTheme()
 	u.resetScreens()
 	return u
@@ -238,6 +256,7 @@ func (u *UI) resetScreens() {
 	u.People = people.New()
 	u.Files = files.New()
 	u.Transfers = transfers.New()
+	u.leave = leaveQuestion{}
 	u.Tab = TabChat
 	u.sharedSeen = 0
 	u.filesAsked = false
@@ -378,6 +397,8 @@ func (u *UI) Close() error {
 	u.endSession("")
 	// The session says QUIT before its context ends.
 	u.closing.Wait()
+	u.have.wait()
+	u.previews.wait()
 	u.cancel()
 	return nil
 }
@@ -426,7 +447,8 @@ func (u *UI) startJoin(r login.Request) {
 		}
 		h, err := u.cfg.Host(u.ctx)
 		if err != nil {
-			f.SetError(login.General, "Cannot start a hub on this device: "+err.Error())
+			u.log.Warn("hub not started", "err", err)
+			f.SetError(login.General, "Cannot start a hub on this device: "+words.Plain(err))
 			return
 		}
 		hosted, addr = h, h.Addr()
@@ -450,7 +472,8 @@ func (u *UI) startJoin(r login.Request) {
 		if hosted != nil {
 			_ = hosted.Close()
 		}
-		f.SetError(login.General, "Cannot start: "+err.Error())
+		u.log.Warn("session not started", "addr", addr, "err", err)
+		f.SetError(login.General, "Cannot start: "+words.Plain(err))
 		return
 	}
 	u.session, u.hosted, u.pending, u.addr = s, hosted, true, addr
@@ -599,9 +622,23 @@ func (u *UI) Layout(gtx C) D {
 		if u.cfg.Found != nil {
 			st.Found = u.cfg.Found()
 		}
-		d := st.Layout(gtx)
+		var d D
+		if u.cfg.Background == nil {
+			d = st.Layout(gtx)
+		} else {
+			d = layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+				layout.Rigid(func(gtx C) D { return u.layoutBackground(gtx, th) }),
+				layout.Flexed(1, st.Layout),
+			)
+		}
 		if r, ok := u.Login.Submitted(); ok {
 			u.startJoin(r)
+			gtx.Execute(op.InvalidateCmd{})
+		}
+		if u.Login.Cancelled() && u.pending {
+			// Stop joining: the session, and a hub started for it.
+			u.endSession("")
+			u.Login.Busy = false
 			gtx.Execute(op.InvalidateCmd{})
 		}
 		return d
@@ -658,6 +695,7 @@ func (u *UI) pickAndUpload() {
 		if err != nil {
 			// No picker on this desktop (no xdg-desktop-portal, say):
 			// offer to type a path instead.
+			u.log.Warn("file picker not available", "err", err)
 			u.post(func() { u.Files.NoPicker(err) })
 			return
 		}
@@ -667,6 +705,7 @@ func (u *UI) pickAndUpload() {
 		}
 		if err != nil {
 			rc.Close()
+			u.log.Warn("upload not started", "err", err)
 			u.post(func() { u.Files.Performed(files.PickUpload{}, err) })
 			return
 		}

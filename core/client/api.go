@@ -65,6 +65,10 @@ type Config struct {
 	PingTimeout time.Duration
 	// WriteTimeout bounds writing one line to the hub (default 10 s).
 	WriteTimeout time.Duration
+	// HelloTimeout is how long the client waits, once connected, for the
+	// hub's HELLO (default 5 s): a hub sends it at once, so silence means
+	// something else listens at the address (CauseNotNatter).
+	HelloTimeout time.Duration
 
 	// SendRate and SendBurst pace the lines the client sends so that it
 	// stays under the hub's flood limit (defaults 18 lines/s, bursts of 40;
@@ -194,11 +198,14 @@ const (
 	// CauseNoTLS: the hub offered no TLS where the client would not talk
 	// in plaintext; Err is the *NoTLSError.
 	CauseNoTLS
+	// CauseNotNatter: connected, but no HELLO came within HelloTimeout:
+	// what listens at the address is not a Natter hub.
+	CauseNotNatter
 )
 
 func (c Cause) String() string {
 	names := [...]string{"none", "lost", "hub-closed", "timeout", "no-hub", "not-accepted", "no-answer",
-		"network", "refused", "bye", "version", "quit", "stopped", "dropped-again", "key-changed", "no-tls"}
+		"network", "refused", "bye", "version", "quit", "stopped", "dropped-again", "key-changed", "no-tls", "not-natter"}
 	if int(c) < len(names) {
 		return names[c]
 	}

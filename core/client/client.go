@@ -161,6 +161,7 @@ func (cfg *Config) setDefaults() {
 	def(&cfg.PingIdle, 30*time.Second)
 	def(&cfg.PingTimeout, 20*time.Second)
 	def(&cfg.WriteTimeout, 10*time.Second)
+	def(&cfg.HelloTimeout, 5*time.Second)
 	if cfg.SendRate <= 0 {
 		cfg.SendRate = 18
 	}

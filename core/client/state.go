@@ -217,6 +217,9 @@ func (st *state) nextDeadline(now time.Time) time.Time {
 		if !s.registered {
 			early(s.connected.Add(st.cfg.PingTimeout))
 		}
+		if !s.hello {
+			early(s.connected.Add(st.cfg.HelloTimeout))
+		}
 	}
 	early(st.outbox.deadline(now))
 	early(st.sched.deadline(now))
@@ -228,7 +231,9 @@ func (st *state) onTimer(now time.Time) {
 		st.connect()
 	}
 	if s := st.sess; s != nil {
-		if !s.registered && now.Sub(s.connected) >= st.cfg.PingTimeout {
+		if !s.hello && now.Sub(s.connected) >= st.cfg.HelloTimeout {
+			st.drop(errNoHello)
+		} else if !s.registered && now.Sub(s.connected) >= st.cfg.PingTimeout {
 			st.drop(errNotAccepted)
 		} else if ping, dead := s.alive.check(now); dead {
 			st.drop(errNoAnswer)
@@ -344,6 +349,8 @@ func connCause(err error) Cause {
 		return CauseNotAccepted
 	case errors.Is(err, errNoAnswer):
 		return CauseNoAnswer
+	case errors.Is(err, errNoHello):
+		return CauseNotNatter
 	case errors.As(err, &he):
 		return CauseRefused
 	case errors.As(err, &be):
@@ -363,6 +370,7 @@ var (
 	errHubClosed   = errors.New("client: the hub closed the connection")
 	errNotAccepted = errors.New("client: the hub did not accept a nick in time")
 	errNoAnswer    = errors.New("client: the hub stopped answering")
+	errNoHello     = errors.New("client: no HELLO from what listens at the address")
 )
 
 // stop ends the client for good: no more reconnects.
@@ -524,6 +532,8 @@ func (st *state) handleLine(h hubLine) {
 		st.granted(h)
 	case proto.KwShared:
 		st.sharedFile(h)
+	case proto.KwUnshared:
+		st.unsharedFile(h)
 	case proto.KwPing:
 		st.sendNow(&request{keyword: proto.KwPong, line: simpleLine(proto.Command{Keyword: proto.KwPong, Token: h.Token})})
 	case proto.KwPong:

@@ -14,6 +14,7 @@ import (
 
 	"github.com/natter-chat/natter/app/theme"
 	"github.com/natter-chat/natter/app/ui/kit"
+	"github.com/natter-chat/natter/app/ui/words"
 	"github.com/natter-chat/natter/core/client"
 	"github.com/natter-chat/natter/icons"
 )
@@ -110,7 +111,7 @@ func (c *Composer) Intents() []Send { return c.intents.Take() }
 // refused one keeps its text, so nothing typed is lost, and says why.
 func (c *Composer) Performed(in Send, err error) {
 	if err != nil {
-		c.Err = "Not sent: " + err.Error()
+		c.Err = "Not sent: " + words.Plain(err)
 		return
 	}
 	c.Err = ""

@@ -67,7 +67,7 @@ func (l *Log) Intents() []OpenLink { return l.intents.Take() }
 // above the log until the next link opens.
 func (l *Log) Performed(in OpenLink, err error) {
 	if err != nil {
-		l.Err = "Could not open the link: " + err.Error() + ". You can copy the message and open the address yourself."
+		l.Err = "Could not open the link: " + words.Plain(err) + ". You can copy the message and open the address yourself."
 		return
 	}
 	l.Err = ""

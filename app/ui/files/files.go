@@ -9,11 +9,13 @@ import (
 
 	"gioui.org/io/event"
 	"gioui.org/layout"
+	"gioui.org/op/paint"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
 
 	"github.com/natter-chat/natter/app/theme"
 	"github.com/natter-chat/natter/app/ui/kit"
+	"github.com/natter-chat/natter/app/ui/words"
 	"github.com/natter-chat/natter/core/client"
 	"github.com/natter-chat/natter/icons"
 )
@@ -57,7 +59,9 @@ type List struct {
 	rows    []row
 	refresh kit.IconClickable
 	upload  kit.IconClickable
-	intents kit.Intents[Intent]
+	// openShared opens the shared folder of a hub hosted here.
+	openShared kit.IconClickable
+	intents    kit.Intents[Intent]
 	// moreAt is the count of files held when More was last asked, so that
 	// one page is asked for once.
 	moreAt int
@@ -74,6 +78,11 @@ type List struct {
 type row struct {
 	name string
 	btn  kit.IconClickable
+	// have is set when the file is already downloaded: open replaces btn.
+	have bool
+	open kit.IconClickable
+	// preview is set when the row shows a picture of the file.
+	preview bool
 }
 
 // New returns an empty files list.
@@ -97,11 +106,13 @@ func (l *List) Performed(in Intent, err error) {
 	if err != nil {
 		switch in := in.(type) {
 		case Download:
-			l.Err = fmt.Sprintf("Cannot download %s: %v", in.Name, err)
+			l.Err = "Cannot download " + in.Name + ": " + words.Plain(err)
 		case PickUpload, UploadPath:
-			l.Err = "Cannot upload: " + err.Error()
+			l.Err = "Cannot upload: " + words.Plain(err)
 		case Refresh:
-			l.Err = "Cannot refresh the list: " + err.Error()
+			l.Err = "Cannot refresh the list: " + words.Plain(err)
+		case Open, OpenShared:
+			l.Err = "Cannot open the folder: " + words.Plain(err)
 		}
 		return
 	}
@@ -115,7 +126,7 @@ func (l *List) Performed(in Intent, err error) {
 // NoPicker tells the list that the file picker could not open, for err:
 // it offers the field to type a path instead.
 func (l *List) NoPicker(err error) {
-	l.Err = "The file picker is not available (" + err.Error() + "); type the file's path instead."
+	l.Err = "The file picker is not available (" + words.Plain(err) + "); type the file's path instead."
 	l.PathEntry = true
 }
 
@@ -149,6 +160,14 @@ type Style struct {
 	Snap *client.Snapshot
 	// CanUpload is false where no file picker is available.
 	CanUpload bool
+	// CanOpenShared offers "Open shared folder": the hub is hosted here.
+	CanOpenShared bool
+	// Have reports whether a file is already in the download folder (same
+	// name and SHA-256); nil means none is.
+	Have func(client.File) bool
+	// Preview is a small picture of an image file, when one is ready; nil
+	// means none is.
+	Preview func(client.File) (paint.ImageOp, bool)
 }
 
 func (s Style) sync() {
@@ -202,6 +221,8 @@ func (l *List) update(gtx C, canUpload bool) {
 		downloads[i] = &l.rows[i].btn.Clickable
 	}
 	kit.ArrowFocus(gtx, downloads, &l.list)
+	l.updateShared(gtx)
+	l.updateHave(gtx)
 }
 
 // Layout handles the buttons, then lays out the header with its actions
@@ -215,6 +236,7 @@ func (s Style) Layout(gtx C) D {
 		layout.Rigid(func(gtx C) D {
 			return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
 				layout.Flexed(1, func(gtx C) D { return kit.SectionHeader(gtx, th, Header(s.Snap)) }),
+				layout.Rigid(s.openSharedButton),
 				layout.Rigid(kit.IconButton(th, &l.upload, icons.Upload, th.Primary, "Upload a file").EndTip().Layout),
 				layout.Rigid(kit.IconButton(th, &l.refresh, icons.Refresh, th.Primary, "Refresh the list").EndTip().Layout),
 				layout.Rigid(layout.Spacer{Width: 4}.Layout),
@@ -275,16 +297,19 @@ func (s Style) row(gtx C, i int) D {
 		now = time.Now()
 	}
 	detail := kit.Bytes(f.Size)
+	if s.List.rows[i].have {
+		detail += " · already downloaded"
+	}
 	if age := kit.Age(now, f.ModTime); age != "" {
 		detail += " · " + age
 	}
 	return layout.Inset{Top: 4, Bottom: 4, Left: 12, Right: 4}.Layout(gtx, func(gtx C) D {
-		return kit.IconRow(gtx, icons.File, th.TextMuted, 22,
+		return kit.LeadRow(gtx, s.lead(i),
 			[]layout.FlexChild{
 				layout.Rigid(kit.OneLine(kit.Label(th, 14, th.Text, f.Name))),
 				layout.Rigid(kit.Label(th, 12, th.TextMuted, detail).Layout),
 			},
-			layout.Rigid(kit.IconButton(th, &s.List.rows[i].btn, icons.Download, th.Primary, "Download "+f.Name).EndTip().Layout),
+			layout.Rigid(func(gtx C) D { return s.action(gtx, i) }),
 		)
 	})
 }

@@ -205,9 +205,15 @@ func ErrorLine(gtx C, th *theme.Theme, msg string) D {
 // lines stacked in the width left over, then trailing widgets such as
 // buttons, all centred across the row.
 func IconRow(gtx C, ic *widget.Icon, col color.NRGBA, sz unit.Dp, lines []layout.FlexChild, trailing ...layout.FlexChild) D {
+	return LeadRow(gtx, func(gtx C) D { return Icon(gtx, ic, col, sz) }, lines, trailing...)
+}
+
+// LeadRow is IconRow with any widget, such as a picture, in place of the
+// icon.
+func LeadRow(gtx C, lead layout.Widget, lines []layout.FlexChild, trailing ...layout.FlexChild) D {
 	children := make([]layout.FlexChild, 0, 3+len(trailing))
 	children = append(children,
-		layout.Rigid(func(gtx C) D { return Icon(gtx, ic, col, sz) }),
+		layout.Rigid(lead),
 		layout.Rigid(layout.Spacer{Width: 10}.Layout),
 		layout.Flexed(1, func(gtx C) D {
 			return layout.Flex{Axis: layout.Vertical}.Layout(gtx, lines...)

@@ -81,6 +81,9 @@ type Form struct {
 	Plaintext widget.Bool
 	join      widget.Clickable
 	picked    FoundHub // the hub last picked from the list
+	// cancel stops joining; cancelled holds a press not taken yet.
+	cancel    widget.Clickable
+	cancelled bool
 
 	found     []foundRow
 	foundList widget.List
@@ -133,6 +136,16 @@ func New(nick, addr string) *Form {
 
 // JoinButton is the Join clickable, for tests.
 func (f *Form) JoinButton() *widget.Clickable { return &f.join }
+
+// CancelButton is the Cancel clickable shown while joining, for tests.
+func (f *Form) CancelButton() *widget.Clickable { return &f.cancel }
+
+// Cancelled reports, once, that the person gave up joining.
+func (f *Form) Cancelled() bool {
+	c := f.cancelled
+	f.cancelled = false
+	return c
+}
 
 // FoundButton is the clickable of a found hub's row, for tests.
 func (f *Form) FoundButton(addr string) *widget.Clickable {
@@ -302,6 +315,9 @@ func (s Style) update(gtx C) {
 	if f.join.Clicked(gtx) {
 		submit = true
 	}
+	if f.cancel.Clicked(gtx) && f.Busy {
+		f.cancelled = true
+	}
 	if !submit || f.Busy {
 		return
 	}
@@ -419,8 +435,15 @@ func (s Style) form(gtx C) D {
 		})),
 		layout.Rigid(func(gtx C) D {
 			switch {
-			case f.Busy && f.BusyText != "":
-				return layout.Inset{Top: 10}.Layout(gtx, kit.Label(th, 13, th.TextMuted, f.BusyText).Layout)
+			case f.Busy:
+				// Joining can take a while (an address that does not
+				// answer): the way out stays at hand.
+				return layout.Inset{Top: 10}.Layout(gtx, func(gtx C) D {
+					return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
+						layout.Flexed(1, kit.Label(th, 13, th.TextMuted, f.BusyText).Layout),
+						layout.Rigid(kit.Button(th, &f.cancel, "Cancel", false).Layout),
+					)
+				})
 			case f.Err != "":
 				return layout.Inset{Top: 10}.Layout(gtx, func(gtx C) D {
 					return kit.IconLabel(gtx, icons.Error, th.Danger, 18, kit.Label(th, 13, th.Danger, f.Err))

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/natter-chat/natter/app/ui/words"
 	"github.com/natter-chat/natter/core/discovery"
 )
 
@@ -82,7 +83,7 @@ func (s *Search) Note() string {
 	err := s.err
 	s.mu.Unlock()
 	if err != nil {
-		return "LAN search unavailable: " + err.Error()
+		return "LAN search unavailable: " + words.Plain(err)
 	}
 	return SearchNote(s.b.Status())
 }

@@ -89,18 +89,18 @@ func (l *List) Performed(in Intent, err error) {
 	switch in := in.(type) {
 	case Cancel:
 		if err != nil {
-			l.Err = "Cannot cancel: " + err.Error()
+			l.Err = "Cannot cancel: " + words.Plain(err)
 		}
 	case Retry:
 		if err != nil {
-			l.Err = "Cannot retry: " + err.Error()
+			l.Err = "Cannot retry: " + words.Plain(err)
 			return
 		}
 		l.Err = ""
 		l.hidden[in.Transfer.ID] = true
 	case OpenFolder:
 		if err != nil {
-			l.Err = "Cannot open the folder: " + err.Error()
+			l.Err = "Cannot open the folder: " + words.Plain(err)
 		}
 	}
 }
@@ -222,6 +222,10 @@ func Status(t client.Transfer) string {
 		if t.Direction == client.Upload {
 			verb = "Uploaded"
 		}
+		if _, renamed := savedAs(t); renamed {
+			// Say why the row's name is not the one asked for.
+			return fmt.Sprintf("%s · %s · %s was already in the folder", verb, kit.Bytes(t.Total), t.Name)
+		}
 		return fmt.Sprintf("%s · %s", verb, kit.Bytes(t.Total))
 	case client.TransferFailed:
 		if r := words.Transfer(t); r != "" {
@@ -268,7 +272,7 @@ func (s Style) layoutRow(gtx C, t client.Transfer) D {
 	return layout.Inset{Top: 6, Bottom: 6, Left: 12, Right: 4}.Layout(gtx, func(gtx C) D {
 		return kit.IconRow(gtx, ic, th.TextMuted, 22,
 			[]layout.FlexChild{
-				layout.Rigid(kit.OneLine(kit.Label(th, 14, th.Text, t.Name))),
+				layout.Rigid(kit.OneLine(kit.Label(th, 14, th.Text, RowName(t)))),
 				layout.Rigid(func(gtx C) D {
 					if t.State != client.TransferRunning && t.State != client.TransferQueued {
 						return D{}

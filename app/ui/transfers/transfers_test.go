@@ -25,3 +25,15 @@ func TestRetryOnlyWhatCanBeReadAgain(t *testing.T) {
 	assert.False(t, canRetry(client.Transfer{Direction: client.Upload, State: client.TransferFailed}), "a picked stream is gone")
 	assert.False(t, canRetry(client.Transfer{Direction: client.Download, State: client.TransferDone}))
 }
+
+func TestRowShowsTheNameADownloadWasSavedUnder(t *testing.T) {
+	renamed := client.Transfer{Name: "big.bin", Direction: client.Download, State: client.TransferDone, Total: 2_000_000, Path: "/home/a/Downloads/big (1).bin"}
+	assert.Equal(t, "big (1).bin", RowName(renamed))
+	assert.Equal(t, "Downloaded · 2.0 MB · big.bin was already in the folder", Status(renamed))
+	same := renamed
+	same.Path = "/home/a/Downloads/big.bin"
+	assert.Equal(t, "big.bin", RowName(same))
+	assert.Equal(t, "Downloaded · 2.0 MB", Status(same))
+	running := client.Transfer{Name: "big.bin", Direction: client.Download, State: client.TransferRunning, Total: 10, ETA: -1}
+	assert.Equal(t, "big.bin", RowName(running), "the name is known once the download is placed")
+}

@@ -7,6 +7,7 @@ package words
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -150,6 +151,8 @@ func Cause(cause client.Cause, err error) string {
 			why = lowerFirst(networkError(err))
 		}
 		return "The hub keeps dropping us soon after we join (" + why + "); waiting longer before each try"
+	case client.CauseNotNatter:
+		return "This address does not answer like a Natter hub; check the address and the port"
 	case client.CauseQuit:
 		return "You left"
 	case client.CauseStopped:
@@ -262,6 +265,11 @@ func errText(err error) string {
 	if err == nil || err.Error() == "" {
 		return "unknown error"
 	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		// "read udp 127.0.0.1:41234: i/o timeout" is for the log.
+		return Plain(err)
+	}
 	return strings.TrimPrefix(err.Error(), "client: ")
 }
 
@@ -278,6 +286,10 @@ func System(m client.Message) string {
 		}
 		return m.From + " is now known as " + m.To
 	case client.NoteShared:
+		if m.From == "" {
+			// Put in the hub's folder by its host, not uploaded by anyone.
+			return m.Name + " (" + kit.Bytes(m.Size) + ") is now shared"
+		}
 		return m.From + " shared " + m.Name + " (" + kit.Bytes(m.Size) + ")"
 	case client.NoteConnected:
 		return "Connected to " + m.Name + " as " + m.To
@@ -350,4 +362,27 @@ func lowerFirst(s string) string {
 	}
 	r, n := utf8.DecodeRuneInString(s)
 	return strings.ToLower(string(r)) + s[n:]
+}
+
+// StopHub is the question asked before a host stops the hub others use:
+// "2 people are connected and 1 file transfer is under way: stop the hub
+// for everyone?"
+func StopHub(people, transfers int) string {
+	var parts []string
+	switch {
+	case people == 1:
+		parts = append(parts, "1 person is connected")
+	case people > 1:
+		parts = append(parts, fmt.Sprintf("%d people are connected", people))
+	}
+	switch {
+	case transfers == 1:
+		parts = append(parts, "1 file transfer is under way")
+	case transfers > 1:
+		parts = append(parts, fmt.Sprintf("%d file transfers are under way", transfers))
+	}
+	if len(parts) == 0 {
+		return "Stop the hub?"
+	}
+	return strings.Join(parts, " and ") + ": leaving stops the hub for everyone. Stop it?"
 }

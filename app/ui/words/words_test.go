@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/natter-chat/natter/app/ui/kit"
 	"github.com/natter-chat/natter/core/client"
 	"github.com/natter-chat/natter/core/proto"
 )
@@ -149,5 +151,32 @@ func TestSystem(t *testing.T) {
 		{client.Message{Text: "dave joined"}, "dave joined"},
 	} {
 		assert.Equal(t, tt.want, System(tt.m), "note %d", tt.m.Note)
+	}
+}
+
+func TestStopHubCountsWhoIsAffected(t *testing.T) {
+	for _, c := range []struct {
+		people, transfers int
+		want              string
+	}{
+		{2, 1, "2 people are connected and 1 file transfer is under way: leaving stops the hub for everyone. Stop it?"},
+		{1, 0, "1 person is connected: leaving stops the hub for everyone. Stop it?"},
+		{0, 3, "3 file transfers are under way: leaving stops the hub for everyone. Stop it?"},
+		{0, 0, "Stop the hub?"},
+	} {
+		if got := StopHub(c.people, c.transfers); got != c.want {
+			t.Errorf("StopHub(%d, %d) = %q, want %q", c.people, c.transfers, got, c.want)
+		}
+	}
+}
+
+func TestSharedFromTheFolderNamesNobody(t *testing.T) {
+	got := System(client.Message{Note: client.NoteShared, Name: "notes.txt", Size: 2048})
+	if want := "notes.txt (" + kit.Bytes(2048) + ") is now shared"; got != want {
+		t.Errorf("System = %q, want %q", got, want)
+	}
+	got = System(client.Message{Note: client.NoteShared, From: "bob", Name: "notes.txt", Size: 2048})
+	if !strings.HasPrefix(got, "bob shared notes.txt") {
+		t.Errorf("System = %q", got)
 	}
 }

@@ -146,6 +146,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	maxUpload := byteSize(server.DefaultMaxUpload)
 	fs.Var(&maxUpload, "max-upload", "largest upload in `bytes`; larger ones get ERR 413 too-large (units: KiB, MiB, GiB, TiB, ...)")
 	fs.StringVar(&c.Dir, "dir", d.Dir, "shared `folder`; created if missing")
+	fs.DurationVar(&c.WatchInterval, "watch", d.WatchInterval, "how often to look for files copied into or removed from -dir, to announce them, such as 2s (0: never)")
 	fs.StringVar(&c.Name, "name", d.Name, fmt.Sprintf("hub `name` sent to clients in HELLO: text of at most %d bytes", server.MaxNameLen))
 	fs.IntVar(&o.history, "history", d.History, "public `messages` replayed to a client on registration (0: none)")
 	fs.IntVar(&c.MaxClients, "max-clients", d.MaxClients, "most `clients` at once; the next gets ERR 503 hub-full")
