@@ -48,6 +48,8 @@ const (
 	DefaultMaxTransfersPerClient = 4
 	DefaultReadBufferSize        = 1024
 	DefaultMemoryTrimDelay       = 200 * time.Millisecond
+	DefaultHistoryKeep           = 1000000
+	DefaultHistoryDays           = 365
 )
 
 // MaxNameLen is the longest hub name (Config.Name) in bytes, so that the
@@ -123,6 +125,18 @@ type Config struct {
 	// probes on the UDP port (UDPAddr), beside the transfers if any.
 	Discovery *DiscoveryConfig
 
+	// DataDir is the folder the hub keeps its database in (package
+	// store): the public history, kept across restarts and searchable. ""
+	// keeps the history in memory only (History messages).
+	DataDir string
+	// HistoryKeep and HistoryDays bound the stored history: the newest
+	// HistoryKeep messages, none older than HistoryDays days.
+	HistoryKeep int
+	HistoryDays int
+	// openStore, when set, opens the store in place of package store
+	// (tests).
+	openStore func(dir string) (historyStore, error)
+
 	// grants, when set, grants GET and PUT in place of the transfer
 	// service, which is then not built (tests).
 	grants granter
@@ -181,6 +195,8 @@ func (c *Config) setDefaults() {
 	setDur(&c.presencePause, defaultPresencePause)
 	setInt(&c.MaxTransfers, DefaultMaxTransfers)
 	setInt(&c.MaxTransfersPerClient, DefaultMaxTransfersPerClient)
+	setInt(&c.HistoryKeep, DefaultHistoryKeep)
+	setInt(&c.HistoryDays, DefaultHistoryDays)
 }
 
 // validate reports every field that is out of range.
@@ -211,6 +227,8 @@ func (c *Config) validate() error {
 	positive("FlushTimeout", float64(c.FlushTimeout))
 	positive("MaxTransfers", float64(c.MaxTransfers))
 	positive("MaxTransfersPerClient", float64(c.MaxTransfersPerClient))
+	positive("HistoryKeep", float64(c.HistoryKeep))
+	positive("HistoryDays", float64(c.HistoryDays))
 	if c.OutQueueBytes < proto.MaxHubLineLen*2 {
 		errs = append(errs, fmt.Errorf("config field OutQueueBytes must be at least %d (two of the longest lines), got %d", proto.MaxHubLineLen*2, c.OutQueueBytes))
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/natter-chat/natter/core/discovery"
 	"github.com/natter-chat/natter/core/proto"
+	"github.com/natter-chat/natter/server/store"
 )
 
 // Hub is a Natter hub. Create it with New and run it with Serve or
@@ -28,6 +29,9 @@ type Hub struct {
 	grants    granter          // grants GET and PUT: transfers, or a stand-in
 	transfers *transferService // file transfers over UDP
 	discovery *lanDiscovery    // LAN discovery
+	commits   *committer       // the stored history (Config.DataDir); nil when kept in memory only
+
+	clock hubClock // stamps <time>
 
 	addr    atomic.Pointer[net.Addr]
 	udpAddr atomic.Pointer[net.Addr]
@@ -95,6 +99,11 @@ func New(cfg Config) (*Hub, error) {
 	}
 	if cfg.Discovery != nil {
 		h.discovery = newLANDiscovery(*cfg.Discovery, log)
+	}
+	if cfg.DataDir != "" {
+		if err := h.openHistory(); err != nil {
+			return nil, err
+		}
 	}
 	return h, nil
 }
@@ -232,6 +241,7 @@ func (h *Hub) ServeListeners(ctx context.Context, ls Listeners) error {
 	h.wg.Go(func() { shared.hashLoop(innerCtx) })
 	h.wg.Go(func() { h.writePresence(innerCtx) })
 	h.fanOut.start(innerCtx, &h.wg)
+	stopCommits := h.startCommits()
 	if h.cfg.MemoryTrimDelay > 0 {
 		h.wg.Go(func() { h.trim.run(innerCtx, h.cfg.MemoryTrimDelay) })
 	}
@@ -255,6 +265,7 @@ func (h *Hub) ServeListeners(ctx context.Context, ls Listeners) error {
 	stopParts()
 	partsErr := parts.wait()
 	ls.Sessions.Close()
+	stopCommits() // every message a client was sent is stored
 	h.shutdown()
 	stop()
 	h.wg.Wait()
@@ -380,6 +391,9 @@ func (h *Hub) accept(conn net.Conn) {
 	switch err {
 	case nil:
 		s.send(proto.AppendHello(nil, h.cfg.Name))
+		if caps := h.caps(); len(caps) > 0 {
+			s.send(proto.AppendCaps(nil, caps))
+		}
 		s.startReader()
 	case errHubFull:
 		h.log.Info("hub full; turning a client away", "remote", conn.RemoteAddr().String(), "max", h.cfg.MaxClients)
@@ -439,8 +453,12 @@ func (h *Hub) closeAll() []*session {
 	return all
 }
 
-// now returns the time for hub lines, in Unix milliseconds.
+// now returns the wall clock in Unix milliseconds.
 func now() int64 { return time.Now().UnixMilli() }
+
+// now returns the time for the next hub line, in Unix milliseconds: see
+// hubClock.
+func (h *Hub) now() int64 { return h.clock.stamp() }
 
 // deliverLocked queues line for s; a session whose queue is full is marked
 // for dropping by dropSlowLocked. h.mu is held; the queue is written once
@@ -614,7 +632,7 @@ func (h *Hub) removeLocked(s *session, leaveReason string) {
 	delete(h.byKey, s.key)
 	h.rosterRemove(s)
 	if leaveReason != "" && !h.closing {
-		h.broadcastPresenceLocked(proto.AppendLeave(nil, now(), s.nick, leaveReason), nil)
+		h.broadcastPresenceLocked(proto.AppendLeave(nil, h.now(), s.nick, leaveReason), nil)
 	}
 }
 
@@ -768,7 +786,7 @@ func (h *Hub) announceShared(from, name, sha256 string) error {
 	if err != nil {
 		return fmt.Errorf("natter hub: announcing %q: %w", name, err)
 	}
-	h.flush(h.broadcast(proto.AppendShared(nil, now(), from, info.Size, sha256, name)))
+	h.flush(h.broadcast(proto.AppendShared(nil, h.now(), from, info.Size, sha256, name)))
 	return nil
 }
 
@@ -794,13 +812,18 @@ func (h *Hub) post(s *session, body string) (*flushList, *proto.Error) {
 	if s.ended.Load() {
 		return nil, nil
 	}
-	t := now()
+	t := h.now()
 	if n := msgLineLen(t, s.nick, body); n > proto.MaxHubLineLen {
 		// Not with nicks of at most 24 characters; a guard should the
 		// limits ever change.
 		return nil, proto.NewError(proto.ReasonLineTooLong, proto.KwMsg, fmt.Sprintf("with the time and your nick the line would have %d bytes, more than the %d a hub line may have; it was not delivered", n, proto.MaxHubLineLen))
 	}
 	line := proto.AppendMsgEscaped(make([]byte, 0, len(body)+len(s.nick)+32), t, s.nick, body)
+	if h.commits != nil {
+		// Sent once stored: see committer.
+		h.commits.add(line, store.Message{Time: t, From: s.nick, Body: body})
+		return nil, nil
+	}
 	h.addHistoryLocked(line)
 	h.broadcastLocked(line, nil)
 	return h.settleLocked(), nil
@@ -821,7 +844,7 @@ func (h *Hub) sendPrivate(s *session, to, key, body string) (*flushList, *proto.
 	// The line carries the recipient's nick as registered, which may be
 	// longer in bytes than the form the client typed (U+FB00 "ﬀ" is typed
 	// as "ff" but written in three bytes), and the sender's nick.
-	t := now()
+	t := h.now()
 	if n := privLineLen(t, s.nick, target.nick, body); n > proto.MaxHubLineLen {
 		return nil, proto.NewError(proto.ReasonLineTooLong, proto.KwPriv, fmt.Sprintf("once addressed from %s to %s the line would have %d bytes, more than the %d a hub line may have; it was not delivered",
 			s.nick, target.nick, n, proto.MaxHubLineLen))
@@ -895,7 +918,7 @@ func (h *Hub) registerLocked(s *session, nick, key string) {
 	if kick {
 		h.kickLocked(s.q)
 	}
-	h.broadcastPresenceLocked(proto.AppendJoin(nil, now(), nick), s)
+	h.broadcastPresenceLocked(proto.AppendJoin(nil, h.now(), nick), s)
 }
 
 // renameLocked changes the nick of the registered session s and tells
@@ -907,7 +930,7 @@ func (h *Hub) renameLocked(s *session, nick, key string) {
 	s.nick, s.key = nick, key
 	h.byKey[key] = s
 	h.rosterInsert(s)
-	h.broadcastPresenceLocked(proto.AppendRename(nil, now(), old, nick), nil)
+	h.broadcastPresenceLocked(proto.AppendRename(nil, h.now(), old, nick), nil)
 }
 
 // sendUsers queues the USERS block for s. It is queued under h.mu, as JOIN
