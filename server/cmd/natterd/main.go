@@ -48,6 +48,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, versionLine(version, buildInfo()))
 		return 0
 	}
+	if opts.backup != "" {
+		return backup(ctx, opts, stdout, stderr)
+	}
 	return serve(ctx, opts, stdout, stderr)
 }
 
@@ -61,6 +64,7 @@ func serve(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 		return 1
 	}
 	cfg.Transfers = &opts.transfers
+	cfg.DataDir = dataDirFor(opts.dataDir, cfg.Dir)
 	if opts.announce {
 		cfg.Discovery = &server.DiscoveryConfig{Announcer: opts.announcer}
 	}

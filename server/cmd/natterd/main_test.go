@@ -208,6 +208,7 @@ func TestRunInProcess(t *testing.T) {
 	cancel()
 	line, err = r.ReadString('\n')
 	require.NoError(t, err)
+	line = skipCaps(r, line)
 	assert.Equal(t, "BYE shutdown\n", line)
 	select {
 	case code := <-done:
@@ -327,6 +328,7 @@ func TestBinarySIGTERM(t *testing.T) {
 	_, err = conn.Write([]byte("NICK bob\n"))
 	require.NoError(t, err)
 	line, _ = r.ReadString('\n')
+	line = skipCaps(r, line)
 	assert.Equal(t, "WELCOME bob\n", line)
 
 	start := time.Now()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,10 @@ type options struct {
 	// announcements and answers to broadcast probes.
 	announce bool
 	version  bool // -version: print it and exit
+	// dataDir is -data-dir as given: "" for the default beside the
+	// shared folder (see dataDirFor), "-" for none.
+	dataDir string
+	backup  string // -backup: copy the database to this file and exit
 	// getenv reads the environment (NOTIFY_SOCKET, for readiness).
 	getenv func(string) string
 	// announcer tunes the multicast DNS announcer (tests confine it).
@@ -141,6 +146,9 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.StringVar(&c.Dir, "dir", d.Dir, "shared `folder`; created if missing")
 	fs.StringVar(&c.Name, "name", d.Name, fmt.Sprintf("hub `name` sent to clients in HELLO: text of at most %d bytes", server.MaxNameLen))
 	fs.IntVar(&o.history, "history", d.History, "public `messages` replayed to a client on registration (0: none)")
+	fs.StringVar(&o.dataDir, "data-dir", "", "`folder` of the hub's database (history kept across restarts); created if missing; - keeps history in memory only (default: data beside the shared folder)")
+	fs.IntVar(&c.HistoryKeep, "history-keep", d.HistoryKeep, "stored public `messages` kept; older ones are forgotten")
+	fs.IntVar(&c.HistoryDays, "history-days", d.HistoryDays, "`days` a stored public message is kept")
 	fs.IntVar(&c.MaxClients, "max-clients", d.MaxClients, "most `clients` at once; the next gets ERR 503 hub-full")
 	fs.Float64Var(&c.MaxLineRate, "rate", d.MaxLineRate, "`lines` per second a client may send; more get ERR 429 slow-down (inf: no limit, for load tests)")
 	fs.IntVar(&c.LineBurst, "burst", d.LineBurst, "`lines` a client may send at once above the rate")
@@ -170,6 +178,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	// Not from the environment: a variable left over from a build would
 	// turn the hub into a version printer.
 	fs.BoolVar(&o.version, "version", false, "print the version and the revision natterd was built from, and exit")
+	fs.StringVar(&o.backup, "backup", "", "write a consistent copy of the database in -data-dir to `file` (a new one), even while a hub runs on it, and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: natterd [flags]\n\n"+
 			"natterd runs a Natter chat hub (protocol natter/1).\n"+
@@ -188,7 +197,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
-		if set[f.Name] || f.Name == "version" {
+		if set[f.Name] || f.Name == "version" || f.Name == "backup" {
 			return
 		}
 		env := envName(f.Name)
@@ -224,6 +233,12 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	if err := o.logLevel.UnmarshalText([]byte(logLevel)); err != nil {
 		return nil, fmt.Errorf("-log-level %q: want debug, info, warn or error", logLevel)
 	}
+	if c.HistoryKeep <= 0 || c.HistoryDays <= 0 {
+		return nil, fmt.Errorf("-history-keep %d, -history-days %d: want positive numbers", c.HistoryKeep, c.HistoryDays)
+	}
+	if o.backup != "" && o.dataDir == "-" {
+		return nil, errors.New("-backup needs a -data-dir holding a database")
+	}
 	if o.history < 0 {
 		return nil, fmt.Errorf("-history %d: want 0 or more", o.history)
 	}
@@ -245,4 +260,17 @@ func (o *options) newLogger(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, hopts))
 	}
 	return slog.New(slog.NewTextHandler(w, hopts))
+}
+
+// dataDirFor returns the data folder of a hub sharing dir, as -data-dir
+// asks: by default "data" beside the shared folder (./data for ./shared),
+// and "" (none) for "-".
+func dataDirFor(dataDir, dir string) string {
+	switch dataDir {
+	case "-":
+		return ""
+	case "":
+		return filepath.Join(filepath.Dir(filepath.Clean(dir)), "data")
+	}
+	return dataDir
 }
