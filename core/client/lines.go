@@ -61,6 +61,8 @@ func parseHubLine(raw string) (hubLine, error) {
 	switch ev.Keyword {
 	case proto.KwHello:
 		h.text, h.version = ev.Text, ev.Version
+	case proto.KwCaps:
+		h.text = ev.Text
 	case proto.KwWelcome, proto.KwUser, proto.KwJoin:
 		h.nick = ev.Nick
 	case proto.KwRename:

@@ -16,7 +16,7 @@ type replies map[string][]*request
 // expect remembers r if the hub will answer it.
 func (p replies) expect(r *request) {
 	switch r.keyword {
-	case proto.KwNick, proto.KwMsg, proto.KwPriv, proto.KwUsers, proto.KwFiles, proto.KwGet, proto.KwPut:
+	case proto.KwNick, proto.KwMsg, proto.KwPriv, proto.KwUsers, proto.KwFiles, proto.KwGet, proto.KwPut, proto.KwHistory, proto.KwSearch:
 		p[r.keyword] = append(p[r.keyword], r)
 	}
 }

@@ -56,6 +56,7 @@ type state struct {
 	// Published state. Slices are replaced, never modified in place, once
 	// a snapshot holds them (messages and shared are append-only).
 	messages  msgLog
+	older     olderLog // pages of the stored history and search results (older.go)
 	users     []User
 	files     []File
 	filesTime time.Time
@@ -464,6 +465,7 @@ func (st *state) handleLine(h hubLine) {
 			return
 		}
 		s.hello = true
+		st.older.newSession()
 		st.hubName = h.text
 		st.dirty = true
 		st.registerNick()
@@ -474,7 +476,11 @@ func (st *state) handleLine(h hubLine) {
 		st.answered(proto.KwUsers)
 		st.startBlock(proto.KwUsers, h.n)
 	case proto.KwHistory:
-		st.startBlock(proto.KwHistory, h.n)
+		st.historyBlock(h.n)
+	case proto.KwFound:
+		st.foundBlock(h.n)
+	case proto.KwCaps:
+		st.caps(h.text)
 	case proto.KwFiles:
 		st.answered(proto.KwFiles)
 		st.startBlock(proto.KwFiles, h.n)
@@ -561,6 +567,8 @@ func (st *state) blockLine(h hubLine) bool {
 		st.list.files = append(st.list.files, File{Name: h.name, Size: h.size, SHA256: h.sha, ModTime: h.mtime})
 	case proto.KwHistory:
 		st.message(h, true)
+	case kindOlder, proto.KwFound:
+		st.list.msgs = append(st.list.msgs, storedMessage(h, st.nick))
 	}
 	if st.list.took() {
 		st.endBlock()
@@ -580,6 +588,10 @@ func (st *state) endBlock() {
 	case proto.KwFiles:
 		st.files = st.list.files
 		st.filesTime = st.now
+	case proto.KwHistory:
+		st.older.replayed = true
+	case kindOlder, proto.KwFound:
+		st.endStored(st.list.kind, st.list.msgs)
 	}
 	st.list = listBlock{}
 	st.dirty = true
@@ -588,10 +600,11 @@ func (st *state) endBlock() {
 // listBlock gathers the lines of a USERS, FILES or HISTORY list as they
 // arrive, so that a list replaces the old one only once it is whole.
 type listBlock struct {
-	kind  string // USERS, FILES or HISTORY; "" when no list is under way
+	kind  string // USERS, FILES or HISTORY (or kindOlder, FOUND); "" when no list is under way
 	left  int    // lines still to come
 	users []User
 	files []File
+	msgs  []Message // kindOlder, FOUND
 	// taken counts, in a HISTORY, the copies of each public message met
 	// so far, to skip those the log already holds.
 	taken map[msgKey]int
@@ -612,6 +625,9 @@ func (b *listBlock) item() string {
 	case proto.KwFiles:
 		return proto.KwFile
 	case proto.KwHistory:
+		return proto.KwMsg
+	}
+	if isStoredKind(b.kind) {
 		return proto.KwMsg
 	}
 	return ""
@@ -777,6 +793,7 @@ func (st *state) hubError(e *HubError) {
 	}
 	st.emit(Event{Kind: EventError, Time: e.Time, Err: e})
 	req := st.answered(e.Keyword)
+	st.storedRefused(e.Keyword)
 	defer st.pump(st.now)
 	switch e.Keyword {
 	case proto.KwNick:
@@ -918,6 +935,10 @@ func (st *state) intent(in intent) {
 		st.sched.add(in)
 	case intentCancel:
 		st.sched.cancel(in.xfer)
+	case intentOlder:
+		st.loadOlder()
+	case intentSearch:
+		st.search(in.text)
 	case intentQuit:
 		st.quitReason = in.text
 		st.stop(CauseQuit, nil)
@@ -960,6 +981,13 @@ func (st *state) snapshot(version, dropped uint64) *Snapshot {
 		HubName:       st.hubName,
 		Addr:          st.cfg.Addr,
 		Messages:      st.messages.lines(),
+		Older:         st.older.msgs,
+		OlderLoading:  st.older.loading,
+		OlderComplete: st.older.complete,
+		HubStores:     st.older.hubStores,
+		Found:         st.older.found,
+		FoundFor:      st.older.foundFor,
+		Searching:     st.older.searching,
 		Users:         st.users,
 		Files:         st.files,
 		FilesTime:     st.filesTime,
