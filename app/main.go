@@ -140,7 +140,7 @@ func run(w *app.Window, o options) error {
 			}()
 			return c, nil
 		},
-		Host:     hoster(sharedDir, logger),
+		Host:     hoster(sharedDir, filepath.Join(dirs.Data, "hub"), logger),
 		HostNote: "Starts a hub on port 50000 (or a free port) sharing " + sharedDir,
 		PickFile: func() (io.ReadCloser, error) {
 			rc, err := expl.ChooseFile()

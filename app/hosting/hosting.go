@@ -29,6 +29,10 @@ type Config struct {
 	Addr string
 	// Dir is the shared folder; it is created if missing.
 	Dir string
+	// DataDir is where the hub keeps its database (the history it keeps
+	// across restarts); it is created if missing. "" keeps the history in
+	// memory only.
+	DataDir string
 	// Name is the hub's name (default: "<host name>'s hub").
 	Name string
 	// Logger receives the hub's diagnostics; nil discards them.
@@ -71,6 +75,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	}
 	hcfg := server.Config{
 		Dir:       cfg.Dir,
+		DataDir:   cfg.DataDir,
 		Name:      cfg.Name,
 		Transfers: &server.TransferConfig{},
 		Logger:    log,
