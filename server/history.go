@@ -18,6 +18,7 @@ type historyStore interface {
 	Before(ctx context.Context, t int64, n int) ([]store.Message, error)
 	Search(ctx context.Context, words []string, limit int) ([]store.Message, error)
 	LastTime(ctx context.Context) (int64, error)
+	Index(ctx context.Context) (int, error)
 	Prune(ctx context.Context, keep int, notBefore int64) (int64, error)
 	Backup(ctx context.Context, path string) error
 	Close() error
@@ -202,6 +203,19 @@ func (c *committer) commitPending() {
 	c.release(c.lines)
 	clear(c.lines)
 	c.spare = batch[:0]
+	c.index()
+}
+
+// index adds what was stored to the search index, after the lines went
+// out: indexing costs more than storing, and a search may lag a batch.
+func (c *committer) index() {
+	st := c.reader()
+	if st == nil || !c.working.Load() {
+		return
+	}
+	if _, err := st.Index(context.Background()); err != nil {
+		c.log.Debug("cannot index messages for search yet", "err", err)
+	}
 }
 
 // write stores msgs, with any backlog of messages whose writing failed

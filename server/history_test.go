@@ -117,6 +117,7 @@ func TestHistoryPagesAndSearchOverTheWire(t *testing.T) {
 	}
 	require.Equal(t, sent, back)
 
+	searchUntilFound(t, ann, "tonight") // indexed a moment after it was sent
 	ann.send("SEARCH NAIVE unicode")
 	require.Equal(t, []string{sent[30]}, ann.readBlock(proto.KwFound))
 	ann.send("SEARCH party")
@@ -249,8 +250,7 @@ func TestReadOnlyDataFolderKeepsTheChatGoing(t *testing.T) {
 		waitAWhile()
 	}
 	require.True(t, h.StoresHistory(), "the store never opened")
-	ann.send("SEARCH stored")
-	require.Len(t, ann.readBlock(proto.KwFound), 1, "the message sent before the store opened is kept")
+	require.Len(t, searchUntilFound(t, ann, "stored"), 1, "the message sent before the store opened is kept")
 }
 
 func TestCorruptDatabaseStopsTheHubFromStarting(t *testing.T) {
@@ -286,4 +286,19 @@ func waitAWhile() { time.Sleep(20 * time.Millisecond) }
 
 func writeJunk(path string) error {
 	return os.WriteFile(path, append([]byte("not a database\n"), make([]byte, 4096)...), 0o600)
+}
+
+// searchUntilFound searches for words until the hub finds something (a
+// message is indexed a moment after it is sent) and returns what it found.
+func searchUntilFound(t *testing.T, c *testClient, words string) []string {
+	t.Helper()
+	for range 500 {
+		c.send("SEARCH " + words)
+		if found := c.readBlock(proto.KwFound); len(found) > 0 {
+			return found
+		}
+		waitAWhile()
+	}
+	t.Fatalf("SEARCH %s never found anything", words)
+	return nil
 }

@@ -3,6 +3,7 @@ package client
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -60,8 +61,16 @@ func TestSearchFindsWordsNewestFirst(t *testing.T) {
 		require.NoError(t, c.Send(text))
 	}
 	waitFor(t, c, "all sent", func(s *Snapshot) bool { return len(publicTexts(s)) == 4 })
-	c.Search("  cafe ")
-	s := waitFor(t, c, "found", func(s *Snapshot) bool { return !s.Searching && s.FoundFor == "cafe" })
+	// A message is indexed a moment after it was sent.
+	var s *Snapshot
+	for range 200 {
+		c.Search("  cafe ")
+		s = waitFor(t, c, "found", func(s *Snapshot) bool { return !s.Searching && s.FoundFor == "cafe" })
+		if len(s.Found) == 2 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	require.Len(t, s.Found, 2)
 	require.Equal(t, "CAFE au lait", s.Found[0].Text)
 	require.Equal(t, "Le café est prêt", s.Found[1].Text)

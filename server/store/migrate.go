@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 )
 
@@ -16,7 +15,8 @@ var migrations = []string{
 		body TEXT NOT NULL
 	) WITHOUT ROWID`,
 	// 2: the search index. Contentless: it holds the words, not a second
-	// copy of the text, and rows are deleted by rowid (= time).
+	// copy of the text, and rows are deleted by rowid (= time). Messages
+	// of version 1 are indexed by Index, as new ones are.
 	`CREATE VIRTUAL TABLE messages_fts USING fts5(words, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2')`,
 }
 
@@ -42,36 +42,11 @@ func (s *Store) migrate(ctx context.Context, v int) error {
 			tx.Rollback()
 			return fmt.Errorf("migrating the schema to version %d: %w", have+1, err)
 		}
-		if have+1 == 2 {
-			// Bodies written under version 1 are reindexed in search form.
-			if err := reindex(ctx, tx); err != nil {
-				tx.Rollback()
-				return fmt.Errorf("migrating the schema to version %d: %w", have+1, err)
-			}
-		}
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, have+1)); err != nil {
 			tx.Rollback()
 			return err
 		}
 		if err := tx.Commit(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// reindex indexes every stored message for search.
-func reindex(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx, `SELECT time, nick, body FROM messages ORDER BY time`)
-	if err != nil {
-		return err
-	}
-	msgs, err := scan(rows)
-	if err != nil {
-		return err
-	}
-	for _, m := range msgs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO messages_fts(rowid, words) VALUES (?, ?)`, m.Time, indexText(m.Body)); err != nil {
 			return err
 		}
 	}

@@ -37,6 +37,12 @@ type Message struct {
 type Store struct {
 	db   *sql.DB
 	path string
+	// The statements of every Append and Index, prepared once: preparing
+	// them costs as much as writing a message.
+	insert, index *sql.Stmt
+	// indexed is the time of the newest message in the search index. Only
+	// the one writer (Append, Index) uses it.
+	indexed int64
 }
 
 // Open opens the database in dir, creating dir and the database if they are
@@ -63,6 +69,18 @@ func openAt(dir string, v int) (*Store, error) {
 	if err := s.migrate(context.Background(), v); err != nil {
 		db.Close()
 		return nil, s.wrap("opening", err)
+	}
+	if v >= 2 {
+		if s.insert, err = db.Prepare(`INSERT INTO messages(time, nick, body) VALUES (?, ?, ?)`); err == nil {
+			s.index, err = db.Prepare(`INSERT INTO messages_fts(rowid, words) VALUES (?, ?)`)
+		}
+		if err == nil {
+			err = db.QueryRow(`SELECT coalesce(max(rowid), 0) FROM messages_fts`).Scan(&s.indexed)
+		}
+		if err != nil {
+			db.Close()
+			return nil, s.wrap("opening", err)
+		}
 	}
 	return s, nil
 }
@@ -96,6 +114,9 @@ var ErrReadOnly = errors.New("the data folder cannot be written")
 // wrap says which step on which file failed, and classifies SQLite's
 // errors into CorruptError, ErrFull and ErrReadOnly.
 func (s *Store) wrap(step string, err error) error {
+	if err == nil {
+		return nil
+	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
@@ -111,7 +132,9 @@ func (s *Store) wrap(step string, err error) error {
 }
 
 // Append stores msgs, in order, in one transaction: all or none. Times must
-// be new and increasing.
+// be new and increasing. They are found by Search once Index has run:
+// indexing costs twice what storing does, so a hub stores a batch, sends
+// it, and only then indexes it.
 func (s *Store) Append(ctx context.Context, msgs []Message) error {
 	if len(msgs) == 0 {
 		return nil
@@ -121,21 +144,9 @@ func (s *Store) Append(ctx context.Context, msgs []Message) error {
 		return s.wrap("writing to", err)
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO messages(time, nick, body) VALUES (?, ?, ?)`)
-	if err != nil {
-		return s.wrap("writing to", err)
-	}
-	defer ins.Close()
-	idx, err := tx.PrepareContext(ctx, `INSERT INTO messages_fts(rowid, words) VALUES (?, ?)`)
-	if err != nil {
-		return s.wrap("writing to", err)
-	}
-	defer idx.Close()
+	ins := tx.StmtContext(ctx, s.insert)
 	for _, m := range msgs {
 		if _, err := ins.ExecContext(ctx, m.Time, m.From, m.Body); err != nil {
-			return s.wrap("writing to", err)
-		}
-		if _, err := idx.ExecContext(ctx, m.Time, indexText(m.Body)); err != nil {
 			return s.wrap("writing to", err)
 		}
 	}
@@ -143,6 +154,40 @@ func (s *Store) Append(ctx context.Context, msgs []Message) error {
 		return s.wrap("writing to", err)
 	}
 	return nil
+}
+
+// maxIndexBatch is the most messages Index adds to the search index in one
+// transaction.
+const maxIndexBatch = 10000
+
+// Index adds the stored messages that are not in the search index yet, up
+// to maxIndexBatch of them, and reports how many it added; a store opened
+// after a crash catches up so too.
+func (s *Store) Index(ctx context.Context) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, s.wrap("indexing", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT time, nick, body FROM messages WHERE time > ? ORDER BY time LIMIT ?`, s.indexed, maxIndexBatch)
+	if err != nil {
+		return 0, s.wrap("indexing", err)
+	}
+	msgs, err := scan(rows)
+	if err != nil || len(msgs) == 0 {
+		return 0, s.wrap("indexing", err)
+	}
+	idx := tx.StmtContext(ctx, s.index)
+	for _, m := range msgs {
+		if _, err := idx.ExecContext(ctx, m.Time, indexText(m.Body)); err != nil {
+			return 0, s.wrap("indexing", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, s.wrap("indexing", err)
+	}
+	s.indexed = msgs[len(msgs)-1].Time
+	return len(msgs), nil
 }
 
 // Latest returns the newest n messages, oldest first.
@@ -236,6 +281,9 @@ func (s *Store) Prune(ctx context.Context, keep int, notBefore int64) (int64, er
 	n, _ := res.RowsAffected()
 	if err := tx.Commit(); err != nil {
 		return 0, s.wrap("pruning", err)
+	}
+	if s.indexed < cut-1 {
+		s.indexed = cut - 1 // nothing older is left to index
 	}
 	return n, nil
 }

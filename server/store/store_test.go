@@ -124,6 +124,12 @@ func TestSearchUnicodeWholeWords(t *testing.T) {
 	if err := s.Append(t.Context(), m); err != nil {
 		t.Fatal(err)
 	}
+	if found, _ := s.Search(t.Context(), []string{"party"}, 10); len(found) != 0 {
+		t.Fatal("a message was found before it was indexed")
+	}
+	if n, err := s.Index(t.Context()); err != nil || n != len(m) {
+		t.Fatalf("Index = %d, %v; want %d", n, err, len(m))
+	}
 	for _, c := range []struct {
 		words []string
 		want  []int64
@@ -178,6 +184,9 @@ func TestMigrateFromVersion1(t *testing.T) {
 	s.db.QueryRow(`PRAGMA user_version`).Scan(&v)
 	if v != currentVersion {
 		t.Fatalf("after migration the version is %d, want %d", v, currentVersion)
+	}
+	if n, err := s.Index(t.Context()); err != nil || n != 2 {
+		t.Fatalf("Index after migration = %d, %v; want the 2 messages of version 1", n, err)
 	}
 	got, err := s.Search(t.Context(), []string{"WORLD"}, 10)
 	if err != nil || len(got) != 1 || got[0].Time != 7 {
@@ -237,6 +246,9 @@ func TestPruneKeepsNewest(t *testing.T) {
 	if err := s.Append(t.Context(), msgs(0, 100)); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.Index(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	n, err := s.Prune(t.Context(), 30, 0)
 	if err != nil || n != 70 {
 		t.Fatalf("Prune(keep 30) = %d, %v; want 70 forgotten", n, err)
@@ -270,5 +282,32 @@ func TestBackupIsAUsableCopy(t *testing.T) {
 	got, _ := b.Latest(context.Background(), 100)
 	if !slices.Equal(got, msgs(0, 10)) {
 		t.Fatalf("the backup holds %v", got)
+	}
+}
+
+func TestIndexCatchesUpAfterReopening(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	if err := s.Append(t.Context(), msgs(0, 30)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Index(t.Context()); err != nil || n != 30 {
+		t.Fatalf("Index = %d, %v", n, err)
+	}
+	// Stored, not indexed: as after a crash between the two.
+	if err := s.Append(t.Context(), msgs(30, 20)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, dir)
+	if n, err := s.Index(t.Context()); err != nil || n != 20 {
+		t.Fatalf("Index after reopening = %d, %v; want the 20 not yet indexed", n, err)
+	}
+	if n, _ := s.Index(t.Context()); n != 0 {
+		t.Fatalf("a second Index added %d", n)
+	}
+	found, err := s.Search(t.Context(), []string{"message"}, 100)
+	if err != nil || len(found) != 50 {
+		t.Fatalf("Search found %d, %v; want all 50", len(found), err)
 	}
 }
