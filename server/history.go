@@ -18,7 +18,7 @@ type historyStore interface {
 	Before(ctx context.Context, t int64, n int) ([]store.Message, error)
 	Search(ctx context.Context, words []string, limit int) ([]store.Message, error)
 	LastTime(ctx context.Context) (int64, error)
-	Index(ctx context.Context) (int, error)
+	Index(ctx context.Context, max int) (int, error)
 	Prune(ctx context.Context, keep int, notBefore int64) (int64, error)
 	Backup(ctx context.Context, path string) error
 	Close() error
@@ -67,16 +67,17 @@ type committer struct {
 	st      historyStore // nil until the store opens
 	stopped bool
 
-	wake    chan struct{}
-	done    chan struct{}
-	working atomic.Bool // the last write succeeded: CAPS carries store
+	wake     chan struct{}
+	released chan [][]byte // stored batches, for the releaser to send, in order
+	done     chan struct{}
+	working  atomic.Bool // the last write succeeded: CAPS carries store
 
 	// Used by the committer goroutine alone.
 	backlog   []store.Message
 	nextTry   time.Time
 	lastPrune time.Time
-	lines     [][]byte
 	batch     []store.Message
+	unindexed int // messages stored since the search index last caught up
 }
 
 // openCommitter opens the store in dir. A store that cannot be opened for
@@ -86,7 +87,7 @@ func openCommitter(cfg *Config, log *slog.Logger, release func([][]byte), raise 
 	c := &committer{
 		log: log, dir: cfg.DataDir, open: cfg.openStore, release: release, raise: raise,
 		keep: cfg.HistoryKeep, days: cfg.HistoryDays,
-		wake: make(chan struct{}, 1), done: make(chan struct{}),
+		wake: make(chan struct{}, 1), released: make(chan [][]byte, 4), done: make(chan struct{}),
 	}
 	if c.open == nil {
 		c.open = openStore
@@ -157,12 +158,36 @@ func (c *committer) add(line []byte, m store.Message) bool {
 }
 
 // run commits batches until stop is closed, then commits what is pending.
+// A second goroutine sends each stored batch, so that the next batch is
+// written while the last one goes out.
 func (c *committer) run(stop <-chan struct{}) {
-	defer close(c.done)
+	releaserDone := make(chan struct{})
+	go func() {
+		defer close(releaserDone)
+		for lines := range c.released {
+			c.release(lines)
+		}
+	}()
+	defer func() {
+		close(c.released)
+		<-releaserDone
+		close(c.done)
+	}()
+	// The search index catches up once the chat pauses for indexPause, or
+	// at once when it lags by maxUnindexed: indexing right after every
+	// commit would make the next message wait for it.
+	idle := time.NewTimer(time.Hour)
+	defer idle.Stop()
 	for {
 		select {
 		case <-c.wake:
 			c.commitPending()
+			if c.unindexed >= maxUnindexed {
+				c.index()
+			}
+			idle.Reset(indexPause)
+		case <-idle.C:
+			c.index()
 		case <-stop:
 			c.mu.Lock()
 			c.stopped = true
@@ -193,28 +218,50 @@ func (c *committer) commitPending() {
 		return
 	}
 	c.batch = c.batch[:0]
-	c.lines = c.lines[:0]
+	lines := make([][]byte, len(batch))
 	for i := range batch {
 		c.batch = append(c.batch, batch[i].msg)
-		c.lines = append(c.lines, batch[i].line)
+		lines[i] = batch[i].line
 		batch[i] = pendingMsg{}
 	}
 	c.write(c.batch)
-	c.release(c.lines)
-	clear(c.lines)
+	c.released <- lines
 	c.spare = batch[:0]
-	c.index()
 }
 
-// index adds what was stored to the search index, after the lines went
-// out: indexing costs more than storing, and a search may lag a batch.
+// indexChunk is the most messages indexed at a time: a few milliseconds
+// of work, which a message that arrives meanwhile waits for.
+const (
+	indexChunk   = 200
+	indexPause   = 20 * time.Millisecond
+	maxUnindexed = 5000
+)
+
+// index adds what was stored to the search index while no message waits
+// to be stored: indexing costs twice what storing does, so it is done
+// after the lines went out and in the pauses of a burst. A search lags the
+// chat by what is not indexed yet.
 func (c *committer) index() {
 	st := c.reader()
 	if st == nil || !c.working.Load() {
 		return
 	}
-	if _, err := st.Index(context.Background()); err != nil {
-		c.log.Debug("cannot index messages for search yet", "err", err)
+	for range maxBacklog/indexChunk + 1 {
+		c.mu.Lock()
+		waiting := len(c.pending) > 0
+		c.mu.Unlock()
+		if waiting {
+			return
+		}
+		n, err := st.Index(context.Background(), indexChunk)
+		c.unindexed = max(0, c.unindexed-n)
+		if err != nil {
+			c.log.Debug("cannot index messages for search yet", "err", err)
+			return
+		}
+		if n < indexChunk {
+			return
+		}
 	}
 }
 
@@ -257,6 +304,7 @@ func (c *committer) write(msgs []store.Message) {
 		c.trimBacklog()
 		return
 	}
+	c.unindexed += len(all)
 	c.backlog = c.backlog[:0]
 	if c.working.CompareAndSwap(false, true) {
 		c.log.Info("messages are stored again", "dir", c.dir)

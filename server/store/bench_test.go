@@ -28,7 +28,7 @@ func BenchmarkAppendOne(b *testing.B) {
 					b.Fatal(err)
 				}
 				if index {
-					if _, err := s.Index(context.Background()); err != nil {
+					if _, err := s.Index(context.Background(), 1000); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -84,8 +84,8 @@ func BenchmarkLargeStore(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	for range total/maxIndexBatch + 2 {
-		if n, err := s.Index(context.Background()); err != nil {
+	for range total/1000 + 2 {
+		if n, err := s.Index(context.Background(), 1000); err != nil {
 			b.Fatal(err)
 		} else if n == 0 {
 			break

@@ -156,20 +156,16 @@ func (s *Store) Append(ctx context.Context, msgs []Message) error {
 	return nil
 }
 
-// maxIndexBatch is the most messages Index adds to the search index in one
-// transaction.
-const maxIndexBatch = 10000
-
 // Index adds the stored messages that are not in the search index yet, up
-// to maxIndexBatch of them, and reports how many it added; a store opened
-// after a crash catches up so too.
-func (s *Store) Index(ctx context.Context) (int, error) {
+// to max of them (oldest first) in one transaction, and reports how many it
+// added; a store opened after a crash catches up so too.
+func (s *Store) Index(ctx context.Context, max int) (int, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, s.wrap("indexing", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT time, nick, body FROM messages WHERE time > ? ORDER BY time LIMIT ?`, s.indexed, maxIndexBatch)
+	rows, err := tx.QueryContext(ctx, `SELECT time, nick, body FROM messages WHERE time > ? ORDER BY time LIMIT ?`, s.indexed, max)
 	if err != nil {
 		return 0, s.wrap("indexing", err)
 	}

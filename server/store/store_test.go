@@ -127,7 +127,7 @@ func TestSearchUnicodeWholeWords(t *testing.T) {
 	if found, _ := s.Search(t.Context(), []string{"party"}, 10); len(found) != 0 {
 		t.Fatal("a message was found before it was indexed")
 	}
-	if n, err := s.Index(t.Context()); err != nil || n != len(m) {
+	if n, err := s.Index(t.Context(), 1000); err != nil || n != len(m) {
 		t.Fatalf("Index = %d, %v; want %d", n, err, len(m))
 	}
 	for _, c := range []struct {
@@ -185,7 +185,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if v != currentVersion {
 		t.Fatalf("after migration the version is %d, want %d", v, currentVersion)
 	}
-	if n, err := s.Index(t.Context()); err != nil || n != 2 {
+	if n, err := s.Index(t.Context(), 1000); err != nil || n != 2 {
 		t.Fatalf("Index after migration = %d, %v; want the 2 messages of version 1", n, err)
 	}
 	got, err := s.Search(t.Context(), []string{"WORLD"}, 10)
@@ -246,7 +246,7 @@ func TestPruneKeepsNewest(t *testing.T) {
 	if err := s.Append(t.Context(), msgs(0, 100)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Index(t.Context()); err != nil {
+	if _, err := s.Index(t.Context(), 1000); err != nil {
 		t.Fatal(err)
 	}
 	n, err := s.Prune(t.Context(), 30, 0)
@@ -291,7 +291,7 @@ func TestIndexCatchesUpAfterReopening(t *testing.T) {
 	if err := s.Append(t.Context(), msgs(0, 30)); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.Index(t.Context()); err != nil || n != 30 {
+	if n, err := s.Index(t.Context(), 1000); err != nil || n != 30 {
 		t.Fatalf("Index = %d, %v", n, err)
 	}
 	// Stored, not indexed: as after a crash between the two.
@@ -300,10 +300,10 @@ func TestIndexCatchesUpAfterReopening(t *testing.T) {
 	}
 	s.Close()
 	s = open(t, dir)
-	if n, err := s.Index(t.Context()); err != nil || n != 20 {
+	if n, err := s.Index(t.Context(), 1000); err != nil || n != 20 {
 		t.Fatalf("Index after reopening = %d, %v; want the 20 not yet indexed", n, err)
 	}
-	if n, _ := s.Index(t.Context()); n != 0 {
+	if n, _ := s.Index(t.Context(), 1000); n != 0 {
 		t.Fatalf("a second Index added %d", n)
 	}
 	found, err := s.Search(t.Context(), []string{"message"}, 100)
