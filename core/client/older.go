@@ -35,11 +35,12 @@ type olderLog struct {
 	foundFor  string    // the words they were found for
 	searching bool      // a SEARCH is under way
 	asked     string    // the words of the SEARCH under way
+	next      string    // words asked for meanwhile, sent once it is answered
 }
 
 // newSession forgets what belongs to the last session.
 func (o *olderLog) newSession() {
-	o.loading, o.searching, o.replayed, o.hubStores = false, false, false, false
+	o.loading, o.searching, o.replayed, o.hubStores, o.next = false, false, false, false, ""
 }
 
 // caps takes the hub's CAPS words.
@@ -77,10 +78,14 @@ func (st *state) search(words string) {
 	words = strings.Join(strings.Fields(words), " ")
 	st.dirty = true
 	if words == "" {
-		o.found, o.foundFor = nil, ""
+		o.found, o.foundFor, o.next = nil, "", ""
 		return
 	}
-	if !st.registered() || o.searching {
+	if !st.registered() {
+		return
+	}
+	if o.searching {
+		o.next = words // the newest words win; one search at a time
 		return
 	}
 	o.searching, o.asked = true, words
@@ -147,6 +152,10 @@ func (st *state) endStored(kind string, msgs []Message) {
 			return dup
 		})
 		o.foundFor = o.asked
+		if next := o.next; next != "" {
+			o.next = ""
+			st.search(next)
+		}
 	}
 }
 
@@ -156,7 +165,7 @@ func (st *state) storedRefused(keyword string) {
 	case proto.KwHistory:
 		st.older.loading = false
 	case proto.KwSearch:
-		st.older.searching = false
+		st.older.searching, st.older.next = false, ""
 	}
 }
 

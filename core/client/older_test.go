@@ -74,6 +74,8 @@ func TestSearchFindsWordsNewestFirst(t *testing.T) {
 	require.Len(t, s.Found, 2)
 	require.Equal(t, "CAFE au lait", s.Found[0].Text)
 	require.Equal(t, "Le café est prêt", s.Found[1].Text)
+	// Asked while another search may still be on its way: sent after it.
+	c.Search("lait")
 	c.Search("東京")
 	s = waitFor(t, c, "found", func(s *Snapshot) bool { return !s.Searching && s.FoundFor == "東京" })
 	require.Len(t, s.Found, 1)
