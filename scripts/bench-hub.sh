@@ -12,6 +12,10 @@
 #      10 ms interval (-spread).
 #   3. 1000 and 10,000 idle clients: hub memory per idle client.
 #
+# Cases 1 and 2 also run against a hub without its store (-data-dir -):
+# the hub writes every message to its database before sending it, and the
+# store-off figures are the baseline that cost is measured against.
+#
 # Case 2 is run against a plain relay too (server/internal/floorrelay: one
 # write per client per message in turn, no checks, no limits), as the
 # baseline for latency on this machine: both fan out the same way, so the
@@ -145,6 +149,9 @@ for i in $(seq 1 "$RUNS"); do
 	run "full-$i" 120s -clients 1000 -senders 2 -messages 2000 -size 64
 	echo "  2: 1000 clients, 2 senders x 100 msg/s for 10 s" >&2
 	run "paced-$i" 90s -clients 1000 -senders 2 -messages 1000 -rate 100 -size 64
+	echo "  1, 2: the same without the store" >&2
+	run "full-nostore-$i" 120s -clients 1000 -senders 2 -messages 2000 -size 64 -hub-args "-rate inf -data-dir -"
+	run "paced-nostore-$i" 90s -clients 1000 -senders 2 -messages 1000 -rate 100 -size 64 -hub-args "-rate inf -data-dir -"
 	relay "relay-paced-$i" 90s -clients 1000 -senders 2 -messages 1000 -rate 100 -size 64
 	echo "  2: the same, the senders spread over each interval" >&2
 	run "spread-$i" 90s -clients 1000 -senders 2 -messages 1000 -rate 100 -size 64 -spread
@@ -158,6 +165,7 @@ done
 echo
 printf '%-44s %-36s %s\n' "figure" "runs" "median"
 row "1. deliveries/s (1000 clients, 2x2000)" full deliveries_per_sec 1 '%.0f'
+row "1. store off: deliveries/s" full-nostore deliveries_per_sec 1 '%.0f'
 row "1. lost" full lost 1 '%d'
 row "1. out of order" full out_of_order 1 '%d'
 row "1. dropped clients" full dropped 1 '%d'
@@ -168,6 +176,8 @@ row "1. first send to last delivery (s)" full delivery_ns 1e9 '%.2f'
 row "2. latency p50 (ms, 2x100 msg/s)" paced latency_p50_ns 1e6 '%.2f'
 row "2. latency p99 (ms)" paced latency_p99_ns 1e6 '%.2f'
 row "2. latency max (ms)" paced latency_max_ns 1e6 '%.2f'
+row "2. store off: latency p50 (ms)" paced-nostore latency_p50_ns 1e6 '%.2f'
+row "2. store off: latency p99 (ms)" paced-nostore latency_p99_ns 1e6 '%.2f'
 row "2. plain relay: latency p50 (ms)" relay-paced latency_p50_ns 1e6 '%.2f'
 row "2. plain relay: latency p99 (ms)" relay-paced latency_p99_ns 1e6 '%.2f'
 row "2. spread: latency p50 (ms)" spread latency_p50_ns 1e6 '%.2f'

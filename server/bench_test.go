@@ -17,12 +17,15 @@ import (
 // metric counts lines received by all clients together.
 func BenchmarkBroadcast(b *testing.B) {
 	for _, n := range []int{10, 100, 1000} {
-		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) { benchmarkBroadcast(b, n) })
+		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) { benchmarkBroadcast(b, n, "") })
 	}
 }
 
-func benchmarkBroadcast(b *testing.B, n int) {
+// benchmarkBroadcast measures the fan-out to n clients of a hub that
+// stores its history in dataDir ("" for none).
+func benchmarkBroadcast(b *testing.B, n int, dataDir string) {
 	h := startHub(b, func(c *Config) {
+		c.DataDir = dataDir
 		c.MaxLineRate = NoLineLimit
 		c.History = NoHistory
 		c.IdleTimeout = time.Hour

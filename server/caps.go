@@ -8,8 +8,8 @@ import (
 )
 
 // capabilities returns the words of the hub's CAPS line (natter/1 section
-// 7), sent right after HELLO, each part listing its own; none, and no line,
-// for a hub without the features.
+// 7), sent right after HELLO to each session, each part listing its own;
+// none, and no line, for a hub without the features.
 func (h *Hub) capabilities() []proto.Capability {
 	var caps []proto.Capability
 	if h.tls != nil {
@@ -18,6 +18,10 @@ func (h *Hub) capabilities() []proto.Capability {
 		}
 		fp, _ := h.Fingerprint()
 		caps = append(caps, proto.Capability{Name: proto.CapFingerprint, Value: fp.String()})
+	}
+	if h.StoresHistory() {
+		// Only while writes work: natter/1 section 10.
+		caps = append(caps, proto.Capability{Name: proto.CapStore})
 	}
 	if a, ok := h.WebAddr().(*net.TCPAddr); ok {
 		caps = append(caps, proto.Capability{Name: proto.CapWeb, Value: strconv.Itoa(a.Port)})

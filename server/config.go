@@ -49,6 +49,8 @@ const (
 	DefaultReadBufferSize        = 1024
 	DefaultMemoryTrimDelay       = 200 * time.Millisecond
 	DefaultWatchInterval         = 2 * time.Second
+	DefaultHistoryKeep           = 1000000
+	DefaultHistoryDays           = 365
 )
 
 // MaxNameLen is the longest hub name (Config.Name) in bytes, so that the
@@ -75,7 +77,11 @@ type Config struct {
 	UDPAddr string // UDP address for file transfers and discovery probes (Listen, ListenAndServe)
 	Dir     string // the shared folder; must exist
 	Name    string // hub name sent in HELLO: text of at most MaxNameLen bytes
-	DataDir string // the hub's own files, such as its TLS key; made if missing
+	// DataDir is the hub's own folder, made if missing: its database
+	// (package store: the public history, kept across restarts and
+	// searchable) and its TLS key. "" keeps the history in memory only
+	// (History messages) and leaves TLS without a kept key.
+	DataDir string
 
 	History    int // public messages replayed on registration; NoHistory for none
 	MaxClients int // sessions at once, registered or not
@@ -150,6 +156,14 @@ type Config struct {
 	// under the hub's key (kept in DataDir unless TLSConfig names one).
 	TLS *TLSConfig
 
+	// HistoryKeep and HistoryDays bound the stored history: the newest
+	// HistoryKeep messages, none older than HistoryDays days.
+	HistoryKeep int
+	HistoryDays int
+	// openStore, when set, opens the store in place of package store
+	// (tests).
+	openStore func(dir string) (historyStore, error)
+
 	// grants, when set, grants GET and PUT in place of the transfer
 	// service, which is then not built (tests).
 	grants granter
@@ -211,6 +225,8 @@ func (c *Config) setDefaults() {
 	setInt(&c.MaxTransfersPerClient, DefaultMaxTransfersPerClient)
 	setInt(&c.MaxSharedFiles, DefaultMaxSharedFiles)
 	c.Hosts.setDefaults()
+	setInt(&c.HistoryKeep, DefaultHistoryKeep)
+	setInt(&c.HistoryDays, DefaultHistoryDays)
 }
 
 // validate reports every field that is out of range.
@@ -245,6 +261,8 @@ func (c *Config) validate() error {
 	if err := c.Hosts.validate(); err != nil {
 		errs = append(errs, err)
 	}
+	positive("HistoryKeep", float64(c.HistoryKeep))
+	positive("HistoryDays", float64(c.HistoryDays))
 	if c.OutQueueBytes < proto.MaxHubLineLen*2 {
 		errs = append(errs, fmt.Errorf("config field OutQueueBytes must be at least %d (two of the longest lines), got %d", proto.MaxHubLineLen*2, c.OutQueueBytes))
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/natter-chat/natter/core/discovery"
 	"github.com/natter-chat/natter/core/proto"
+	"github.com/natter-chat/natter/server/store"
 )
 
 // Hub is a Natter hub. Create it with New and run it with Serve or
@@ -30,16 +31,16 @@ type Hub struct {
 	discovery *lanDiscovery    // LAN discovery
 	web       *webPart         // the web app, WebSocket sessions, HTTP transfers
 	tls       *tlsPort         // sessions over TLS
+	commits   *committer       // the stored history (Config.DataDir); nil when kept in memory only
+
+	clock hubClock // stamps <time>
 
 	addr    atomic.Pointer[net.Addr]
 	udpAddr atomic.Pointer[net.Addr]
 	webAddr atomic.Pointer[net.Addr]
 	tlsAddr atomic.Pointer[net.Addr]
-	// capsLine is the CAPS line sent after HELLO, set before any session
-	// starts; nil when no part has a capability.
-	capsLine []byte
-	serving  atomic.Bool
-	nextID   atomic.Uint64
+	serving atomic.Bool
+	nextID  atomic.Uint64
 
 	shared   atomic.Pointer[sharedDir]   // set while serving
 	watch    atomic.Pointer[sharedWatch] // set while serving, unless NoWatch
@@ -115,6 +116,11 @@ func New(cfg Config) (*Hub, error) {
 	}
 	if cfg.TLS != nil {
 		if h.tls, err = newTLSPort(*cfg.TLS, cfg.DataDir, log); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.DataDir != "" {
+		if err := h.openHistory(); err != nil {
 			return nil, err
 		}
 	}
@@ -271,9 +277,6 @@ func (h *Hub) ServeListeners(ctx context.Context, ls Listeners) error {
 		wa := ls.Web.Addr()
 		h.webAddr.Store(&wa)
 	}
-	if caps := h.capabilities(); len(caps) > 0 {
-		h.capsLine = proto.AppendCaps(nil, caps)
-	}
 	if h.needsPackets() {
 		ua := ls.Packets.LocalAddr()
 		h.udpAddr.Store(&ua)
@@ -296,6 +299,7 @@ func (h *Hub) ServeListeners(ctx context.Context, ls Listeners) error {
 	h.wg.Go(func() { shared.hashLoop(innerCtx) })
 	h.wg.Go(func() { h.writePresence(innerCtx) })
 	h.fanOut.start(innerCtx, &h.wg)
+	stopCommits := h.startCommits()
 	if h.cfg.MemoryTrimDelay > 0 {
 		h.wg.Go(func() { h.trim.run(innerCtx, h.cfg.MemoryTrimDelay) })
 	}
@@ -326,6 +330,7 @@ func (h *Hub) ServeListeners(ctx context.Context, ls Listeners) error {
 	stopParts()
 	partsErr := parts.wait()
 	ls.close()
+	stopCommits() // every message a client was sent is stored
 	h.shutdown()
 	stop()
 	h.wg.Wait()
@@ -486,8 +491,8 @@ func (h *Hub) accept(conn net.Conn) {
 	switch err {
 	case nil:
 		s.send(proto.AppendHello(nil, h.cfg.Name))
-		if h.capsLine != nil {
-			s.send(h.capsLine)
+		if caps := h.capabilities(); len(caps) > 0 {
+			s.send(proto.AppendCaps(nil, caps))
 		}
 		s.startReader()
 	case errHubFull:
@@ -548,8 +553,12 @@ func (h *Hub) closeAll() []*session {
 	return all
 }
 
-// now returns the time for hub lines, in Unix milliseconds.
+// now returns the wall clock in Unix milliseconds.
 func now() int64 { return time.Now().UnixMilli() }
+
+// now returns the time for the next hub line, in Unix milliseconds: see
+// hubClock.
+func (h *Hub) now() int64 { return h.clock.stamp() }
 
 // deliverLocked queues line for s; a session whose queue is full is marked
 // for dropping by dropSlowLocked. h.mu is held; the queue is written once
@@ -727,7 +736,7 @@ func (h *Hub) removeLocked(s *session, leaveReason string) {
 	delete(h.byKey, s.key)
 	h.rosterRemove(s)
 	if leaveReason != "" && !h.closing {
-		h.broadcastPresenceLocked(proto.AppendLeave(nil, now(), s.nick, leaveReason), nil)
+		h.broadcastPresenceLocked(proto.AppendLeave(nil, h.now(), s.nick, leaveReason), nil)
 	}
 }
 
@@ -891,7 +900,7 @@ func (h *Hub) announceShared(from, name, sha256 string) error {
 	if w := h.watch.Load(); w != nil {
 		w.announced(info)
 	}
-	h.flush(h.broadcast(proto.AppendShared(nil, now(), from, info.Size, sha256, name)))
+	h.flush(h.broadcast(proto.AppendShared(nil, h.now(), from, info.Size, sha256, name)))
 	return nil
 }
 
@@ -917,17 +926,22 @@ func (h *Hub) post(s *session, body string) (*flushList, *proto.Error) {
 	if s.ended.Load() {
 		return nil, nil
 	}
-	t := now()
+	t := h.now()
 	if n := msgLineLen(t, s.nick, body); n > proto.MaxHubLineLen {
 		// Not with nicks of at most 24 characters; a guard should the
 		// limits ever change.
 		return nil, proto.NewError(proto.ReasonLineTooLong, proto.KwMsg, fmt.Sprintf("with the time and your nick the line would have %d bytes, more than the %d a hub line may have; it was not delivered", n, proto.MaxHubLineLen))
 	}
 	line := proto.AppendMsgEscaped(make([]byte, 0, len(body)+len(s.nick)+32), t, s.nick, body)
-	h.addHistoryLocked(line)
-	h.broadcastLocked(line, nil)
 	h.stats.messages.Add(1)
 	h.stats.deliveries.Add(uint64(len(h.roster)))
+	if h.commits != nil {
+		// Sent once stored: see committer.
+		h.commits.add(line, store.Message{Time: t, From: s.nick, Body: body})
+		return nil, nil
+	}
+	h.addHistoryLocked(line)
+	h.broadcastLocked(line, nil)
 	return h.settleLocked(), nil
 }
 
@@ -946,7 +960,7 @@ func (h *Hub) sendPrivate(s *session, to, key, body string) (*flushList, *proto.
 	// The line carries the recipient's nick as registered, which may be
 	// longer in bytes than the form the client typed (U+FB00 "ﬀ" is typed
 	// as "ff" but written in three bytes), and the sender's nick.
-	t := now()
+	t := h.now()
 	if n := privLineLen(t, s.nick, target.nick, body); n > proto.MaxHubLineLen {
 		return nil, proto.NewError(proto.ReasonLineTooLong, proto.KwPriv, fmt.Sprintf("once addressed from %s to %s the line would have %d bytes, more than the %d a hub line may have; it was not delivered",
 			s.nick, target.nick, n, proto.MaxHubLineLen))
@@ -1031,7 +1045,7 @@ func (h *Hub) registerLocked(s *session, nick, key string) {
 	if kick {
 		h.kickLocked(s.q)
 	}
-	h.broadcastPresenceLocked(proto.AppendJoin(nil, now(), nick), s)
+	h.broadcastPresenceLocked(proto.AppendJoin(nil, h.now(), nick), s)
 }
 
 // renameLocked changes the nick of the registered session s and tells
@@ -1043,7 +1057,7 @@ func (h *Hub) renameLocked(s *session, nick, key string) {
 	s.nick, s.key = nick, key
 	h.byKey[key] = s
 	h.rosterInsert(s)
-	h.broadcastPresenceLocked(proto.AppendRename(nil, now(), old, nick), nil)
+	h.broadcastPresenceLocked(proto.AppendRename(nil, h.now(), old, nick), nil)
 }
 
 // sendUsers queues the USERS block for s. It is queued under h.mu, as JOIN

@@ -255,6 +255,10 @@ func (s *session) handle(raw []byte, t time.Time) {
 		// Any line shows the client is alive; nothing more to do.
 	case proto.KwQuit:
 		s.end(proto.QuitReason(cmd.Reason), proto.LeaveQuit)
+	case proto.KwHistory:
+		s.handleHistory(cmd)
+	case proto.KwSearch:
+		s.handleSearch(cmd)
 	}
 }
 

@@ -104,6 +104,9 @@ func register(t testing.TB, addr, nick string) (*testClient, []string, []string)
 	t.Helper()
 	c := dial(t, addr)
 	c.send("NICK " + nick)
+	if line := c.readLine(); !strings.HasPrefix(line, "CAPS ") { // a hub with a store says so first
+		c.pushback = append(c.pushback, line)
+	}
 	c.expect("WELCOME " + nick)
 	users := c.readBlock(proto.KwUsers)
 	history := c.readBlock(proto.KwHistory)

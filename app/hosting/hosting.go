@@ -30,9 +30,11 @@ type Config struct {
 	Addr string
 	// Dir is the shared folder; it is created if missing.
 	Dir string
-	// DataDir is the hub's own folder, where its TLS key is made once and
+	// DataDir is the hub's own folder, created if missing: its database
+	// (the history it keeps across restarts) and its TLS key, made once and
 	// kept. With it the hub also serves TLS, on the port after Addr's or,
-	// when that is taken, a free one; without it, plaintext only.
+	// when that is taken, a free one; without it, plaintext only and the
+	// history in memory.
 	DataDir string
 	// Name is the hub's name (default: "<host name>'s hub").
 	Name string
@@ -80,6 +82,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	}
 	hcfg := server.Config{
 		Dir:       cfg.Dir,
+		DataDir:   cfg.DataDir,
 		Name:      cfg.Name,
 		Transfers: &server.TransferConfig{},
 		// The host copies files into the folder: others see them come.

@@ -585,6 +585,20 @@ type Snapshot struct {
 	Addr string
 	// Messages is the log, oldest first.
 	Messages []Message
+	// Older are the messages before the log loaded from the hub's stored
+	// history with LoadOlder, oldest first, each once (by its time).
+	Older []Message
+	// OlderLoading is set while a page is on its way; OlderComplete once
+	// the hub has said there is nothing older.
+	OlderLoading, OlderComplete bool
+	// HubStores is set when the hub keeps its history (CAPS store), so
+	// that LoadOlder and Search can find more than the log holds.
+	HubStores bool
+	// Found are the results of the last Search, newest first, for the
+	// words FoundFor; Searching is set while a search is on its way.
+	Found     []Message
+	FoundFor  string
+	Searching bool
 	// Users are the people online, sorted case-insensitively, as of the
 	// last time the client was registered.
 	Users []User
@@ -748,6 +762,17 @@ func (c *Client) RefreshFiles() { c.post(intent{kind: intentFiles}) }
 // Snapshot.Files holds fewer than FilesTotal; a list shown as it scrolls
 // calls it near its end. A page already asked for is not asked again.
 func (c *Client) MoreFiles() { c.post(intent{kind: intentMoreFiles}) }
+
+// LoadOlder asks the hub for the page of public messages before the oldest
+// the client has (Snapshot.Older). It does nothing while a page is on its
+// way, once the hub has nothing older, or before registration.
+func (c *Client) LoadOlder() { c.post(intent{kind: intentOlder}) }
+
+// Search asks the hub for the public messages holding every one of the
+// space-separated words (whole words, case aside), into Snapshot.Found; ""
+// clears the results. A hub that does not store its history refuses with
+// an ERR (Snapshot.LastError).
+func (c *Client) Search(words string) { c.post(intent{kind: intentSearch, text: words}) }
 
 // SetNick changes our nick (or the nick to register, if not yet
 // registered). It returns an error for a nick the hub would refuse.

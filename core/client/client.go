@@ -55,6 +55,8 @@ const (
 	intentUpload
 	intentCancel
 	intentQuit
+	intentOlder  // LoadOlder
+	intentSearch // Search: text holds the words
 )
 
 // intent is one request from a method call to the event loop.

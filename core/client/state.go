@@ -57,6 +57,7 @@ type state struct {
 	// Published state. Slices are replaced, never modified in place, once
 	// a snapshot holds them (messages and shared are append-only).
 	messages  msgLog
+	older     olderLog // pages of the stored history and search results (older.go)
 	users     []User
 	files     []File
 	filesTime time.Time
@@ -485,7 +486,16 @@ func (st *state) handleLine(h hubLine) {
 	}
 	s := st.sess
 	if f, _ := proto.HubForm(h.Keyword); f.Item != "" {
-		// USERS, HISTORY, FILES: a block of f.Item lines follows.
+		// USERS, HISTORY, FOUND, FILES: a block of f.Item lines follows.
+		// A HISTORY is the replay at registration or a page asked for.
+		switch h.Keyword {
+		case proto.KwHistory:
+			st.historyBlock(h.Count)
+			return
+		case proto.KwFound:
+			st.foundBlock(h.Count)
+			return
+		}
 		var req *request
 		if cf, ok := proto.ClientForm(h.Keyword); ok && cf.Answered {
 			req = st.answered(h.Keyword)
@@ -504,6 +514,7 @@ func (st *state) handleLine(h hubLine) {
 			return
 		}
 		s.hello = true
+		st.older.newSession()
 		st.hubName = h.Text
 		st.caps = HubCaps{}
 		st.dirty = true
@@ -616,6 +627,8 @@ func (st *state) blockLine(h hubLine) bool {
 		st.list.files = append(st.list.files, File{Name: h.Name, Size: h.Size, SHA256: h.SHA256, ModTime: h.mtime})
 	case proto.KwHistory:
 		st.message(h, true)
+	case kindOlder, proto.KwFound:
+		st.list.msgs = append(st.list.msgs, storedMessage(h, st.nick))
 	}
 	if st.list.took() {
 		st.endBlock()
@@ -634,6 +647,10 @@ func (st *state) endBlock() {
 		st.users = users
 	case proto.KwFiles:
 		st.filesPage(st.list.files)
+	case proto.KwHistory:
+		st.older.replayed = true
+	case kindOlder, proto.KwFound:
+		st.endStored(st.list.kind, st.list.msgs)
 	}
 	st.list = listBlock{}
 	st.dirty = true
@@ -642,10 +659,11 @@ func (st *state) endBlock() {
 // listBlock gathers the lines of a USERS, FILES or HISTORY list as they
 // arrive, so that a list replaces the old one only once it is whole.
 type listBlock struct {
-	kind  string // USERS, FILES or HISTORY; "" when no list is under way
+	kind  string // USERS, FILES or HISTORY (or kindOlder, FOUND); "" when no list is under way
 	left  int    // lines still to come
 	users []User
 	files []File
+	msgs  []Message // kindOlder, FOUND
 	// taken counts, in a HISTORY, the copies of each public message met
 	// so far, to skip those the log already holds.
 	taken map[msgKey]int
@@ -660,6 +678,9 @@ func (b *listBlock) start(kind string, n int) {
 
 // item is the keyword of the list's lines.
 func (b *listBlock) item() string {
+	if isStoredKind(b.kind) {
+		return proto.KwMsg
+	}
 	f, _ := proto.HubForm(b.kind)
 	return f.Item
 }
@@ -824,6 +845,7 @@ func (st *state) hubError(e *HubError) {
 	}
 	st.emit(Event{Kind: EventError, Time: e.Time, Err: e})
 	req := st.answered(e.Keyword)
+	st.storedRefused(e.Keyword)
 	defer st.pump(st.now)
 	switch e.Keyword {
 	case proto.KwNick:
@@ -969,6 +991,10 @@ func (st *state) intent(in intent) {
 		st.sched.add(in)
 	case intentCancel:
 		st.sched.cancel(in.xfer)
+	case intentOlder:
+		st.loadOlder()
+	case intentSearch:
+		st.search(in.text)
 	case intentQuit:
 		st.quitReason = in.text
 		st.stop(CauseQuit, nil)
@@ -1012,6 +1038,13 @@ func (st *state) snapshot(version, dropped uint64) *Snapshot {
 		Caps:          st.caps,
 		Addr:          st.cfg.Addr,
 		Messages:      st.messages.lines(),
+		Older:         st.older.msgs,
+		OlderLoading:  st.older.loading,
+		OlderComplete: st.older.complete,
+		HubStores:     st.caps.Store,
+		Found:         st.older.found,
+		FoundFor:      st.older.foundFor,
+		Searching:     st.older.searching,
 		Users:         st.users,
 		Files:         st.files,
 		FilesTime:     st.filesTime,

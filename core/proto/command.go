@@ -16,6 +16,8 @@ import (
 //	PUT <size> <sha256> <name…>     Size, SHA256, Name
 //	PING <token>, PONG <token>      Token
 //	QUIT [<reason…>]                Reason (may be empty)
+//	HISTORY <count> [<before>]      Count, Before (0 when left out: the newest)
+//	SEARCH <words…>                 Text (the words, separated by spaces)
 type Command struct {
 	Keyword string // one of the Kw constants, upper case
 	Nick    string // NICK: the nick asked for; PRIV: the recipient
@@ -31,6 +33,8 @@ type Command struct {
 	Offset  int64  // FILES: the first entry asked for, in name order
 	Token   string // PING, PONG
 	Reason  string // QUIT: the client's words, may be empty
+	Count   int64  // HISTORY: the most messages asked for
+	Before  int64  // HISTORY: messages stamped before this time; 0 for the newest
 }
 
 // clientForms is the table of the keywords a client may send.
@@ -46,6 +50,9 @@ var clientForms = newForms([]form{
 	{Form: Form{Keyword: KwPong, BeforeRegistration: true}, args: []arg{word("token", fToken)}},
 	// Spaces alone are no words: such a client quits plainly.
 	{Form: Form{Keyword: KwQuit, BeforeRegistration: true}, args: []arg{spacesAreNone(optTextArg("reason", fReason))}},
+	// Paging back through the stored history, and searching it.
+	{Form: Form{Keyword: KwHistory, Answered: true}, args: []arg{numArg("count", fCount, 1, maxCount), optionalNumber(numArg("before time", fTime, 1, maxInt64), noArg, true)}},
+	{Form: Form{Keyword: KwSearch, Answered: true}, args: []arg{textArg("words", fText)}},
 })
 
 // optionalNumber makes a an optional last number: read as the argument at
@@ -91,6 +98,10 @@ func (c *Command) load(fm *form, v *values) {
 			v[i].n = c.Size
 		case fOffset:
 			v[i].n = c.Offset
+		case fCount:
+			v[i].n = c.Count
+		case fTime:
+			v[i].n = c.Before
 		default:
 			if p := c.str(a.field); p != nil {
 				v[i].s = *p
@@ -111,6 +122,10 @@ func (c *Command) store(fm *form, v *values) {
 			c.Size = v[i].n
 		case fOffset:
 			c.Offset = v[i].n
+		case fCount:
+			c.Count = v[i].n
+		case fTime:
+			c.Before = v[i].n
 		default:
 			if p := c.str(a.field); p != nil {
 				*p = v[i].s

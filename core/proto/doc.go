@@ -61,6 +61,8 @@ const (
 	KwShared   = "SHARED"
 	KwUnshared = "UNSHARED"
 	KwCaps     = "CAPS"
+	KwSearch   = "SEARCH"
+	KwFound    = "FOUND"
 	KwPing     = "PING"
 	KwPong     = "PONG"
 	KwQuit     = "QUIT"

@@ -57,6 +57,7 @@ var hubForms = newForms([]form{
 	{Form: Form{Keyword: KwUsers, Item: KwUser}, args: []arg{countArg()}},
 	{Form: Form{Keyword: KwUser}, args: []arg{word("nick", fNick)}},
 	{Form: Form{Keyword: KwHistory, Item: KwMsg}, args: []arg{countArg()}},
+	{Form: Form{Keyword: KwFound, Item: KwMsg}, args: []arg{countArg()}},
 	// A hub that predates the total lists all its files at once.
 	{Form: Form{Keyword: KwFiles, Item: KwFile}, args: []arg{countArg(), atLeast(optionalNumber(numArg("total", fTotal, 0, maxCount), 0, false), 0)}},
 	{Form: Form{Keyword: KwFile}, args: []arg{sizeArg(), strArg(argSHA256OrDash, "sha256", fSHA256), numArg("mtime", fMTime, 0, maxInt64), nameArg("file name", fName)}},
@@ -293,6 +294,9 @@ func AppendUsers(dst []byte, n int) []byte { return appendCount(dst, "USERS ", n
 
 // AppendHistory appends `HISTORY <n>`.
 func AppendHistory(dst []byte, n int) []byte { return appendCount(dst, "HISTORY ", n) }
+
+// AppendFound appends `FOUND <n>`.
+func AppendFound(dst []byte, n int) []byte { return appendCount(dst, "FOUND ", n) }
 
 // AppendFiles appends `FILES <n>`, the form before FILES had a total.
 //

@@ -17,9 +17,9 @@ func TestClientForms(t *testing.T) {
 		assert.Empty(t, f.Item, f.Keyword)
 	}
 	assert.Equal(t, map[string]bool{KwNick: true, KwMsg: false, KwPriv: false, KwUsers: false, KwFiles: false,
-		KwGet: false, KwPut: false, KwPing: true, KwPong: true, KwQuit: true}, before)
+		KwGet: false, KwPut: false, KwPing: true, KwPong: true, KwQuit: true, KwHistory: false, KwSearch: false}, before)
 	assert.Equal(t, map[string]bool{KwNick: true, KwMsg: true, KwPriv: true, KwUsers: true, KwFiles: true,
-		KwGet: true, KwPut: true, KwPing: false, KwPong: false, KwQuit: false}, answered)
+		KwGet: true, KwPut: true, KwPing: false, KwPong: false, KwQuit: false, KwHistory: true, KwSearch: true}, answered)
 
 	f, ok := ClientForm("priv")
 	require.True(t, ok)
@@ -47,7 +47,7 @@ func TestHubForms(t *testing.T) {
 		require.True(t, ok)
 		assert.Equal(t, f, again)
 	}
-	assert.Equal(t, map[string]string{KwUsers: KwUser, KwHistory: KwMsg, KwFiles: KwFile}, items)
+	assert.Equal(t, map[string]string{KwUsers: KwUser, KwHistory: KwMsg, KwFiles: KwFile, KwFound: KwMsg}, items)
 	f, ok := HubForm("Shared")
 	require.True(t, ok)
 	assert.Equal(t, "SHARED <time> <sender-nick> <size> <sha256> <file-name…>", f.Syntax)

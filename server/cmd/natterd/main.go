@@ -68,6 +68,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return 0
 	}
+	if opts.backup != "" {
+		return backup(ctx, opts, stdout, stderr)
+	}
 	return serve(ctx, opts, stdout, stderr)
 }
 
@@ -81,6 +84,11 @@ func serve(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 		return 1
 	}
 	cfg.Transfers = &opts.transfers
+	cfg.DataDir = dataDirFor(opts.dataDir, cfg.Dir)
+	if cfg.DataDir == "" && opts.tls.tlsAddr(&cfg) != "" {
+		fmt.Fprintln(stderr, `natterd: TLS keeps the hub's key in its data folder: give -data-dir a folder, or turn TLS off with -tls-addr ""`)
+		return 2
+	}
 	opts.tls.apply(&cfg)
 	if opts.announce {
 		cfg.Discovery = &server.DiscoveryConfig{Announcer: opts.announcer}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,10 @@ type options struct {
 	httpAddr string // -http-addr: the web app's address; "" for none
 	// metricsAddr serves /healthz and /metrics; "" for none.
 	metricsAddr string
+	// dataDir is -data-dir as given: "" for the default beside the
+	// shared folder (see dataDirFor), "-" for none.
+	dataDir string
+	backup  string // -backup: copy the database to this file and exit
 	// getenv reads the environment (NOTIFY_SOCKET, for readiness).
 	getenv func(string) string
 	// announcer tunes the multicast DNS announcer (tests confine it).
@@ -149,6 +154,9 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.DurationVar(&c.WatchInterval, "watch", d.WatchInterval, "how often to look for files copied into or removed from -dir, to announce them, such as 2s (0: never)")
 	fs.StringVar(&c.Name, "name", d.Name, fmt.Sprintf("hub `name` sent to clients in HELLO: text of at most %d bytes", server.MaxNameLen))
 	fs.IntVar(&o.history, "history", d.History, "public `messages` replayed to a client on registration (0: none)")
+	fs.StringVar(&o.dataDir, "data-dir", "", "`folder` of the hub's database (history kept across restarts) and its TLS key; created if missing; - keeps history in memory only and needs -tls-addr \"\" (default: data beside the shared folder)")
+	fs.IntVar(&c.HistoryKeep, "history-keep", d.HistoryKeep, "stored public `messages` kept; older ones are forgotten")
+	fs.IntVar(&c.HistoryDays, "history-days", d.HistoryDays, "`days` a stored public message is kept")
 	fs.IntVar(&c.MaxClients, "max-clients", d.MaxClients, "most `clients` at once; the next gets ERR 503 hub-full")
 	fs.Float64Var(&c.MaxLineRate, "rate", d.MaxLineRate, "`lines` per second a client may send; more get ERR 429 slow-down (inf: no limit, for load tests)")
 	fs.IntVar(&c.LineBurst, "burst", d.LineBurst, "`lines` a client may send at once above the rate")
@@ -180,10 +188,12 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.VisitAll(func(f *flag.Flag) {
 		f.Usage += " [$" + envName(f.Name) + "]"
 	})
-	// Neither -version, -status nor -qr is taken from the environment: a
-	// variable left over from a build would turn the hub into a printer.
+	// Neither -version, -status, -qr nor -backup is taken from the
+	// environment: a variable left over from a build would turn the hub
+	// into a printer or a copier.
 	fs.BoolVar(&o.qr, "qr", false, "print the link that opens the web app, and its QR code for a phone to scan, and exit")
 	fs.BoolVar(&o.version, "version", false, "print the version and the revision natterd was built from, and exit")
+	fs.StringVar(&o.backup, "backup", "", "write a consistent copy of the database in -data-dir to `file` (a new one), even while a hub runs on it, and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: natterd [flags]\n\n"+
 			"natterd runs a Natter chat hub (protocol natter/1).\n"+
@@ -202,7 +212,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
-		if set[f.Name] || f.Name == "version" || f.Name == "status" || f.Name == "qr" {
+		if set[f.Name] || f.Name == "version" || f.Name == "status" || f.Name == "qr" || f.Name == "backup" {
 			return
 		}
 		env := envName(f.Name)
@@ -241,6 +251,12 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	if err := o.logLevel.UnmarshalText([]byte(logLevel)); err != nil {
 		return nil, fmt.Errorf("-log-level %q: want debug, info, warn or error", logLevel)
 	}
+	if c.HistoryKeep <= 0 || c.HistoryDays <= 0 {
+		return nil, fmt.Errorf("-history-keep %d, -history-days %d: want positive numbers", c.HistoryKeep, c.HistoryDays)
+	}
+	if o.backup != "" && o.dataDir == "-" {
+		return nil, errors.New("-backup needs a -data-dir holding a database")
+	}
 	if o.history < 0 {
 		return nil, fmt.Errorf("-history %d: want 0 or more", o.history)
 	}
@@ -262,4 +278,17 @@ func (o *options) newLogger(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, hopts))
 	}
 	return slog.New(slog.NewTextHandler(w, hopts))
+}
+
+// dataDirFor returns the data folder of a hub sharing dir, as -data-dir
+// asks: by default "data" beside the shared folder (./data for ./shared),
+// and "" (none) for "-".
+func dataDirFor(dataDir, dir string) string {
+	switch dataDir {
+	case "-":
+		return ""
+	case "":
+		return filepath.Join(filepath.Dir(filepath.Clean(dir)), "data")
+	}
+	return dataDir
 }

@@ -6,17 +6,15 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"path/filepath"
 	"strconv"
 
 	"github.com/natter-chat/natter/server"
 )
 
-// tlsFlags are the flags of the hub's TLS port and its data folder, where
-// the hub's key is kept.
+// tlsFlags are the flags of the hub's TLS port; its key is kept in the
+// data folder (-data-dir).
 type tlsFlags struct {
-	addr    tlsAddr
-	dataDir string
+	addr tlsAddr
 }
 
 // tlsAddr is the value of -tls-addr: "" turns TLS off, and a flag left
@@ -42,7 +40,6 @@ func (a *tlsAddr) Set(v string) error {
 func (f *tlsFlags) define(fs *flag.FlagSet) {
 	fs.Var(&f.addr, "tls-addr", "TCP `address` for chat sessions over TLS; empty for none. "+
 		"Unset, it is the host of -addr with the port after its port (port 0 stays 0)")
-	fs.StringVar(&f.dataDir, "data-dir", "", "`folder` of the hub's own files, such as its TLS key, made if missing (default: .natter in -dir)")
 }
 
 // check reports flags that leave the hub c configures without a port.
@@ -62,15 +59,9 @@ func (f *tlsFlags) tlsAddr(c *server.Config) string {
 	return f.addr.addr
 }
 
-// apply sets the TLS part and the data folder of c, whose Addr and Dir
-// the flags have set, once check has passed; an empty -addr turns the
-// plaintext port off.
+// apply sets the TLS part of c, whose Addr and DataDir the flags have
+// set, once check has passed; an empty -addr turns the plaintext port off.
 func (f *tlsFlags) apply(c *server.Config) {
-	c.DataDir = f.dataDir
-	if c.DataDir == "" {
-		// Names starting with a dot are never shared (section 5).
-		c.DataDir = filepath.Join(c.Dir, ".natter")
-	}
 	if addr := f.tlsAddr(c); addr != "" {
 		c.TLS = &server.TLSConfig{Addr: addr}
 	}

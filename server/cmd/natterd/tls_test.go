@@ -61,11 +61,11 @@ func TestTLSKeyPrintedAndKept(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
 
-	// Without -data-dir the key is kept in .natter of the shared folder,
-	// which is never shared.
-	other := t.TempDir()
+	// Without -data-dir the key is kept in the data folder beside the
+	// shared one, never in it.
+	other := filepath.Join(t.TempDir(), "shared")
 	_, _, fp2, _ := runTLSHub(t, "-dir", other)
-	_, err = os.Stat(filepath.Join(other, ".natter", identity.HubKeyFile))
+	_, err = os.Stat(filepath.Join(filepath.Dir(other), "data", identity.HubKeyFile))
 	require.NoError(t, err)
 	_, _, fp3, _ := runTLSHub(t, "-dir", other)
 	assert.Equal(t, fp2, fp3, "the key is kept")
@@ -79,14 +79,15 @@ func TestTLSFlags(t *testing.T) {
 		tls      string // "" for off
 		dataDirs string
 	}{
-		{nil, server.DefaultAddr, server.DefaultTLSAddr, filepath.Join(server.DefaultDir, ".natter")},
-		{[]string{"-addr", "10.0.0.1:6000"}, "10.0.0.1:6000", "10.0.0.1:6001", filepath.Join(server.DefaultDir, ".natter")},
+		{nil, server.DefaultAddr, server.DefaultTLSAddr, filepath.Join(filepath.Dir(server.DefaultDir), "data")},
+		{[]string{"-addr", "10.0.0.1:6000"}, "10.0.0.1:6000", "10.0.0.1:6001", filepath.Join(filepath.Dir(server.DefaultDir), "data")},
 		{[]string{"-addr", "127.0.0.1:0", "-data-dir", "/var/lib/natter"}, "127.0.0.1:0", "127.0.0.1:0", "/var/lib/natter"},
-		{[]string{"-tls-addr", ""}, server.DefaultAddr, "", filepath.Join(server.DefaultDir, ".natter")},
-		{[]string{"-addr", "", "-tls-addr", ":7000"}, server.NoAddr, ":7000", filepath.Join(server.DefaultDir, ".natter")},
+		{[]string{"-tls-addr", ""}, server.DefaultAddr, "", filepath.Join(filepath.Dir(server.DefaultDir), "data")},
+		{[]string{"-addr", "", "-tls-addr", ":7000"}, server.NoAddr, ":7000", filepath.Join(filepath.Dir(server.DefaultDir), "data")},
 	} {
 		o, err := parseOptions(tt.args, env(nil), &bytes.Buffer{})
 		require.NoError(t, err, "%v", tt.args)
+		o.cfg.DataDir = dataDirFor(o.dataDir, o.cfg.Dir)
 		o.tls.apply(&o.cfg)
 		assert.Equal(t, tt.addr, o.cfg.Addr, "%v", tt.args)
 		assert.Equal(t, tt.dataDirs, o.cfg.DataDir, "%v", tt.args)
@@ -100,6 +101,7 @@ func TestTLSFlags(t *testing.T) {
 	assert.ErrorContains(t, err, "both empty")
 	o, err := parseOptions(nil, env(map[string]string{"NATTER_TLS_ADDR": ":7001", "NATTER_DATA_DIR": "/srv/natter"}), &bytes.Buffer{})
 	require.NoError(t, err)
+	o.cfg.DataDir = dataDirFor(o.dataDir, o.cfg.Dir)
 	o.tls.apply(&o.cfg)
 	assert.Equal(t, ":7001", o.cfg.TLS.Addr)
 	assert.Equal(t, "/srv/natter", o.cfg.DataDir)
