@@ -72,6 +72,12 @@ type committer struct {
 	done     chan struct{}
 	working  atomic.Bool // the last write succeeded: CAPS carries store
 
+	// Figures for Stats: commits that succeeded, the messages they wrote
+	// and the time they took, and writes that failed.
+	commits, stored, failures atomic.Uint64
+	commitTime                atomic.Int64 // nanoseconds
+	backlogLen                atomic.Int64
+
 	// Used by the committer goroutine alone.
 	backlog   []store.Message
 	nextTry   time.Time
@@ -295,17 +301,24 @@ func (c *committer) write(msgs []store.Message) {
 	}
 	// The batch's buffer is reused: what may be kept is copied.
 	all := append(c.backlog, msgs...)
+	began := time.Now()
 	if err := st.Append(context.Background(), all); err != nil {
+		c.failures.Add(1)
 		c.nextTry = now.Add(storeRetryEvery)
 		if c.working.CompareAndSwap(true, false) {
 			c.log.Error("cannot store messages; the chat goes on, history is not kept until writes succeed", "dir", c.dir, "err", err)
 		}
 		c.backlog = all
 		c.trimBacklog()
+		c.backlogLen.Store(int64(len(c.backlog)))
 		return
 	}
+	c.commitTime.Add(int64(time.Since(began)))
+	c.commits.Add(1)
+	c.stored.Add(uint64(len(all)))
 	c.unindexed += len(all)
 	c.backlog = c.backlog[:0]
+	c.backlogLen.Store(0)
 	if c.working.CompareAndSwap(false, true) {
 		c.log.Info("messages are stored again", "dir", c.dir)
 	}

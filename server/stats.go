@@ -3,6 +3,7 @@ package server
 import (
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/natter-chat/natter/core/proto"
 )
@@ -30,6 +31,21 @@ type Stats struct {
 	QueuedBytes int64
 	// Transfers are the hub's file transfers; zero without transfers.
 	Transfers TransferStats
+	// Store is the stored history; zero without a data folder.
+	Store StoreStats
+}
+
+// StoreStats counts the writes of a hub's stored history.
+type StoreStats struct {
+	// On says the hub has a store; Working that its last write succeeded.
+	On, Working bool
+	// Commits counts the grouped writes that succeeded, Messages the
+	// messages they stored, CommitTime the time they took altogether, and
+	// Failures the writes that failed (a full disk, a read-only folder).
+	Commits, Messages, Failures uint64
+	CommitTime                  time.Duration
+	// Backlog are the messages waiting to be stored while writes fail.
+	Backlog int
 }
 
 // TransferStats counts a hub's file transfers.
@@ -145,6 +161,13 @@ func (h *Hub) Stats() Stats {
 	}
 	if h.transfers != nil {
 		s.Transfers = h.transfers.stats()
+	}
+	if c := h.commits; c != nil {
+		s.Store = StoreStats{
+			On: true, Working: c.working.Load(),
+			Commits: c.commits.Load(), Messages: c.stored.Load(), Failures: c.failures.Load(),
+			CommitTime: time.Duration(c.commitTime.Load()), Backlog: int(c.backlogLen.Load()),
+		}
 	}
 	return s
 }

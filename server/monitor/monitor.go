@@ -58,6 +58,8 @@ type collector struct {
 	build, serving, sessions, registered, queued, slots *prometheus.Desc
 	registrations, messages, deliveries, ended          *prometheus.Desc
 	grants, transfers, transferBytes                    *prometheus.Desc
+	storeWorking, storeCommits, storeMessages           *prometheus.Desc
+	storeFailures, storeBacklog                         *prometheus.Desc
 }
 
 func newCollector(src Source, version string) *collector {
@@ -80,12 +82,18 @@ func newCollector(src Source, version string) *collector {
 		grants:        d("transfer_grants_total", "GET and PUT requests granted.", "kind"),
 		transfers:     d("transfers_total", "File transfers that ended, by direction and result.", "direction", "result"),
 		transferBytes: d("transfer_bytes_total", "Bytes of the files whose transfer completed.", "direction"),
+		storeWorking:  d("store_working", "1 while the stored history's writes succeed, 0 while they fail; absent without a data folder."),
+		storeCommits:  d("store_commit_seconds", "Grouped writes of the stored history that succeeded, and the time they took."),
+		storeMessages: d("store_messages_total", "Messages written to the stored history."),
+		storeFailures: d("store_write_failures_total", "Writes of the stored history that failed (a full disk, a read-only folder)."),
+		storeBacklog:  d("store_backlog_messages", "Messages waiting to be stored while writes fail."),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.build, c.serving, c.sessions, c.registered, c.queued, c.slots,
-		c.registrations, c.messages, c.deliveries, c.ended, c.grants, c.transfers, c.transferBytes} {
+		c.registrations, c.messages, c.deliveries, c.ended, c.grants, c.transfers, c.transferBytes,
+		c.storeWorking, c.storeCommits, c.storeMessages, c.storeFailures, c.storeBacklog} {
 		ch <- d
 	}
 }
@@ -124,4 +132,16 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.transfers, t.UploadsFailed, "upload", "failed")
 	counter(c.transferBytes, t.DownloadedBytes, "download")
 	counter(c.transferBytes, t.UploadedBytes, "upload")
+	if st.Store.On {
+		s := st.Store
+		working := 0.0
+		if s.Working {
+			working = 1
+		}
+		gauge(c.storeWorking, working)
+		ch <- prometheus.MustNewConstSummary(c.storeCommits, s.Commits, s.CommitTime.Seconds(), nil)
+		counter(c.storeMessages, s.Messages)
+		counter(c.storeFailures, s.Failures)
+		gauge(c.storeBacklog, float64(s.Backlog))
+	}
 }

@@ -137,3 +137,35 @@ func TestStatusOfSomethingElse(t *testing.T) {
 	require.ErrorContains(t, err, "is natterd running")
 	require.Empty(t, out.String())
 }
+
+// A hub with a data folder reports its stored history's writes.
+func TestStoreFigures(t *testing.T) {
+	cfg := server.DefaultConfig()
+	cfg.Name = "Monitored"
+	cfg.DataDir = t.TempDir()
+	hub := hubtest.Start(t, cfg)
+	web := httptest.NewServer(Handler(hub.Hub, "1.2.3"))
+	t.Cleanup(web.Close)
+	chat(t, hub.Addr, "alice", "kept")
+	chat(t, hub.Addr, "bob", "kept too")
+
+	_, body := get(t, web.URL+"/metrics")
+	for _, want := range []string{
+		"natter_store_working 1",
+		"natter_store_messages_total 2",
+		"natter_store_write_failures_total 0",
+		"natter_store_backlog_messages 0",
+		"natter_store_commit_seconds_count ",
+		"natter_store_commit_seconds_sum ",
+	} {
+		require.Contains(t, body, want)
+	}
+	var out strings.Builder
+	require.NoError(t, Status(context.Background(), http.DefaultClient, web.URL, &out))
+	require.Contains(t, out.String(), "history     writing: 2 messages stored in ")
+
+	// Without a data folder there is no store to report.
+	_, url, _ := startHub(t)
+	_, body = get(t, url+"/metrics")
+	require.NotContains(t, body, "natter_store_")
+}

@@ -73,6 +73,21 @@ next:
 	return sum
 }
 
+// summary is the count and sum of a summary metric.
+type summary struct {
+	count uint64
+	sum   float64
+}
+
+func (m metricSet) commits(name string) summary {
+	f, ok := m[name]
+	if !ok || len(f.GetMetric()) == 0 || f.GetMetric()[0].GetSummary() == nil {
+		return summary{}
+	}
+	sm := f.GetMetric()[0].GetSummary()
+	return summary{count: sm.GetSampleCount(), sum: sm.GetSampleSum()}
+}
+
 func (m metricSet) label(name, label string) string {
 	if f, ok := m[name]; ok && len(f.GetMetric()) > 0 {
 		return labelValue(f.GetMetric()[0], label)
@@ -121,6 +136,19 @@ func writeStatus(w io.Writer, base string, m metricSet) {
 			n("natter_transfers_total", "direction", dir, "result", "done"),
 			bytes(n("natter_transfer_bytes_total", "direction", dir)),
 			n("natter_transfers_total", "direction", dir, "result", "failed"))
+	}
+	if _, ok := m["natter_store_working"]; ok {
+		state := "writing"
+		if m.value("natter_store_working") == 0 {
+			state = "NOT WRITING"
+		}
+		commits := m.commits("natter_store_commit_seconds")
+		avg := ""
+		if commits.count > 0 {
+			avg = fmt.Sprintf(", %.2f ms each on average", 1000*commits.sum/float64(commits.count))
+		}
+		fmt.Fprintf(w, "  history     %s: %d messages stored in %d commits%s; %d failed writes, %d waiting\n",
+			state, n("natter_store_messages_total"), commits.count, avg, n("natter_store_write_failures_total"), n("natter_store_backlog_messages"))
 	}
 	if _, ok := m["process_resident_memory_bytes"]; ok {
 		up := ""
