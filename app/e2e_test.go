@@ -114,13 +114,13 @@ func TestE2E(t *testing.T) {
 	}()
 
 	// Wait for the window, then join with the keyboard alone: the
-	// nickname field has the focus, three Tabs go past the address and
-	// the hosting choice to Join, and Space presses it.
+	// nickname field has the focus, four Tabs go past the address, the
+	// plaintext and the hosting choices to Join, and Space presses it.
 	win := waitWindow(t, display)
 	shot("1-login")
 	x("windowfocus", "--sync", win)
 	time.Sleep(300 * time.Millisecond)
-	for _, k := range []string{"Tab", "Tab", "Tab", "space"} {
+	for _, k := range []string{"Tab", "Tab", "Tab", "Tab", "space"} {
 		x("key", k)
 		time.Sleep(150 * time.Millisecond)
 	}

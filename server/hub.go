@@ -71,7 +71,8 @@ type Hub struct {
 }
 
 // New returns a Hub for cfg. Zero fields of cfg take their defaults; the
-// shared folder must exist.
+// shared folder must exist. With a DataDir, New opens the hub's database
+// (and reports a corrupt one at once); Serve closes it when it returns.
 func New(cfg Config) (*Hub, error) {
 	cfg.setDefaults()
 	if err := cfg.validate(); err != nil {

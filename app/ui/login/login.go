@@ -400,7 +400,7 @@ func (s Style) form(gtx C) D {
 				cb.Color = th.Text
 				cb.IconColor = th.Primary
 				cb.TextSize = 14
-				return cb.Layout(gtx)
+				return kit.FocusRing(gtx, th, &f.Plaintext, 4, cb.Layout)
 			})(gtx)
 		}),
 		layout.Rigid(disabled(func(gtx C) D {
