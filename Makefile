@@ -37,7 +37,7 @@ FUZZTIME ?= 200000x
 all: build
 
 run: deps-quiet
-	$(GO) run ./app
+	$(GO) run ./app/cmd/natter
 
 server: web
 	$(GO) run ./server/cmd/natterd -dir ./shared
@@ -45,7 +45,7 @@ server: web
 build: web
 	mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/natterd ./server/cmd/natterd
-	$(GO) build -o $(BIN)/natter ./app
+	$(GO) build -o $(BIN)/natter ./app/cmd/natter
 
 
 test: web
@@ -60,7 +60,7 @@ test: web
 # are in git; without the rest natterd serves a page saying so.
 WEBAPP := server/webapp/dist
 web:
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEBAPP)/app.wasm ./app
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEBAPP)/app.wasm ./app/cmd/natter
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" icons/appicon.png $(WEBAPP)/
 	cd $(WEBAPP) && for f in app.wasm wasm_exec.js index.html manifest.webmanifest; do gzip -9 -n -k -f $$f; done
 	@ls -l $(WEBAPP)
@@ -105,7 +105,7 @@ bench:
 # The end-to-end test: the real binary in a real window under Xvfb, driven
 # with xdotool. Set NATTER_E2E_SHOTS=dir to keep its screenshots.
 e2e:
-	NATTER_E2E=1 $(GO) test -count=1 -run TestE2E -v ./app
+	NATTER_E2E=1 $(GO) test -count=1 -run TestE2E -v ./app/cmd/natter
 
 # Every screen, light and dark, wide and narrow, rendered headless through the
 # same layout code the window uses.
@@ -135,7 +135,7 @@ APK_VERSION ?= 0.1.0.1
 apk:
 	@[ -n "$$ANDROID_SDK_ROOT" ] && [ -n "$$ANDROID_NDK_ROOT" ] || { echo "set ANDROID_SDK_ROOT and ANDROID_NDK_ROOT (see android/README.md)"; exit 1; }
 	gogio -target android -arch arm64,amd64 -appid chat.natter.app -name Natter -version $(APK_VERSION) \
-	  -minsdk 28 -targetsdk 34 -icon icons/appicon.png -o bin/natter.apk ./app
+	  -minsdk 28 -targetsdk 34 -icon icons/appicon.png -o bin/natter.apk ./app/cmd/natter
 
 clean:
 	rm -rf $(BIN)

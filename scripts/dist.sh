@@ -55,7 +55,7 @@ for arch in amd64 arm64 arm; do
 done
 
 # The desktop app for this machine (cgo: Gio's window needs it).
-$GO build -trimpath -buildvcs=true -ldflags "$LDFLAGS" -o "$OUT/natter-linux-amd64" ./app
+$GO build -trimpath -buildvcs=true -ldflags "$LDFLAGS" -o "$OUT/natter-linux-amd64" ./app/cmd/natter
 for size in 16 24 32 48 64 128 256 512; do
 	mkdir -p "$OUT/icons/${size}x${size}/apps"
 	convert icons/appicon.png -resize "${size}x${size}" "$OUT/icons/${size}x${size}/apps/natter.png"
@@ -64,13 +64,13 @@ PKG_ARCH=amd64 PKG_BIN="$OUT/natter-linux-amd64" \
 	nfpm package --config packaging/natter.yaml --packager deb --target "$OUT/"
 
 # The app for Windows, without cgo, its icon as a resource next to main.
-syso=app/rsrc_windows_amd64.syso
+syso=app/cmd/natter/rsrc_windows_amd64.syso
 trap 'rm -f "$syso"' EXIT
 $GO run "$WINRES" simply --arch amd64 --icon icons/appicon.png --manifest gui \
 	--product-name Natter --file-description "Natter chat" \
-	--file-version "${VERSION%%~*}.0" --product-version "${VERSION%%~*}.0" --out app/rsrc
+	--file-version "${VERSION%%~*}.0" --product-version "${VERSION%%~*}.0" --out app/cmd/natter/rsrc
 CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $GO build -trimpath -buildvcs=true -ldflags "$LDFLAGS -H=windowsgui" \
-	-o "$OUT/natter.exe" ./app
+	-o "$OUT/natter.exe" ./app/cmd/natter
 rm -f "$syso"
 (cd "$OUT" && rm -f "natter-$VERSION-windows-amd64.zip" && zip -q -9 "natter-$VERSION-windows-amd64.zip" natter.exe && rm natter.exe)
 

@@ -3,11 +3,11 @@ package main
 // The end-to-end test runs the real binary under a virtual X display and
 // drives it with xdotool. It runs only with NATTER_E2E=1:
 //
-//	NATTER_E2E=1 go test -count=1 -run TestE2E -v ./app
+//	NATTER_E2E=1 go test -count=1 -run TestE2E -v ./app/cmd/natter
 //
 // It needs Xvfb, xdotool and ImageMagick's import (Debian: xvfb xdotool
 // imagemagick), plus the Gio build and GLES libraries. Screenshots go to a
-// temporary folder, or to NATTER_E2E_SHOTS when set (e.g. app/testdata/e2e).
+// temporary folder, or to NATTER_E2E_SHOTS when set (e.g. app/cmd/natter/testdata/e2e).
 
 import (
 	"context"
