@@ -392,7 +392,9 @@ func (s Style) form(gtx C) D {
 			return layout.Inset{Bottom: 8}.Layout(gtx, disabled(func(gtx C) D { return f.Addr.Layout(gtx, &mth, "Hub address or natter:// link") }))
 		}),
 		layout.Rigid(func(gtx C) D {
-			if f.Host.Value {
+			if f.Host.Value || f.Served {
+				// A hosted hub is joined on this device; the page's hub
+				// over its own WebSocket: no choice to make.
 				return D{}
 			}
 			return disabled(func(gtx C) D {
