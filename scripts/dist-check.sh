@@ -42,8 +42,9 @@ echo "natterd -version: $got"
 case "$got" in *"$want_version"*) ;; *) fail "natterd -version says '$got', the package is $want_version" ;; esac
 
 echo "== the installed natterd on 127.0.0.1:$PORT"
-/usr/bin/natterd -addr 127.0.0.1:$PORT -udp-addr 127.0.0.1:$PORT -dir "$work/shared" \
-	-announce=false -metrics-addr 127.0.0.1:$((PORT + 1)) >"$work/hub.log" 2>&1 &
+/usr/bin/natterd -addr 127.0.0.1:$PORT -udp-addr 127.0.0.1:$PORT -dir "$work/shared" -data-dir "$work/data" \
+	-tls-addr 127.0.0.1:$((PORT + 1)) -metrics-addr 127.0.0.1:$((PORT + 2)) -http-addr 127.0.0.1:$((PORT + 3)) \
+	-announce=false >"$work/hub.log" 2>&1 &
 hub_pid=$!
 for _ in $(seq 50); do
 	if bash -c "exec 9<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null; then break; fi
@@ -72,7 +73,7 @@ printf 'MSG hello from the package\n' >&3
 expect 4 '^MSG [0-9]+ alice hello from the package$'
 printf 'QUIT\n' >&4
 expect 4 '^BYE quit'
-/usr/bin/natterd -status -metrics-addr 127.0.0.1:$((PORT + 1)) >"$work/status.txt" || fail "natterd -status failed"
+/usr/bin/natterd -status -metrics-addr 127.0.0.1:$((PORT + 2)) >"$work/status.txt" || fail "natterd -status failed (hub log: $(cat "$work/hub.log"))"
 cat "$work/status.txt"
 grep -q 'messages    1 public' "$work/status.txt" || fail "natterd -status does not count the message"
 kill -TERM "$hub_pid"

@@ -30,7 +30,7 @@ func serveMonitor(ctx context.Context, addr string, h *server.Hub, log *slog.Log
 	}
 	log.Info("metrics listening", "url", "http://"+ln.Addr().String()+"/metrics")
 	srv := &http.Server{
-		Handler:           monitor.Handler(h, versionLine(version, buildInfo())),
+		Handler:           monitor.Handler(h, strings.TrimPrefix(versionLine(version, buildInfo()), "natterd ")),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
