@@ -16,7 +16,9 @@ import (
 func TestLoadOlderPagesBackToTheFirstMessage(t *testing.T) {
 	h := startHub(t, server.Config{DataDir: t.TempDir(), History: 20, MaxLineRate: server.NoLineLimit}, "127.0.0.1:0")
 	const total = 250
-	writer := startClient(t, Config{Addr: h.addr, Nick: "writer", MaxMessages: 1000})
+	// The hub lets the writer send at any rate; the writer's own pace
+	// would otherwise spread 250 lines over 12 s.
+	writer := startClient(t, Config{Addr: h.addr, Nick: "writer", MaxMessages: 1000, SendRate: 1e6, SendBurst: 1000})
 	waitFor(t, writer, "writer registered", registered)
 	for i := range total {
 		require.NoError(t, writer.Send(fmt.Sprintf("message %d", i)))

@@ -25,7 +25,9 @@ func tlsPipe(t *testing.T) (hub, client *tls.Conn) {
 	a, b := net.Pipe()
 	hub = tls.Server(a, identity.HubConfig(id))
 	client = tls.Client(b, identity.ClientConfig(nil, identity.ExpectFingerprint(id.Fingerprint())))
-	t.Cleanup(func() { hub.Close(); client.Close() })
+	// The pipe ends, not the TLS conns: a TLS Close writes close_notify,
+	// which on an unread net.Pipe waits out its 5 s deadline.
+	t.Cleanup(func() { a.Close(); b.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	errc := make(chan error, 1)
