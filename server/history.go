@@ -218,11 +218,14 @@ func (c *committer) run(stop <-chan struct{}) {
 func (c *committer) commitPending() {
 	c.mu.Lock()
 	batch := c.pending
-	c.pending = c.spare[:0]
-	c.mu.Unlock()
 	if len(batch) == 0 {
+		// Swapping now would leave spare and pending on one array, and
+		// the next batch would be read while add appends to it.
+		c.mu.Unlock()
 		return
 	}
+	c.pending = c.spare[:0]
+	c.mu.Unlock()
 	c.batch = c.batch[:0]
 	lines := make([][]byte, len(batch))
 	for i := range batch {
