@@ -56,13 +56,16 @@ test: web
 
 # The app for the browser, embedded into natterd (server/webapp): the app
 # built for js/wasm, Go's loader for it, the icon, and a gzip copy of each
-# file, served to browsers that take gzip. Only index.html and the manifest
-# are in git; without the rest natterd serves a page saying so.
+# file, served to browsers that take gzip. The module is kept gzipped only
+# (natterd unzips it for the rare browser that takes no gzip), so that it
+# does not weigh twice in natterd. Only index.html and the manifest are in
+# git; without the rest natterd serves a page saying so.
 WEBAPP := server/webapp/dist
 web:
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEBAPP)/app.wasm ./app/cmd/natter
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" icons/appicon.png $(WEBAPP)/
-	cd $(WEBAPP) && for f in app.wasm wasm_exec.js index.html manifest.webmanifest; do gzip -9 -n -k -f $$f; done
+	cd $(WEBAPP) && for f in wasm_exec.js index.html manifest.webmanifest; do gzip -9 -n -k -f $$f; done
+	cd $(WEBAPP) && gzip -9 -n -f app.wasm
 	@ls -l $(WEBAPP)
 
 test-short:

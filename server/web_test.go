@@ -309,6 +309,59 @@ func TestWebAppServed(t *testing.T) {
 	assert.Contains(t, string(body), `"/nothing.js"`)
 }
 
+// The module is kept as app.wasm.gz alone: a browser that takes gzip gets
+// those bytes, one that does not gets them unzipped, and the validator
+// answers both.
+func TestWebAppServedFromGzipOnly(t *testing.T) {
+	module := []byte("\x00asm" + strings.Repeat("module bytes ", 500))
+	var gz strings.Builder
+	zw := gzip.NewWriter(&gz)
+	zw.Write(module)
+	zw.Close()
+	h := startWebHub(t, fstest.MapFS{
+		"index.html":  {Data: []byte("<!doctype html>")},
+		"app.wasm.gz": {Data: []byte(gz.String())},
+	}, nil)
+	tr := &http.Transport{DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	get := func(method, path string, hdr ...string) (*http.Response, []byte) {
+		req, err := http.NewRequest(method, h.base+path, nil)
+		require.NoError(t, err)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := tr.RoundTrip(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp, body
+	}
+	resp, body := get("GET", "/app.wasm", "Accept-Encoding", "gzip")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
+	assert.Equal(t, "application/wasm", resp.Header.Get("Content-Type"))
+	assert.Equal(t, gz.String(), string(body))
+	gzTag := resp.Header.Get("ETag")
+
+	resp, body = get("GET", "/app.wasm")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Empty(t, resp.Header.Get("Content-Encoding"))
+	assert.Equal(t, module, body)
+	plainTag := resp.Header.Get("ETag")
+	require.NotEmpty(t, plainTag)
+	assert.NotEqual(t, gzTag, plainTag)
+
+	resp, body = get("GET", "/app.wasm", "If-None-Match", plainTag)
+	assert.Equal(t, http.StatusNotModified, resp.StatusCode)
+	assert.Empty(t, body)
+	resp, body = get("HEAD", "/app.wasm")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Empty(t, body)
+	resp, _ = get("GET", "/app.wasm.gz")
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "the copy is not a file of its own")
+}
+
 func TestWebSessionSlowConsumerDropped(t *testing.T) {
 	h := startWebHub(t, nil, func(c *Config, _ *TransferConfig) {
 		c.MaxLineRate = NoLineLimit

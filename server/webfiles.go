@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 type appFile struct {
 	name        string
 	gzipped     bool // a name.gz copy is there
+	onlyGzipped bool // name.gz alone is there: unzipped for the rare browser that takes no gzip
 	contentType string
 	etag        string // of the file; the gzipped copy's has "-gz" added
 }
@@ -46,10 +48,25 @@ func loadAppFiles(app fs.FS) (*appFiles, error) {
 	}
 	a := &appFiles{fsys: app, files: make(map[string]*appFile)}
 	err := fs.WalkDir(app, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.HasSuffix(name, ".gz") {
+		if err != nil || d.IsDir() {
 			return err
 		}
-		f, err := newAppFile(app, name)
+		plain, isGzip := strings.CutSuffix(name, ".gz")
+		if isGzip {
+			if _, err := fs.Stat(app, plain); err == nil {
+				return nil // the copy of a file taken in its own turn
+			}
+			// Only the copy is kept (the module: tens of megabytes that
+			// nearly every browser takes compressed).
+			f, err := newAppFile(app, name, plain)
+			if err != nil {
+				return err
+			}
+			f.gzipped, f.onlyGzipped = true, true
+			a.files[plain] = f
+			return nil
+		}
+		f, err := newAppFile(app, name, name)
 		if err != nil {
 			return err
 		}
@@ -68,15 +85,16 @@ func loadAppFiles(app fs.FS) (*appFiles, error) {
 	return a, nil
 }
 
-func newAppFile(fsys fs.FS, name string) (*appFile, error) {
-	r, err := fsys.Open(name)
+// newAppFile hashes the file stored as stored, served as name.
+func newAppFile(fsys fs.FS, stored, name string) (*appFile, error) {
+	r, err := fsys.Open(stored)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, r); err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
+		return nil, fmt.Errorf("reading %s: %w", stored, err)
 	}
 	ct := mime.TypeByExtension(path.Ext(name))
 	switch path.Ext(name) {
@@ -107,8 +125,12 @@ func (a *appFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Add("Vary", "Accept-Encoding")
 	file, etag := f.name, f.etag
-	if f.gzipped && acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		file, etag = f.name+".gz", strings.TrimSuffix(f.etag, `"`)+`-gz"`
+	gzipped := f.gzipped && acceptsGzip(r.Header.Get("Accept-Encoding"))
+	if gzipped || f.onlyGzipped {
+		file = f.name + ".gz"
+	}
+	if gzipped {
+		etag = strings.TrimSuffix(f.etag, `"`) + `-gz"`
 		h.Set("Content-Encoding", "gzip")
 	}
 	h.Set("ETag", etag)
@@ -118,6 +140,10 @@ func (a *appFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer body.Close()
+	if f.onlyGzipped && !gzipped {
+		a.serveUnzipped(w, r, body, etag)
+		return
+	}
 	rs, ok := body.(io.ReadSeeker)
 	if !ok {
 		b, err := io.ReadAll(body)
@@ -128,6 +154,28 @@ func (a *appFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rs = bytes.NewReader(b)
 	}
 	http.ServeContent(w, r, "", time.Time{}, rs)
+}
+
+// serveUnzipped sends the file whose gzip copy body is, unzipped as it
+// goes: no Range, and no Content-Length, which only a browser that takes no
+// gzip sees.
+func (a *appFiles) serveUnzipped(w http.ResponseWriter, r *http.Request, body io.Reader, etag string) {
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	zr, err := gzip.NewReader(body)
+	if err != nil {
+		http.Error(w, fmt.Sprintf("cannot unzip %q: %v", r.URL.Path, err), http.StatusInternalServerError)
+		return
+	}
+	if r.Method == http.MethodHead {
+		return
+	}
+	if _, err := io.Copy(w, zr); err != nil {
+		// The status line is out: all that is left is to stop.
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // acceptsGzip reports whether an Accept-Encoding header takes gzip.

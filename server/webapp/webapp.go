@@ -1,7 +1,8 @@
 // Package webapp holds the Natter app built for the browser, as natterd
 // serves it (natter/1 section 11): index.html, the app compiled to
 // WebAssembly (app.wasm), Go's loader for it (wasm_exec.js), the app icon
-// and a web manifest, each with a gzip copy (name.gz).
+// and a web manifest, each with a gzip copy (name.gz). The module is kept
+// as app.wasm.gz alone: it is most of natterd's size.
 //
 // Only index.html and the manifest are kept in the source tree; `make web`
 // builds the rest into dist. Without them the page says how to build
@@ -28,6 +29,10 @@ func FS() fs.FS {
 // Built reports whether the app itself is among the files, not only its
 // page.
 func Built() bool {
-	_, err := fs.Stat(dist, "dist/app.wasm")
-	return err == nil
+	for _, name := range []string{"dist/app.wasm.gz", "dist/app.wasm"} {
+		if _, err := fs.Stat(dist, name); err == nil {
+			return true
+		}
+	}
+	return false
 }
