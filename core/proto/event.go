@@ -298,11 +298,6 @@ func AppendHistory(dst []byte, n int) []byte { return appendCount(dst, "HISTORY 
 // AppendFound appends `FOUND <n>`.
 func AppendFound(dst []byte, n int) []byte { return appendCount(dst, "FOUND ", n) }
 
-// AppendFiles appends `FILES <n>`, the form before FILES had a total.
-//
-// Deprecated: natter/1 hubs send `FILES <n> <total>`; use [AppendFilesPage].
-func AppendFiles(dst []byte, n int) []byte { return appendCount(dst, "FILES ", n) }
-
 // AppendFilesPage appends `FILES <n> <total>`: n FILE lines follow, of total
 // shared files.
 func AppendFilesPage(dst []byte, n, total int) []byte {

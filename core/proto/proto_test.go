@@ -221,7 +221,7 @@ func TestAppendFunctions(t *testing.T) {
 	b = AppendPriv(b, 4, "rob", "ann", "x")
 	b = AppendMsgEscaped(b, 3, "rob", `a\x\n`)
 	b = AppendPrivEscaped(b, 4, "rob", "ann", `y\\`)
-	b = AppendFiles(b, 1)
+	b = AppendFilesPage(b, 1, 1)
 	b = AppendFile(b, 5, "", 6, "f")
 	b = AppendGetGrant(b, "tok", 50001, 5, sum, "f")
 	b = AppendPutGrant(b, "tok", 50001, "f (1)")
@@ -232,7 +232,7 @@ func TestAppendFunctions(t *testing.T) {
 	b = AppendPing(b, "p")
 	b = AppendPong(b, "p")
 	want := "HELLO natter/1 hub one\nWELCOME bob\nUSERS 1\nUSER bob\nHISTORY 0\nJOIN 1 bob\nRENAME 2 bob rob\n" +
-		`MSG 3 rob a\nb\\c` + "\nPRIV 4 rob ann x\n" + `MSG 3 rob a\x\n` + "\n" + `PRIV 4 rob ann y\\` + "\nFILES 1\nFILE 5 - 6 f\nGET tok 50001 5 " + sum + " f\n" +
+		`MSG 3 rob a\nb\\c` + "\nPRIV 4 rob ann x\n" + `MSG 3 rob a\x\n` + "\n" + `PRIV 4 rob ann y\\` + "\nFILES 1 1\nFILE 5 - 6 f\nGET tok 50001 5 " + sum + " f\n" +
 		"PUT tok 50001 f (1)\nSHARED 7 rob 5 " + sum + " f (1)\nERR 429 MSG slow-down\nLEAVE 8 rob flood\nBYE flood\nPING p\nPONG p\n"
 	assert.Equal(t, want, string(b))
 	for _, line := range strings.Split(strings.TrimSuffix(want, "\n"), "\n") {

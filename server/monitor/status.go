@@ -37,14 +37,12 @@ func Status(ctx context.Context, client *http.Client, base string, w io.Writer) 
 	if _, ok := families["natter_sessions"]; !ok {
 		return fmt.Errorf("status: %s has no natter_sessions: not a natterd metrics page", req.URL)
 	}
-	writeStatus(w, base, metrics(families))
+	writeStatus(w, base, metricSet(families))
 	return nil
 }
 
 // metricSet looks up values by metric name and label values.
 type metricSet map[string]*dto.MetricFamily
-
-func metrics(f map[string]*dto.MetricFamily) metricSet { return f }
 
 // value returns the metric name whose labels have the given values
 // ("direction", "download", ...), summed over the others; 0 if absent.
