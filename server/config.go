@@ -179,21 +179,7 @@ func DefaultConfig() Config {
 }
 
 func (c *Config) setDefaults() {
-	setStr := func(p *string, v string) {
-		if *p == "" {
-			*p = v
-		}
-	}
-	setInt := func(p *int, v int) {
-		if *p == 0 {
-			*p = v
-		}
-	}
-	setDur := func(p *time.Duration, v time.Duration) {
-		if *p == 0 {
-			*p = v
-		}
-	}
+	setStr, setInt, setDur := setDefault[string], setDefault[int], setDefault[time.Duration]
 	setStr(&c.Addr, DefaultAddr)
 	setStr(&c.UDPAddr, DefaultUDPAddr)
 	setStr(&c.Dir, DefaultDir)
@@ -227,6 +213,15 @@ func (c *Config) setDefaults() {
 	c.Hosts.setDefaults()
 	setInt(&c.HistoryKeep, DefaultHistoryKeep)
 	setInt(&c.HistoryDays, DefaultHistoryDays)
+}
+
+// setDefault sets *p to v when it holds its zero value, the "not set" of
+// every field of a configuration.
+func setDefault[T comparable](p *T, v T) {
+	var zero T
+	if *p == zero {
+		*p = v
+	}
 }
 
 // validate reports every field that is out of range.

@@ -49,36 +49,16 @@ type HostLimits struct {
 }
 
 func (l *HostLimits) setDefaults() {
-	if l.MaxSessions == 0 {
-		l.MaxSessions = DefaultHostSessions
-	}
-	if l.ConnectRate == 0 {
-		l.ConnectRate = DefaultHostConnectRate
-	}
-	if l.ConnectBurst == 0 {
-		l.ConnectBurst = DefaultHostConnectBurst
-	}
-	if l.NickRate == 0 {
-		l.NickRate = DefaultHostNickRate
-	}
-	if l.NickBurst == 0 {
-		l.NickBurst = DefaultHostNickBurst
-	}
-	if l.MaxTransfers == 0 {
-		l.MaxTransfers = DefaultHostTransfers
-	}
-	if l.UploadFiles == 0 {
-		l.UploadFiles = DefaultHostUploadFiles
-	}
-	if l.UploadBytes == 0 {
-		l.UploadBytes = DefaultHostUploadBytes
-	}
-	if l.PublicReadRate == 0 {
-		l.PublicReadRate = DefaultHostPublicReadRate
-	}
-	if l.PublicReadBurst == 0 {
-		l.PublicReadBurst = DefaultHostPublicBurst
-	}
+	setDefault(&l.MaxSessions, DefaultHostSessions)
+	setDefault(&l.ConnectRate, DefaultHostConnectRate)
+	setDefault(&l.ConnectBurst, DefaultHostConnectBurst)
+	setDefault(&l.NickRate, DefaultHostNickRate)
+	setDefault(&l.NickBurst, DefaultHostNickBurst)
+	setDefault(&l.MaxTransfers, DefaultHostTransfers)
+	setDefault(&l.UploadFiles, DefaultHostUploadFiles)
+	setDefault(&l.UploadBytes, DefaultHostUploadBytes)
+	setDefault(&l.PublicReadRate, DefaultHostPublicReadRate)
+	setDefault(&l.PublicReadBurst, DefaultHostPublicBurst)
 }
 
 func (l *HostLimits) validate() error {
