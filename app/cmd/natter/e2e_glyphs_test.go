@@ -23,7 +23,10 @@ import (
 	"gioui.org/text"
 	"gioui.org/unit"
 	"gioui.org/widget/material"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/natter-chat/natter/app/ui/fonts"
 )
 
 // everyScript is the message the app sends in the end-to-end test: emoji,
@@ -186,3 +189,32 @@ func glyphsOnScreen(t *testing.T, path string, window *text.Shaper, txt string) 
 }
 
 func (m match) String() string { return fmt.Sprintf("%.3f at %v", m.score, m.at) }
+
+// TestGlyphsOnScreenCanFail puts the line, drawn once with the app's
+// fonts and once with the Go fonts alone (boxes), on a blank screen, and
+// checks that the end-to-end test's comparison finds the first and tells
+// the second apart.
+func TestGlyphsOnScreenCanFail(t *testing.T) {
+	t.Setenv("EGL_PLATFORM", "surfaceless")
+	if w, err := headless.NewWindow(8, 8); err != nil {
+		t.Skipf("no offscreen window here: %v", err)
+	} else {
+		w.Release()
+	}
+	goOnly := text.NewShaper(text.NoSystemFonts(), text.WithCollection(gofont.Collection()))
+	good := renderLine(t, fonts.NewEmbeddedShaper(), everyScript)
+	boxes := renderLine(t, goOnly, everyScript)
+	at := image.Pt(57, 83)
+	screen := func(line *image.Gray) *image.Gray {
+		s := image.NewGray(image.Rect(0, 0, 700, 200))
+		draw.Draw(s, s.Bounds(), image.White, image.Point{}, draw.Src)
+		draw.Draw(s, line.Bounds().Add(at), line, image.Point{}, draw.Src)
+		return s
+	}
+	m := bestMatch(screen(good), good)
+	assert.Equal(t, at, m.at, "found where it was drawn")
+	assert.Greater(t, m.score, 0.99)
+	m = bestMatch(screen(boxes), good)
+	t.Logf("the line drawn with boxes against its rendering with the app's fonts: %v", m)
+	assert.Less(t, m.score, 0.9, "boxes do not pass for the app's fonts")
+}
