@@ -25,7 +25,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"gioui.org/font"
+
 	"github.com/natter-chat/natter/app/hosting"
+	"github.com/natter-chat/natter/app/ui/fonts"
+	"github.com/natter-chat/natter/app/ui/uitest"
 	"github.com/natter-chat/natter/internal/rawclient"
 )
 
@@ -134,9 +138,23 @@ func TestE2E(t *testing.T) {
 	line := zed.ExpectContaining("MSG ", "alice")
 	assert.True(t, strings.HasSuffix(line, " alice hello from the e2e test"), line)
 
+	// A message in every script, from zed: xdotool types no emoji (it
+	// drops characters beyond the Basic Multilingual Plane, and some after
+	// them).
+	zed.Send("MSG " + everyScript)
 	zed.Send("MSG welcome alice")
 	time.Sleep(500 * time.Millisecond)
 	shot("2-chat")
+
+	// No empty boxes: the window's shaper (the app's fonts, then this
+	// machine's, as the app loads them) has a glyph for every character,
+	// and the window drew the line as an offscreen rendering with those
+	// fonts draws it, far closer than as one with the Go fonts alone.
+	missing, rtl := uitest.MissingGlyphs(fonts.NewShaper(), font.Font{}, everyScript)
+	assert.Zero(t, missing, "glyphs drawn as empty boxes in %q", everyScript)
+	assert.NotZero(t, rtl, "the Arabic and Hebrew run right to left")
+	// (The screenshot is compared at the end, with the app closed: the
+	// search takes long under the race detector.)
 
 	// A private message by keyboard: Shift+Tab to the recipient button,
 	// Enter opens the menu on Everyone, Down goes to zed, Enter chooses.
@@ -189,6 +207,11 @@ func TestE2E(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the app did not exit")
 	}
+
+	good, boxes := glyphsOnScreen(t, filepath.Join(shots, "2-chat.png"), fonts.NewShaper(), everyScript)
+	t.Logf("the message on screen against its offscreen rendering: %v; against the Go fonts' (boxes): %v", good, boxes)
+	assert.Greater(t, good.score, 0.9, "the message on screen looks like its rendering with the app's fonts")
+	assert.Greater(t, good.score-boxes.score, 0.2, "the message on screen is closer to the app's fonts' rendering than to the boxes")
 	t.Logf("screenshots in %s", shots)
 }
 

@@ -153,7 +153,8 @@ func (s *scene) startHub() error {
 		{"team-photo.jpg", 1_843_200, 26 * time.Hour},
 		{"budget-2026.xlsx", 45_310, 5 * 24 * time.Hour},
 		{"natter-0.1.apk", 6_291_456, 20 * time.Minute},
-		{"big-video.mp4", 150 << 20, 3 * time.Hour},
+		{"発表の録画.mp4", 150 << 20, 3 * time.Hour},
+		{"סיכום-פגישה.docx", 12_870, 50 * time.Minute},
 		{"会议记录.pdf", 88_120, 40 * time.Minute},
 		{"تقرير-الربع.pdf", 230_400, 4 * time.Hour},
 	}
@@ -326,7 +327,7 @@ func (s *scene) chatScreens() error {
 		}
 		return s.settle(u, wide, "alice's message", func() bool { return hasOwn(sess.Snapshot(), text) })
 	}
-	if err := alice("Hi everyone! I'll be five minutes late."); err != nil {
+	if err := alice("Hi everyone! I'll be five minutes late 👋"); err != nil {
 		return err
 	}
 	if err := say(s.bots["carol"], "alice", "Can you bring the slides on a stick?"); err != nil {
@@ -483,7 +484,7 @@ func (s *scene) transfers(u *ui.UI, sess ui.Session) error {
 	}); err != nil {
 		return err
 	}
-	if _, err := sess.Download("big-video.mp4"); err != nil {
+	if _, err := sess.Download("発表の録画.mp4"); err != nil {
 		return err
 	}
 	return s.settle(u, wide, "the big download runs", func() bool {

@@ -80,7 +80,9 @@ func (r *renderer) shoot(name string, size image.Point, w layout.Widget) error {
 	if err != nil {
 		return err
 	}
-	if err := png.Encode(f, img); err != nil {
+	// Smaller files for the README, the same pixels.
+	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	if err := enc.Encode(f, img); err != nil {
 		f.Close()
 		return fmt.Errorf("%s: %w", path, err)
 	}

@@ -52,3 +52,29 @@ func TestTheGoFontsAloneMissMostScripts(t *testing.T) {
 		}
 	}
 }
+
+// mixed is one chat line in every script at once, as the end-to-end test
+// sends it: the shaper falls back between faces within the line, and runs
+// the Arabic and Hebrew parts right to left.
+const mixed = "Hi 👋🎉 مرحبا بالجميع שלום こんにちは世界 你好"
+
+// TestOneLineInEveryScript checks the line with the shaper the window
+// draws with (the shipped faces, then the system's) and with the shipped
+// faces alone, as tests and screenshots draw.
+func TestOneLineInEveryScript(t *testing.T) {
+	for _, sh := range []struct {
+		name string
+		sh   *text.Shaper
+	}{{"window", fonts.NewShaper()}, {"embedded", fonts.NewEmbeddedShaper()}} {
+		for _, weight := range []font.Weight{font.Normal, font.Bold} {
+			missing, rtl := uitest.MissingGlyphs(sh.sh, font.Font{Weight: weight}, mixed)
+			assert.Zero(t, missing, "%s shaper (%v): glyphs drawn as empty boxes in %q", sh.name, weight, mixed)
+			assert.NotZero(t, rtl, "%s shaper (%v): the Arabic and Hebrew run right to left", sh.name, weight)
+		}
+	}
+	// The same check with the Go fonts alone finds the boxes: one for
+	// every rune outside Latin and the spaces.
+	goOnly := text.NewShaper(text.NoSystemFonts(), text.WithCollection(gofont.Collection()))
+	missing, _ := uitest.MissingGlyphs(goOnly, font.Font{}, mixed)
+	assert.Equal(t, 2+12+4+7+2, missing, "boxes in %q with the Go fonts", mixed)
+}
