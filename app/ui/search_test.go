@@ -72,6 +72,10 @@ func TestSearchJumpsToAnOldMessage(t *testing.T) {
 	require.True(t, f.Open)
 	h.Key(key.NameEscape, 0)
 	require.False(t, f.Open, "Esc did not close the search")
+	// The header's button opens it too, with the last results.
+	h.Press(f.ToggleButton())
+	require.True(t, f.Open, "the search button did not open the search")
+	require.Contains(t, h.Labels(), "1 message holds “Message 7”:")
 }
 
 // TestSearchOnAHubWithoutStoreSaysWhy shows no search button on a hub

@@ -91,24 +91,14 @@ type Style struct {
 	Snap   *client.Snapshot
 }
 
-// layoutLog lays out the search field, when open, over the log, with the
-// search button in the log's corner. A result chosen scrolls the log to it.
+// layoutLog lays out the search field, when open, over the log. A result
+// chosen scrolls the log to it.
 func (s Style) layoutLog(gtx C) D {
 	fs := FinderStyle{Th: s.Th, Finder: s.Screen.Finder, Snap: s.Snap}
 	log := LogStyle{Th: s.Th, Log: s.Screen.Log, Msgs: s.Snap.Messages, Nick: s.Snap.Nick, Older: OlderOf(s.Snap)}
 	d := layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Rigid(fs.Layout),
-		layout.Flexed(1, func(gtx C) D {
-			return layout.Stack{Alignment: layout.NE}.Layout(gtx,
-				layout.Expanded(log.Layout),
-				layout.Stacked(func(gtx C) D {
-					if s.Screen.Finder.Open {
-						return D{}
-					}
-					return layout.Inset{Top: 4, Right: 16}.Layout(gtx, fs.Button)
-				}),
-			)
-		}),
+		layout.Flexed(1, log.Layout),
 	)
 	if m, ok := s.Screen.Finder.take(); ok {
 		s.Screen.Log.ScrollToMessage(m.Time)

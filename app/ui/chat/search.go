@@ -49,7 +49,9 @@ func NewFinder() *Finder {
 	return f
 }
 
-// ToggleButton is the button that opens and closes the search, for tests.
+// ToggleButton is the button that opens and closes the search: the
+// header above the screens lays it out (FinderStyle.Button) and handles
+// its clicks, with Toggle.
 func (f *Finder) ToggleButton() *widget.Clickable { return &f.toggle.Clickable }
 
 // Result is the button of the i-th result shown, for tests; nil when there
@@ -66,6 +68,15 @@ func (f *Finder) Intents() []Search { return f.intents.Take() }
 
 // Show opens the search field and puts the cursor in it.
 func (f *Finder) Show() { f.Open, f.focus = true, true }
+
+// Toggle opens the search field, or closes it when open.
+func (f *Finder) Toggle(gtx C) {
+	if f.Open {
+		f.Hide(gtx)
+		return
+	}
+	f.Show()
+}
 
 // Hide closes the search field; its words and results stay for next time.
 func (f *Finder) Hide(gtx C) {
@@ -97,13 +108,6 @@ func (s FinderStyle) update(gtx C) {
 			break
 		}
 		if e, ok := ev.(key.Event); ok && e.State == key.Press {
-			f.Show()
-		}
-	}
-	if f.toggle.Clicked(gtx) {
-		if f.Open {
-			f.Hide(gtx)
-		} else {
 			f.Show()
 		}
 	}
@@ -186,7 +190,8 @@ func (s FinderStyle) submit() {
 	f.intents.Add(Search{Words: w})
 }
 
-// Button is the toggle, for the corner of the log.
+// Button is the toggle, for the header; nothing on a hub that keeps no
+// history.
 func (s FinderStyle) Button(gtx C) D {
 	if !s.Snap.HubStores {
 		return D{}
