@@ -2,6 +2,12 @@ package chat
 
 import (
 	"strings"
+	"unicode/utf8"
+
+	"gioui.org/font"
+	"gioui.org/io/semantic"
+	"gioui.org/op/clip"
+	"gioui.org/x/styledtext"
 
 	"gioui.org/io/event"
 	"gioui.org/io/key"
@@ -279,6 +285,33 @@ func (s FinderStyle) field(gtx C) D {
 	)
 }
 
+// resultMax is the most of a found message's text its row shows.
+const resultMax = 300
+
+// resultText is a found message's text, at most two lines of it, with the
+// words searched for in bold and the accent colour.
+func (s FinderStyle) resultText(gtx C, m *client.Message) D {
+	th := s.Th
+	txt := m.Text
+	if utf8.RuneCountInString(txt) > resultMax {
+		txt = string([]rune(txt)[:resultMax]) + "…"
+	}
+	var spans []styledtext.SpanStyle
+	for _, p := range Highlight(txt, s.Snap.FoundFor) {
+		sp := styledtext.SpanStyle{Content: p.Text, Size: 14, Color: th.Text, Font: font.Font{Typeface: th.Face}}
+		if p.Match {
+			sp.Font.Weight, sp.Color = font.Bold, th.Primary
+		}
+		spans = append(spans, sp)
+	}
+	semantic.LabelOp(m.Text).Add(gtx.Ops)
+	gtx.Constraints.Max.Y = min(gtx.Constraints.Max.Y, gtx.Sp(40))
+	defer clip.Rect{Max: gtx.Constraints.Max}.Push(gtx.Ops).Pop()
+	d := styledtext.Text(th.Shaper, spans...).Layout(gtx, nil)
+	d.Size.Y = min(d.Size.Y, gtx.Constraints.Max.Y)
+	return d
+}
+
 // result is one found message: sender and time over its text, the
 // searched words in bold.
 func (s FinderStyle) result(gtx C, i int, m *client.Message) D {
@@ -297,11 +330,7 @@ func (s FinderStyle) result(gtx C, i int, m *client.Message) D {
 								layout.Rigid(kit.Label(th, 12, th.TextMuted, kit.Clock(gtx.Now, m.Time)).Layout),
 							)
 						}),
-						layout.Rigid(func(gtx C) D {
-							l := kit.Label(th, 14, th.Text, m.Text)
-							l.MaxLines = 2
-							return l.Layout(gtx)
-						}),
+						layout.Rigid(func(gtx C) D { return s.resultText(gtx, m) }),
 					)
 				})
 			})
