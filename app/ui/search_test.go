@@ -72,6 +72,8 @@ func TestSearchJumpsToAnOldMessage(t *testing.T) {
 	require.True(t, f.Open)
 	h.Key(key.NameEscape, 0)
 	require.False(t, f.Open, "Esc did not close the search")
+	h.Frame()
+	require.True(t, h.Focused(&h.UI.Chat.Composer.Editor), "the composer did not get the keyboard back")
 	// The header's button opens it too, with the last results.
 	h.Press(f.ToggleButton())
 	require.True(t, f.Open, "the search button did not open the search")

@@ -102,8 +102,10 @@ func (s Style) layoutLog(gtx C) D {
 	)
 	if m, ok := s.Screen.Finder.take(); ok {
 		s.Screen.Log.ScrollToMessage(m.Time)
-		s.Screen.Focus(gtx)
 		gtx.Execute(op.InvalidateCmd{})
+	}
+	if s.Screen.Finder.takeClosed() {
+		s.Screen.Focus(gtx)
 	}
 	return d
 }

@@ -59,7 +59,6 @@ func Highlight(text, words string) []Part {
 	return markUnspaced(parts, want)
 }
 
-
 // markUnspaced marks the words found inside the unmatched runs of scripts
 // written without spaces.
 func markUnspaced(parts []Part, want []string) []Part {

@@ -291,6 +291,8 @@ func (s LogStyle) statusRow(gtx C) D {
 		txt = words.OlderStart
 	case s.Older.Loading || s.Log.paging.pending:
 		txt = words.OlderLoading
+	case !s.Older.Stores:
+		txt = words.OlderUnavailable
 	}
 	d := layout.Inset{Top: 8, Bottom: 8}.Layout(gtx, func(gtx C) D {
 		gtx.Constraints.Min.X = gtx.Constraints.Max.X

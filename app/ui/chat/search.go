@@ -44,6 +44,9 @@ type Finder struct {
 	intents  kit.Intents[Search]
 	// asked is the words last sent.
 	asked string
+	// closed is set when the field closed, until the composer has the
+	// focus back.
+	closed bool
 }
 
 // NewFinder returns a closed search field.
@@ -84,10 +87,17 @@ func (f *Finder) Toggle(gtx C) {
 	f.Show()
 }
 
-// Hide closes the search field; its words and results stay for next time.
+// Hide closes the search field; its words and results stay for next time,
+// and the keyboard goes back to the composer.
 func (f *Finder) Hide(gtx C) {
-	f.Open = false
-	gtx.Execute(key.FocusCmd{Tag: nil})
+	f.Open, f.closed = false, true
+}
+
+// takeClosed reports, once, whether the field was closed.
+func (f *Finder) takeClosed() bool {
+	c := f.closed
+	f.closed = false
+	return c
 }
 
 // take returns, once, the result chosen in the last frame.

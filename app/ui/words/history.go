@@ -10,6 +10,9 @@ const (
 	OlderIdle = "Scroll up for older messages"
 	// OlderLoading is that row while a page is on its way.
 	OlderLoading = "Loading older messages…"
+	// OlderUnavailable is that row while the hub cannot load older
+	// messages (its CAPS dropped store).
+	OlderUnavailable = "The hub cannot load older messages just now."
 	// OlderStart is that row once the hub has nothing older.
 	OlderStart = "Start of the conversation"
 
