@@ -138,3 +138,30 @@ func TestScrollToMessageLoadsUntilFound(t *testing.T) {
 	_, on = h.log.Flashed(h.now.Add(flashTime))
 	require.False(t, on, "still marked after %v", flashTime)
 }
+
+// BenchmarkLogFrameWithOlder lays out a log of the same 10,000 messages,
+// scrolled into its middle: all in the client's log (the baseline), or
+// 9,900 of them loaded from the hub's stored history.
+func BenchmarkLogFrameWithOlder(b *testing.B) {
+	const total = 10_000
+	for _, older := range []int{0, total - 100} {
+		b.Run(fmt.Sprintf("older=%d", older), func(b *testing.B) {
+			msgs := numbered(1, total)
+			stored := make([]client.Message, older)
+			for i := range stored {
+				stored[i] = msgs[i]
+				stored[i].Seq, stored[i].History = 0, true
+			}
+			h := newLogHarness(msgs[older:])
+			o := Older{Stores: true, Ready: true, Msgs: stored}
+			h.frameWith(o)
+			h.log.List.Position.First, h.log.List.Position.BeforeEnd = total/2, true
+			h.frameWith(o)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				h.frameWith(o)
+			}
+		})
+	}
+}
