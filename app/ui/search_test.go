@@ -50,9 +50,13 @@ func TestSearchJumpsToAnOldMessage(t *testing.T) {
 	require.Contains(t, h.Labels(), "1 message holds “Message 7”:")
 	require.NotNil(t, f.Result(0))
 
-	// Down goes to the result, Enter shows it.
+	// Down goes to the result, Up back to the field; Enter shows it.
 	h.Key(key.NameDownArrow, 0)
 	require.True(t, h.Focused(f.Result(0)), "Down did not reach the result")
+	h.Key(key.NameUpArrow, 0)
+	require.True(t, h.Focused(&f.Editor), "Up did not go back to the field")
+	h.Key(key.NameDownArrow, 0)
+	require.True(t, h.Focused(f.Result(0)))
 	h.Key(key.NameReturn, 0)
 	h.Frame()
 	require.False(t, f.Open, "choosing a result leaves the search open")

@@ -168,13 +168,12 @@ func (s FinderStyle) update(gtx C) {
 			s.submit()
 		}
 	}
-	tags := make([]event.Tag, 0, len(f.results)+1)
-	tags = append(tags, &f.Editor)
+	tags := make([]event.Tag, len(f.results))
 	for i := range f.results {
-		tags = append(tags, &f.results[i])
+		tags[i] = &f.results[i]
 	}
-	// Up from the first result goes back to the field.
-	kit.ArrowFocus(gtx, tags[1:], &f.list)
+	// Up from the first result goes back to the field (read before
+	// ArrowFocus, which would keep the focus there).
 	if len(f.results) > 0 {
 		for {
 			ev, ok := gtx.Event(key.Filter{Focus: &f.results[0], Name: key.NameUpArrow})
@@ -186,6 +185,7 @@ func (s FinderStyle) update(gtx C) {
 			}
 		}
 	}
+	kit.ArrowFocus(gtx, tags, &f.list)
 	for i := range f.results {
 		if f.results[i].Clicked(gtx) && i < len(s.Snap.Found) {
 			f.chosen, f.isChosen = s.Snap.Found[i], true
