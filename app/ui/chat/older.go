@@ -67,6 +67,8 @@ type paging struct {
 	// shown are the rows in view at the last frame.
 	heights map[int]int
 	shown   []ShownRow
+	// keyed are the older messages with their row keys as Seq.
+	keyed []client.Message
 	// target is the time of the message to scroll to, when targetSet.
 	target    time.Time
 	targetSet bool
@@ -148,9 +150,7 @@ func (s LogStyle) item(i int) *client.Message {
 	case i < st:
 		return nil
 	case i < st+len(s.Older.Msgs):
-		m := s.Older.Msgs[i-st]
-		m.Seq = olderSeq(&m)
-		return &m
+		return &s.Log.paging.keyed[i-st]
 	default:
 		return &s.Msgs[i-st-len(s.Older.Msgs)]
 	}
@@ -165,6 +165,7 @@ func (s LogStyle) rowCount() int { return s.Older.prefixRows() + len(s.Msgs) }
 // below it in place.
 func (s LogStyle) prepended() {
 	l, p := s.Log, &s.Log.paging
+	s.keyOlder()
 	now := s.Older.prefixRows()
 	p.olders = len(s.Older.Msgs)
 	d := now - p.prefix
@@ -183,6 +184,21 @@ func (s LogStyle) prepended() {
 	}
 	l.seen += d
 	p.prefix = now
+}
+
+// keyOlder gives the older messages their row keys, anew when they
+// changed (a page came in: they only grow at their start).
+func (s LogStyle) keyOlder() {
+	p, msgs := &s.Log.paging, s.Older.Msgs
+	k := p.keyed
+	if len(k) == len(msgs) && (len(k) == 0 || k[0].Time.Equal(msgs[0].Time) && k[len(k)-1].Time.Equal(msgs[len(msgs)-1].Time)) {
+		return
+	}
+	p.keyed = make([]client.Message, len(msgs))
+	for i := range msgs {
+		p.keyed[i] = msgs[i]
+		p.keyed[i].Seq = olderSeq(&msgs[i])
+	}
 }
 
 // pageOlder asks for an older page when the view reaches the top of the
