@@ -52,6 +52,7 @@ var (
 	Host         = mustIcon(mdi.DeviceWiFiTethering)
 	Done         = mustIcon(mdi.ActionDone)
 	Conversation = mustIcon(mdi.CommunicationForum)
+	Search       = mustIcon(mdi.ActionSearch)
 )
 
 func mustIcon(data []byte) *widget.Icon {

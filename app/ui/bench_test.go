@@ -35,6 +35,8 @@ func (s *still) SetNick(string) error                                           
 func (s *still) RefreshUsers()                                                    {}
 func (s *still) RefreshFiles()                                                    {}
 func (s *still) MoreFiles()                                                       {}
+func (s *still) LoadOlder()                                                       {}
+func (s *still) Search(string)                                                    {}
 func (s *still) Download(string) (client.TransferID, error)                       { return 0, nil }
 func (s *still) Upload(string) (client.TransferID, error)                         { return 0, nil }
 func (s *still) Cancel(client.TransferID) error                                   { return nil }

@@ -33,6 +33,15 @@ func (u *UI) perform(gtx C) {
 		u.Chat.Log.Performed(in, u.openURL(in.URL))
 		acted = true
 	}
+	for _, in := range u.Chat.Intents() {
+		switch in := in.(type) {
+		case chat.LoadOlder:
+			s.LoadOlder()
+		case chat.Search:
+			s.Search(in.Words)
+		}
+		acted = true
+	}
 	for _, in := range u.Files.Intents() {
 		acted = true
 		switch in := in.(type) {

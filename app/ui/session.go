@@ -26,6 +26,8 @@ type Session interface {
 	RefreshUsers()
 	RefreshFiles()
 	MoreFiles()
+	LoadOlder()
+	Search(words string)
 	Download(name string) (client.TransferID, error)
 	Upload(path string) (client.TransferID, error)
 	UploadReader(name string, r io.Reader, size int64) (client.TransferID, error)

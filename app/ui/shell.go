@@ -67,6 +67,10 @@ func (u *UI) updateShell(gtx C) {
 	if u.bar.disconnect.Clicked(gtx) {
 		u.askLeave()
 	}
+	if u.Chat.Finder.ToggleButton().Clicked(gtx) {
+		u.Chat.Finder.Toggle(gtx)
+		u.Tab = TabChat
+	}
 	u.updateLeave(gtx)
 	var tabs [len(u.tabs.btns)]event.Tag
 	for i := range u.tabs.btns {
@@ -148,6 +152,7 @@ func (u *UI) layoutTopBar(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 					}
 					return kit.IconButton(th, &u.join.btn, icons.JoinLink, th.TextMuted, "Join from a phone").EndTip().Layout(gtx)
 				}),
+				layout.Rigid(chat.FinderStyle{Th: th, Finder: u.Chat.Finder, Snap: snap}.Button),
 				layout.Rigid(kit.IconButton(th, &u.bar.theme, themeIcon, th.TextMuted, themeDesc).EndTip().Layout),
 				layout.Rigid(kit.IconButton(th, &u.bar.disconnect, icons.Disconnect, th.TextMuted, "Disconnect").EndTip().Layout),
 			)

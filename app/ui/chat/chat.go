@@ -5,6 +5,7 @@ package chat
 import (
 	"gioui.org/io/key"
 	"gioui.org/layout"
+	"gioui.org/op"
 
 	"github.com/natter-chat/natter/app/theme"
 	"github.com/natter-chat/natter/app/ui/kit"
@@ -15,6 +16,8 @@ import (
 type Screen struct {
 	Log      *Log
 	Composer *Composer
+	// Finder is the search field over the log.
+	Finder *Finder
 	// followed is the Seq of the newest log line Follow has read.
 	followed uint64
 }
@@ -45,7 +48,27 @@ func (s *Screen) Follow(msgs []client.Message) {
 
 // New returns an empty chat screen addressed to everyone.
 func New() *Screen {
-	return &Screen{Log: NewLog(), Composer: NewComposer()}
+	return &Screen{Log: NewLog(), Composer: NewComposer(), Finder: NewFinder()}
+}
+
+// Intent is a request of the chat screen to the hub, other than sending
+// (the composer's) and opening links (the log's): LoadOlder or Search.
+type Intent interface{ chatIntent() }
+
+func (LoadOlder) chatIntent() {}
+func (Search) chatIntent()    {}
+
+// Intents returns, once, what the screen asked for since the last call:
+// an older page of the log, and searches, in that order.
+func (s *Screen) Intents() []Intent {
+	var out []Intent
+	if s.Log.TakeLoadOlder() {
+		out = append(out, LoadOlder{})
+	}
+	for _, in := range s.Finder.Intents() {
+		out = append(out, in)
+	}
+	return out
 }
 
 // SetRecipient addresses the next messages to nick ("" for everyone) and
@@ -66,6 +89,25 @@ type Style struct {
 	Th     *theme.Theme
 	Screen *Screen
 	Snap   *client.Snapshot
+}
+
+// layoutLog lays out the search field, when open, over the log. A result
+// chosen scrolls the log to it.
+func (s Style) layoutLog(gtx C) D {
+	fs := FinderStyle{Th: s.Th, Finder: s.Screen.Finder, Snap: s.Snap}
+	log := LogStyle{Th: s.Th, Log: s.Screen.Log, Msgs: s.Snap.Messages, Nick: s.Snap.Nick, Older: OlderOf(s.Snap)}
+	d := layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+		layout.Rigid(fs.Layout),
+		layout.Flexed(1, log.Layout),
+	)
+	if m, ok := s.Screen.Finder.take(); ok {
+		s.Screen.Log.ScrollToMessage(m.Time)
+		gtx.Execute(op.InvalidateCmd{})
+	}
+	if s.Screen.Finder.takeClosed() {
+		s.Screen.Focus(gtx)
+	}
+	return d
 }
 
 // DisabledReason is why sending is off in conn's state, or "".
@@ -90,7 +132,7 @@ func (s Style) Layout(gtx C) D {
 	}
 	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Flexed(1, func(gtx C) D {
-			d := kit.Panel(gtx, th.Surface, LogStyle{Th: th, Log: s.Screen.Log, Msgs: s.Snap.Messages, Nick: s.Snap.Nick}.Layout)
+			d := kit.Panel(gtx, th.Surface, s.layoutLog)
 			if s.Screen.Log.toComposer {
 				s.Screen.Log.toComposer = false
 				s.Screen.Focus(gtx)

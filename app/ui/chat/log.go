@@ -57,6 +57,8 @@ type Log struct {
 	toComposer bool
 	// Copied is the Seq of the message last copied with its button.
 	Copied uint64
+	// paging is the state for the hub's stored history (older.go).
+	paging paging
 }
 
 // Intents returns, once, the links the user asked to open since the last
@@ -264,6 +266,8 @@ type LogStyle struct {
 	Msgs []client.Message
 	// Nick is ours: messages from others that name it are highlighted.
 	Nick string
+	// Older is the hub's stored history before Msgs.
+	Older Older
 }
 
 // mentionsUs reports whether m, the message of row r, is someone else's
@@ -285,8 +289,10 @@ func (s LogStyle) Layout(gtx C) D {
 		l.ScrollToBottom()
 	}
 	l.pageKeys(gtx)
-	n := len(s.Msgs)
 	l.trimmed(s.Msgs)
+	s.prepended()
+	n := s.rowCount()
+	s.seekTarget(gtx, n)
 	l.RowsLaidOut = 0
 	defer l.pruneRows()
 	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
@@ -306,7 +312,8 @@ func (s LogStyle) layoutList(gtx C, n int) D {
 	l := s.Log
 	dims := layout.Stack{Alignment: layout.S}.Layout(gtx,
 		layout.Expanded(func(gtx C) D {
-			if n == 0 {
+			msgs := len(s.Older.Msgs) + len(s.Msgs)
+			if msgs == 0 {
 				return layout.Center.Layout(gtx,
 					kit.Label(s.Th, 14, s.Th.TextMuted, "No messages yet. Say hello!").Layout)
 			}
@@ -314,14 +321,20 @@ func (s LogStyle) layoutList(gtx C, n int) D {
 			lst := material.List(s.Th.Theme, &l.List)
 			lst.AnchorStrategy = material.Overlay
 			defer l.wheelArea(gtx)
+			defer s.pageOlder(msgs)
+			defer s.noteShown(n)
 			defer l.scrollbarEnds(n, gtx.Constraints.Max.Y)
 			return lst.Layout(gtx, n, func(gtx C, i int) D {
+				m := s.item(i)
+				if m == nil {
+					return s.laidOut(i, s.statusRow(gtx))
+				}
 				l.RowsLaidOut++
 				var prev *client.Message
 				if i > 0 {
-					prev = &s.Msgs[i-1]
+					prev = s.item(i - 1)
 				}
-				return s.row(gtx, i, prev, &s.Msgs[i])
+				return s.laidOut(i, s.row(gtx, i, prev, m))
 			})
 		}),
 		layout.Stacked(func(gtx C) D {
@@ -366,15 +379,20 @@ func (l *Log) trimmed(msgs []client.Message) {
 	}
 	first := msgs[0].Seq
 	if l.firstSeq != 0 && first > l.firstSeq {
+		// Rows before the client's log (older.go) stay as they are.
+		pre := l.paging.prefix
+		pos := max(l.List.Position.First-pre, 0)
 		// Dropping more lines than the view and seen reach back to
 		// counts the same as dropping all of those (and cannot overflow).
-		cut := max(l.seen, l.List.Position.First) + 1
+		cut := max(l.seen, pos) + 1
 		if d := first - l.firstSeq; d < uint64(cut) {
 			cut = int(d)
 		}
-		if l.List.Position.First < cut {
-			l.List.Position.First, l.List.Position.Offset = 0, 0
-		} else {
+		switch {
+		case l.List.Position.First < pre:
+		case pos < cut:
+			l.List.Position.First, l.List.Position.Offset = pre, 0
+		default:
 			l.List.Position.First -= cut
 		}
 		l.seen = max(l.seen-cut, 0)
@@ -427,12 +445,19 @@ func (s LogStyle) row(gtx C, i int, prev, m *client.Message) D {
 	case mention:
 		bg = th.Mention
 	}
+	flash := s.flashing(gtx, m)
+	if flash {
+		bg = th.Mention
+	}
 	dims := layout.Inset{Top: top, Left: 8, Right: 12}.Layout(gtx, func(gtx C) D {
 		bubble := func(gtx C) D {
 			return layout.Stack{Alignment: layout.NE}.Layout(gtx,
 				layout.Stacked(func(gtx C) D { return s.bubble(gtx, r, m, grouped) }),
 				layout.Stacked(func(gtx C) D { return s.copyButton(gtx, r, m) }),
 			)
+		}
+		if flash {
+			return kit.MarkedBackground(gtx, bg, th.Primary, 8, bubble)
 		}
 		if mention {
 			// A bar as well as a colour: the colour alone is easy to miss.
