@@ -52,6 +52,8 @@ var (
 	Host         = mustIcon(mdi.DeviceWiFiTethering)
 	Done         = mustIcon(mdi.ActionDone)
 	Conversation = mustIcon(mdi.CommunicationForum)
+	Owned        = mustIcon(mdi.ActionVerifiedUser)
+	Claim        = mustIcon(mdi.CommunicationVPNKey)
 )
 
 func mustIcon(data []byte) *widget.Icon {

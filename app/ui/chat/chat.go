@@ -90,7 +90,7 @@ func (s Style) Layout(gtx C) D {
 	}
 	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Flexed(1, func(gtx C) D {
-			d := kit.Panel(gtx, th.Surface, LogStyle{Th: th, Log: s.Screen.Log, Msgs: s.Snap.Messages, Nick: s.Snap.Nick}.Layout)
+			d := kit.Panel(gtx, th.Surface, LogStyle{Th: th, Log: s.Screen.Log, Msgs: s.Snap.Messages, Nick: s.Snap.Nick, Owned: ownedNicks(s.Snap.Users)}.Layout)
 			if s.Screen.Log.toComposer {
 				s.Screen.Log.toComposer = false
 				s.Screen.Focus(gtx)
@@ -107,4 +107,26 @@ func (s Style) Layout(gtx C) D {
 			}.Layout)
 		}),
 	)
+}
+
+// ownedNicks says which of users are owned by the one connected; nil when
+// none is.
+func ownedNicks(users []client.User) func(string) bool {
+	var owned []string
+	for _, u := range users {
+		if u.Owned {
+			owned = append(owned, u.Nick)
+		}
+	}
+	if owned == nil {
+		return nil
+	}
+	return func(nick string) bool {
+		for _, o := range owned {
+			if client.SameNick(o, nick) {
+				return true
+			}
+		}
+		return false
+	}
 }
