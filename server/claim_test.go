@@ -181,10 +181,20 @@ func TestClaimLookAlikeRefused(t *testing.T) {
 	registerAs(t, a, "alice")
 	a.send("CLAIM")
 	a.expect("CLAIMED alice")
+	// One identity may own more than one nick.
+	a.send("NICK fiona")
+	a.skipTo("RENAME ")
+	a.send("CLAIM")
+	a.expect("CLAIMED fiona")
+	// A nick that is no PRECIS username cannot be owned.
+	a.send("NICK ﬁnn")
+	a.skipTo("RENAME ")
+	a.send("CLAIM")
+	a.expectErr(400, proto.KwClaim, proto.ReasonBadNick)
 	a.send("QUIT")
 	a.expect("BYE quit")
 	b, _ := dialTLS(t, hub.tlsAddr, newDevice(t), hub.fp)
-	for _, nick := range []string{"аlice", "ＡＬＩＣＥ", "aIice"} {
+	for _, nick := range []string{"аlice", "ＡＬＩＣＥ", "aIice", "ﬁona", "FIONA"} {
 		b.send("NICK " + nick)
 		e := b.expectErr(409, proto.KwNick, proto.ReasonNickOwned)
 		assert.Contains(t, e.Detail, "owned", nick)

@@ -1005,7 +1005,7 @@ func timeLen(t int64) int {
 }
 
 // setNick registers s as nick (a valid nick whose key is key and whose
-// owned-nick identity is id, zero when PRECIS refuses it) or, if s is
+// owned-nick identity is id) or, if s is
 // registered, renames it, and tells everyone. It refuses a nick that is
 // taken, by someone else or by s itself, and one owned by another identity
 // (natter/1 section 9).

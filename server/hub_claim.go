@@ -157,9 +157,9 @@ func (s *session) handleClaim() {
 		s.errorf(proto.ReasonBusy, proto.KwClaim, "%s", claimsUnavailable)
 		return
 	}
-	nick, id := s.nick, s.ident // written only by this goroutine
-	if id.Key == "" {
-		_, err := proto.IdentifyNick(nick)
+	nick := s.nick // written only by this goroutine
+	id, err := proto.IdentifyNick(nick)
+	if err != nil {
 		e, ok := err.(*proto.Error)
 		if !ok {
 			e = proto.NewError(proto.ReasonBadNick, "", fmt.Sprintf("nick %s cannot be owned", proto.QuoteInput(nick)))
@@ -197,8 +197,8 @@ func (s *session) handleUnclaim() {
 		s.errorf(proto.ReasonBusy, proto.KwUnclaim, "%s", claimsUnavailable)
 		return
 	}
-	nick, id := s.nick, s.ident
-	if id.Key != "" {
+	nick := s.nick
+	if id, err := proto.IdentifyNick(nick); err == nil {
 		ok, err := cs.Unclaim(context.Background(), id.Key, s.owner())
 		if err != nil {
 			s.h.log.Error("cannot forget an owned nick", "nick", nick, "err", err)
@@ -226,7 +226,7 @@ func (s *session) keepPrivate(cmd proto.Command) bool {
 	}
 	id, err := proto.IdentifyNick(cmd.Nick)
 	if err != nil {
-		return false
+		id = proto.LooseNickIdentity(cmd.Nick)
 	}
 	s.h.mu.Lock()
 	var o store.Owned

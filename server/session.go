@@ -38,7 +38,7 @@ type session struct {
 	registered bool
 	nick       string
 	key        string             // proto.NickKey(nick)
-	ident      proto.NickIdentity // of nick, for owned nicks; zero when PRECIS refuses it
+	ident      proto.NickIdentity // of nick, for owned nicks (proto.LooseNickIdentity when PRECIS refuses it)
 	owns       bool               // nick is owned and clientKey is its owner's
 
 	// Used only by the reader goroutine (one at a time; see readLoop).
@@ -295,7 +295,12 @@ func (s *session) handleNick(asked string) {
 		refuse(err.(*proto.Error))
 		return
 	}
-	id, _ := proto.IdentifyNick(nick)
+	id, err := proto.IdentifyNick(nick)
+	if err != nil {
+		// Not a PRECIS username: it cannot be owned, but may look like
+		// a nick that is.
+		id = proto.LooseNickIdentity(nick)
+	}
 	k, e := s.h.setNick(s, nick, proto.NickKey(nick), id)
 	if e != nil {
 		refuse(e)
