@@ -265,3 +265,34 @@ func TestKeptMessagesSurviveRestart(t *testing.T) {
 	assert.True(t, strings.HasSuffix(b.skipTo("PRIV "), " bob alice live"))
 	assert.True(t, strings.HasSuffix(a.skipTo("PRIV "), " bob alice live"))
 }
+
+// A look-alike of a nick online is refused as in use (natter/1 section 9),
+// and free again once its holder has gone.
+func TestOnlineLookAlikeRefused(t *testing.T) {
+	hub := startClaimHub(t, t.TempDir(), nil)
+	a := dial(t, hub.addr)
+	a.event() // CAPS
+	registerAs(t, a, "alice")
+	b := dial(t, hub.addr)
+	b.event()
+	for _, nick := range []string{"аlice", "aIice", "ＡＬＩＣＥ"} {
+		b.send("NICK " + nick)
+		b.expectErr(409, proto.KwNick, proto.ReasonNickInUse)
+	}
+	registerAs(t, b, "bob")
+	b.send("NICK aIice")
+	expectErrPast(b, 409, proto.KwNick, proto.ReasonNickInUse)
+	// alice may write her own nick another way.
+	a.send("NICK aIice")
+	assert.Equal(t, "alice aIice", fieldsAfter(a.skipTo("RENAME "), 2))
+	a.send("QUIT")
+	a.expect("BYE quit")
+	b.send("NICK аlice")
+	for range 10 {
+		if ev := b.event(); ev.Keyword == proto.KwRename && ev.Nick == "bob" {
+			assert.Equal(t, "аlice", ev.NewNick)
+			return
+		}
+	}
+	t.Fatal("bob was not renamed")
+}

@@ -51,6 +51,7 @@ type Hub struct {
 	sessions map[*session]struct{} // every open session
 	roster   []*session            // registered sessions, sorted by nick key
 	byKey    map[string]*session   // registered sessions by nick key
+	byLook   map[string]*session   // registered sessions by lookKeys of their nick (look-alikes)
 	history  [][]byte              // last public MSG lines, oldest first
 	owned    ownedNicks            // owned nicks, as stored (hub_claim.go)
 	slow     []*session            // sessions to drop as too-slow, found while delivering
@@ -96,6 +97,7 @@ func New(cfg Config) (*Hub, error) {
 		grants:      cfg.grants,
 		sessions:    make(map[*session]struct{}),
 		byKey:       make(map[string]*session),
+		byLook:      make(map[string]*session),
 		readBuffers: newReadBufferPool(cfg.ReadBufferSize),
 		lazyWake:    make(chan struct{}, 1),
 		hosts:       newHostTable(cfg.Hosts),
@@ -736,6 +738,7 @@ func (h *Hub) removeLocked(s *session, leaveReason string) {
 	}
 	h.trim.note()
 	delete(h.byKey, s.key)
+	h.forgetLookLocked(s)
 	h.rosterRemove(s)
 	if leaveReason != "" && !h.closing {
 		h.broadcastPresenceLocked(proto.AppendLeave(nil, h.now(), s.nick, leaveReason), nil)
@@ -1021,6 +1024,9 @@ func (h *Hub) setNick(s *session, nick, key string, id proto.NickIdentity) (*flu
 	case taken && other != s:
 		return nil, proto.NewError(proto.ReasonNickInUse, proto.KwNick, fmt.Sprintf("nick %s is in use", proto.QuoteInput(nick)))
 	}
+	if look := h.lookAlikeLocked(id, s); look != nil {
+		return nil, proto.NewError(proto.ReasonNickInUse, proto.KwNick, fmt.Sprintf("nick %s looks like %s, who is online", proto.QuoteInput(nick), proto.QuoteInput(look.nick)))
+	}
 	o := h.owned.find(id)
 	if o != nil && o.Owner != s.owner() {
 		detail := fmt.Sprintf("nick %s is owned by someone else", proto.QuoteInput(nick))
@@ -1032,7 +1038,11 @@ func (h *Hub) setNick(s *session, nick, key string, id proto.NickIdentity) (*flu
 	if e := h.hosts.allowNick(s.remote, time.Now()); e != nil {
 		return nil, e
 	}
+	h.forgetLookLocked(s)
 	s.ident = id
+	for _, k := range lookKeys(id) {
+		h.byLook[k] = s
+	}
 	s.owns = o != nil && o.Key == id.Key
 	switch {
 	case s.registered:

@@ -287,3 +287,30 @@ func (s *session) deliverInbox() {
 		}
 	}
 }
+
+// lookKeys are the entries of a nick in Hub.byLook: its PRECIS key and its
+// skeleton, either of which makes another nick the same or a look-alike
+// (proto.NickIdentity.Collides).
+func lookKeys(id proto.NickIdentity) [2]string {
+	return [2]string{"k " + id.Key, "s " + id.Skeleton}
+}
+
+// lookAlikeLocked returns the registered session other than s whose nick
+// is, or looks like, id, or nil. h.mu is held.
+func (h *Hub) lookAlikeLocked(id proto.NickIdentity, s *session) *session {
+	for _, k := range lookKeys(id) {
+		if o := h.byLook[k]; o != nil && o != s {
+			return o
+		}
+	}
+	return nil
+}
+
+// forgetLookLocked takes s's nick out of Hub.byLook. h.mu is held.
+func (h *Hub) forgetLookLocked(s *session) {
+	for _, k := range lookKeys(s.ident) {
+		if h.byLook[k] == s {
+			delete(h.byLook, k)
+		}
+	}
+}
