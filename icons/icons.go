@@ -53,6 +53,8 @@ var (
 	Done         = mustIcon(mdi.ActionDone)
 	Conversation = mustIcon(mdi.CommunicationForum)
 	Search       = mustIcon(mdi.ActionSearch)
+	Owned        = mustIcon(mdi.ActionVerifiedUser)
+	Claim        = mustIcon(mdi.CommunicationVPNKey)
 )
 
 func mustIcon(data []byte) *widget.Icon {

@@ -23,6 +23,10 @@ func (h *Hub) capabilities() []proto.Capability {
 		// Only while writes work: natter/1 section 10.
 		caps = append(caps, proto.Capability{Name: proto.CapStore})
 	}
+	if h.tls != nil && h.claims() != nil {
+		// Owned nicks live in the store and need TLS: natter/1 section 9.
+		caps = append(caps, proto.Capability{Name: proto.CapClaim})
+	}
 	if a, ok := h.WebAddr().(*net.TCPAddr); ok {
 		caps = append(caps, proto.Capability{Name: proto.CapWeb, Value: strconv.Itoa(a.Port)})
 	}

@@ -51,6 +51,9 @@ const (
 	DefaultWatchInterval         = 2 * time.Second
 	DefaultHistoryKeep           = 1000000
 	DefaultHistoryDays           = 365
+	DefaultKeptMessages          = 1000
+	DefaultKeptBytes             = 1 << 20
+	DefaultKeptDays              = 30
 )
 
 // MaxNameLen is the longest hub name (Config.Name) in bytes, so that the
@@ -160,6 +163,12 @@ type Config struct {
 	// HistoryKeep messages, none older than HistoryDays days.
 	HistoryKeep int
 	HistoryDays int
+	// KeptMessages and KeptBytes bound the private messages kept for the
+	// owner of a nick while offline (natter/1 section 9), per recipient;
+	// each is kept KeptDays days.
+	KeptMessages int
+	KeptBytes    int64
+	KeptDays     int
 	// openStore, when set, opens the store in place of package store
 	// (tests).
 	openStore func(dir string) (historyStore, error)
@@ -213,6 +222,11 @@ func (c *Config) setDefaults() {
 	c.Hosts.setDefaults()
 	setInt(&c.HistoryKeep, DefaultHistoryKeep)
 	setInt(&c.HistoryDays, DefaultHistoryDays)
+	setInt(&c.KeptMessages, DefaultKeptMessages)
+	if c.KeptBytes == 0 {
+		c.KeptBytes = DefaultKeptBytes
+	}
+	setInt(&c.KeptDays, DefaultKeptDays)
 }
 
 // setDefault sets *p to v when it holds its zero value, the "not set" of
@@ -258,6 +272,9 @@ func (c *Config) validate() error {
 	}
 	positive("HistoryKeep", float64(c.HistoryKeep))
 	positive("HistoryDays", float64(c.HistoryDays))
+	positive("KeptMessages", float64(c.KeptMessages))
+	positive("KeptBytes", float64(c.KeptBytes))
+	positive("KeptDays", float64(c.KeptDays))
 	if c.OutQueueBytes < proto.MaxHubLineLen*2 {
 		errs = append(errs, fmt.Errorf("config field OutQueueBytes must be at least %d (two of the longest lines), got %d", proto.MaxHubLineLen*2, c.OutQueueBytes))
 	}

@@ -51,7 +51,9 @@ type Hub struct {
 	sessions map[*session]struct{} // every open session
 	roster   []*session            // registered sessions, sorted by nick key
 	byKey    map[string]*session   // registered sessions by nick key
+	byLook   map[string]*session   // registered sessions by lookKeys of their nick (look-alikes)
 	history  [][]byte              // last public MSG lines, oldest first
+	owned    ownedNicks            // owned nicks, as stored (hub_claim.go)
 	slow     []*session            // sessions to drop as too-slow, found while delivering
 	kicks    *flushList            // queues to flush once h.mu is released; nil if none
 	lazy     *flushList            // queues handed to the presence writer; nil if none
@@ -95,6 +97,7 @@ func New(cfg Config) (*Hub, error) {
 		grants:      cfg.grants,
 		sessions:    make(map[*session]struct{}),
 		byKey:       make(map[string]*session),
+		byLook:      make(map[string]*session),
 		readBuffers: newReadBufferPool(cfg.ReadBufferSize),
 		lazyWake:    make(chan struct{}, 1),
 		hosts:       newHostTable(cfg.Hosts),
@@ -735,6 +738,7 @@ func (h *Hub) removeLocked(s *session, leaveReason string) {
 	}
 	h.trim.note()
 	delete(h.byKey, s.key)
+	h.forgetLookLocked(s)
 	h.rosterRemove(s)
 	if leaveReason != "" && !h.closing {
 		h.broadcastPresenceLocked(proto.AppendLeave(nil, h.now(), s.nick, leaveReason), nil)
@@ -826,6 +830,9 @@ func (h *Hub) usersLocked() []byte {
 	b := proto.AppendUsers(make([]byte, 0, size), len(h.roster))
 	for _, s := range h.roster {
 		b = proto.AppendUser(b, s.nick)
+		if s.owns {
+			b = appendFlags(b, ownedFlags)
+		}
 	}
 	h.usersBlock = b
 	return b
@@ -1000,10 +1007,12 @@ func timeLen(t int64) int {
 	return n
 }
 
-// setNick registers s as nick (a valid nick whose key is key) or, if s is
+// setNick registers s as nick (a valid nick whose key is key and whose
+// owned-nick identity is id) or, if s is
 // registered, renames it, and tells everyone. It refuses a nick that is
-// taken, by someone else or by s itself.
-func (h *Hub) setNick(s *session, nick, key string) (*flushList, *proto.Error) {
+// taken, by someone else or by s itself, and one owned by another identity
+// (natter/1 section 9).
+func (h *Hub) setNick(s *session, nick, key string, id proto.NickIdentity) (*flushList, *proto.Error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	other, taken := h.byKey[key]
@@ -1015,9 +1024,26 @@ func (h *Hub) setNick(s *session, nick, key string) (*flushList, *proto.Error) {
 	case taken && other != s:
 		return nil, proto.NewError(proto.ReasonNickInUse, proto.KwNick, fmt.Sprintf("nick %s is in use", proto.QuoteInput(nick)))
 	}
+	if look := h.lookAlikeLocked(id, s); look != nil {
+		return nil, proto.NewError(proto.ReasonNickInUse, proto.KwNick, fmt.Sprintf("nick %s looks like %s, who is online", proto.QuoteInput(nick), proto.QuoteInput(look.nick)))
+	}
+	o := h.owned.find(id)
+	if o != nil && o.Owner != s.owner() {
+		detail := fmt.Sprintf("nick %s is owned by someone else", proto.QuoteInput(nick))
+		if o.Key != id.Key {
+			detail = fmt.Sprintf("nick %s looks like %s, which is owned by someone else", proto.QuoteInput(nick), proto.QuoteInput(o.Nick))
+		}
+		return nil, proto.NewError(proto.ReasonNickOwned, proto.KwNick, detail)
+	}
 	if e := h.hosts.allowNick(s.remote, time.Now()); e != nil {
 		return nil, e
 	}
+	h.forgetLookLocked(s)
+	s.ident = id
+	for _, k := range lookKeys(id) {
+		h.byLook[k] = s
+	}
+	s.owns = o != nil && o.Key == id.Key
 	switch {
 	case s.registered:
 		h.renameLocked(s, nick, key)
@@ -1037,7 +1063,11 @@ func (h *Hub) registerLocked(s *session, nick, key string) {
 	h.trim.note()
 	// The USERS block and the history lines are shared, not copied.
 	reply := make([][]byte, 0, 3+len(h.history))
-	reply = append(reply, proto.AppendWelcome(nil, nick), h.usersLocked(), proto.AppendHistory(nil, len(h.history)))
+	welcome := proto.AppendWelcome(nil, nick)
+	if s.owns {
+		welcome = appendFlags(welcome, ownedFlags)
+	}
+	reply = append(reply, welcome, h.usersLocked(), proto.AppendHistory(nil, len(h.history)))
 	reply = append(reply, h.history...)
 	ok, kick := s.q.pushAll(reply)
 	if !ok {
@@ -1046,7 +1076,11 @@ func (h *Hub) registerLocked(s *session, nick, key string) {
 	if kick {
 		h.kickLocked(s.q)
 	}
-	h.broadcastPresenceLocked(proto.AppendJoin(nil, h.now(), nick), s)
+	join := proto.AppendJoin(nil, h.now(), nick)
+	if s.owns {
+		join = appendFlags(join, ownedFlags)
+	}
+	h.broadcastPresenceLocked(join, s)
 }
 
 // renameLocked changes the nick of the registered session s and tells

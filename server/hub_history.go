@@ -27,6 +27,10 @@ func (h *Hub) openHistory() error {
 		for _, m := range msgs {
 			h.history = append(h.history, msgLine(m))
 		}
+		if err := h.loadOwned(st); err != nil {
+			st.Close()
+			return fmt.Errorf("natter hub history: %w", err)
+		}
 	}
 	return nil
 }

@@ -37,7 +37,9 @@ type session struct {
 	// them without the lock.
 	registered bool
 	nick       string
-	key        string // proto.NickKey(nick)
+	key        string             // proto.NickKey(nick)
+	ident      proto.NickIdentity // of nick, for owned nicks (proto.LooseNickIdentity when PRECIS refuses it)
+	owns       bool               // nick is owned and clientKey is its owner's
 
 	// Used only by the reader goroutine (one at a time; see readLoop).
 	rd           *lineReader
@@ -240,7 +242,11 @@ func (s *session) handle(raw []byte, t time.Time) {
 	case proto.KwPriv:
 		s.h.trim.noteMessage()
 		key := proto.NickKey(norm.NFC.String(cmd.Nick))
-		s.deferFlush(s.h.sendPrivate(s, cmd.Nick, key, cmd.Escaped))
+		k, e := s.h.sendPrivate(s, cmd.Nick, key, cmd.Escaped)
+		if e != nil && e.Reason == proto.ReasonNoSuchUser && s.keepPrivate(cmd) {
+			break
+		}
+		s.deferFlush(k, e)
 	case proto.KwUsers:
 		s.h.flush(s.h.sendUsers(s))
 	case proto.KwFiles:
@@ -259,6 +265,10 @@ func (s *session) handle(raw []byte, t time.Time) {
 		s.handleHistory(cmd)
 	case proto.KwSearch:
 		s.handleSearch(cmd)
+	case proto.KwClaim:
+		s.handleClaim()
+	case proto.KwUnclaim:
+		s.handleUnclaim()
 	}
 }
 
@@ -285,12 +295,21 @@ func (s *session) handleNick(asked string) {
 		refuse(err.(*proto.Error))
 		return
 	}
-	k, e := s.h.setNick(s, nick, proto.NickKey(nick))
+	id, err := proto.IdentifyNick(nick)
+	if err != nil {
+		// Not a PRECIS username: it cannot be owned, but may look like
+		// a nick that is.
+		id = proto.LooseNickIdentity(nick)
+	}
+	k, e := s.h.setNick(s, nick, proto.NickKey(nick), id)
 	if e != nil {
 		refuse(e)
 		return
 	}
 	s.h.flush(k)
+	if s.registered && !wasRegistered && s.owns {
+		s.deliverInbox()
+	}
 	if s.registered && !wasRegistered {
 		s.h.log.Debug("client registered", "nick", nick, "remote", s.remote.String())
 	}

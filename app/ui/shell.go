@@ -28,7 +28,8 @@ import (
 type topBar struct {
 	theme      kit.IconClickable
 	disconnect kit.IconClickable
-	back       widget.Clickable // on the banner once the session closed
+	claim      kit.IconClickable // make our nick ours, or give it up
+	back       widget.Clickable  // on the banner once the session closed
 	// dismissNote closes the note that notifications cannot be shown.
 	dismissNote kit.IconClickable
 }
@@ -44,6 +45,37 @@ type tabBar struct {
 // DisconnectButton and ThemeButton are the top bar's clickables, for tests.
 func (u *UI) DisconnectButton() *widget.Clickable { return &u.bar.disconnect.Clickable }
 func (u *UI) ThemeButton() *widget.Clickable      { return &u.bar.theme.Clickable }
+
+// ClaimButton is the top bar's "Make this nick mine" / "Give up this
+// nick", for tests; it shows only where the hub can keep owned nicks.
+func (u *UI) ClaimButton() *widget.Clickable { return &u.bar.claim.Clickable }
+
+// claimer is a Session that can own nicks (*client.Client is one).
+type claimer interface {
+	Claim()
+	Unclaim()
+}
+
+// canClaim reports whether the header offers the claim action: a hub that
+// keeps owned nicks, over TLS with this device's identity, registered.
+func (u *UI) canClaim(snap *client.Snapshot) bool {
+	_, ok := u.session.(claimer)
+	return ok && snap.Caps.Claim && snap.Security.TLS && snap.Conn.State == client.Registered
+}
+
+// updateClaim asks the session to own our nick, or to give it up, on a
+// click of the header's action.
+func (u *UI) updateClaim(gtx C, snap *client.Snapshot) {
+	if !u.bar.claim.Clicked(gtx) || !u.canClaim(snap) {
+		return
+	}
+	c := u.session.(claimer)
+	if snap.Owned {
+		c.Unclaim()
+	} else {
+		c.Claim()
+	}
+}
 
 // TabButton is the clickable of a narrow window's tab, for tests.
 func (u *UI) TabButton(t Tab) *widget.Clickable { return &u.tabs.btns[t] }
@@ -87,6 +119,9 @@ func (u *UI) updateShell(gtx C) {
 func (u *UI) layoutShell(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 	u.updateShell(gtx)
 	u.join.update(gtx, u.JoinLink(snap.Caps.WebPort))
+	if u.session != nil {
+		u.updateClaim(gtx, snap)
+	}
 	if u.session == nil {
 		// Disconnected by a click above; the next frame shows the login.
 		return kit.Fill(gtx, th.Window)
@@ -151,6 +186,16 @@ func (u *UI) layoutTopBar(gtx C, th *theme.Theme, snap *client.Snapshot) D {
 						return D{}
 					}
 					return kit.IconButton(th, &u.join.btn, icons.JoinLink, th.TextMuted, "Join from a phone").EndTip().Layout(gtx)
+				}),
+				layout.Rigid(func(gtx C) D {
+					if !u.canClaim(snap) {
+						return D{}
+					}
+					icon, col := icons.Claim, th.TextMuted
+					if snap.Owned {
+						icon, col = icons.Owned, th.Primary
+					}
+					return kit.IconButton(th, &u.bar.claim, icon, col, words.ClaimAction(snap.Owned)).EndTip().Layout(gtx)
 				}),
 				layout.Rigid(chat.FinderStyle{Th: th, Finder: u.Chat.Finder, Snap: snap}.Button),
 				layout.Rigid(kit.IconButton(th, &u.bar.theme, themeIcon, th.TextMuted, themeDesc).EndTip().Layout),

@@ -267,6 +267,7 @@ const (
 	SysError
 	SysConnection // connected, dropped, reconnected, closed
 	SysInfo       // anything else, e.g. a nick taken after a reconnect
+	SysOwnership  // an owned nick: claimed, given up, a message kept
 )
 
 func (e SystemEvent) String() string {
@@ -287,6 +288,8 @@ func (e SystemEvent) String() string {
 		return "connection"
 	case SysInfo:
 		return "info"
+	case SysOwnership:
+		return "ownership"
 	}
 	return fmt.Sprintf("SystemEvent(%d)", int(e))
 }
@@ -334,6 +337,19 @@ const (
 	NoteHubError
 	// NoteTransferFailed (SysError): Transfer is the transfer as it failed.
 	NoteTransferFailed
+	// NoteClaimed, NoteUnclaimed (SysOwnership): our nick To is now ours,
+	// or no longer (natter/1 section 9).
+	NoteClaimed
+	NoteUnclaimed
+	// NoteKept (SysOwnership): To, whose nick is owned, is offline: the
+	// hub keeps our private message for them, delivered when they are
+	// back.
+	NoteKept
+	// NoteClaimRefused (SysError): the hub refused to make our nick ours,
+	// or to give it up; Err is the *HubError (need-identity: a session
+	// without TLS or without the device's identity; nick-owned: someone
+	// else owns it or one that looks like it).
+	NoteClaimRefused
 )
 
 // Message is one line of the log. Messages are immutable once in a Snapshot.
@@ -378,12 +394,19 @@ type Message struct {
 	Own bool
 	// History is true for messages that arrived in the hub's HISTORY block.
 	History bool
+	// Inbox is true for private messages the hub kept for us while we were
+	// offline (our nick is owned) and delivered in its INBOX block; Time is
+	// when they were sent.
+	Inbox bool
 }
 
 // User is someone online.
 type User struct {
 	Nick string
 	Self bool // this client
+	// Owned says the nick is owned and its owner is the one connected
+	// (natter/1 section 9), as the hub last said.
+	Owned bool
 }
 
 // File is one file the hub shares.
@@ -620,6 +643,9 @@ type Snapshot struct {
 	// Security says how the current session is protected (zero when
 	// there is none).
 	Security Security
+	// Owned says our nick is ours: owned by this device's identity, as the
+	// hub said in WELCOME or CLAIMED (natter/1 section 9).
+	Owned bool
 }
 
 // Transfer finds a transfer by id.
@@ -653,6 +679,11 @@ const (
 	EventTransfer
 	// EventShared: someone's upload was stored on the hub; Event.Shared is set.
 	EventShared
+	// EventOwnership: our nick became ours or stopped being ours, or a
+	// private message was kept for an offline owner; Event.Message is the
+	// SysOwnership line (NoteClaimed, NoteUnclaimed, NoteKept). A refusal
+	// is an EventError with the *HubError.
+	EventOwnership
 )
 
 func (k EventKind) String() string {
@@ -669,6 +700,8 @@ func (k EventKind) String() string {
 		return "transfer"
 	case EventShared:
 		return "shared"
+	case EventOwnership:
+		return "ownership"
 	}
 	return fmt.Sprintf("EventKind(%d)", int(k))
 }
@@ -773,6 +806,17 @@ func (c *Client) LoadOlder() { c.post(intent{kind: intentOlder}) }
 // clears the results. A hub that does not store its history refuses with
 // an ERR (Snapshot.LastError).
 func (c *Client) Search(words string) { c.post(intent{kind: intentSearch, text: words}) }
+
+// Claim asks the hub to make our nick ours (natter/1 section 9): it then
+// refuses the nick to anyone without this device's identity, and keeps
+// private messages for us while we are offline. It needs a TLS session with
+// Config.Device; the outcome is a NoteClaimed line and EventOwnership, or a
+// NoteClaimRefused line and EventError. Nothing is sent before
+// registration.
+func (c *Client) Claim() { c.post(intent{kind: intentClaim}) }
+
+// Unclaim gives our nick up (NoteUnclaimed, or NoteClaimRefused).
+func (c *Client) Unclaim() { c.post(intent{kind: intentUnclaim}) }
 
 // SetNick changes our nick (or the nick to register, if not yet
 // registered). It returns an error for a nick the hub would refuse.

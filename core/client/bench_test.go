@@ -23,7 +23,7 @@ func benchLoop(b *testing.B, n int) *loop {
 		l.st.appendMsg(Message{Kind: Public, Time: time.UnixMilli(int64(i)), From: "bob", Text: fmt.Sprintf("message %d", i)})
 	}
 	for i := range 50 {
-		l.st.addUser(fmt.Sprintf("user%02d", i))
+		l.st.addUser(fmt.Sprintf("user%02d", i), false)
 	}
 	return l
 }

@@ -55,8 +55,10 @@ const (
 	intentUpload
 	intentCancel
 	intentQuit
-	intentOlder  // LoadOlder
-	intentSearch // Search: text holds the words
+	intentOlder   // LoadOlder
+	intentSearch  // Search: text holds the words
+	intentClaim   // Claim
+	intentUnclaim // Unclaim
 )
 
 // intent is one request from a method call to the event loop.

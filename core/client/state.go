@@ -45,6 +45,7 @@ type state struct {
 	baseNick   string // wantNick before digits were appended after a reconnect
 	nickTries  int
 	nick       string // the nick the hub knows us by
+	owned      bool   // our nick is ours (WELCOME o, CLAIMED)
 	hubName    string
 	caps       HubCaps // from the hub's CAPS line; zero before one
 
@@ -526,9 +527,14 @@ func (st *state) handleLine(h hubLine) {
 		st.dirty = true
 	case proto.KwWelcome:
 		st.answered(proto.KwNick)
+		st.owned = h.Owned()
 		st.welcome(h.Nick)
+	case proto.KwClaimed, proto.KwUnclaimed:
+		st.ownership(h)
+	case proto.KwKept:
+		st.kept(h)
 	case proto.KwJoin:
-		st.addUser(h.Nick)
+		st.addUser(h.Nick, h.Owned())
 		st.appendMsg(Message{Kind: System, Event: SysJoin, Note: NoteJoined, Time: h.time, From: h.Nick})
 	case proto.KwLeave:
 		st.removeUser(h.Nick)
@@ -622,7 +628,9 @@ func (st *state) blockLine(h hubLine) bool {
 	}
 	switch st.list.kind {
 	case proto.KwUsers:
-		st.list.users = append(st.list.users, User{Nick: h.Nick})
+		st.list.users = append(st.list.users, User{Nick: h.Nick, Owned: h.Owned()})
+	case proto.KwInbox:
+		st.message(h, false)
 	case proto.KwFiles:
 		st.list.files = append(st.list.files, File{Name: h.Name, Size: h.Size, SHA256: h.SHA256, ModTime: h.mtime})
 	case proto.KwHistory:
@@ -643,6 +651,9 @@ func (st *state) endBlock() {
 		users := st.list.users
 		for i := range users {
 			users[i].Self = sameNick(users[i].Nick, st.nick)
+			if users[i].Self {
+				st.owned = users[i].Owned
+			}
 		}
 		st.users = users
 	case proto.KwFiles:
@@ -698,14 +709,14 @@ func userLess(a, b User) int {
 	return strings.Compare(a.Nick, b.Nick)
 }
 
-func (st *state) addUser(nick string) {
+func (st *state) addUser(nick string, owned bool) {
 	users := make([]User, 0, len(st.users)+1)
 	for _, u := range st.users {
 		if !sameNick(u.Nick, nick) {
 			users = append(users, u)
 		}
 	}
-	u := User{Nick: nick, Self: sameNick(nick, st.nick)}
+	u := User{Nick: nick, Self: sameNick(nick, st.nick), Owned: owned}
 	i, _ := slices.BinarySearchFunc(users, u, userLess)
 	st.users = slices.Insert(users, i, u)
 	st.dirty = true
@@ -724,15 +735,21 @@ func (st *state) rename(h hubLine) {
 		st.nick = nw
 		st.wantNick = nw
 		st.baseNick = nw
+		if st.caps.Claim {
+			// RENAME carries no flags: the hub's USERS says whether
+			// the new nick is ours.
+			st.sendNow(&request{keyword: proto.KwUsers, line: simpleLine(proto.Command{Keyword: proto.KwUsers})})
+		}
+		st.owned = false
 	}
 	st.removeUser(old)
-	st.addUser(nw)
+	st.addUser(nw, false)
 	st.appendMsg(Message{Kind: System, Event: SysRename, Note: NoteRenamed, Time: h.time, From: old, To: nw, Own: self})
 }
 
 // message logs a MSG or PRIV line.
 func (st *state) message(h hubLine, history bool) {
-	m := Message{Time: h.time, From: h.Nick, Text: h.Text, History: history}
+	m := Message{Time: h.time, From: h.Nick, Text: h.Text, History: history, Inbox: st.list.kind == proto.KwInbox}
 	m.Own = sameNick(h.Nick, st.nick)
 	if h.Keyword == proto.KwPriv {
 		m.Kind = Private
@@ -883,6 +900,8 @@ func (st *state) hubError(e *HubError) {
 		if req != nil {
 			st.sched.refused(req.xfer, e)
 		}
+	case proto.KwClaim, proto.KwUnclaim:
+		st.system(Message{Event: SysError, Note: NoteClaimRefused, Err: e})
 	default:
 		if e.Reason != proto.ReasonHubFull {
 			st.system(Message{Event: SysError, Note: NoteHubError, Err: e})
@@ -995,6 +1014,14 @@ func (st *state) intent(in intent) {
 		st.loadOlder()
 	case intentSearch:
 		st.search(in.text)
+	case intentClaim, intentUnclaim:
+		if st.registered() {
+			kw := proto.KwClaim
+			if in.kind == intentUnclaim {
+				kw = proto.KwUnclaim
+			}
+			st.sendNow(&request{keyword: kw, line: simpleLine(proto.Command{Keyword: kw})})
+		}
 	case intentQuit:
 		st.quitReason = in.text
 		st.stop(CauseQuit, nil)
@@ -1054,5 +1081,39 @@ func (st *state) snapshot(version, dropped uint64) *Snapshot {
 		LastError:     st.lastErr,
 		DroppedEvents: dropped,
 		Security:      st.security(),
+		Owned:         st.owned,
 	}
+}
+
+// ownership takes CLAIMED or UNCLAIMED: our nick is ours now, or no longer.
+func (st *state) ownership(h hubLine) {
+	claimed := h.Keyword == proto.KwClaimed
+	if claimed {
+		st.answered(proto.KwClaim)
+	} else {
+		st.answered(proto.KwUnclaim)
+	}
+	st.owned = claimed
+	users := slices.Clone(st.users)
+	for i := range users {
+		if users[i].Self {
+			users[i].Owned = claimed
+		}
+	}
+	st.users = users
+	m := Message{Event: SysOwnership, Note: NoteUnclaimed, To: h.Nick}
+	if claimed {
+		m.Note = NoteClaimed
+	}
+	st.system(m)
+	mm := st.messages.lines()[len(st.messages.lines())-1]
+	st.emit(Event{Kind: EventOwnership, Time: st.now, Text: h.Nick, Message: &mm})
+	st.pump(st.now)
+}
+
+// kept takes KEPT: the private message just confirmed waits for its
+// offline recipient.
+func (st *state) kept(h hubLine) {
+	mm := st.appendMsg(Message{Kind: System, Event: SysOwnership, Note: NoteKept, Time: h.time, To: h.Nick})
+	st.emit(Event{Kind: EventOwnership, Time: h.time, Text: h.Nick, Message: &mm})
 }

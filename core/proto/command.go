@@ -18,6 +18,7 @@ import (
 //	QUIT [<reason…>]                Reason (may be empty)
 //	HISTORY <count> [<before>]      Count, Before (0 when left out: the newest)
 //	SEARCH <words…>                 Text (the words, separated by spaces)
+//	CLAIM, UNCLAIM                  -
 type Command struct {
 	Keyword string // one of the Kw constants, upper case
 	Nick    string // NICK: the nick asked for; PRIV: the recipient
@@ -53,6 +54,9 @@ var clientForms = newForms([]form{
 	// Paging back through the stored history, and searching it.
 	{Form: Form{Keyword: KwHistory, Answered: true}, args: []arg{numArg("count", fCount, 1, maxCount), optionalNumber(numArg("before time", fTime, 1, maxInt64), noArg, true)}},
 	{Form: Form{Keyword: KwSearch, Answered: true}, args: []arg{textArg("words", fText)}},
+	// Owned nicks: answered CLAIMED, UNCLAIMED or an ERR.
+	{Form: Form{Keyword: KwClaim, Answered: true}},
+	{Form: Form{Keyword: KwUnclaim, Answered: true}},
 })
 
 // optionalNumber makes a an optional last number: read as the argument at

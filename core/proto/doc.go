@@ -68,7 +68,29 @@ const (
 	KwQuit     = "QUIT"
 	KwErr      = "ERR"
 	KwBye      = "BYE"
+
+	// Owned nicks and the messages kept for them (natter/1 section 9).
+	KwClaim     = "CLAIM"
+	KwUnclaim   = "UNCLAIM"
+	KwClaimed   = "CLAIMED"
+	KwUnclaimed = "UNCLAIMED"
+	KwKept      = "KEPT"
+	KwInbox     = "INBOX"
 )
+
+// FlagOwned is the letter of the flags word on USER, JOIN and WELCOME
+// saying that the nick is owned and its owner is the one connected.
+const FlagOwned = 'o'
+
+// HasFlag reports whether the flags word holds letter flag.
+func HasFlag(flags string, flag byte) bool {
+	for i := 0; i < len(flags); i++ {
+		if flags[i] == flag {
+			return true
+		}
+	}
+	return false
+}
 
 // Reasons carried by LEAVE lines.
 const (

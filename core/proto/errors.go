@@ -31,8 +31,9 @@ func unknownKeyword(word, what string) *Error {
 const (
 	CodeBadRequest          = 400 // bad-syntax, unknown-command, bad-nick, bad-text, bad-name
 	CodeUnauthorized        = 401 // register-first
+	CodeForbidden           = 403 // need-identity
 	CodeNotFound            = 404 // no-such-user, no-such-file
-	CodeConflict            = 409 // nick-in-use, busy
+	CodeConflict            = 409 // nick-in-use, busy, nick-owned
 	CodeTooLarge            = 413 // line-too-long, too-large
 	CodeUnprocessable       = 422 // checksum-mismatch
 	CodeTooManyRequests     = 429 // slow-down
@@ -58,6 +59,8 @@ const (
 	ReasonSlowDown         = "slow-down"
 	ReasonHubFull          = "hub-full"
 	ReasonNoSpace          = "no-space"
+	ReasonNeedIdentity     = "need-identity"
+	ReasonNickOwned        = "nick-owned"
 )
 
 // ReasonCode returns the code that goes with an ERR reason, or 0 for a
@@ -70,7 +73,9 @@ func ReasonCode(reason string) int {
 		return CodeUnauthorized
 	case ReasonNoSuchUser, ReasonNoSuchFile:
 		return CodeNotFound
-	case ReasonNickInUse, ReasonBusy:
+	case ReasonNeedIdentity:
+		return CodeForbidden
+	case ReasonNickInUse, ReasonBusy, ReasonNickOwned:
 		return CodeConflict
 	case ReasonLineTooLong, ReasonTooLarge:
 		return CodeTooLarge

@@ -9,11 +9,11 @@ import (
 //
 //	HELLO natter/1 <hub-name…>                          Version, Text
 //	CAPS <cap> [<cap>…]                                 Text (the words; see Capabilities)
-//	WELCOME <nick>                                      Nick
+//	WELCOME <nick> [<flags>]                            Nick, Flags
 //	USERS <n>, HISTORY <n>                              Count
 //	FILES <n> <total>                                   Count, Total
-//	USER <nick>                                         Nick
-//	JOIN <time> <nick>                                  Time, Nick
+//	USER <nick> [<flags>]                               Nick, Flags
+//	JOIN <time> <nick> [<flags>]                        Time, Nick, Flags
 //	RENAME <time> <old> <new>                           Time, Nick, NewNick
 //	LEAVE <time> <nick> <reason…>                       Time, Nick, Reason
 //	MSG <time> <from> <text…>                           Time, Nick, Text
@@ -26,6 +26,9 @@ import (
 //	ERR <code> <keyword or -> <reason> [<detail…>]      Err
 //	BYE <reason…>                                       Reason
 //	PING <token>, PONG <token>                          Token
+//	CLAIMED <nick>, UNCLAIMED <nick>                    Nick
+//	KEPT <time> <nick>                                  Time, Nick (the recipient)
+//	INBOX <n>                                           Count (PRIV lines follow)
 //
 // Times are Unix milliseconds. A `FILES <n>` line without its total, from a
 // hub that predates it, is read with Total = Count.
@@ -47,21 +50,26 @@ type Event struct {
 	Port    int    // GET, PUT: the hub's UDP port for the transfer
 	Reason  string // LEAVE, BYE
 	Err     Error  // ERR
+	Flags   string // WELCOME, USER, JOIN: letters, "" for none; see [FlagOwned]
 }
+
+// Owned reports whether ev's flags say its nick is owned and its owner is
+// the one connected.
+func (ev *Event) Owned() bool { return HasFlag(ev.Flags, FlagOwned) }
 
 // hubForms is the table of the keywords a hub may send.
 var hubForms = newForms([]form{
 	{Form: Form{Keyword: KwHello}, args: []arg{word("version", fVersion), optTextArg("hub name", fText)}},
 	{Form: Form{Keyword: KwCaps}, args: []arg{strArg(argCaps, "cap", fText)}},
-	{Form: Form{Keyword: KwWelcome}, args: []arg{word("nick", fNick)}},
+	{Form: Form{Keyword: KwWelcome}, args: []arg{word("nick", fNick), flagsArg()}},
 	{Form: Form{Keyword: KwUsers, Item: KwUser}, args: []arg{countArg()}},
-	{Form: Form{Keyword: KwUser}, args: []arg{word("nick", fNick)}},
+	{Form: Form{Keyword: KwUser}, args: []arg{word("nick", fNick), flagsArg()}},
 	{Form: Form{Keyword: KwHistory, Item: KwMsg}, args: []arg{countArg()}},
 	{Form: Form{Keyword: KwFound, Item: KwMsg}, args: []arg{countArg()}},
 	// A hub that predates the total lists all its files at once.
 	{Form: Form{Keyword: KwFiles, Item: KwFile}, args: []arg{countArg(), atLeast(optionalNumber(numArg("total", fTotal, 0, maxCount), 0, false), 0)}},
 	{Form: Form{Keyword: KwFile}, args: []arg{sizeArg(), strArg(argSHA256OrDash, "sha256", fSHA256), numArg("mtime", fMTime, 0, maxInt64), nameArg("file name", fName)}},
-	{Form: Form{Keyword: KwJoin}, args: []arg{timeArg(), word("nick", fNick)}},
+	{Form: Form{Keyword: KwJoin}, args: []arg{timeArg(), word("nick", fNick), flagsArg()}},
 	{Form: Form{Keyword: KwRename}, args: []arg{timeArg(), word("old nick", fNick), word("new nick", fNewNick)}},
 	{Form: Form{Keyword: KwLeave}, args: []arg{timeArg(), word("nick", fNick), textArg("reason", fReason)}},
 	{Form: Form{Keyword: KwMsg}, args: []arg{timeArg(), word("sender nick", fNick), bodyArg(fText, fNone)}},
@@ -74,6 +82,11 @@ var hubForms = newForms([]form{
 	{Form: Form{Keyword: KwBye}, args: []arg{textArg("reason", fReason)}},
 	{Form: Form{Keyword: KwPing}, args: []arg{word("token", fToken)}},
 	{Form: Form{Keyword: KwPong}, args: []arg{word("token", fToken)}},
+	// Owned nicks and the messages kept for them.
+	{Form: Form{Keyword: KwClaimed}, args: []arg{word("nick", fNick)}},
+	{Form: Form{Keyword: KwUnclaimed}, args: []arg{word("nick", fNick)}},
+	{Form: Form{Keyword: KwKept}, args: []arg{timeArg(), word("recipient nick", fNick)}},
+	{Form: Form{Keyword: KwInbox, Item: KwPriv}, args: []arg{countArg()}},
 })
 
 // atLeast makes a a number that may not be below the argument at index i.
@@ -109,6 +122,8 @@ func (ev *Event) str(f field) *string {
 		return &ev.Err.Reason
 	case fErrDetail:
 		return &ev.Err.Detail
+	case fFlags:
+		return &ev.Flags
 	}
 	return nil
 }

@@ -115,6 +115,7 @@ const (
 	argText                        // rest of the line: text, not empty
 	argOptText                     // rest of the line: text, possibly empty (and then left out)
 	argCaps                        // rest of the line: capability words
+	argFlags                       // an optional last word of letters (USER, JOIN, WELCOME flags)
 )
 
 // field names the field of a Command or an Event an argument goes to.
@@ -143,6 +144,7 @@ const (
 	fErrKeyword
 	fErrReason
 	fErrDetail
+	fFlags
 )
 
 // noArg is the index of no argument, for arg.fallback and arg.atLeast.
@@ -184,7 +186,7 @@ func (a *arg) syntax() string {
 		s += "…"
 	}
 	s += ">"
-	if a.optional || a.kind == argOptText {
+	if a.optional || a.kind == argOptText || a.kind == argFlags {
 		s = "[" + s + "]"
 	}
 	return s
@@ -202,6 +204,7 @@ func shaArg(f field) arg                  { return strArg(argSHA256, "sha256", f
 func nameArg(what string, f field) arg    { return strArg(argName, what, f) }
 func textArg(what string, f field) arg    { return strArg(argText, what, f) }
 func optTextArg(what string, f field) arg { return strArg(argOptText, what, f) }
+func flagsArg() arg                       { return strArg(argFlags, "flags", fFlags) }
 
 func bodyArg(text, raw field) arg {
 	a := strArg(argBody, "message text", text)
@@ -326,8 +329,25 @@ func (a *arg) parse(f *fields, vals *values, i int) error {
 				return err.(*Error).WithKeyword(f.kw)
 			}
 		}
+	case argFlags:
+		if !f.more {
+			return nil
+		}
+		if v.s, err = f.next(a.what); err == nil && !isLetters(v.s) {
+			return f.syntaxErr("%s %s is not a word of letters", a.what, quoteInput(v.s))
+		}
 	}
 	return err
+}
+
+// isLetters reports whether s is a word of ASCII letters, as flags are.
+func isLetters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func (a *arg) parseNumber(f *fields, vals *values, i int) error {
@@ -445,6 +465,10 @@ func (a *arg) validate(kw string, vals *values, i int) error {
 	case argCaps:
 		_, err := ParseCaps(s)
 		return withKw(err)
+	case argFlags:
+		if s != "" && !isLetters(s) {
+			return bad("%s %s is not a word of letters", a.what, quoteInput(s))
+		}
 	}
 	return nil
 }
@@ -491,7 +515,7 @@ func (fm *form) appendLine(dst []byte, v *values) []byte {
 		case argWordOrDash, argSHA256OrDash:
 			dst = append(dst, ' ')
 			dst = appendOrDash(dst, v.s)
-		case argOptText:
+		case argOptText, argFlags:
 			if v.s != "" {
 				dst = append(dst, ' ')
 				dst = append(dst, v.s...)

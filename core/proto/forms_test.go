@@ -2,6 +2,7 @@ package proto
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,9 +18,11 @@ func TestClientForms(t *testing.T) {
 		assert.Empty(t, f.Item, f.Keyword)
 	}
 	assert.Equal(t, map[string]bool{KwNick: true, KwMsg: false, KwPriv: false, KwUsers: false, KwFiles: false,
-		KwGet: false, KwPut: false, KwPing: true, KwPong: true, KwQuit: true, KwHistory: false, KwSearch: false}, before)
+		KwGet: false, KwPut: false, KwPing: true, KwPong: true, KwQuit: true, KwHistory: false, KwSearch: false,
+		KwClaim: false, KwUnclaim: false}, before)
 	assert.Equal(t, map[string]bool{KwNick: true, KwMsg: true, KwPriv: true, KwUsers: true, KwFiles: true,
-		KwGet: true, KwPut: true, KwPing: false, KwPong: false, KwQuit: false, KwHistory: true, KwSearch: true}, answered)
+		KwGet: true, KwPut: true, KwPing: false, KwPong: false, KwQuit: false, KwHistory: true, KwSearch: true,
+		KwClaim: true, KwUnclaim: true}, answered)
 
 	f, ok := ClientForm("priv")
 	require.True(t, ok)
@@ -47,9 +50,13 @@ func TestHubForms(t *testing.T) {
 		require.True(t, ok)
 		assert.Equal(t, f, again)
 	}
-	assert.Equal(t, map[string]string{KwUsers: KwUser, KwHistory: KwMsg, KwFiles: KwFile, KwFound: KwMsg}, items)
+	assert.Equal(t, map[string]string{KwUsers: KwUser, KwHistory: KwMsg, KwFiles: KwFile, KwFound: KwMsg, KwInbox: KwPriv}, items)
+	f, _ := HubForm(KwJoin)
+	assert.Equal(t, "JOIN <time> <nick> [<flags>]", f.Syntax)
+	assert.False(t, f.Rest)
 	f, ok := HubForm("Shared")
 	require.True(t, ok)
+	_ = f
 	assert.Equal(t, "SHARED <time> <sender-nick> <size> <sha256> <file-name…>", f.Syntax)
 	f, _ = HubForm(KwFiles)
 	assert.Equal(t, "FILES <count> [<total>]", f.Syntax)
@@ -152,11 +159,13 @@ func TestCaps(t *testing.T) {
 func TestUnknownKeyword(t *testing.T) {
 	// A hub may add keywords: the client is told the keyword is unknown,
 	// apart from a line that breaks a known form.
-	_, err := ParseEvent("CLAIMED bob")
+	_, err := ParseEvent("CLAIMS bob")
 	assert.ErrorIs(t, err, ErrUnknownKeyword)
 	var pe *Error
 	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, "CLAIMED", pe.Keyword)
+	assert.Equal(t, "CLAIMS", pe.Keyword)
+	_, err = ParseEvent("CLAIMED bob")
+	assert.NoError(t, err, "CLAIMED is a hub keyword of natter/1 section 9")
 	_, err = ParseEvent("JOIN x bob")
 	assert.False(t, errors.Is(err, ErrUnknownKeyword), "%v", err)
 	_, err = ParseEvent("")
@@ -185,4 +194,48 @@ func TestParseDoesNotAllocate(t *testing.T) {
 	buf := make([]byte, 0, 256)
 	c := Command{Keyword: KwMsg, Text: "hello"}
 	assert.Zero(t, testing.AllocsPerRun(100, func() { buf, _ = c.Append(buf[:0]) }))
+}
+
+func TestOwnedNickForms(t *testing.T) {
+	for line, want := range map[string]Event{
+		"CLAIMED bob":                 {Keyword: KwClaimed, Nick: "bob"},
+		"UNCLAIMED bob":               {Keyword: KwUnclaimed, Nick: "bob"},
+		"KEPT 17 bob":                 {Keyword: KwKept, Time: 17, Nick: "bob"},
+		"INBOX 3":                     {Keyword: KwInbox, Count: 3},
+		"USER bob o":                  {Keyword: KwUser, Nick: "bob", Flags: "o"},
+		"USER bob":                    {Keyword: KwUser, Nick: "bob"},
+		"JOIN 5 bob o":                {Keyword: KwJoin, Time: 5, Nick: "bob", Flags: "o"},
+		"WELCOME bob o":               {Keyword: KwWelcome, Nick: "bob", Flags: "o"},
+		"WELCOME bob xo":              {Keyword: KwWelcome, Nick: "bob", Flags: "xo"},
+		"ERR 403 CLAIM need-identity": {Keyword: KwErr, Err: Error{Code: 403, Keyword: KwClaim, Reason: ReasonNeedIdentity}},
+		"ERR 409 NICK nick-owned":     {Keyword: KwErr, Err: Error{Code: 409, Keyword: KwNick, Reason: ReasonNickOwned}},
+	} {
+		ev, err := ParseEvent(line)
+		require.NoError(t, err, line)
+		assert.Equal(t, want, ev, line)
+		assert.Equal(t, line, ev.String(), line)
+	}
+	ev, _ := ParseEvent("USER bob o")
+	assert.True(t, ev.Owned())
+	ev, _ = ParseEvent("USER bob x")
+	assert.False(t, ev.Owned())
+	for _, line := range []string{"USER bob o1", "USER bob o x", "JOIN 1 bob -", "WELCOME bob ", "CLAIMED", "KEPT bob", "INBOX x"} {
+		_, err := ParseEvent(line)
+		assert.True(t, errors.Is(err, &Error{Reason: ReasonBadSyntax}), "%q: %v", line, err)
+	}
+	_, err := (&Event{Keyword: KwUser, Nick: "bob", Flags: "o!"}).Append(nil)
+	assert.Error(t, err)
+
+	assert.Equal(t, CodeForbidden, ReasonCode(ReasonNeedIdentity))
+	assert.Equal(t, CodeConflict, ReasonCode(ReasonNickOwned))
+
+	for _, line := range []string{"CLAIM", "unclaim"} {
+		c, err := ParseCommand(line)
+		require.NoError(t, err, line)
+		out, err := c.Append(nil)
+		require.NoError(t, err)
+		assert.Equal(t, strings.ToUpper(line)+"\n", string(out))
+	}
+	_, err = ParseCommand("CLAIM bob")
+	assert.True(t, errors.Is(err, &Error{Reason: ReasonBadSyntax, Keyword: KwClaim}), "%v", err)
 }

@@ -12,7 +12,7 @@ import (
 // that formats back to a line parsing to the same Command, or fails with an
 // *Error whose ERR line is itself valid.
 func FuzzParseCommand(f *testing.F) {
-	for _, s := range []string{"NICK bob", "MSG hi", `MSG a\nb\\c\d`, "PRIV x y z", "PUT 1 " + sum + " a b", "GET ../x", "QUIT", "QUIT bye", "ping 1", "MSG \xff", "", "FILES 500", `PRIV a x\y`} {
+	for _, s := range []string{"NICK bob", "MSG hi", `MSG a\nb\\c\d`, "PRIV x y z", "PUT 1 " + sum + " a b", "GET ../x", "QUIT", "QUIT bye", "ping 1", "MSG \xff", "", "FILES 500", `PRIV a x\y`, "CLAIM", "unclaim"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
@@ -51,7 +51,8 @@ func FuzzParseCommand(f *testing.F) {
 func FuzzParseEvent(f *testing.F) {
 	for _, s := range []string{"HELLO natter/1 hub", "MSG 1 bob hi", "PRIV 1 a b c", "FILE 1 - 2 n", "GET t 1 2 " + sum + " n",
 		"ERR 400 - bad-syntax x", "LEAVE 1 a quit: bye", "USERS 0", "BYE shutdown", "RENAME 1 a b", "SHARED 1 a 2 " + sum + " n",
-		"SHARED 1 - 2 " + sum + " n", "UNSHARED 3 n", "FILES 1 9", "CAPS tls=1 claim"} {
+		"SHARED 1 - 2 " + sum + " n", "UNSHARED 3 n", "FILES 1 9", "CAPS tls=1 claim",
+		"CLAIMED bob", "UNCLAIMED bob", "KEPT 1 bob", "INBOX 2", "USER bob o", "JOIN 1 bob o", "WELCOME bob o", "ERR 403 CLAIM need-identity"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {

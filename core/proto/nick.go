@@ -76,6 +76,15 @@ func IdentifyNick(nick string) (NickIdentity, error) {
 	return id, nil
 }
 
+// LooseNickIdentity returns an identity for a nick that [IdentifyNick]
+// refuses as no PRECIS username (a ligature, a micro sign), taken after
+// compatibility folding (NFKC), so that a hub can still tell that ﬁona
+// looks like an owned fiona. Such a nick cannot be owned itself.
+func LooseNickIdentity(nick string) NickIdentity {
+	n := norm.NFKC.String(nick)
+	return NickIdentity{Key: cases.Fold().String(n), Skeleton: nickSkeleton(n)}
+}
+
 // reservedSkeletons holds the skeleton of each of reservedNicks, which are
 // their own keys; computed once, never changed.
 var reservedSkeletons = func() (s [len(reservedNicks)]string) {

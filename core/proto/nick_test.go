@@ -162,3 +162,19 @@ func BenchmarkNickIdentity(b *testing.B) {
 		}
 	})
 }
+
+func TestLooseNickIdentityCatchesCompatibilityLookAlikes(t *testing.T) {
+	owned, err := IdentifyNick("fiona")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := IdentifyNick("ﬁona"); err == nil {
+		t.Fatal("IdentifyNick accepted a ligature")
+	}
+	if !LooseNickIdentity("ﬁona").Collides(owned) {
+		t.Fatal("ﬁona does not collide with fiona")
+	}
+	if LooseNickIdentity("ﬁnn").Collides(owned) {
+		t.Fatal("ﬁnn collides with fiona")
+	}
+}

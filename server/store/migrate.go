@@ -18,6 +18,24 @@ var migrations = []string{
 	// copy of the text, and rows are deleted by rowid (= time). Messages
 	// of version 1 are indexed by Index, as new ones are.
 	`CREATE VIRTUAL TABLE messages_fts USING fts5(words, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2')`,
+	// 3: owned nicks, by nick key, with the confusable skeleton that
+	// look-alikes are compared by; and the private messages kept for an
+	// owner who is offline, by recipient key and the hub's <time>.
+	`CREATE TABLE owned (
+		key      TEXT PRIMARY KEY,
+		skeleton TEXT NOT NULL,
+		nick     TEXT NOT NULL,
+		owner    TEXT NOT NULL,
+		claimed  INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE INDEX owned_skeleton ON owned(skeleton);
+	CREATE TABLE kept (
+		recipient TEXT NOT NULL,
+		time      INTEGER NOT NULL,
+		sender    TEXT NOT NULL,
+		body      TEXT NOT NULL,
+		PRIMARY KEY (recipient, time)
+	) WITHOUT ROWID`,
 }
 
 // currentVersion is the schema version this code writes.

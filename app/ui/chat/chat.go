@@ -95,7 +95,7 @@ type Style struct {
 // chosen scrolls the log to it.
 func (s Style) layoutLog(gtx C) D {
 	fs := FinderStyle{Th: s.Th, Finder: s.Screen.Finder, Snap: s.Snap}
-	log := LogStyle{Th: s.Th, Log: s.Screen.Log, Msgs: s.Snap.Messages, Nick: s.Snap.Nick, Older: OlderOf(s.Snap)}
+	log := LogStyle{Th: s.Th, Log: s.Screen.Log, Msgs: s.Snap.Messages, Nick: s.Snap.Nick, Older: OlderOf(s.Snap), Owned: ownedNicks(s.Snap.Users)}
 	d := layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Rigid(fs.Layout),
 		layout.Flexed(1, log.Layout),
@@ -149,4 +149,26 @@ func (s Style) Layout(gtx C) D {
 			}.Layout)
 		}),
 	)
+}
+
+// ownedNicks says which of users are owned by the one connected; nil when
+// none is.
+func ownedNicks(users []client.User) func(string) bool {
+	var owned []string
+	for _, u := range users {
+		if u.Owned {
+			owned = append(owned, u.Nick)
+		}
+	}
+	if owned == nil {
+		return nil
+	}
+	return func(nick string) bool {
+		for _, o := range owned {
+			if client.SameNick(o, nick) {
+				return true
+			}
+		}
+		return false
+	}
 }

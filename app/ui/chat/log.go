@@ -268,6 +268,9 @@ type LogStyle struct {
 	Nick string
 	// Older is the hub's stored history before Msgs.
 	Older Older
+	// Owned, when set, says whether a nick is owned by the one connected
+	// (natter/1 section 9): its messages carry the mark.
+	Owned func(nick string) bool
 }
 
 // mentionsUs reports whether m, the message of row r, is someone else's
@@ -522,6 +525,12 @@ func (s LogStyle) header(gtx C, r *rowState, m *client.Message) D {
 	children := []layout.FlexChild{
 		layout.Rigid(kit.Bold(kit.Label(th, 14, nickCol, from)).Layout),
 	}
+	if s.Owned != nil && s.Owned(m.From) {
+		children = append(children,
+			layout.Rigid(layout.Spacer{Width: 4}.Layout),
+			layout.Rigid(func(gtx C) D { return kit.Icon(gtx, icons.Owned, th.Primary, 14) }),
+		)
+	}
 	if s.mentionsUs(r, m) {
 		children = append(children,
 			layout.Rigid(layout.Spacer{Width: 8}.Layout),
@@ -532,6 +541,9 @@ func (s LogStyle) header(gtx C, r *rowState, m *client.Message) D {
 		dir := "from " + m.From
 		if m.Own {
 			dir = "to " + m.To
+		}
+		if m.Inbox {
+			dir += ", " + words.InboxNote
 		}
 		children = append(children,
 			layout.Rigid(layout.Spacer{Width: 8}.Layout),

@@ -169,6 +169,14 @@ func (s Style) rowContent(gtx C, u client.User, selected bool) D {
 			layout.Rigid(layout.Spacer{Width: 10}.Layout),
 			layout.Flexed(1, l.Layout),
 			layout.Rigid(func(gtx C) D {
+				if !u.Owned {
+					return D{}
+				}
+				return layout.Inset{Left: 6}.Layout(gtx, func(gtx C) D {
+					return kit.IconLabel(gtx, icons.Owned, th.Primary, 14, kit.Label(th, 12, th.TextMuted, "owned"))
+				})
+			}),
+			layout.Rigid(func(gtx C) D {
 				if !selected {
 					return D{}
 				}

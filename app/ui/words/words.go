@@ -34,7 +34,10 @@ var reasons = map[string]string{
 	proto.ReasonNoSuchFile: "The hub does not share a file with that name",
 	// ERR 409
 	proto.ReasonNickInUse: "That nickname is taken",
-	proto.ReasonBusy:      "Too many transfers at once; try again when one finishes",
+	proto.ReasonNickOwned: "That nickname belongs to someone else on this hub",
+	// ERR 403
+	proto.ReasonNeedIdentity: "Only an encrypted connection with this device's identity can own a nickname",
+	proto.ReasonBusy:         "Too many transfers at once; try again when one finishes",
 	// ERR 413
 	proto.ReasonLineTooLong: "The message is too long",
 	proto.ReasonTooLarge:    "The file is too large for the hub",
@@ -105,7 +108,31 @@ func Leave(nick, reason string) string {
 
 // HubError is an ERR from the hub in words; the hub's own detail, meant
 // for logs, is left out.
-func HubError(e *client.HubError) string { return Reason(e.Reason) }
+func HubError(e *client.HubError) string {
+	switch {
+	case e.Keyword == proto.KwPriv && e.Reason == proto.ReasonNoSpace:
+		return "They are away and have as many messages waiting as the hub keeps"
+	case (e.Keyword == proto.KwClaim || e.Keyword == proto.KwUnclaim) && e.Reason == proto.ReasonBusy:
+		return "The hub cannot keep owned nicknames just now"
+	}
+	return Reason(e.Reason)
+}
+
+// ClaimAction is the label of the header's action on our nick: to make it
+// ours, or, when it is, to give it up.
+func ClaimAction(owned bool) string {
+	if owned {
+		return "Give up this nick"
+	}
+	return "Make this nick mine"
+}
+
+// OwnedNick describes the mark beside an owned nick.
+const OwnedNick = "owned by the one connected"
+
+// InboxNote is the note on a private message the hub kept for us while we
+// were away.
+const InboxNote = "kept while you were away"
 
 // Bye is a BYE from the hub in words.
 func Bye(e *client.ByeError) string { return Reason(e.Reason) }
@@ -321,6 +348,14 @@ func System(m client.Message) string {
 		return "Private message to " + m.To + " may not have reached the hub: " + m.Text
 	case client.NoteHubError:
 		return hubErr(m.Err)
+	case client.NoteClaimed:
+		return "The nickname " + m.To + " is now yours: on this hub only this device can use it"
+	case client.NoteUnclaimed:
+		return "You gave up the nickname " + m.To
+	case client.NoteKept:
+		return m.To + " is away; the hub keeps your message until they are back"
+	case client.NoteClaimRefused:
+		return "Cannot change who owns your nickname: " + hubErr(m.Err)
 	case client.NoteTransferFailed:
 		if t := m.Transfer; t != nil {
 			return t.Direction.String() + " of " + t.Name + " failed: " + Transfer(*t)

@@ -23,6 +23,7 @@ func TestReasonCoversEveryReason(t *testing.T) {
 		proto.ReasonChecksumMismatch, proto.ReasonSlowDown, proto.ReasonHubFull, proto.ReasonNoSpace,
 		proto.LeaveQuit, proto.LeaveTimeout, proto.LeaveTooSlow, proto.LeaveFlood, proto.LeaveConnectionLost,
 		proto.LeaveShutdown, proto.ByeRegistrationTimeout, proto.ByeHubFull,
+		proto.ReasonNeedIdentity, proto.ReasonNickOwned,
 	}
 	for _, r := range all {
 		_, ok := reasons[r]
@@ -179,4 +180,23 @@ func TestSharedFromTheFolderNamesNobody(t *testing.T) {
 	if !strings.HasPrefix(got, "bob shared notes.txt") {
 		t.Errorf("System = %q", got)
 	}
+}
+
+func TestOwnedNickWords(t *testing.T) {
+	for _, c := range []struct {
+		m    client.Message
+		want string
+	}{
+		{client.Message{Note: client.NoteClaimed, To: "alice"}, "The nickname alice is now yours: on this hub only this device can use it"},
+		{client.Message{Note: client.NoteUnclaimed, To: "alice"}, "You gave up the nickname alice"},
+		{client.Message{Note: client.NoteKept, To: "alice"}, "alice is away; the hub keeps your message until they are back"},
+		{client.Message{Note: client.NoteClaimRefused, Err: &client.HubError{Code: 403, Keyword: "CLAIM", Reason: proto.ReasonNeedIdentity}},
+			"Cannot change who owns your nickname: Only an encrypted connection with this device's identity can own a nickname"},
+		{client.Message{Note: client.NotePrivNotSent, To: "alice", Text: "hi", Err: &client.HubError{Code: 507, Keyword: "PRIV", Reason: proto.ReasonNoSpace}},
+			"Private message not sent to alice (hi): They are away and have as many messages waiting as the hub keeps"},
+	} {
+		assert.Equal(t, c.want, System(c.m))
+	}
+	assert.Equal(t, "Make this nick mine", ClaimAction(false))
+	assert.Equal(t, "Give up this nick", ClaimAction(true))
 }

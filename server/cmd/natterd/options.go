@@ -157,6 +157,10 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.StringVar(&o.dataDir, "data-dir", "", "`folder` of the hub's database (history kept across restarts) and its TLS key; created if missing; - keeps history in memory only and needs -tls-addr \"\" (default: data beside the shared folder)")
 	fs.IntVar(&c.HistoryKeep, "history-keep", d.HistoryKeep, "stored public `messages` kept; older ones are forgotten")
 	fs.IntVar(&c.HistoryDays, "history-days", d.HistoryDays, "`days` a stored public message is kept")
+	fs.IntVar(&c.KeptMessages, "kept-max", d.KeptMessages, "private `messages` kept for the owner of a nick while offline; more get ERR 507 no-space")
+	keptBytes := byteSize(d.KeptBytes)
+	fs.Var(&keptBytes, "kept-bytes", "`bytes` of private messages kept for the owner of a nick while offline (units: KiB, MiB, ...)")
+	fs.IntVar(&c.KeptDays, "kept-days", d.KeptDays, "`days` a private message is kept for the owner of a nick")
 	fs.IntVar(&c.MaxClients, "max-clients", d.MaxClients, "most `clients` at once; the next gets ERR 503 hub-full")
 	fs.Float64Var(&c.MaxLineRate, "rate", d.MaxLineRate, "`lines` per second a client may send; more get ERR 429 slow-down (inf: no limit, for load tests)")
 	fs.IntVar(&c.LineBurst, "burst", d.LineBurst, "`lines` a client may send at once above the rate")
@@ -250,6 +254,10 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	}
 	if err := o.logLevel.UnmarshalText([]byte(logLevel)); err != nil {
 		return nil, fmt.Errorf("-log-level %q: want debug, info, warn or error", logLevel)
+	}
+	c.KeptBytes = int64(keptBytes)
+	if c.KeptMessages <= 0 || c.KeptBytes <= 0 || c.KeptDays <= 0 {
+		return nil, fmt.Errorf("-kept-max %d, -kept-bytes %d, -kept-days %d: want positive numbers", c.KeptMessages, c.KeptBytes, c.KeptDays)
 	}
 	if c.HistoryKeep <= 0 || c.HistoryDays <= 0 {
 		return nil, fmt.Errorf("-history-keep %d, -history-days %d: want positive numbers", c.HistoryKeep, c.HistoryDays)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/natter-chat/natter/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -42,7 +43,18 @@ func TestDataDirOptions(t *testing.T) {
 	assert.Equal(t, "/var/lib/natterd/data", dataDirFor("", "/var/lib/natterd/shared/"))
 	assert.Equal(t, "", dataDirFor("-", "./shared"))
 
-	for _, bad := range [][]string{{"-history-keep", "0"}, {"-history-days", "-1"}, {"-backup", "x.db", "-data-dir", "-"}} {
+	o, err = parseOptions([]string{"-kept-max", "20", "-kept-bytes", "64KiB"}, env(map[string]string{"NATTER_KEPT_DAYS": "7"}), io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, 20, o.cfg.KeptMessages)
+	assert.Equal(t, int64(64<<10), o.cfg.KeptBytes)
+	assert.Equal(t, 7, o.cfg.KeptDays)
+	o, err = parseOptions(nil, env(nil), io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, server.DefaultKeptMessages, o.cfg.KeptMessages)
+	assert.Equal(t, int64(server.DefaultKeptBytes), o.cfg.KeptBytes)
+	assert.Equal(t, server.DefaultKeptDays, o.cfg.KeptDays)
+
+	for _, bad := range [][]string{{"-history-keep", "0"}, {"-history-days", "-1"}, {"-kept-max", "0"}, {"-kept-days", "0"}, {"-kept-bytes", "0"}, {"-backup", "x.db", "-data-dir", "-"}} {
 		_, err := parseOptions(bad, env(nil), io.Discard)
 		assert.Error(t, err, "%q", bad)
 	}
