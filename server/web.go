@@ -12,10 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/coder/websocket"
-
-	"github.com/natter-chat/natter/core/wsline"
 )
 
 // DefaultWebAddr is the default of WebConfig.Addr.
@@ -97,19 +93,10 @@ func (w *webPart) serveSession(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, err.Error(), http.StatusForbidden)
 		return
 	}
-	cw := &corkingWriter{ResponseWriter: rw}
-	ws, err := websocket.Accept(cw, r, &websocket.AcceptOptions{
-		InsecureSkipVerify: true, // checkOrigin did, more strictly
-		CompressionMode:    websocket.CompressionDisabled,
-	})
+	conn, err := wsAccept(rw, r)
 	if err != nil {
 		w.log.Info("WebSocket upgrade failed", "remote", r.RemoteAddr, "err", err)
 		return
-	}
-	local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-	conn := wsline.NewConn(ws, local, remoteTCPAddr(r.RemoteAddr))
-	if cw.conn != nil {
-		conn.SetBatcher(cw.conn)
 	}
 	w.accept(conn)
 }

@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/natter-chat/natter/core/proto"
 )
 
 // rawWS is the client end of a WebSocket session made by hand, as small as
@@ -127,7 +129,7 @@ func benchmarkIdleWeb(b *testing.B, kind string) {
 		runtime.ReadMemStats(&before)
 		b.StartTimer()
 		conns := make([]net.Conn, 0, n)
-		var buf [4096]byte
+		var buf [2 * proto.MaxHubLineLen]byte
 		for i := range n {
 			var c net.Conn
 			var got []byte
@@ -217,7 +219,7 @@ func benchmarkBroadcastWeb(b *testing.B, n int, kind string) {
 			continue
 		}
 		w := dialRawWS(b, h.base, 64<<10)
-		buf := make([]byte, 4096)
+		buf := make([]byte, 2*proto.MaxHubLineLen)
 		if err := w.send("NICK " + nick); err != nil {
 			b.Fatal(err)
 		}
