@@ -81,7 +81,7 @@ var (
 
 func (b *bench) startHub(dir string) (*hub, error) {
 	cmd := exec.Command(b.natterd, "-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-http-addr", "127.0.0.1:0",
-		"-dir", dir, "-announce=false", "-rate", "inf", "-max-clients", "100000", "-log-level", "warn")
+		"-dir", dir, "-announce=false", "-rate", "inf", "-max-clients", "100000", "-host-exempt", "127.0.0.1,::1", "-log-level", "warn")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
