@@ -79,6 +79,7 @@ func wsAccept(rw http.ResponseWriter, r *http.Request) (*wsConn, error) {
 		if rc, err := sc.SyscallConn(); err == nil {
 			c.rc = rc
 			c.direct.init()
+			c.readable = readableFn()
 		}
 	}
 	return c, nil
@@ -103,8 +104,9 @@ func headerHasToken(h http.Header, name, token string) bool {
 // Deadlines are those of the connection underneath.
 type wsConn struct {
 	net.Conn
-	rc     syscall.RawConn // for writes that must not block; nil if not available
-	direct directWrite
+	rc       syscall.RawConn // for writes that must not block, and Wait; nil if not available
+	direct   directWrite
+	readable func(fd uintptr) bool // for rc.Read in Wait; nil: Wait returns at once
 
 	// Read side, used by one reader at a time.
 	ahead   []byte   // bytes the HTTP server read past the upgrade request
@@ -150,6 +152,15 @@ func (c *wsConn) fail(code uint16, err error) error {
 	}
 	c.Conn.Close()
 	return err
+}
+
+// Wait blocks until the socket has input for Read, or Read has something
+// to return at once; a session's line reader waits so, holding no buffer.
+func (c *wsConn) Wait() error {
+	if c.rerr != nil || c.lfDue || len(c.ahead) > 0 || c.rc == nil || c.readable == nil {
+		return nil
+	}
+	return c.rc.Read(c.readable)
 }
 
 // Read reads the bytes of the lines received: each text message, then an
@@ -424,10 +435,14 @@ func (c *wsConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// wsDirectLines bounds the lines of one writev from writeDirect: two
+// pieces each, within a directWrite's iovecs.
+const wsDirectLines = 64
+
 // wsPieces is what writeDirect hands writev: a header and a payload a line.
 type wsPieces struct {
-	hdrs   [maxDirectIovecs / 2][10]byte
-	pieces [maxDirectIovecs][]byte
+	hdrs   [wsDirectLines][10]byte
+	pieces [2 * wsDirectLines][]byte
 }
 
 var wsPiecesPool = sync.Pool{New: func() any { return new(wsPieces) }}
@@ -446,7 +461,7 @@ func (c *wsConn) writeDirect(lines [][]byte) (int, error) {
 	defer wsPiecesPool.Put(ps)
 	done := 0
 	for len(lines) > 0 {
-		k := min(len(lines), maxDirectIovecs/2)
+		k := min(len(lines), wsDirectLines)
 		pieces := ps.pieces[:0]
 		skip := c.skip
 		for i, l := range lines[:k] {
