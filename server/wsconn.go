@@ -108,7 +108,9 @@ type wsConn struct {
 	direct   directWrite
 	readable func(fd uintptr) bool // for rc.Read in Wait; nil: Wait returns at once
 
-	// Read side, used by one reader at a time.
+	// Read side: one Read or Wait at a time (the session's reader, and
+	// at the end a lingering close), under rmu.
+	rmu     sync.Mutex
 	ahead   []byte   // bytes the HTTP server read past the upgrade request
 	hdr     [14]byte // the frame header being read
 	hdrN    int      // bytes of hdr read
@@ -157,6 +159,8 @@ func (c *wsConn) fail(code uint16, err error) error {
 // Wait blocks until the socket has input for Read, or Read has something
 // to return at once; a session's line reader waits so, holding no buffer.
 func (c *wsConn) Wait() error {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
 	if c.rerr != nil || c.lfDue || len(c.ahead) > 0 || c.rc == nil || c.readable == nil {
 		return nil
 	}
@@ -169,6 +173,8 @@ func (c *wsConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
 	for range 1 << 16 { // bounded: each round reads a frame or a piece of one
 		if c.rerr != nil {
 			return 0, c.rerr
