@@ -168,14 +168,16 @@ func (c *wsConn) Wait() error {
 }
 
 // Read reads the bytes of the lines received: each text message, then an
-// LF. Control frames are handled on the way.
+// LF. It reads what the socket has into p and takes the frames apart
+// there, so that a burst of lines costs one read, as on TCP; control
+// frames are handled on the way.
 func (c *wsConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	for range 1 << 16 { // bounded: each round reads a frame or a piece of one
+	for range 1 << 16 { // bounded: each round reads from the socket
 		if c.rerr != nil {
 			return 0, c.rerr
 		}
@@ -190,63 +192,122 @@ func (c *wsConn) Read(p []byte) (int, error) {
 			}
 			continue
 		}
-		if c.left > 0 {
-			n, err := c.readIn(p[:min(int64(len(p)), c.left)])
-			for i := range n {
-				p[i] ^= c.mask[c.maskPos&3]
-				c.maskPos++
-			}
-			c.left -= int64(n)
-			if c.left == 0 && c.fin {
-				if n < len(p) {
-					p[n] = '\n'
-					n++
-				} else {
-					c.lfDue = true
-				}
-			}
-			if n > 0 {
-				return n, nil
-			}
+		// The rest of a frame whose header came in an earlier read is
+		// read one byte on, so that its LF finds room before the bytes
+		// after it.
+		at := 0
+		if c.left > 0 && c.hdrN == 0 && len(p) > 1 {
+			at = 1
+		}
+		n, err := c.readIn(p[at:])
+		if n == 0 {
 			if err == nil {
 				err = io.ErrNoProgress
 			}
+			if errors.Is(err, io.EOF) {
+				c.rerr = io.EOF
+			}
 			return 0, err
 		}
-		if err := c.readHeader(); err != nil {
-			return 0, err
+		out, ferr := c.decode(p, at, at+n)
+		if ferr != nil && out == 0 {
+			return 0, ferr
+		}
+		if out > 0 {
+			return out, nil
 		}
 	}
 	return 0, io.ErrNoProgress
 }
 
-// readHeader reads a frame header and acts on it; a read that fails keeps
-// what it read, so that a read past the deadline goes on later.
-func (c *wsConn) readHeader() error {
-	need := 2
-	for c.hdrN < need {
-		n, err := c.readIn(c.hdr[c.hdrN:need])
-		c.hdrN += n
-		if c.hdrN >= 2 {
-			need = 2 + 4
-			switch c.hdr[1] & 0x7f {
-			case 126:
-				need += 2
-			case 127:
-				need += 8
+// decode takes apart the frames in p[i:n], in place: the payloads of text
+// frames, unmasked, each message followed by an LF, end up at the start
+// of p, and their count is returned. A header cut at the end of p waits
+// in c.hdr; bytes that cannot be decoded in place wait in c.ahead.
+func (c *wsConn) decode(p []byte, i, n int) (int, error) {
+	w := 0 // the write position; w <= i, the read position
+	for i < n {
+		if c.ctl != nil { // a control frame's payload
+			k := copy(c.ctl[c.ctlN:], p[i:n])
+			c.ctlN += k
+			i += k
+			if c.ctlN < len(c.ctl) {
+				return w, nil
 			}
-		}
-		if c.hdrN >= need {
-			break
-		}
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return c.fail(0, io.EOF)
+			if err := c.readControl(); err != nil {
+				return w, err
 			}
-			return err
+			continue
+		}
+		if c.left > 0 {
+			k := int(min(c.left, int64(n-i)))
+			for j := range k {
+				p[w+j] = p[i+j] ^ c.mask[c.maskPos&3]
+				c.maskPos++
+			}
+			w += k
+			i += k
+			c.left -= int64(k)
+			if c.left == 0 && c.fin {
+				switch {
+				case w < i || (i == n && w < len(p)):
+					p[w] = '\n'
+					w++
+				default:
+					// No room before the unread bytes: they wait.
+					c.lfDue = true
+					c.ahead = append(append([]byte(nil), p[i:n]...), c.ahead...)
+					return w, nil
+				}
+			}
+			continue
+		}
+		// A header, perhaps begun in an earlier read.
+		need := c.headerLen()
+		for c.hdrN < need && i < n {
+			c.hdr[c.hdrN] = p[i]
+			c.hdrN++
+			i++
+			need = c.headerLen()
+		}
+		if c.hdrN < need {
+			return w, nil
+		}
+		c.hdrN = 0
+		if err := c.startFrame(); err != nil {
+			return w, err
+		}
+		if c.lfDue { // an empty message
+			if w < i {
+				c.lfDue = false
+				p[w] = '\n'
+				w++
+			} else {
+				c.ahead = append(append([]byte(nil), p[i:n]...), c.ahead...)
+				return w, nil
+			}
 		}
 	}
-	c.hdrN = 0
+	return w, nil
+}
+
+// headerLen is the length of the header being read, as far as its bytes
+// read so far tell.
+func (c *wsConn) headerLen() int {
+	if c.hdrN < 2 {
+		return 2
+	}
+	switch c.hdr[1] & 0x7f {
+	case 126:
+		return 2 + 2 + 4
+	case 127:
+		return 2 + 8 + 4
+	}
+	return 2 + 4
+}
+
+// startFrame acts on the frame header in c.hdr.
+func (c *wsConn) startFrame() error {
 	b0, b1 := c.hdr[0], c.hdr[1]
 	op, fin := b0&0x0f, b0&0x80 != 0
 	if b0&0x70 != 0 {

@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"syscall"
@@ -161,3 +162,79 @@ func TestWSConnFinishesCutFrame(t *testing.T) {
 }
 
 func newBufReader(c net.Conn) *bufio.Reader { return bufio.NewReaderSize(c, 64<<10) }
+
+// cutConn gives its bytes at most k at a time, then io.EOF.
+type cutConn struct {
+	net.Conn
+	data []byte
+	k    int
+}
+
+func (c *cutConn) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), c.k)], c.data)
+	c.data = c.data[n:]
+	return n, nil
+}
+
+// clientFrame is a masked frame as a client sends it.
+func clientFrame(op byte, fin bool, payload string) []byte {
+	b0 := op
+	if fin {
+		b0 |= 0x80
+	}
+	mask := [4]byte{0x37, 0xfa, 0x21, 0x3d}
+	var f []byte
+	switch n := len(payload); {
+	case n < 126:
+		f = []byte{b0, 0x80 | byte(n)}
+	default:
+		f = []byte{b0, 0x80 | 126, byte(n >> 8), byte(n)}
+	}
+	f = append(f, mask[:]...)
+	for i := range len(payload) {
+		f = append(f, payload[i]^mask[i%4])
+	}
+	return f
+}
+
+// TestWSConnReadsFramesAnyHowCut reads a stream of frames (fragments,
+// control frames between them, an empty message, a long one) through
+// reads of every small size into buffers of every small size: the lines
+// come out whole and in order whatever the cuts.
+func TestWSConnReadsFramesAnyHowCut(t *testing.T) {
+	long := strings.Repeat("z", 300)
+	var stream []byte
+	stream = append(stream, clientFrame(wsText, false, "PING a")...)
+	stream = append(stream, clientFrame(wsPong, true, "x")...)
+	stream = append(stream, clientFrame(wsContinuation, false, "b")...)
+	stream = append(stream, clientFrame(wsContinuation, true, "c")...)
+	stream = append(stream, clientFrame(wsText, true, "")...)
+	stream = append(stream, clientFrame(wsText, true, "MSG "+long)...)
+	stream = append(stream, clientFrame(wsPing, true, "")...)
+	stream = append(stream, clientFrame(wsText, true, "Q")...)
+	stream = append(stream, clientFrame(wsText, true, "QUIT")...)
+	want := "PING abc\n\nMSG " + long + "\nQ\nQUIT\n"
+	for k := 1; k <= 20; k++ {
+		for _, size := range []int{1, 2, 3, 5, 7, 13, 128, 4096} {
+			c := &wsConn{Conn: &cutConn{data: stream, k: k}}
+			var got []byte
+			buf := make([]byte, size)
+			var err error
+			for range 10_000 {
+				var n int
+				n, err = c.Read(buf)
+				got = append(got, buf[:n]...)
+				if err != nil {
+					break
+				}
+			}
+			require.ErrorIs(t, err, io.EOF, "reads of %d into %d", k, size)
+			require.Equal(t, want, string(got), "reads of %d into %d", k, size)
+		}
+	}
+}
+
+func (c *cutConn) Close() error { return nil }

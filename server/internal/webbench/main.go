@@ -188,8 +188,11 @@ func dialWS(ctx context.Context, addr string) (net.Conn, error) {
 }
 
 func (c *wsConn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
 	for range 1 << 16 {
-		if c.lfDue && len(p) > 0 {
+		if c.lfDue {
 			c.lfDue = false
 			p[0] = '\n'
 			return 1, nil
@@ -197,28 +200,38 @@ func (c *wsConn) Read(p []byte) (int, error) {
 		if c.left > 0 {
 			n, err := c.r.Read(p[:min(len(p), c.left)])
 			c.left -= n
-			c.lfDue = c.left == 0
+			if c.left == 0 {
+				if n < len(p) {
+					p[n] = '\n'
+					n++
+				} else {
+					c.lfDue = true
+				}
+			}
 			return n, err
 		}
-		var hdr [4]byte
-		if _, err := io.ReadFull(c.r, hdr[:2]); err != nil {
+		hdr, err := c.r.Peek(2)
+		if err != nil {
 			return 0, err
 		}
 		if hdr[0] == 0x88 {
 			return 0, io.EOF
 		}
 		if hdr[0] != 0x81 || hdr[1]&0x80 != 0 {
-			return 0, fmt.Errorf("a WebSocket frame header %x from the hub", hdr[:2])
+			return 0, fmt.Errorf("a WebSocket frame header %x from the hub", hdr)
 		}
 		c.left = int(hdr[1])
 		switch c.left {
 		case 126:
-			if _, err := io.ReadFull(c.r, hdr[2:4]); err != nil {
+			if hdr, err = c.r.Peek(4); err != nil {
 				return 0, err
 			}
 			c.left = int(binary.BigEndian.Uint16(hdr[2:4]))
+			c.r.Discard(4)
 		case 127:
 			return 0, errors.New("a WebSocket frame longer than any line")
+		default:
+			c.r.Discard(2)
 		}
 		c.lfDue = c.left == 0
 	}
