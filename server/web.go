@@ -120,16 +120,6 @@ func checkOrigin(r *http.Request) error {
 	return nil
 }
 
-// remoteTCPAddr parses an http.Request's RemoteAddr, so that a session's
-// address (and the tokens it is granted) is the client's IP.
-func remoteTCPAddr(s string) net.Addr {
-	a, err := net.ResolveTCPAddr("tcp", s)
-	if err != nil {
-		return nil
-	}
-	return a
-}
-
 func (c *WebConfig) addr() string {
 	if c.Addr == "" {
 		return DefaultWebAddr

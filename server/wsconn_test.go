@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"syscall"
 	"testing"
@@ -238,3 +239,33 @@ func TestWSConnReadsFramesAnyHowCut(t *testing.T) {
 }
 
 func (c *cutConn) Close() error { return nil }
+
+func TestWebSessionUpgradeChecked(t *testing.T) {
+	h := startWebHub(t, nil, nil)
+	good := http.Header{
+		"Origin": {h.base}, "Upgrade": {"websocket"}, "Connection": {"keep-alive, Upgrade"},
+		"Sec-Websocket-Version": {"13"}, "Sec-Websocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="},
+	}
+	for _, tc := range []struct {
+		name, header, value string
+		status              int
+	}{
+		{"not an upgrade", "Upgrade", "", http.StatusUpgradeRequired},
+		{"version 8", "Sec-Websocket-Version", "8", http.StatusUpgradeRequired},
+		{"a short key", "Sec-Websocket-Key", "c2hvcnQ=", http.StatusBadRequest},
+		{"no key", "Sec-Websocket-Key", "", http.StatusBadRequest},
+	} {
+		req, err := http.NewRequest("GET", h.base+"/natter", nil)
+		require.NoError(t, err)
+		req.Header = good.Clone()
+		req.Header.Set(tc.header, tc.value)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err, tc.name)
+		resp.Body.Close()
+		assert.Equal(t, tc.status, resp.StatusCode, tc.name)
+	}
+	h.mu.Lock()
+	n := len(h.sessions)
+	h.mu.Unlock()
+	assert.Zero(t, n, "sessions after refused upgrades")
+}
