@@ -33,6 +33,7 @@ const (
 type outQueue struct {
 	conn         net.Conn
 	raw          syscall.RawConn // for writes that must not block; nil if not available
+	ws           *wsConn         // a WebSocket session that can write without blocking (raw is its socket's)
 	wg           *sync.WaitGroup // counts writer goroutines
 	trim         *memoryTrimmer  // told when a backlog has been written
 	flushTimeout time.Duration
@@ -67,6 +68,9 @@ func newOutQueue(conn net.Conn, limit int, flushTimeout time.Duration, wg *sync.
 			q.raw = rc
 			q.direct.init()
 		}
+	}
+	if ws, ok := conn.(*wsConn); ok && ws.rc != nil {
+		q.ws, q.raw = ws, ws.rc
 	}
 	return q
 }
@@ -308,7 +312,13 @@ func (q *outQueue) flush() {
 		}
 		q.mu.Unlock()
 
-		written, err := q.direct.write(q.raw, b.lines)
+		var written int
+		var err error
+		if q.ws != nil {
+			written, err = q.ws.writeDirect(b.lines)
+		} else {
+			written, err = q.direct.write(q.raw, b.lines)
+		}
 		q.mu.Lock()
 		if err != nil {
 			q.chargeLocked(-b.cost()) // the batch is dropped

@@ -110,3 +110,23 @@ func (r *lineReader) readFD(fd uintptr) bool {
 		return true
 	}
 }
+
+// readableFn returns a function for syscall.RawConn.Read that returns
+// once the socket has input (or an error or end of input to report),
+// reading nothing: with it a WebSocket session waits as a TCP session
+// does, in the runtime's poller, with no read in progress.
+func readableFn() func(fd uintptr) bool {
+	return func(fd uintptr) bool {
+		var b [1]byte
+		for {
+			_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+			switch err {
+			case syscall.EINTR:
+				continue
+			case syscall.EAGAIN:
+				return false
+			}
+			return true
+		}
+	}
+}

@@ -25,3 +25,5 @@ func (d *directWrite) write(syscall.RawConn, [][]byte) (int, error) {
 const rawReadSupported = false
 
 func (r *lineReader) readFD(uintptr) bool { return true }
+
+func readableFn() func(fd uintptr) bool { return nil }

@@ -12,10 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/coder/websocket"
-
-	"github.com/natter-chat/natter/core/wsline"
 )
 
 // DefaultWebAddr is the default of WebConfig.Addr.
@@ -97,19 +93,10 @@ func (w *webPart) serveSession(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, err.Error(), http.StatusForbidden)
 		return
 	}
-	cw := &corkingWriter{ResponseWriter: rw}
-	ws, err := websocket.Accept(cw, r, &websocket.AcceptOptions{
-		InsecureSkipVerify: true, // checkOrigin did, more strictly
-		CompressionMode:    websocket.CompressionDisabled,
-	})
+	conn, err := wsAccept(rw, r)
 	if err != nil {
 		w.log.Info("WebSocket upgrade failed", "remote", r.RemoteAddr, "err", err)
 		return
-	}
-	local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-	conn := wsline.NewConn(ws, local, remoteTCPAddr(r.RemoteAddr))
-	if cw.conn != nil {
-		conn.SetBatcher(cw.conn)
 	}
 	w.accept(conn)
 }
@@ -131,16 +118,6 @@ func checkOrigin(r *http.Request) error {
 		return fmt.Errorf("the Origin %q is not this hub's own (http://%s)", origin, r.Host)
 	}
 	return nil
-}
-
-// remoteTCPAddr parses an http.Request's RemoteAddr, so that a session's
-// address (and the tokens it is granted) is the client's IP.
-func remoteTCPAddr(s string) net.Addr {
-	a, err := net.ResolveTCPAddr("tcp", s)
-	if err != nil {
-		return nil
-	}
-	return a
 }
 
 func (c *WebConfig) addr() string {

@@ -17,9 +17,12 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -37,10 +40,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/natter-chat/natter/core/tftp"
-	"github.com/natter-chat/natter/core/wsline"
 )
 
 func main() {
@@ -81,7 +81,7 @@ var (
 
 func (b *bench) startHub(dir string) (*hub, error) {
 	cmd := exec.Command(b.natterd, "-addr", "127.0.0.1:0", "-udp-addr", "127.0.0.1:0", "-http-addr", "127.0.0.1:0",
-		"-dir", dir, "-announce=false", "-rate", "inf", "-max-clients", "100000", "-log-level", "warn")
+		"-dir", dir, "-announce=false", "-rate", "inf", "-max-clients", "100000", "-host-exempt", "127.0.0.1,::1", "-log-level", "warn")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -140,13 +140,126 @@ func (h *hub) dial(ctx context.Context, ws bool) (net.Conn, error) {
 		var d net.Dialer
 		return d.DialContext(ctx, "tcp", h.tcp)
 	}
-	c, _, err := websocket.Dial(ctx, "ws://"+h.web+"/natter", &websocket.DialOptions{
-		HTTPHeader: http.Header{"Origin": {"http://" + h.web}},
-	})
+	return dialWS(ctx, h.web)
+}
+
+// wsConn is the client end of a WebSocket session reduced to what the
+// bench needs, so that its thousand clients cost little beside the hub
+// they measure: it reads the hub's frames (final, unmasked text frames,
+// or a close) as lines, and writes each line as one masked text frame.
+type wsConn struct {
+	net.Conn
+	r     *bufio.Reader
+	left  int  // payload bytes of the frame being read
+	lfDue bool // the frame's LF is still to be read
+}
+
+// dialWS opens a WebSocket session at addr from the hub's own origin.
+func dialWS(ctx context.Context, addr string) (net.Conn, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	return wsline.NewConn(c, nil, nil), nil
+	var key [16]byte
+	rand.Read(key[:])
+	req := "GET /natter HTTP/1.1\r\nHost: " + addr + "\r\nOrigin: http://" + addr +
+		"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " +
+		base64.StdEncoding.EncodeToString(key[:]) + "\r\n\r\n"
+	if dl, ok := ctx.Deadline(); ok {
+		c.SetDeadline(dl)
+	}
+	if _, err := io.WriteString(c, req); err != nil {
+		c.Close()
+		return nil, err
+	}
+	r := bufio.NewReader(c)
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("WebSocket upgrade: %w", err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		c.Close()
+		return nil, fmt.Errorf("WebSocket upgrade answered %s", resp.Status)
+	}
+	c.SetDeadline(time.Time{})
+	return &wsConn{Conn: c, r: r}, nil
+}
+
+func (c *wsConn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	for range 1 << 16 {
+		if c.lfDue {
+			c.lfDue = false
+			p[0] = '\n'
+			return 1, nil
+		}
+		if c.left > 0 {
+			n, err := c.r.Read(p[:min(len(p), c.left)])
+			c.left -= n
+			if c.left == 0 {
+				if n < len(p) {
+					p[n] = '\n'
+					n++
+				} else {
+					c.lfDue = true
+				}
+			}
+			return n, err
+		}
+		hdr, err := c.r.Peek(2)
+		if err != nil {
+			return 0, err
+		}
+		if hdr[0] == 0x88 {
+			return 0, io.EOF
+		}
+		if hdr[0] != 0x81 || hdr[1]&0x80 != 0 {
+			return 0, fmt.Errorf("a WebSocket frame header %x from the hub", hdr)
+		}
+		c.left = int(hdr[1])
+		switch c.left {
+		case 126:
+			if hdr, err = c.r.Peek(4); err != nil {
+				return 0, err
+			}
+			c.left = int(binary.BigEndian.Uint16(hdr[2:4]))
+			c.r.Discard(4)
+		case 127:
+			return 0, errors.New("a WebSocket frame longer than any line")
+		default:
+			c.r.Discard(2)
+		}
+		c.lfDue = c.left == 0
+	}
+	return 0, io.ErrNoProgress
+}
+
+// Write writes each line of p (all whole) as one masked text frame.
+func (c *wsConn) Write(p []byte) (int, error) {
+	var out []byte
+	for line := range bytes.Lines(p) {
+		line = bytes.TrimSuffix(line, []byte("\n"))
+		var mask [4]byte
+		rand.Read(mask[:])
+		switch n := len(line); {
+		case n < 126:
+			out = append(out, 0x81, 0x80|byte(n))
+		default:
+			out = append(out, 0x81, 0x80|126, byte(n>>8), byte(n))
+		}
+		out = append(out, mask[:]...)
+		for i, b := range line {
+			out = append(out, b^mask[i&3])
+		}
+	}
+	if _, err := c.Conn.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // session is one registered client.
