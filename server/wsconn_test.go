@@ -269,3 +269,36 @@ func TestWebSessionUpgradeChecked(t *testing.T) {
 	h.mu.Unlock()
 	assert.Zero(t, n, "sessions after refused upgrades")
 }
+
+// FuzzWSConnRead feeds any bytes, read in any cuts, to a session's
+// WebSocket reader: it never panics, never gives more bytes than it was
+// sent (each line's LF takes the place of at least a frame header), and
+// stops with an error once the bytes run out.
+func FuzzWSConnRead(f *testing.F) {
+	f.Add(clientFrame(wsText, true, "MSG hi"), uint8(3))
+	f.Add(append(clientFrame(wsText, false, "PI"), clientFrame(wsContinuation, true, "NG")...), uint8(1))
+	f.Add(append(clientFrame(wsPing, true, "p"), clientFrame(wsClose, true, "\x03\xe8")...), uint8(7))
+	f.Add(clientFrame(wsBinary, true, "\x00\x01"), uint8(2))
+	f.Add([]byte{0x81, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4}, uint8(14))
+	f.Add([]byte{0x81, 0x05, 'h', 'e', 'l', 'l', 'o'}, uint8(5)) // unmasked
+	f.Fuzz(func(t *testing.T, stream []byte, cut uint8) {
+		c := &wsConn{Conn: &cutConn{data: stream, k: int(cut%32) + 1}}
+		buf := make([]byte, 64)
+		out := 0
+		var err error
+		for range len(stream) + 2 {
+			var n int
+			n, err = c.Read(buf)
+			out += n
+			if err != nil {
+				break
+			}
+		}
+		if err == nil {
+			t.Fatalf("%d bytes read on and on without an end", len(stream))
+		}
+		if out > len(stream) {
+			t.Fatalf("%d bytes out of %d in", out, len(stream))
+		}
+	})
+}
