@@ -92,7 +92,13 @@
 // cancellation signals, with the retransmission timeout as its argument;
 // sends are single sendto(2) calls. That makes a block cost one sendto
 // and one recvfrom at each end, plus a ppoll and a failed recvfrom when it
-// has to wait, and no scheduler work. Elsewhere, and for
+// has to wait, and no scheduler work. When the peer shares the CPU (both
+// ends on one core, as on a loaded loopback), the answer is never queued
+// when the read is tried, since the peer runs only once this end waits;
+// after four such failures in a row an end waits first (ppoll returns at
+// once for a queued datagram) and tries at once only every 16th time, to
+// see whether answers have begun to come early, which saves the failed
+// recvfrom of nearly every block. Elsewhere, and for
 // other net.PacketConn implementations, transfers use the net package.
 //
 // # API
