@@ -54,12 +54,21 @@
 // socket read deadlines (on Linux the timeout of a ppoll, see Sockets),
 // never busy polling.
 //
-// The receiving end repeats its last ACK (its OACK, before any data) one
-// timeout after the later of that ACK and the last DATA in, so that it
-// keeps quiet while a window arrives. A stock sender answers a repeated
-// ACK with the next block, so the receiver's timer, not the sender's
-// whole-second one, recovers a lost block of an upload; Natter's own
-// sender ignores it as a duplicate and repeats on its own timer. A peer's
+// The receiving end repeats its last ACK (its OACK, before any data) two
+// timeouts after the later of that ACK and the last DATA in (one, before
+// any round trip is known), so that it keeps quiet while a window
+// arrives. A stock sender answers a repeated ACK with the next block, so
+// the receiver's timer, not the sender's whole-second one, recovers a
+// lost block of an upload; Natter's own sender ignores it as a duplicate
+// and repeats on its own timer, after one timeout: the receiver's timer is
+// its backup, and waits twice as long so that a hold-up of the sender (its
+// CPU busy elsewhere), which the sender's timer does not see, does not
+// make the receiver send again, and a loss between two Natter ends costs
+// one retransmission, not two. The receiver takes round trips by Karn's
+// rule only: a stock sender answers a repeated ACK at once, and a block
+// that comes just after one is that answer, not a late reply to the
+// first ACK (taking it for one would lengthen the timer by the timer at
+// every loss). A peer's
 // RFC 2349 timeout option is never acknowledged, so it never lengthens
 // recovery. A transfer with no progress for Config.NoProgress (10 s) ends
 // with an ERROR packet and ErrTimeout.
