@@ -21,7 +21,11 @@
 // transfer ID). The sending end keeps up to windowsize blocks in flight
 // (1, stop-and-wait, unless the client asks for more) and moves on when
 // an ACK advances; an ACK inside the window makes it go back to the block
-// after it; it reads its source 64 KiB at a time. The receiving end
+// after it; when its timer expires it sends only the oldest block again
+// (the receiver, holding the window already, answers that duplicate with
+// its last ACK, so that a late or lost ACK costs one block, not a window),
+// and the whole window at a second expiry; it reads its source 64 KiB at a
+// time. The receiving end
 // writes each in-order block once, through a bufio.Writer, hashing it with
 // SHA-256; it acknowledges the last in-order block at the end of each
 // window (before writing it, so that the sender goes on meanwhile; the
