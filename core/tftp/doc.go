@@ -58,6 +58,18 @@
 // socket read deadlines (on Linux the timeout of a ppoll, see Sockets),
 // never busy polling.
 //
+// On a clean link a retransmission is always a peer held up for longer
+// than the timeout (its CPU taken by another process: on a loaded host
+// that lasts milliseconds, up to a scheduler tick), never a wrong
+// estimate: the samples are true round trips, the deviation is tracked,
+// and a steady link with jitter of half its round trip never fires the
+// timer (TestRTOTimerSteadyJitter). A floor above such hold-ups would make
+// every lost block cost milliseconds on a link whose round trip is tens of
+// microseconds, so the engine keeps the floor and makes each hold-up cost
+// as few packets as it can: the receiver's timer is a backup that waits
+// two timeouts (below), and a window's first expiry sends one block, not
+// the window.
+//
 // The receiving end repeats its last ACK (its OACK, before any data) two
 // timeouts after the later of that ACK and the last DATA in (one, before
 // any round trip is known), so that it keeps quiet while a window
