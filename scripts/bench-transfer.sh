@@ -162,10 +162,10 @@ cp "$shared/loss.bin" "$upload_src"
 # server namespace's loopback; tftpd-hpa at its best on the veth, as Debian
 # runs it on loopback; atftpd on loopback.
 "${in_s[@]}" taskset -c "$srv_cpu" "$work/natterd" -addr "$srv:50000" -udp-addr "$srv:50000" -dir "$shared" \
-	-tftp-public -announce=false -max-upload 1GiB -log-level warn >"$work/natterd.out" 2>&1 &
+	-tftp-public -announce=false -http-addr "" -metrics-addr "" -tls-addr "" -data-dir - -max-upload 1GiB -log-level warn >"$work/natterd.out" 2>&1 &
 pids+=($!)
 "${in_s[@]}" taskset -c "$srv_cpu" "$work/natterd" -addr 127.0.0.1:50001 -udp-addr 127.0.0.1:50001 -dir "$shared" \
-	-tftp-public -announce=false -log-level warn >"$work/natterd-lo.out" 2>&1 &
+	-tftp-public -announce=false -http-addr "" -metrics-addr "" -tls-addr "" -data-dir - -log-level warn >"$work/natterd-lo.out" 2>&1 &
 pids+=($!)
 natterd_lo=$!
 "${in_s[@]}" taskset -c "$srv_cpu" in.tftpd -L -s -c -u root -r timeout -T 10000 -a "$srv:69" "$plain" >"$work/tftpd.out" 2>&1 &

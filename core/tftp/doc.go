@@ -21,7 +21,11 @@
 // transfer ID). The sending end keeps up to windowsize blocks in flight
 // (1, stop-and-wait, unless the client asks for more) and moves on when
 // an ACK advances; an ACK inside the window makes it go back to the block
-// after it; it reads its source 64 KiB at a time. The receiving end
+// after it; when its timer expires it sends only the oldest block again
+// (the receiver, holding the window already, answers that duplicate with
+// its last ACK, so that a late or lost ACK costs one block, not a window),
+// and the whole window at a second expiry; it reads its source 64 KiB at a
+// time. The receiving end
 // writes each in-order block once, through a bufio.Writer, hashing it with
 // SHA-256; it acknowledges the last in-order block at the end of each
 // window (before writing it, so that the sender goes on meanwhile; the
@@ -54,12 +58,33 @@
 // socket read deadlines (on Linux the timeout of a ppoll, see Sockets),
 // never busy polling.
 //
-// The receiving end repeats its last ACK (its OACK, before any data) one
-// timeout after the later of that ACK and the last DATA in, so that it
-// keeps quiet while a window arrives. A stock sender answers a repeated
-// ACK with the next block, so the receiver's timer, not the sender's
-// whole-second one, recovers a lost block of an upload; Natter's own
-// sender ignores it as a duplicate and repeats on its own timer. A peer's
+// On a clean link a retransmission is always a peer held up for longer
+// than the timeout (its CPU taken by another process: on a loaded host
+// that lasts milliseconds, up to a scheduler tick), never a wrong
+// estimate: the samples are true round trips, the deviation is tracked,
+// and a steady link with jitter of half its round trip never fires the
+// timer (TestRTOTimerSteadyJitter). A floor above such hold-ups would make
+// every lost block cost milliseconds on a link whose round trip is tens of
+// microseconds, so the engine keeps the floor and makes each hold-up cost
+// as few packets as it can: the receiver's timer is a backup that waits
+// two timeouts (below), and a window's first expiry sends one block, not
+// the window.
+//
+// The receiving end repeats its last ACK (its OACK, before any data) two
+// timeouts after the later of that ACK and the last DATA in (one, before
+// any round trip is known), so that it keeps quiet while a window
+// arrives. A stock sender answers a repeated ACK with the next block, so
+// the receiver's timer, not the sender's whole-second one, recovers a
+// lost block of an upload; Natter's own sender ignores it as a duplicate
+// and repeats on its own timer, after one timeout: the receiver's timer is
+// its backup, and waits twice as long so that a hold-up of the sender (its
+// CPU busy elsewhere), which the sender's timer does not see, does not
+// make the receiver send again, and a loss between two Natter ends costs
+// one retransmission, not two. The receiver takes round trips by Karn's
+// rule only: a stock sender answers a repeated ACK at once, and a block
+// that comes just after one is that answer, not a late reply to the
+// first ACK (taking it for one would lengthen the timer by the timer at
+// every loss). A peer's
 // RFC 2349 timeout option is never acknowledged, so it never lengthens
 // recovery. A transfer with no progress for Config.NoProgress (10 s) ends
 // with an ERROR packet and ErrTimeout.
@@ -92,7 +117,13 @@
 // cancellation signals, with the retransmission timeout as its argument;
 // sends are single sendto(2) calls. That makes a block cost one sendto
 // and one recvfrom at each end, plus a ppoll and a failed recvfrom when it
-// has to wait, and no scheduler work. Elsewhere, and for
+// has to wait, and no scheduler work. When the peer shares the CPU (both
+// ends on one core, as on a loaded loopback), the answer is never queued
+// when the read is tried, since the peer runs only once this end waits;
+// after four such failures in a row an end waits first (ppoll returns at
+// once for a queued datagram) and tries at once only every 16th time, to
+// see whether answers have begun to come early, which saves the failed
+// recvfrom of nearly every block. Elsewhere, and for
 // other net.PacketConn implementations, transfers use the net package.
 //
 // # API

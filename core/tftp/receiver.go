@@ -60,13 +60,18 @@ func (r *receiver) setAck(block uint64) []byte {
 }
 
 // deadline is when the receiver, having heard nothing since, sends its
-// last packet again: one retransmission timeout after the later of its
-// last packet out (ACK or OACK) and the last DATA in. RFC 1350 lets either
-// end retransmit on its timer, and a stock sender, whose own timer counts
-// whole seconds, answers the repeated ACK of a block with the next one, so
-// the receiver's timer is the one that recovers a lost block or ACK. Our
-// own sender, whose timer fires at about the same moment, ignores the
-// repeated ACK (it is a duplicate) and sends again on its own timer.
+// last packet again: receiverTimerFactor retransmission timeouts after the
+// later of its last packet out (ACK or OACK) and the last DATA in. RFC 1350
+// lets either end retransmit on its timer, and a stock sender, whose own
+// timer counts whole seconds, answers the repeated ACK of a block with the
+// next one, so the receiver's timer is the one that recovers a lost block
+// or ACK of an upload from curl. Our own sender ignores the repeated ACK
+// (it is a duplicate) and sends again on its own timer, one timeout after
+// the block: the receiver's timer, which would run out at about the same
+// moment, is a backup and waits twice as long, so that a hold-up of the
+// sender (its CPU busy elsewhere) does not make both ends send again, and
+// a lost block of a download from Natter's sender costs no repeated ACK.
+// Before the first round-trip sample the factor is 1.
 // Counting from the last DATA in keeps the timer quiet while a window is
 // still arriving: a repeated ACK from the middle of a window would send a
 // windowed sender back to that block.
@@ -74,8 +79,17 @@ func (r *receiver) deadline(sentAt, lastData time.Time) time.Time {
 	if lastData.After(sentAt) {
 		sentAt = lastData
 	}
-	return sentAt.Add(r.rto.timeout())
+	if !r.rto.sampled {
+		// No round trip known yet: the OACK (or ACK 0) is repeated on the
+		// initial timeout, as the sender repeats its first packet.
+		return sentAt.Add(r.rto.timeout())
+	}
+	return sentAt.Add(receiverTimerFactor * r.rto.timeout())
 }
+
+// receiverTimerFactor is how many retransmission timeouts a receiver waits
+// before it repeats its last packet (see receiver.deadline).
+const receiverTimerFactor = 2
 
 // run receives the stream. reply is the packet that opened the transfer
 // from this side (ACK 0 or an OACK), sent first and again on expiry until
@@ -86,21 +100,18 @@ func (r *receiver) run(reply, first []byte) error {
 	gapAcked := false     // a gap was already answered since the last progress
 	resp := reply         // what a timer expiry sends again
 	respResent := false
-	// sentAt: resp last sent; firstAt: resp first sent; lastData: the
-	// last DATA in.
-	var sentAt, firstAt, lastData time.Time
+	// sentAt: resp last sent; lastData: the last DATA in.
+	var sentAt, lastData time.Time
 	progress := time.Now()
 	r.meter.start(r.done, progress)
 	if resp != nil {
 		sentAt = time.Now()
-		firstAt = sentAt
 		if err := r.t.send(resp); err != nil {
 			return err
 		}
 	}
 	sendAck := func() error {
-		resp, respResent, sentAt = r.setAck(expected-1), false, time.Now()
-		firstAt, inWindow = sentAt, 0
+		resp, respResent, sentAt, inWindow = r.setAck(expected-1), false, time.Now(), 0
 		return r.t.send(resp)
 	}
 	// now is the clock reading at the last in-order block while nothing
@@ -160,14 +171,13 @@ func (r *receiver) run(reply, first []byte) error {
 			case d == 0:
 				arrived := lastData
 				now = arrived
-				if inWindow == 0 && resp != nil {
-					if !respResent {
-						r.rto.sample(arrived.Sub(sentAt))
-					} else if r.window == 1 {
-						// Stop-and-wait: the ACK sent again is the one sent
-						// first, so firstAt dates it.
-						r.rto.lateSample(arrived.Sub(firstAt), arrived.Sub(sentAt))
-					}
+				if inWindow == 0 && resp != nil && !respResent {
+					// Karn's rule, with no exception for a block that
+					// comes soon after a repeated ACK: a stock sender
+					// answers that ACK at once, and taking the time since
+					// the first copy for a round trip would make every
+					// recovered loss lengthen the timer by the timer.
+					r.rto.sample(arrived.Sub(sentAt))
 				}
 				r.rto.progress()
 				block := expected
@@ -180,8 +190,7 @@ func (r *receiver) run(reply, first []byte) error {
 					// Acknowledge before writing and hashing, so that the
 					// sender can go on meanwhile. (The final block is
 					// acknowledged only once it is written and judged.)
-					resp, respResent, sentAt = r.setAck(block), false, arrived
-					firstAt, inWindow = arrived, 0
+					resp, respResent, sentAt, inWindow = r.setAck(block), false, arrived, 0
 					if err := r.t.send(resp); err != nil {
 						return err
 					}

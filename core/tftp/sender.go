@@ -133,6 +133,9 @@ func (s *sender) run() error {
 	// wait, a read from the source) came after it, else zero: reading the
 	// clock once per block is enough.
 	var now time.Time
+	// expiries counts the timer expiries since the last progress: after
+	// the first, only the oldest block goes again (see below).
+	expiries := 0
 	for {
 		end := base + window - 1
 		for read < end && last == 0 {
@@ -153,7 +156,18 @@ func (s *sender) run() error {
 		if now.IsZero() {
 			now = time.Now()
 		}
-		for b := base; b <= end; b++ {
+		sendTo := end
+		if expiries == 1 {
+			// The first expiry sends only the oldest block again. When
+			// the window arrived but its ACK did not, or the receiver was
+			// held up, that block is a duplicate to the receiver, which
+			// answers it with its last ACK: the window is not sent twice
+			// for nothing. When its tail was lost, the receiver's own timer
+			// says where it stopped; and should neither answer, the next
+			// expiry sends the whole window.
+			sendTo = base
+		}
+		for b := base; b <= sendTo; b++ {
 			sl := &s.slots[b%window]
 			if sl.sends == 0 {
 				sl.firstAt = now
@@ -177,7 +191,8 @@ func (s *sender) run() error {
 					return s.giveUp()
 				}
 				s.rto.backoff()
-				break wait // resend the window from base
+				expiries++
+				break wait // resend from base
 			}
 			if err != nil {
 				return s.fail(err)
@@ -211,7 +226,7 @@ func (s *sender) run() error {
 					s.stats.Blocks++
 				}
 				base = acked + 1
-				progress = now
+				progress, expiries = now, 0
 				s.meter.update(s.done, now)
 				if s.meter.fn != nil {
 					now = time.Time{} // the callback may take its time

@@ -112,3 +112,37 @@ func TestNegotiate(t *testing.T) {
 		assert.Equal(t, ErrOptionRefused, e.Code)
 	}
 }
+
+// TestRTOTimerSteadyJitter: on a link whose round trip is steady but
+// jitters by up to half of it either way, the timer stays above every
+// round trip, so that no timeout fires on a clean link.
+func TestRTOTimerSteadyJitter(t *testing.T) {
+	r := newRTOTimer((&Config{MinRTO: time.Microsecond}).withDefaults())
+	const base = 100 * time.Microsecond
+	// A deterministic sequence: runs of calm samples broken by the
+	// largest jitter either way.
+	jitter := []time.Duration{0, 5, -3, 2, 0, -50, 8, 1, 0, 50, -2, 4, 0, 0, 3, 49}
+	for i := range 5000 {
+		rtt := base + jitter[i%len(jitter)]*base/100
+		if i > 0 {
+			require.Greater(t, r.timeout(), rtt, "sample %d: a round trip of %v would fire the timer", i, rtt)
+		}
+		r.sample(rtt)
+	}
+}
+
+// TestReceiverDeadline: a receiver repeats its last packet one timeout
+// after it before any round trip is known, and two timeouts after it
+// once one is, so that Natter's sender, whose timer runs out after one,
+// goes first.
+func TestReceiverDeadline(t *testing.T) {
+	r := &receiver{rto: newRTOTimer((&Config{}).withDefaults())}
+	sent := time.Unix(1000, 0)
+	data := sent.Add(time.Millisecond)
+	assert.Equal(t, data.Add(DefaultInitialRTO), r.deadline(sent, data), "before a sample, from the later of the two")
+	for range 50 {
+		r.rto.sample(2 * time.Millisecond)
+	}
+	assert.Equal(t, sent.Add(2*r.rto.timeout()), r.deadline(sent, sent.Add(-time.Second)), "after samples, twice the timeout")
+	assert.Equal(t, data.Add(2*r.rto.timeout()), r.deadline(sent, data))
+}

@@ -39,6 +39,9 @@ type transport struct {
 	seal *packetSeal
 	// readErrors counts consecutive failed reads.
 	readErrors int
+	// tryMisses counts reads tried before waiting that found nothing, in
+	// a row; skipped counts the calls since the last such read (tryFirst).
+	tryMisses, skipped int
 }
 
 const maxReadErrors = 10
@@ -219,11 +222,22 @@ func (t *transport) recvAt(deadline, now time.Time) ([]byte, error) {
 // packet woke it. Otherwise the goroutine waits in the kernel until a
 // datagram comes, the deadline passes or the context is cancelled.
 func (t *transport) recvSys(deadline, now time.Time) ([]byte, error) {
+	waited := false
 	for {
 		if err := t.ctx.Err(); err != nil {
 			return nil, err
 		}
-		n, ok, err := t.sys.tryRecv(t.buf)
+		var (
+			n   int
+			ok  bool
+			err error
+		)
+		if waited || t.tryFirst() {
+			n, ok, err = t.sys.tryRecv(t.buf)
+			if !waited && err == nil {
+				t.noteTry(ok)
+			}
+		}
 		if err == nil && !ok {
 			// The caller's clock reading is at most microseconds old; a
 			// timer that fires that much late does no harm.
@@ -234,7 +248,7 @@ func (t *transport) recvSys(deadline, now time.Time) ([]byte, error) {
 				return nil, errExpired
 			}
 			err = t.sys.wait(deadline.Sub(now))
-			now = time.Time{}
+			now, waited = time.Time{}, true
 			if err == nil || err == errWoken {
 				continue // the context says why, or the deadline
 			}
@@ -264,6 +278,40 @@ func (t *transport) recvSys(deadline, now time.Time) ([]byte, error) {
 		}
 	}
 }
+
+// tryFirst reports whether recvSys reads before it waits. When the peer
+// shares this CPU (a stop-and-wait transfer on loopback), the answer can
+// never be queued yet, since the peer runs only once this end waits: the
+// read tried at once always fails and is a system call in vain on every
+// block. After tryMissLimit such failures in a row recvSys waits first
+// (the wait returns at once when a datagram is queued), and tries at once
+// again only every probeEvery calls, to see whether the answers have
+// begun to be early.
+func (t *transport) tryFirst() bool {
+	if t.tryMisses < tryMissLimit {
+		return true
+	}
+	t.skipped++
+	if t.skipped >= probeEvery {
+		t.skipped = 0
+		return true
+	}
+	return false
+}
+
+// noteTry records whether a read tried before waiting found a datagram.
+func (t *transport) noteTry(ok bool) {
+	if ok {
+		t.tryMisses = 0
+	} else if t.tryMisses < tryMissLimit {
+		t.tryMisses++
+	}
+}
+
+const (
+	tryMissLimit = 4
+	probeEvery   = 16
+)
 
 func isErrorPacket(pkt []byte) bool {
 	return len(pkt) >= 2 && Opcode(uint16(pkt[0])<<8|uint16(pkt[1])) == OpERROR

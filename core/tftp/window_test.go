@@ -132,3 +132,38 @@ func (w *windowPeer) nextAck() uint16 {
 	require.NoError(w.t, err)
 	return n
 }
+
+// TestWindowExpirySendsOldestFirst: when the timer of a window expires,
+// the sender sends only its oldest block again, which a receiver that
+// has the window answers with its last ACK; when that expires too, the
+// whole window goes again.
+func TestWindowExpirySendsOldestFirst(t *testing.T) {
+	h := newMemHandler()
+	h.add("f", randomBytes(5, 20*512))
+	quick := Config{InitialRTO: 20 * time.Millisecond, MinRTO: 20 * time.Millisecond, MaxRTO: 40 * time.Millisecond}
+	addr := startServer(t, &Server{Handler: h, Config: quick})
+	p := newRawPeer(t)
+	p.sendTo(addr, mustRequest(t, OpRRQ, "f", "windowsize", "4"))
+	pkt, tid := p.recv(5 * time.Second)
+	_, err := ParseOACK(pkt)
+	require.NoError(t, err)
+	ack := func(n uint16) {
+		_, err := p.conn.WriteToUDP(AppendAck(nil, n), tid)
+		require.NoError(t, err)
+	}
+	ack(0)
+	assert.Equal(t, []uint16{1, 2, 3, 4}, recvBlocks(t, p, 4))
+	// No ACK: the first expiry sends block 1 alone, the next the window.
+	assert.Equal(t, []uint16{1, 1, 2, 3, 4}, recvBlocks(t, p, 5))
+	ack(4) // the answer to a duplicate: where the receiver is
+	// Copies of 1-4 sent by a further expiry before the ACK came are
+	// skipped.
+	next := recvBlocks(t, p, 1)[0]
+	for i := 0; i < 20 && next <= 4; i++ {
+		next = recvBlocks(t, p, 1)[0]
+	}
+	assert.Equal(t, []uint16{5, 6, 7, 8}, append([]uint16{next}, recvBlocks(t, p, 3)...))
+	ack(8)
+	assert.Equal(t, []uint16{9, 10, 11, 12}, recvBlocks(t, p, 4))
+	_, _ = p.conn.WriteToUDP(AppendError(nil, ErrNotDefined, "enough"), tid)
+}
