@@ -288,15 +288,17 @@ func (l *Log) compact() error {
 // Merge puts saved messages (from Load, oldest first) together with live,
 // the client's log: a saved message whose time a live public or private
 // message has is the same message and is left out; the others go in by
-// time, before the first live message that is newer. live keeps its order.
-// With nothing saved left over, live itself is returned.
+// time, before the first live public or private message that is newer
+// (and before the system lines that lead up to it: a system line carries
+// the client's clock, not the hub's). live keeps its order. With nothing
+// saved left over, live itself is returned.
 func Merge(saved, live []client.Message) []client.Message {
 	if len(saved) == 0 {
 		return live
 	}
 	have := make(map[int64]bool, len(live))
 	for _, m := range live {
-		if m.Kind == client.Public || m.Kind == client.Private {
+		if chat(m) {
 			have[m.Time.UnixMilli()] = true
 		}
 	}
@@ -309,14 +311,27 @@ func Merge(saved, live []client.Message) []client.Message {
 	if len(rest) == 0 {
 		return live
 	}
+	// next[i] is the index of the first chat message at or after i.
+	next := make([]int, len(live)+1)
+	next[len(live)] = len(live)
+	for i := len(live) - 1; i >= 0; i-- {
+		next[i] = next[i+1]
+		if chat(live[i]) {
+			next[i] = i
+		}
+	}
 	out := make([]client.Message, 0, len(rest)+len(live))
-	i := 0
-	for _, m := range live {
-		for i < len(rest) && !rest[i].Time.After(m.Time) {
-			out = append(out, rest[i])
-			i++
+	j := 0
+	for i, m := range live {
+		if k := next[i]; k < len(live) {
+			for j < len(rest) && !rest[j].Time.After(live[k].Time) {
+				out = append(out, rest[j])
+				j++
+			}
 		}
 		out = append(out, m)
 	}
-	return append(out, rest[i:]...)
+	return append(out, rest[j:]...)
 }
+
+func chat(m client.Message) bool { return m.Kind == client.Public || m.Kind == client.Private }

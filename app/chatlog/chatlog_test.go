@@ -210,13 +210,14 @@ func TestMergeWithoutDuplicates(t *testing.T) {
 		msg(5, client.Private, "bob", "between"),
 	}
 	live := []client.Message{
-		{Kind: client.System, Time: t0.Add(2 * time.Millisecond), Text: "connected"},
+		{Kind: client.System, Time: t0.Add(time.Hour), Text: "connected"},
 		msg(3, client.Public, "bob", "replayed"),
 		msg(4, client.Public, "bob", "replayed too"),
 		msg(6, client.Public, "bob", "new"),
 	}
 	got := chatlog.Merge(saved, live)
-	assert.Equal(t, []string{"old", "secret", "connected", "replayed", "replayed too", "between", "new"}, texts(got))
+	assert.Equal(t, []string{"old", "secret", "connected", "replayed", "replayed too", "between", "new"},
+		texts(got), "a system line stays with the chat that follows it")
 
 	assert.Equal(t, texts(live), texts(chatlog.Merge(nil, live)))
 	assert.Equal(t, texts(saved), texts(chatlog.Merge(saved, nil)))

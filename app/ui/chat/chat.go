@@ -66,6 +66,9 @@ type Style struct {
 	Th     *theme.Theme
 	Screen *Screen
 	Snap   *client.Snapshot
+	// Msgs are the log's rows when they are more than the client's log
+	// (the app's saved messages merged in); nil means Snap.Messages.
+	Msgs []client.Message
 }
 
 // DisabledReason is why sending is off in conn's state, or "".
@@ -88,9 +91,13 @@ func (s Style) Layout(gtx C) D {
 		s.Screen.Composer.sent = false
 		s.Screen.Log.ScrollToBottom()
 	}
+	msgs := s.Msgs
+	if msgs == nil {
+		msgs = s.Snap.Messages
+	}
 	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Flexed(1, func(gtx C) D {
-			d := kit.Panel(gtx, th.Surface, LogStyle{Th: th, Log: s.Screen.Log, Msgs: s.Snap.Messages, Nick: s.Snap.Nick}.Layout)
+			d := kit.Panel(gtx, th.Surface, LogStyle{Th: th, Log: s.Screen.Log, Msgs: msgs, Nick: s.Snap.Nick}.Layout)
 			if s.Screen.Log.toComposer {
 				s.Screen.Log.toComposer = false
 				s.Screen.Focus(gtx)

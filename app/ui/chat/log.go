@@ -40,8 +40,10 @@ type Log struct {
 	// the client drops the oldest lines of a long log, the scroll position
 	// and seen move back by as many.
 	firstSeq uint64
-	// RowsLaidOut is how many rows the last frame laid out.
-	RowsLaidOut int
+	// RowsLaidOut is how many rows the last frame laid out;
+	// EarlierLaidOut and DaysLaidOut how many of them had the "earlier
+	// messages" divider and a day's rule above them (see Marks).
+	RowsLaidOut, EarlierLaidOut, DaysLaidOut int
 
 	// wheelTag receives mouse wheel events over the log.
 	wheelTag int
@@ -57,6 +59,8 @@ type Log struct {
 	toComposer bool
 	// Copied is the Seq of the message last copied with its button.
 	Copied uint64
+	// earlier is where the earlier messages end (see Marks).
+	earlier earlierCache
 }
 
 // Intents returns, once, the links the user asked to open since the last
@@ -287,7 +291,7 @@ func (s LogStyle) Layout(gtx C) D {
 	l.pageKeys(gtx)
 	n := len(s.Msgs)
 	l.trimmed(s.Msgs)
-	l.RowsLaidOut = 0
+	l.RowsLaidOut, l.EarlierLaidOut, l.DaysLaidOut = 0, 0, 0
 	defer l.pruneRows()
 	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Rigid(func(gtx C) D {
@@ -315,13 +319,20 @@ func (s LogStyle) layoutList(gtx C, n int) D {
 			lst.AnchorStrategy = material.Overlay
 			defer l.wheelArea(gtx)
 			defer l.scrollbarEnds(n, gtx.Constraints.Max.Y)
+			end := l.earlierEnd(s.Msgs)
 			return lst.Layout(gtx, n, func(gtx C, i int) D {
 				l.RowsLaidOut++
 				var prev *client.Message
 				if i > 0 {
 					prev = &s.Msgs[i-1]
 				}
-				return s.row(gtx, i, prev, &s.Msgs[i])
+				m := &s.Msgs[i]
+				mk := MarksAbove(s.Msgs, i, end)
+				if mk.Earlier || mk.Day {
+					// A new day or the live messages start a group.
+					prev = nil
+				}
+				return s.withMarks(gtx, mk, m, func(gtx C) D { return s.row(gtx, i, prev, m) })
 			})
 		}),
 		layout.Stacked(func(gtx C) D {
