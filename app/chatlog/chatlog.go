@@ -141,7 +141,7 @@ func (l *Log) read() ([]client.Message, []error, error) {
 	defer f.Close()
 	var msgs []client.Message
 	var bad []error
-	r := bufio.NewReaderSize(f, 64<<10)
+	r := bufio.NewReaderSize(f, maxLine)
 	l.lines, l.torn = 0, false
 	for n := 1; ; n++ {
 		line, err := r.ReadSlice('\n')
