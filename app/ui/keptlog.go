@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"time"
+
 	"github.com/natter-chat/natter/app/chatlog"
 	"github.com/natter-chat/natter/core/client"
 )
@@ -21,6 +23,12 @@ type keptLog struct {
 	rows        []client.Message
 	n           int
 	first, last uint64
+	// savedTimes are the times of saved, newest the latest of them.
+	savedTimes map[int64]bool
+	newest     time.Time
+	// own is set when rows is a slice of ours, which may grow, rather
+	// than the client's log itself.
+	own bool
 }
 
 // openKeptLog opens the log of the hub snap is registered with: under
@@ -47,7 +55,14 @@ func (u *UI) openKeptLog(snap *client.Snapshot) {
 	for _, e := range bad {
 		u.log.Warn("chat log line skipped", "err", e)
 	}
-	u.kept = &keptLog{log: l, saved: saved}
+	k := &keptLog{log: l, saved: saved, savedTimes: make(map[int64]bool, len(saved))}
+	for _, m := range saved {
+		k.savedTimes[m.Time.UnixMilli()] = true
+		if m.Time.After(k.newest) {
+			k.newest = m.Time
+		}
+	}
+	u.kept = k
 }
 
 func (u *UI) closeKeptLog() {
@@ -96,11 +111,34 @@ func (u *UI) logRows(msgs []client.Message) []client.Message {
 	if len(msgs) > 0 {
 		first, last = msgs[0].Seq, msgs[len(msgs)-1].Seq
 	}
-	if k.rows == nil || k.n != len(msgs) || k.first != first || k.last != last {
+	switch {
+	case k.rows != nil && k.n == len(msgs) && k.first == first && k.last == last:
+	case k.own && k.first == first && k.n > 0 && len(msgs) > k.n &&
+		msgs[k.n-1].Seq == k.last && k.after(msgs[k.n:]):
+		// New messages at the end, after everything saved: the usual
+		// case, which needs no new merge.
+		k.rows = append(k.rows, msgs[k.n:]...)
+	default:
 		k.rows = chatlog.Merge(k.saved, msgs)
-		k.n, k.first, k.last = len(msgs), first, last
+		// Merge gives back msgs itself when nothing saved is left over.
+		k.own = len(k.rows) != len(msgs)
 	}
+	k.n, k.first, k.last = len(msgs), first, last
 	return k.rows
+}
+
+// after reports whether the chat messages of tail are newer than every
+// saved message and none of them is one: then they go after all the rows.
+func (k *keptLog) after(tail []client.Message) bool {
+	for _, m := range tail {
+		if m.Kind == client.System {
+			continue
+		}
+		if !m.Time.After(k.newest) || k.savedTimes[m.Time.UnixMilli()] {
+			return false
+		}
+	}
+	return true
 }
 
 // LogRows are the rows the chat log shows, for tests.

@@ -84,6 +84,8 @@ func TestChatLogSurvivesARestart(t *testing.T) {
 	zed.Send("MSG and now live")
 	h.Until("the live message shows", func() bool { return rowTexts(h.UI)["and now live"] == 1 })
 	h.Frame()
+	assert.Equal(t, []string{"from the other day", "hello alice", "just between us", "said while you were away", "and now live"}, texts(),
+		"a live message goes at the end")
 	lg := h.UI.Chat.Log
 	assert.Equal(t, 1, lg.EarlierLaidOut, "the divider between earlier and live messages")
 	assert.GreaterOrEqual(t, lg.DaysLaidOut, 1, "a rule between the days")
