@@ -1,6 +1,8 @@
 package ui_test
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/natter-chat/natter/app/ui"
 	"github.com/natter-chat/natter/app/ui/chat"
 	"github.com/natter-chat/natter/core/client"
+	"github.com/natter-chat/natter/core/identity"
 	"github.com/natter-chat/natter/internal/rawclient"
 )
 
@@ -107,4 +110,44 @@ func TestChatLogSurvivesARestart(t *testing.T) {
 	}
 	assert.Equal(t, []string{"from the other day", "hello alice", "just between us", "said while you were away", "and now live"}, got)
 	assert.False(t, slices.ContainsFunc(saved, func(m client.Message) bool { return m.Kind == client.System }))
+}
+
+// A log folder that cannot be made keeps no log, and the chat goes on.
+func TestChatGoesOnWithoutItsLog(t *testing.T) {
+	hub := startHub(t, nil)
+	zed := rawclient.Dial(t, hub.addr, "zed")
+	file := filepath.Join(t.TempDir(), "a-file")
+	require.NoError(t, os.WriteFile(file, nil, 0o600))
+	h := newHarness(t, ui.Config{ChatLogDir: filepath.Join(file, "chatlog")})
+	h.login("alice", hub.addr)
+	zed.Expect("JOIN ")
+	zed.Send("MSG still here")
+	h.Until("the message shows", func() bool { return rowTexts(h.UI)["still here"] == 1 })
+}
+
+// Over TLS the log is kept under the hub's key, whatever address it was
+// joined at.
+func TestChatLogKeptUnderTheHubsKey(t *testing.T) {
+	dir := t.TempDir()
+	device, err := identity.LoadOrCreateDevice(filepath.Join(dir, "config"))
+	require.NoError(t, err)
+	pins := identity.NewPinStore(filepath.Join(dir, "config", "pins"))
+	hub := startTLSHub(t, "127.0.0.1:0", "127.0.0.1:0")
+	zed := rawclient.Dial(t, hub.plain, "zed")
+	logDir := filepath.Join(dir, "chatlog")
+	h := newHarness(t, ui.Config{Pins: pins, Device: device, ChatLogDir: logDir})
+	h.login("alice", hub.plain)
+	require.True(t, h.snap().Security.TLS)
+	zed.Expect("JOIN ")
+	zed.Send("MSG over tls")
+	h.Until("the message shows", func() bool { return rowTexts(h.UI)["over tls"] == 1 })
+	require.NoError(t, h.UI.Close())
+
+	l, err := chatlog.Open(logDir, chatlog.Key(hub.key.String(), "another address"))
+	require.NoError(t, err)
+	defer l.Close()
+	saved, _, err := l.Load()
+	require.NoError(t, err)
+	require.Len(t, saved, 1)
+	assert.Equal(t, "over tls", saved[0].Text)
 }
