@@ -126,7 +126,8 @@ func TestCorruptLineSkipped(t *testing.T) {
 	require.NoError(t, l.Append(msg(1, client.Public, "bob", "one")))
 	f, err := os.OpenFile(l.Path(), os.O_WRONLY|os.O_APPEND, 0)
 	require.NoError(t, err)
-	_, err = f.WriteString("garbage\n" + `{"t":5,"k":"sideways","f":"x","x":"y"}` + "\n")
+	_, err = f.WriteString("garbage\n" + `{"t":5,"k":"sideways","f":"x","x":"y"}` + "\n" +
+		strings.Repeat("x", 200<<10) + "\n")
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
 	require.NoError(t, l.Append(msg(4, client.Private, "bob", "four")))
@@ -134,13 +135,15 @@ func TestCorruptLineSkipped(t *testing.T) {
 	got, bad, err := open(t, dir).Load()
 	require.NoError(t, err)
 	assert.Equal(t, []string{"one", "four"}, texts(got))
-	require.Len(t, bad, 2)
+	require.Len(t, bad, 3)
 	var le *chatlog.LineError
 	require.ErrorAs(t, bad[0], &le)
 	assert.Equal(t, 2, le.Line)
 	require.ErrorAs(t, bad[1], &le)
 	assert.Equal(t, 3, le.Line)
 	assert.Contains(t, bad[1].Error(), "sideways")
+	require.ErrorAs(t, bad[2], &le)
+	assert.Equal(t, 4, le.Line, "a line too long to be a message is skipped whole")
 }
 
 func TestCompaction(t *testing.T) {

@@ -49,3 +49,49 @@ func TestLogRowsGrowAsMerged(t *testing.T) {
 	grown := append(backing, client.Message{Seq: 2, Kind: client.Public, Time: at(9), Text: "nine"})
 	assert.Equal(t, chatlog.Merge(saved[:1], grown), u.logRows(grown))
 }
+
+// benchRows is 10,000 saved messages and a client's log of 10,000 after
+// them, for the benchmarks of one more message.
+func benchRows() (*keptLog, []client.Message) {
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	k := &keptLog{savedTimes: map[int64]bool{}}
+	for i := range 10000 {
+		m := client.Message{Seq: chatlog.SavedSeq + uint64(i), Kind: client.Public, Time: t0.Add(time.Duration(i) * time.Millisecond), Text: "saved"}
+		k.saved = append(k.saved, m)
+		k.savedTimes[m.Time.UnixMilli()] = true
+		k.newest = m.Time
+	}
+	live := make([]client.Message, 0, 20001)
+	for i := range 20000 {
+		live = append(live, client.Message{Seq: uint64(i + 1), Kind: client.Public, Time: t0.Add(time.Hour + time.Duration(i)*time.Millisecond), Text: "live"})
+	}
+	return k, live
+}
+
+// BenchmarkRowsMergedAgain is the baseline: every new message merges all
+// over again.
+func BenchmarkRowsMergedAgain(b *testing.B) {
+	k, live := benchRows()
+	n := 10000
+	for b.Loop() {
+		n = n%10000 + 1
+		_ = chatlog.Merge(k.saved, live[:10000+n])
+	}
+}
+
+// BenchmarkRowsGrown is what logRows does for a new message.
+func BenchmarkRowsGrown(b *testing.B) {
+	k, live := benchRows()
+	u := &UI{kept: k}
+	u.logRows(live[:10000])
+	n := 0
+	for b.Loop() {
+		n++
+		if n > 10000 {
+			n = 1
+			k.rows = nil
+			u.logRows(live[:10000])
+		}
+		_ = u.logRows(live[:10000+n])
+	}
+}
