@@ -81,6 +81,14 @@ type Log struct {
 	// w is where lines are written; the file, but a test can make it fail.
 	w io.Writer
 	f *os.File
+	// opened is what Open read, for the first Load to return without
+	// reading the file again.
+	opened *readResult
+}
+
+type readResult struct {
+	msgs []client.Message
+	bad  []error
 }
 
 // Open opens, creating it if need be, the log kept under key in dir (made
@@ -97,7 +105,7 @@ func Open(dir, key string) (*Log, error) {
 		return nil, fmt.Errorf("chatlog: %w", err)
 	}
 	l := &Log{path: path, Keep: DefaultKeep, times: map[int64]bool{}, f: f, w: f}
-	msgs, _, err := l.read()
+	msgs, bad, err := l.read()
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -105,6 +113,7 @@ func Open(dir, key string) (*Log, error) {
 	for _, m := range msgs {
 		l.times[m.Time.UnixMilli()] = true
 	}
+	l.opened = &readResult{msgs, bad}
 	return l, nil
 }
 
@@ -119,10 +128,17 @@ func (l *Log) Close() error { return l.f.Close() }
 // left out and reported, each as a *LineError; a last line cut short (the
 // app stopped while writing it) is left out silently.
 func (l *Log) Load() ([]client.Message, []error, error) {
-	msgs, bad, err := l.read()
-	if err != nil {
-		return nil, nil, err
+	var msgs []client.Message
+	var bad []error
+	if r := l.opened; r != nil {
+		msgs, bad = r.msgs, r.bad
+	} else {
+		var err error
+		if msgs, bad, err = l.read(); err != nil {
+			return nil, nil, err
+		}
 	}
+	l.opened = nil
 	if len(msgs) > l.Keep {
 		msgs = msgs[len(msgs)-l.Keep:]
 	}
@@ -227,6 +243,7 @@ func (l *Log) Append(m client.Message) error {
 		b = append([]byte{'\n'}, b...)
 	}
 	b = append(b, '\n')
+	l.opened = nil
 	if _, err := l.w.Write(b); err != nil {
 		// A partial write leaves a torn line; start the next one afresh.
 		l.torn = true
