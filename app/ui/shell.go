@@ -345,7 +345,7 @@ func (u *UI) layoutPanel(gtx C, th *theme.Theme, snap *client.Snapshot, t Tab) D
 			CanOpenFolder: u.cfg.OpenFolder != nil, ShowHeader: true,
 		}.Layout)
 	}
-	return chat.Style{Th: th, Screen: u.Chat, Snap: snap}.Layout(gtx)
+	return chat.Style{Th: th, Screen: u.Chat, Snap: snap, Msgs: u.logRows(snap.Messages)}.Layout(gtx)
 }
 
 func (u *UI) layoutTabs(gtx C, th *theme.Theme, snap *client.Snapshot) D {

@@ -43,6 +43,9 @@ type (
 type Config struct {
 	// DataDir is where preferences live; empty means they are not kept.
 	DataDir string
+	// ChatLogDir is where the app keeps its own log of each hub's
+	// messages (package chatlog); empty means none is kept.
+	ChatLogDir string
 	// DownloadDir is where downloads go; the client core creates it when
 	// the first download starts.
 	DownloadDir string
@@ -165,6 +168,8 @@ type UI struct {
 	hosted  Hosted
 	// joinAt are the addresses others can join a hosted hub at.
 	joinAt []string
+	// kept is the app's log of the session's hub, or nil.
+	kept   *keptLog
 	join   joinLink // the top bar's link and QR code for browsers
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -407,6 +412,11 @@ func (u *UI) Close() error {
 func (u *UI) endSession(reason string) {
 	s, h := u.session, u.hosted
 	u.session, u.hosted, u.pending = nil, nil, false
+	if s != nil && u.kept != nil {
+		// What arrived since the last frame.
+		u.keepMessages(s.Snapshot().Messages)
+	}
+	u.closeKeptLog()
 	if s == nil && h == nil {
 		return
 	}
@@ -524,6 +534,7 @@ func (u *UI) checkPending() {
 		u.Login.Busy = false
 		u.resetScreens()
 		u.focusChat = true
+		u.openKeptLog(snap)
 	case client.Closed, client.Reconnecting:
 		if u.checkKeyChanged(snap) {
 			return
@@ -665,6 +676,7 @@ func (u *UI) layoutChat(gtx C, th *theme.Theme) D {
 	// Follow a recipient who changes nick before the people list and the
 	// composer are drawn.
 	u.Chat.Follow(snap.Messages)
+	u.keepMessages(snap.Messages)
 	if nick, ok := u.People.Chosen(); ok {
 		u.Chat.SetRecipient(gtx, nick)
 		u.Tab = TabChat

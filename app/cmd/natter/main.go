@@ -138,6 +138,7 @@ func runWindow(w *app.Window, o options, kept *atomic.Pointer[keptHub]) error {
 	expl := explorer.NewExplorer(w)
 	cfg := ui.Config{
 		DataDir:     dataDir,
+		ChatLogDir:  filepath.Join(dirs.Data, "chatlog"),
 		DownloadDir: downloads,
 		Nick:        o.nick,
 		Addr:        o.addr,

@@ -89,13 +89,24 @@ type Style struct {
 	Th     *theme.Theme
 	Screen *Screen
 	Snap   *client.Snapshot
+	// Msgs are the log's rows when they are more than the client's log
+	// (the app's saved messages merged in); nil means Snap.Messages.
+	Msgs []client.Message
+}
+
+// msgs are the log's rows after the hub's stored pages.
+func (s Style) msgs() []client.Message {
+	if s.Msgs == nil {
+		return s.Snap.Messages
+	}
+	return s.Msgs
 }
 
 // layoutLog lays out the search field, when open, over the log. A result
 // chosen scrolls the log to it.
 func (s Style) layoutLog(gtx C) D {
 	fs := FinderStyle{Th: s.Th, Finder: s.Screen.Finder, Snap: s.Snap}
-	log := LogStyle{Th: s.Th, Log: s.Screen.Log, Msgs: s.Snap.Messages, Nick: s.Snap.Nick, Older: OlderOf(s.Snap), Owned: ownedNicks(s.Snap.Users)}
+	log := LogStyle{Th: s.Th, Log: s.Screen.Log, Msgs: s.msgs(), Nick: s.Snap.Nick, Older: OlderOf(s.Snap), Owned: ownedNicks(s.Snap.Users)}
 	d := layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Rigid(fs.Layout),
 		layout.Flexed(1, log.Layout),

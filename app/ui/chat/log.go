@@ -40,8 +40,10 @@ type Log struct {
 	// the client drops the oldest lines of a long log, the scroll position
 	// and seen move back by as many.
 	firstSeq uint64
-	// RowsLaidOut is how many rows the last frame laid out.
-	RowsLaidOut int
+	// RowsLaidOut is how many rows the last frame laid out;
+	// EarlierLaidOut and DaysLaidOut how many of them had the "earlier
+	// messages" divider and a day's rule above them (see Marks).
+	RowsLaidOut, EarlierLaidOut, DaysLaidOut int
 
 	// wheelTag receives mouse wheel events over the log.
 	wheelTag int
@@ -59,6 +61,8 @@ type Log struct {
 	Copied uint64
 	// paging is the state for the hub's stored history (older.go).
 	paging paging
+	// earlier is where the earlier messages end (see Marks).
+	earlier earlierCache
 }
 
 // Intents returns, once, the links the user asked to open since the last
@@ -296,7 +300,7 @@ func (s LogStyle) Layout(gtx C) D {
 	s.prepended()
 	n := s.rowCount()
 	s.seekTarget(gtx, n)
-	l.RowsLaidOut = 0
+	l.RowsLaidOut, l.EarlierLaidOut, l.DaysLaidOut = 0, 0, 0
 	defer l.pruneRows()
 	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Rigid(func(gtx C) D {
@@ -327,6 +331,7 @@ func (s LogStyle) layoutList(gtx C, n int) D {
 			defer s.pageOlder(msgs)
 			defer s.noteShown(n)
 			defer l.scrollbarEnds(n, gtx.Constraints.Max.Y)
+			end, first := l.earlierEnd(s.Msgs), s.Older.prefixRows()
 			return lst.Layout(gtx, n, func(gtx C, i int) D {
 				m := s.item(i)
 				if m == nil {
@@ -337,7 +342,12 @@ func (s LogStyle) layoutList(gtx C, n int) D {
 				if i > 0 {
 					prev = s.item(i - 1)
 				}
-				return s.laidOut(i, s.row(gtx, i, prev, m))
+				mk := marksBetween(prev, m, i-first == end+1 && end >= 0)
+				if mk.Earlier || mk.Day {
+					// A new day or the live messages start a group.
+					prev = nil
+				}
+				return s.laidOut(i, s.withMarks(gtx, mk, m, func(gtx C) D { return s.row(gtx, i, prev, m) }))
 			})
 		}),
 		layout.Stacked(func(gtx C) D {
