@@ -32,7 +32,7 @@ DEBIAN_PACKAGES := gcc libc6-dev pkg-config make \
 # deadline to race. 200,000 inputs take 5-15 s per target here.
 FUZZTIME ?= 200000x
 
-.PHONY: all run server build web test test-short e2e fuzz vet-android deps deps-quiet lint bench bench-transfer bench-hub screenshots dist dist-check apk clean
+.PHONY: all run server build web test test-short e2e fuzz vet-android deps deps-quiet lint bench bench-transfer bench-hub bench-queue screenshots dist dist-check apk clean
 
 all: build
 
@@ -118,6 +118,11 @@ screenshots:
 # The hub under load: N clients, fan-out rate, latency, memory per client.
 bench-hub:
 	bash scripts/bench-hub.sh
+
+# The per-client out-queue sizes at which full-speed fan-out to 1,000
+# clients loses nothing (see the script's header).
+bench-queue:
+	bash scripts/bench-queue.sh
 
 # Natter's TFTP against tftpd-hpa, atftpd, curl and atftp: over a veth pair
 # between two network namespaces with 0%, 1% and 5% loss, and on loopback
