@@ -262,12 +262,12 @@ func runWindow(w *app.Window, o options, kept *atomic.Pointer[keptHub]) error {
 }
 
 // systemDark reports whether the system prefers a dark theme. Gio's
-// x/pref/theme answers on Windows, macOS, Android and in the browser; on
-// Linux and the BSDs the desktop's settings portal does, over D-Bus. No
-// answer within half a second, or none at all, means light.
+// x/pref/theme answers on Windows, macOS and Android (the browser build has
+// its own main); on Linux and the BSDs the desktop's settings portal does,
+// over D-Bus. No answer within half a second, or none at all, means light.
 func systemDark(logger *slog.Logger) bool {
 	if runtime.GOOS != "android" && runtime.GOOS != "windows" && runtime.GOOS != "darwin" &&
-		runtime.GOOS != "ios" && runtime.GOOS != "js" {
+		runtime.GOOS != "ios" {
 		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		defer cancel()
 		dark, err := theme.PortalDark(ctx, "")
