@@ -59,7 +59,11 @@ func startClaimHub(t *testing.T, dataDir string, configure func(*Config)) *claim
 	}
 	t.Cleanup(stop)
 	fp, _ := h.Fingerprint()
-	return &claimHub{h: h, addr: ls.Sessions.Addr().String(), tlsAddr: ls.TLS.Addr().String(), fp: fp, stop: stop}
+	c := &claimHub{h: h, tlsAddr: ls.TLS.Addr().String(), fp: fp, stop: stop}
+	if ls.Sessions != nil {
+		c.addr = ls.Sessions.Addr().String()
+	}
+	return c
 }
 
 func newDevice(t *testing.T) *identity.Identity {

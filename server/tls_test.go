@@ -4,12 +4,10 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -23,36 +21,8 @@ import (
 // address ("" when configure turned it off).
 func startTLSHub(t *testing.T, dataDir string, configure func(*Config)) (h *Hub, addr, tlsAddr string) {
 	t.Helper()
-	cfg := DefaultConfig()
-	cfg.Dir = t.TempDir()
-	cfg.Name = "Test hub"
-	cfg.DataDir = dataDir
-	cfg.Addr = "127.0.0.1:0"
-	cfg.TLS = &TLSConfig{Addr: "127.0.0.1:0"}
-	cfg.Logger = slog.New(slog.DiscardHandler)
-	if configure != nil {
-		configure(&cfg)
-	}
-	h, err := New(cfg)
-	require.NoError(t, err)
-	ls, err := h.Listen()
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.ServeListeners(ctx, ls) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			assert.NoError(t, err)
-		case <-time.After(guard):
-			t.Error("hub did not stop")
-		}
-	})
-	if ls.Sessions != nil {
-		addr = ls.Sessions.Addr().String()
-	}
-	return h, addr, ls.TLS.Addr().String()
+	c := startClaimHub(t, dataDir, configure)
+	return c.h, c.addr, c.tlsAddr
 }
 
 // dialTLS connects to the hub's TLS port as device (nil: no client
