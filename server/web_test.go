@@ -257,21 +257,14 @@ func TestWebSessionBinaryMessageEndsIt(t *testing.T) {
 	assert.Regexp(t, `^LEAVE \d+ bin connection-lost$`, watcher.skipTo("LEAVE"))
 }
 
-func TestWebAppServed(t *testing.T) {
-	index := []byte("<!doctype html><title>Natter</title>" + strings.Repeat(" ", 1000))
-	var gz strings.Builder
-	zw := gzip.NewWriter(&gz)
-	zw.Write(index)
-	zw.Close()
-	h := startWebHub(t, fstest.MapFS{
-		"index.html":    {Data: index},
-		"index.html.gz": {Data: []byte(gz.String())},
-		"app.wasm":      {Data: []byte("\x00asm")},
-	}, nil)
+// rawRequests returns a function that sends a request to base+path with
+// the given header pairs, taking the body as it comes (no transparent
+// gzip), and returns the response with its whole body.
+func rawRequests(t *testing.T, base string) func(method, path string, hdr ...string) (*http.Response, []byte) {
 	tr := &http.Transport{DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	get := func(path string, hdr ...string) (*http.Response, []byte) {
-		req, err := http.NewRequest("GET", h.base+path, nil)
+	t.Cleanup(tr.CloseIdleConnections)
+	return func(method, path string, hdr ...string) (*http.Response, []byte) {
+		req, err := http.NewRequest(method, base+path, nil)
 		require.NoError(t, err)
 		for i := 0; i+1 < len(hdr); i += 2 {
 			req.Header.Set(hdr[i], hdr[i+1])
@@ -283,6 +276,21 @@ func TestWebAppServed(t *testing.T) {
 		require.NoError(t, err)
 		return resp, body
 	}
+}
+
+func TestWebAppServed(t *testing.T) {
+	index := []byte("<!doctype html><title>Natter</title>" + strings.Repeat(" ", 1000))
+	var gz strings.Builder
+	zw := gzip.NewWriter(&gz)
+	zw.Write(index)
+	zw.Close()
+	h := startWebHub(t, fstest.MapFS{
+		"index.html":    {Data: index},
+		"index.html.gz": {Data: []byte(gz.String())},
+		"app.wasm":      {Data: []byte("\x00asm")},
+	}, nil)
+	do := rawRequests(t, h.base)
+	get := func(path string, hdr ...string) (*http.Response, []byte) { return do("GET", path, hdr...) }
 	resp, body := get("/")
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, index, body)
@@ -322,21 +330,7 @@ func TestWebAppServedFromGzipOnly(t *testing.T) {
 		"index.html":  {Data: []byte("<!doctype html>")},
 		"app.wasm.gz": {Data: []byte(gz.String())},
 	}, nil)
-	tr := &http.Transport{DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	get := func(method, path string, hdr ...string) (*http.Response, []byte) {
-		req, err := http.NewRequest(method, h.base+path, nil)
-		require.NoError(t, err)
-		for i := 0; i+1 < len(hdr); i += 2 {
-			req.Header.Set(hdr[i], hdr[i+1])
-		}
-		resp, err := tr.RoundTrip(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
-		return resp, body
-	}
+	get := rawRequests(t, h.base)
 	resp, body := get("GET", "/app.wasm", "Accept-Encoding", "gzip")
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
