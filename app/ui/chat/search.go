@@ -5,15 +5,14 @@ import (
 	"unicode/utf8"
 
 	"gioui.org/font"
-	"gioui.org/io/semantic"
-	"gioui.org/op/clip"
-	"gioui.org/x/styledtext"
-
 	"gioui.org/io/event"
 	"gioui.org/io/key"
+	"gioui.org/io/semantic"
 	"gioui.org/layout"
+	"gioui.org/op/clip"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
+	"gioui.org/x/styledtext"
 
 	"github.com/natter-chat/natter/app/theme"
 	"github.com/natter-chat/natter/app/ui/kit"
