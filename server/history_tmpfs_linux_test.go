@@ -27,8 +27,16 @@ const (
 // TestHistoryTmpfsFull fills the real file system under the data folder: a
 // 512 KiB tmpfs mounted for the test (root only; skipped elsewhere). The
 // chat goes on while the database cannot grow, CAPS drops store, and once
-// space is back the hub stores again, logging each change once.
+// space is back the hub stores again, logging each change once; also when
+// more was said while the disk was full than the disk can ever hold.
 func TestHistoryTmpfsFull(t *testing.T) {
+	t.Run("small backlog", func(t *testing.T) { testHistoryTmpfsFull(t, 0) })
+	t.Run("backlog bigger than the disk", func(t *testing.T) { testHistoryTmpfsFull(t, 600_000) })
+}
+
+// testHistoryTmpfsFull keeps the disk full until backlog bytes of message
+// bodies (and three failed writes) wait to be stored.
+func testHistoryTmpfsFull(t *testing.T, backlog int) {
 	dir := t.TempDir()
 	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=512k"); err != nil {
 		t.Skipf("cannot mount a tmpfs (needs root): %v", err)
@@ -59,10 +67,15 @@ func TestHistoryTmpfsFull(t *testing.T) {
 	// message reaches bob, in order.
 	during := postAll(t, ann, "while", "the", "disk", "is", "full", body)
 	deadline := time.Now().Add(guard)
-	for i := 0; h.Stats().Store.Failures < 3; i++ {
+	for i := 0; h.Stats().Store.Failures < 3 || backlog > 0; i++ {
 		require.Less(t, i, 1000, "the hub stopped trying to store")
 		require.True(t, time.Now().Before(deadline), "the hub stopped trying to store")
-		during = append(during, postAll(t, ann, fmt.Sprint("still full ", i))...)
+		text := fmt.Sprint("still full ", i)
+		if backlog > 0 {
+			text += " " + body
+			backlog -= len(body)
+		}
+		during = append(during, postAll(t, ann, text)...)
 		waitAWhile()
 	}
 	for i, want := range during {
