@@ -305,7 +305,24 @@ func (c *committer) write(msgs []store.Message) {
 	// The batch's buffer is reused: what may be kept is copied.
 	all := append(c.backlog, msgs...)
 	began := time.Now()
-	if err := st.Append(context.Background(), all); err != nil {
+	err := st.Append(context.Background(), all)
+	if err != nil && len(c.backlog) > 0 && errors.Is(err, store.ErrFull) {
+		// The backlog may be more than the disk will ever hold: store the
+		// newest messages that fit, halving what is tried, and forget the
+		// older ones, which could not be stored after them in order.
+		for keep := len(c.backlog) / 2; ; keep /= 2 {
+			newest := all[len(c.backlog)-keep:]
+			if st.Append(context.Background(), newest) == nil {
+				c.log.Warn("forgot messages that did not fit on the disk", "dir", c.dir, "count", len(all)-len(newest))
+				err, all = nil, newest
+				break
+			}
+			if keep == 0 {
+				break
+			}
+		}
+	}
+	if err != nil {
 		c.failures.Add(1)
 		c.nextTry = now.Add(storeRetryEvery)
 		if c.working.CompareAndSwap(true, false) {
