@@ -78,6 +78,9 @@ type Config struct {
 	PickFile func() (io.ReadCloser, error)
 	// OpenFolder shows a folder in the platform's file manager.
 	OpenFolder func(path string) error
+	// OpenFile opens a file with the platform's program for it; nil
+	// means Open shows the file's folder instead (OpenFolder).
+	OpenFile func(path string) error
 	// OpenURL opens an http or https address in the system's browser. Its
 	// error is shown to the user: it should say in plain words what went
 	// wrong.

@@ -147,6 +147,7 @@ func runWindow(w *app.Window, o options, kept *atomic.Pointer[keptHub]) error {
 		HostNote:    "Starts a hub on port 50000 (or a free port) sharing " + sharedDir,
 		PickFile:    filePicker(expl),
 		OpenFolder:  openFolder,
+		OpenFile:    openFile,
 		OpenURL:     openURL,
 		Notify:      notifier(logger),
 		Invalidate:  w.Invalidate,
