@@ -49,6 +49,10 @@ type Config struct {
 	// DownloadDir is where downloads go; the client core creates it when
 	// the first download starts.
 	DownloadDir string
+	// PreviewDir is where small shared images are fetched to show their
+	// previews; not the download folder, as they are not the user's
+	// downloads. Empty means none are fetched.
+	PreviewDir string
 	// Nick and Addr prefill the login form (over the remembered ones).
 	Nick, Addr string
 	// Dark starts in the dark theme, or the light one, for this run (over
@@ -160,6 +164,7 @@ type UI struct {
 	bg        background
 	have      *haveCache
 	previews  *previewCache
+	fetches   *previewFetcher
 	tabs      tabBar
 
 	// session is the current session with the hub, nil on the login
@@ -254,6 +259,7 @@ func New(cfg Config) *UI {
 	u.Login.Host.Value = p.Host && cfg.Addr == ""
 	u.have = newHaveCache(cfg.DownloadDir, u.invalidate)
 	u.previews = newPreviewCache(u.invalidate)
+	u.fetches = newPreviewFetcher()
 	u.applyTheme()
 	u.resetScreens()
 	return u
@@ -661,7 +667,9 @@ func (u *UI) Layout(gtx C) D {
 }
 
 func (u *UI) layoutChat(gtx C, th *theme.Theme) D {
-	snap := u.session.Snapshot()
+	raw := u.session.Snapshot()
+	u.fetches.step(u.session, raw, u.cfg.PreviewDir)
+	snap := u.fetches.hide(raw)
 	if !u.filesAsked {
 		u.filesAsked = true
 		u.session.RefreshFiles()
@@ -690,6 +698,8 @@ func (u *UI) layoutChat(gtx C, th *theme.Theme) D {
 		gtx.Execute(op.InvalidateCmd{At: next})
 	}
 	d := u.layoutShell(gtx, th, snap)
+	// Start a preview fetch the files list asked for while it was drawn.
+	u.fetches.step(u.session, raw, u.cfg.PreviewDir)
 	u.perform(gtx)
 	return d
 }

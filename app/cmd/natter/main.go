@@ -140,6 +140,7 @@ func runWindow(w *app.Window, o options, kept *atomic.Pointer[keptHub]) error {
 		DataDir:     dataDir,
 		ChatLogDir:  filepath.Join(dirs.Data, "chatlog"),
 		DownloadDir: downloads,
+		PreviewDir:  filepath.Join(dirs.Data, "previews"),
 		Nick:        o.nick,
 		Addr:        o.addr,
 		Connect:     connector(w),
