@@ -64,9 +64,9 @@ func (p *previewFetcher) want(f client.File, dir string) {
 		return
 	}
 	p.asked[k] = true
-	// Fetched in an earlier run: the copy is there already.
+	// Fetched in an earlier run: the copy is there already, and its
+	// SHA-256 says whether it is this file (UI.cached).
 	if fi, err := os.Stat(filepath.Join(dir, f.Name)); err == nil && fi.Mode().IsRegular() && fi.Size() == f.Size {
-		p.paths[k] = filepath.Join(dir, f.Name)
 		return
 	}
 	p.queue = append(p.queue, f)

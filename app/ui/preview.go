@@ -180,6 +180,9 @@ func (u *UI) preview(f client.File, now time.Time) (paint.ImageOp, bool) {
 	if u.have.Have(f, now) {
 		return u.previews.Preview(filepath.Join(u.cfg.DownloadDir, f.Name))
 	}
+	if u.cached.Have(f, now) {
+		return u.previews.Preview(filepath.Join(u.cfg.PreviewDir, f.Name))
+	}
 	if path, ok := u.fetches.path(f); ok {
 		return u.previews.Preview(path)
 	}

@@ -97,3 +97,16 @@ func TestSmallSharedImagesAreFetchedForPreviews(t *testing.T) {
 	// there are transfers to show.
 	assert.Contains(t, h.Labels(), "No transfers. Downloads and uploads show up here.", "a preview fetch is not the user's transfer")
 }
+
+// TestPreviewsFetchedInAnEarlierRunAreNotFetchedAgain finds the small
+// image already in the preview folder: it shows without a transfer.
+func TestPreviewsFetchedInAnEarlierRunAreNotFetchedAgain(t *testing.T) {
+	small := pngBytes(t, 120, 80)
+	hub := startHub(t, map[string][]byte{"small.png": small})
+	previews := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(previews, "small.png"), small, 0o644))
+	h := newHarness(t, ui.Config{PreviewDir: previews})
+	h.login("alice", hub.addr)
+	h.Until("the small image shows a preview", func() bool { return h.UI.Files.HasPreview("small.png") })
+	assert.Empty(t, h.snap().Transfers, "fetched once, in the earlier run")
+}

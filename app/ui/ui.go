@@ -163,6 +163,7 @@ type UI struct {
 	leave     leaveQuestion
 	bg        background
 	have      *haveCache
+	cached    *haveCache // the preview folder's copies, fetched in earlier runs
 	previews  *previewCache
 	fetches   *previewFetcher
 	tabs      tabBar
@@ -258,6 +259,7 @@ func New(cfg Config) *UI {
 	// where to join.
 	u.Login.Host.Value = p.Host && cfg.Addr == ""
 	u.have = newHaveCache(cfg.DownloadDir, u.invalidate)
+	u.cached = newHaveCache(cfg.PreviewDir, u.invalidate)
 	u.previews = newPreviewCache(u.invalidate)
 	u.fetches = newPreviewFetcher()
 	u.applyTheme()
@@ -412,6 +414,7 @@ func (u *UI) Close() error {
 	// The session says QUIT before its context ends.
 	u.closing.Wait()
 	u.have.wait()
+	u.cached.wait()
 	u.previews.wait()
 	u.cancel()
 	return nil
