@@ -52,3 +52,27 @@ func TestFilesAlreadyDownloadedOfferOpen(t *testing.T) {
 	// offering the download (the new copy has another name).
 	assert.Nil(t, h.UI.Files.OpenButton("notes.txt"))
 }
+
+// TestOpenOpensTheDownloadedFile opens a file already downloaded with the
+// platform's opener, and says in plain words when the opener fails.
+func TestOpenOpensTheDownloadedFile(t *testing.T) {
+	hub := startHub(t, map[string][]byte{"have.txt": []byte("the same words\n")})
+	downloads := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(downloads, "have.txt"), []byte("the same words\n"), 0o644))
+	var files, folders []string
+	var fail error
+	h := newHarness(t, ui.Config{DownloadDir: downloads,
+		OpenFolder: func(dir string) error { folders = append(folders, dir); return nil },
+		OpenFile:   func(path string) error { files = append(files, path); return fail }})
+	h.login("alice", hub.addr)
+	h.Until("have.txt offers Open", func() bool { return h.UI.Files.OpenButton("have.txt") != nil })
+
+	h.Press(h.UI.Files.OpenButton("have.txt"))
+	assert.Equal(t, []string{filepath.Join(downloads, "have.txt")}, files)
+	assert.Empty(t, folders, "the file itself is opened, not its folder")
+
+	fail = &os.PathError{Op: "open", Path: "x", Err: os.ErrNotExist}
+	h.Press(h.UI.Files.OpenButton("have.txt"))
+	h.Frame()
+	assert.Contains(t, h.UI.Files.Err, "Cannot open have.txt: there is no such file or folder")
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"path/filepath"
 
 	"gioui.org/op"
 
@@ -57,11 +58,7 @@ func (u *UI) perform(gtx C) {
 			_, err := s.Upload(in.Path)
 			u.Files.Performed(in, u.logged("file request failed", err))
 		case files.Open:
-			err := errNoFileManager
-			if u.cfg.OpenFolder != nil {
-				err = u.cfg.OpenFolder(u.cfg.DownloadDir)
-			}
-			u.Files.Performed(in, u.logged("download folder not opened", err))
+			u.Files.Performed(in, u.logged("downloaded file not opened", u.openDownloaded(in.Name)))
 		case files.OpenShared:
 			u.Files.Performed(in, u.logged("shared folder not opened", u.openShared()))
 		case files.PickUpload:
@@ -143,6 +140,18 @@ func (u *UI) sharedDir() string {
 		return d.Dir()
 	}
 	return ""
+}
+
+// openDownloaded opens the downloaded file name with the platform's
+// program for it, or, where there is no such opener, shows its folder.
+func (u *UI) openDownloaded(name string) error {
+	if u.cfg.OpenFile != nil && filepath.Base(name) == name {
+		return u.cfg.OpenFile(filepath.Join(u.cfg.DownloadDir, name))
+	}
+	if u.cfg.OpenFolder == nil {
+		return errNoFileManager
+	}
+	return u.cfg.OpenFolder(u.cfg.DownloadDir)
 }
 
 func (u *UI) openShared() error {

@@ -1,11 +1,13 @@
 package ui
 
 import (
+	"errors"
 	"image"
 	"image/color"
 	_ "image/gif" // previews of GIF files
 	_ "image/jpeg"
 	_ "image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +22,14 @@ import (
 // previewMaxBytes bounds the images previewed: a preview is a glance, not
 // a reason to decode a 40 MB photo.
 const previewMaxBytes = 8 << 20
+
+// previewMaxSide bounds the width and height of the images decoded, as
+// their headers say before any decoding: a small file can claim a huge
+// picture, which decoding would allocate.
+const previewMaxSide = 8192
+
+// errImageTooLarge is why an image with too many pixels is not decoded.
+var errImageTooLarge = errors.New("image too large to preview")
 
 // previewSide is the longest side of a preview, in pixels.
 const previewSide = 96
@@ -108,6 +118,16 @@ func decodeFile(path string) (image.Image, error) {
 		return nil, err
 	}
 	defer f.Close()
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Width > previewMaxSide || cfg.Height > previewMaxSide {
+		return nil, errImageTooLarge
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
 	img, _, err := image.Decode(f)
 	return img, err
 }
@@ -148,7 +168,8 @@ func thumbnail(img image.Image, side int) *image.NRGBA {
 }
 
 // preview is the picture of a listed image file that this device holds:
-// in the shared folder of the hub it hosts, or already downloaded.
+// in the shared folder of the hub it hosts, already downloaded, or
+// fetched for its preview (a small one is fetched when first asked for).
 func (u *UI) preview(f client.File, now time.Time) (paint.ImageOp, bool) {
 	if !isImageName(f.Name) || filepath.Base(f.Name) != f.Name {
 		return paint.ImageOp{}, false
@@ -159,5 +180,12 @@ func (u *UI) preview(f client.File, now time.Time) (paint.ImageOp, bool) {
 	if u.have.Have(f, now) {
 		return u.previews.Preview(filepath.Join(u.cfg.DownloadDir, f.Name))
 	}
+	if u.cached.Have(f, now) {
+		return u.previews.Preview(filepath.Join(u.cfg.PreviewDir, f.Name))
+	}
+	if path, ok := u.fetches.path(f); ok {
+		return u.previews.Preview(path)
+	}
+	u.fetches.want(f, u.cfg.PreviewDir)
 	return paint.ImageOp{}, false
 }

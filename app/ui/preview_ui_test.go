@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"bytes"
 	"image"
 	"image/color"
 	"image/png"
@@ -34,4 +35,78 @@ func TestHostSeesPreviewsOfSharedImages(t *testing.T) {
 	h.Frame()
 	assert.False(t, h.UI.Files.HasPreview("notes.txt"), "not an image")
 	assert.False(t, h.UI.Files.HasPreview("broken.jpg"), "an image that does not decode keeps the icon")
+}
+
+func pngBytes(t *testing.T, w, h int) []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.SetNRGBA(x, y, color.NRGBA{R: uint8(x), G: 80, B: uint8(y), A: 255})
+		}
+	}
+	var buf bytes.Buffer
+	require.NoError(t, png.Encode(&buf, img))
+	return buf.Bytes()
+}
+
+// TestSmallSharedImagesAreFetchedForPreviews shares images this device
+// does not hold: the small one is fetched into the preview folder, not the
+// download folder, without being asked, and shows a preview; the large one
+// is not fetched; one whose header claims a huge picture is not decoded.
+func TestSmallSharedImagesAreFetchedForPreviews(t *testing.T) {
+	big := make([]byte, ui.PreviewFetchMaxBytes+1)
+	copy(big, pngBytes(t, 4, 4))
+	hub := startHub(t, map[string][]byte{
+		"small.png": pngBytes(t, 120, 80),
+		"big.png":   big,
+		"huge.png":  ui.HugeHeaderPNG(t, 100_000, 100_000),
+	})
+	previews := filepath.Join(t.TempDir(), "previews")
+	h := newHarness(t, ui.Config{PreviewDir: previews})
+	h.login("alice", hub.addr)
+	h.Until("the files are hashed", func() bool {
+		n := 0
+		for _, f := range h.snap().Files {
+			if f.SHA256 != "" {
+				n++
+			}
+		}
+		return n == 3
+	})
+	h.Until("the small image shows a preview", func() bool { return h.UI.Files.HasPreview("small.png") })
+	h.Until("the fetches are over", func() bool {
+		for _, tr := range h.snap().Transfers {
+			if !tr.State.Finished() {
+				return false
+			}
+		}
+		return len(h.snap().Transfers) == 2
+	})
+	h.Frame()
+	h.Frame()
+	assert.False(t, h.UI.Files.HasPreview("huge.png"), "a picture too large is refused")
+	assert.False(t, h.UI.Files.HasPreview("big.png"), "a large file is not fetched")
+	for _, tr := range h.snap().Transfers {
+		assert.NotEqual(t, "big.png", tr.Name, "a large file is not fetched")
+		assert.Equal(t, previews, filepath.Dir(tr.Path))
+	}
+	assert.FileExists(t, filepath.Join(previews, "small.png"))
+	entries, _ := os.ReadDir(h.downloads)
+	assert.Empty(t, entries, "nothing lands in the download folder")
+	// Wide enough that the transfers panel shows beside the files when
+	// there are transfers to show.
+	assert.Contains(t, h.Labels(), "No transfers. Downloads and uploads show up here.", "a preview fetch is not the user's transfer")
+}
+
+// TestPreviewsFetchedInAnEarlierRunAreNotFetchedAgain finds the small
+// image already in the preview folder: it shows without a transfer.
+func TestPreviewsFetchedInAnEarlierRunAreNotFetchedAgain(t *testing.T) {
+	small := pngBytes(t, 120, 80)
+	hub := startHub(t, map[string][]byte{"small.png": small})
+	previews := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(previews, "small.png"), small, 0o644))
+	h := newHarness(t, ui.Config{PreviewDir: previews})
+	h.login("alice", hub.addr)
+	h.Until("the small image shows a preview", func() bool { return h.UI.Files.HasPreview("small.png") })
+	assert.Empty(t, h.snap().Transfers, "fetched once, in the earlier run")
 }

@@ -49,6 +49,10 @@ type Config struct {
 	// DownloadDir is where downloads go; the client core creates it when
 	// the first download starts.
 	DownloadDir string
+	// PreviewDir is where small shared images are fetched to show their
+	// previews; not the download folder, as they are not the user's
+	// downloads. Empty means none are fetched.
+	PreviewDir string
 	// Nick and Addr prefill the login form (over the remembered ones).
 	Nick, Addr string
 	// Dark starts in the dark theme, or the light one, for this run (over
@@ -78,6 +82,9 @@ type Config struct {
 	PickFile func() (io.ReadCloser, error)
 	// OpenFolder shows a folder in the platform's file manager.
 	OpenFolder func(path string) error
+	// OpenFile opens a file with the platform's program for it; nil
+	// means Open shows the file's folder instead (OpenFolder).
+	OpenFile func(path string) error
 	// OpenURL opens an http or https address in the system's browser. Its
 	// error is shown to the user: it should say in plain words what went
 	// wrong.
@@ -156,7 +163,9 @@ type UI struct {
 	leave     leaveQuestion
 	bg        background
 	have      *haveCache
+	cached    *haveCache // the preview folder's copies, fetched in earlier runs
 	previews  *previewCache
+	fetches   *previewFetcher
 	tabs      tabBar
 
 	// session is the current session with the hub, nil on the login
@@ -250,7 +259,9 @@ func New(cfg Config) *UI {
 	// where to join.
 	u.Login.Host.Value = p.Host && cfg.Addr == ""
 	u.have = newHaveCache(cfg.DownloadDir, u.invalidate)
+	u.cached = newHaveCache(cfg.PreviewDir, u.invalidate)
 	u.previews = newPreviewCache(u.invalidate)
+	u.fetches = newPreviewFetcher()
 	u.applyTheme()
 	u.resetScreens()
 	return u
@@ -403,6 +414,7 @@ func (u *UI) Close() error {
 	// The session says QUIT before its context ends.
 	u.closing.Wait()
 	u.have.wait()
+	u.cached.wait()
 	u.previews.wait()
 	u.cancel()
 	return nil
@@ -658,7 +670,9 @@ func (u *UI) Layout(gtx C) D {
 }
 
 func (u *UI) layoutChat(gtx C, th *theme.Theme) D {
-	snap := u.session.Snapshot()
+	raw := u.session.Snapshot()
+	u.fetches.step(u.session, raw, u.cfg.PreviewDir)
+	snap := u.fetches.hide(raw)
 	if !u.filesAsked {
 		u.filesAsked = true
 		u.session.RefreshFiles()
@@ -687,6 +701,8 @@ func (u *UI) layoutChat(gtx C, th *theme.Theme) D {
 		gtx.Execute(op.InvalidateCmd{At: next})
 	}
 	d := u.layoutShell(gtx, th, snap)
+	// Start a preview fetch the files list asked for while it was drawn.
+	u.fetches.step(u.session, raw, u.cfg.PreviewDir)
 	u.perform(gtx)
 	return d
 }

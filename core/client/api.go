@@ -824,7 +824,12 @@ func (c *Client) SetNick(nick string) error { return c.setNick(nick) }
 
 // Download queues a download of the shared file name into DownloadDir and
 // returns its id. It survives reconnects, resuming from <name>.part.
-func (c *Client) Download(name string) (TransferID, error) { return c.download(name) }
+func (c *Client) Download(name string) (TransferID, error) { return c.download(name, "") }
+
+// DownloadTo is Download into dir instead of DownloadDir (a cache of
+// previews, say). dir is created like DownloadDir; the same name may be
+// downloaded into two folders at once. An empty dir means DownloadDir.
+func (c *Client) DownloadTo(name, dir string) (TransferID, error) { return c.download(name, dir) }
 
 // Upload queues an upload of the file at path, shared under its base name.
 func (c *Client) Upload(path string) (TransferID, error) { return c.uploadPath(path) }

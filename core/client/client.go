@@ -69,6 +69,7 @@ type intent struct {
 	text   string // intentSend: body; intentNick: nick; intentQuit: reason
 	xfer   TransferID
 	name   string // transfer file name
+	dir    string // intentDownload: folder to save into; empty: DownloadDir
 	upload *uploadSource
 }
 
@@ -221,12 +222,12 @@ func (c *Client) setNick(nick string) error {
 	return c.post(intent{kind: intentNick, text: nick})
 }
 
-func (c *Client) download(name string) (TransferID, error) {
+func (c *Client) download(name, dir string) (TransferID, error) {
 	if err := c.canTransfer(name); err != nil {
 		return 0, err
 	}
 	id := TransferID(c.nextXfer.Add(1))
-	return id, c.post(intent{kind: intentDownload, xfer: id, name: name})
+	return id, c.post(intent{kind: intentDownload, xfer: id, name: name, dir: dir})
 }
 
 func (c *Client) uploadPath(path string) (TransferID, error) {

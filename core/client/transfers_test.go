@@ -364,3 +364,34 @@ func TestTransferEmptyFile(t *testing.T) {
 	require.Equal(t, TransferDone, x.State, x.Reason)
 	require.FileExists(t, filepath.Join(shared, "nothing.txt"))
 }
+
+// TestTransferDownloadTo downloads into another folder than DownloadDir,
+// made when needed, while the same file downloads into DownloadDir too.
+func TestTransferDownloadTo(t *testing.T) {
+	shared := t.TempDir()
+	want := writeRandomFile(t, shared, "small.png", 40_000)
+	h := startTransferHub(t, shared, "127.0.0.1:0")
+	c := startClient(t, Config{Addr: h.addr, Nick: "alice", DownloadDir: t.TempDir()})
+	waitFor(t, c, "registered", registered)
+	cache := filepath.Join(t.TempDir(), "cache", "previews")
+
+	into, err := c.DownloadTo("small.png", cache)
+	require.NoError(t, err)
+	plain, err := c.Download("small.png")
+	require.NoError(t, err)
+	snap := waitFor(t, c, "both finished", func(s *Snapshot) bool {
+		a, _ := s.Transfer(into)
+		b, _ := s.Transfer(plain)
+		return a.State.Finished() && b.State.Finished()
+	})
+	a, _ := snap.Transfer(into)
+	require.Equal(t, TransferDone, a.State, a.Reason)
+	require.Equal(t, filepath.Join(cache, "small.png"), a.Path)
+	require.Equal(t, want, fileSHA(t, a.Path))
+	b, _ := snap.Transfer(plain)
+	require.Equal(t, TransferDone, b.State, b.Reason, "not a duplicate of the one in another folder")
+	require.Equal(t, filepath.Join(c.cfg.DownloadDir, "small.png"), b.Path)
+	entries, err := os.ReadDir(cache)
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "only the file, no .part left")
+}

@@ -107,6 +107,7 @@ func (q *scheduler) transfers() []Transfer {
 type xfer struct {
 	t   Transfer
 	src *uploadSource
+	dir string // download: the folder it is saved in
 
 	size  int64  // upload: bytes to send, once hashed
 	sha   string // upload: SHA-256, once hashed
@@ -255,9 +256,13 @@ func (q *scheduler) add(in intent) {
 			x.t.Total = in.upload.size
 		}
 	} else {
-		x.t.Path = filepath.Join(q.dir, in.name)
+		x.dir = in.dir
+		if x.dir == "" {
+			x.dir = q.dir
+		}
+		x.t.Path = filepath.Join(x.dir, in.name)
 		for _, o := range q.list {
-			if o.t.Direction == Download && o.t.Name == in.name && !o.t.State.Finished() {
+			if o.t.Direction == Download && o.t.Name == in.name && o.dir == x.dir && !o.t.State.Finished() {
 				q.list = append(q.list, x)
 				q.finish(x, TransferFailed, XferDuplicate, nil)
 				return
@@ -308,7 +313,7 @@ func (q *scheduler) schedule(now time.Time) {
 			// The folder may not exist yet (a first download), or may
 			// have been removed since the last one: made before each GET.
 			x.preparing = true
-			q.host.do(effect{kind: effPrepare, xfer: x.t.ID, path: q.dir})
+			q.host.do(effect{kind: effPrepare, xfer: x.t.ID, path: x.dir})
 			continue
 		}
 		x.ready = false
@@ -484,7 +489,7 @@ func (q *scheduler) granted(id TransferID, h hubLine, addr string) {
 	j := &job{id: x.t.ID, w: w, addr: addr, token: h.Token}
 	if x.t.Direction == Download {
 		x.t.Total, x.t.SHA256 = h.Size, h.SHA256
-		j.kind, j.dir, j.name, j.size, j.sha = jobDownload, q.dir, x.t.Name, h.Size, h.SHA256
+		j.kind, j.dir, j.name, j.size, j.sha = jobDownload, x.dir, x.t.Name, h.Size, h.SHA256
 	} else {
 		x.t.Name = h.Name
 		x.t.Total, x.t.SHA256 = x.size, x.sha
@@ -642,7 +647,7 @@ func (q *scheduler) removeDownload(x *xfer, final string) {
 	if x.t.Direction != Download {
 		return
 	}
-	q.host.do(effect{kind: effRemove, path: filepath.Join(q.dir, fileplace.PartName(x.t.Name))})
+	q.host.do(effect{kind: effRemove, path: filepath.Join(x.dir, fileplace.PartName(x.t.Name))})
 	if final != "" {
 		q.host.do(effect{kind: effRemove, path: final})
 	}

@@ -28,6 +28,9 @@ func appFolders(override string) (folders.Folders, error) {
 // openFolder is not possible on Android: the app's folder is private.
 var openFolder func(string) error
 
+// openFile is not possible on Android either: the file is private.
+var openFile func(string) error
+
 // refusedNotification says why a notification failed. On Android 13 and
 // later the app needs the POST_NOTIFICATIONS permission, which x/notify
 // cannot request; until the user grants it in the system settings, the

@@ -38,3 +38,22 @@ func openFolder(dir string) error {
 // refusedNotification says why a notification failed: the notification
 // service's own error says it all.
 func refusedNotification(err error) error { return err }
+
+// openFile opens path with the desktop's program for its kind.
+func openFile(path string) error {
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		cmd = exec.Command("open", path)
+	case "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", path)
+	default:
+		cmd = exec.Command("xdg-open", path)
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	// Reap the opener when it exits; it usually hands off at once.
+	go func() { _ = cmd.Wait() }()
+	return nil
+}

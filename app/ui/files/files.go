@@ -111,7 +111,9 @@ func (l *List) Performed(in Intent, err error) {
 			l.Err = "Cannot upload: " + words.Plain(err)
 		case Refresh:
 			l.Err = "Cannot refresh the list: " + words.Plain(err)
-		case Open, OpenShared:
+		case Open:
+			l.Err = "Cannot open " + in.Name + ": " + words.Plain(err)
+		case OpenShared:
 			l.Err = "Cannot open the folder: " + words.Plain(err)
 		}
 		return

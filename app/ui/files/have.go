@@ -7,8 +7,7 @@ import (
 	"github.com/natter-chat/natter/icons"
 )
 
-// Open shows the download folder holding Name, a shared file that is
-// already there (same name and SHA-256): there is no need for a second
+// Open opens Name, a shared file that is already in the download folder (same name and SHA-256): there is no need for a second
 // copy.
 type Open struct{ Name string }
 
@@ -42,7 +41,7 @@ func (s Style) action(gtx C, i int) D {
 	f := s.Snap.Files[i]
 	r.have = s.Have != nil && s.Have(f)
 	if r.have {
-		return kit.IconButton(th, &r.open, icons.FolderOpen, th.Primary, "Open the folder with "+f.Name).EndTip().Layout(gtx)
+		return kit.IconButton(th, &r.open, icons.FolderOpen, th.Primary, "Open "+f.Name).EndTip().Layout(gtx)
 	}
 	return kit.IconButton(th, &r.btn, icons.Download, th.Primary, "Download "+f.Name).EndTip().Layout(gtx)
 }
