@@ -189,3 +189,18 @@ func (u *UI) preview(f client.File, now time.Time) (paint.ImageOp, bool) {
 	u.fetches.want(f, u.cfg.PreviewDir)
 	return paint.ImageOp{}, false
 }
+
+// sharedPreview is the picture under m, a SHARED line, from the file of
+// that name in the hub's list (the same picture the list shows), when the
+// line's size is the listed file's: a file replaced since has another.
+func (u *UI) sharedPreview(snap *client.Snapshot, m *client.Message, now time.Time) (paint.ImageOp, bool) {
+	if !isImageName(m.Name) {
+		return paint.ImageOp{}, false
+	}
+	for _, f := range snap.Files {
+		if f.Name == m.Name && f.Size == m.Size {
+			return u.preview(f, now)
+		}
+	}
+	return paint.ImageOp{}, false
+}

@@ -7,12 +7,14 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/natter-chat/natter/app/ui"
+	"github.com/natter-chat/natter/core/client"
 )
 
 func TestHostSeesPreviewsOfSharedImages(t *testing.T) {
@@ -109,4 +111,22 @@ func TestPreviewsFetchedInAnEarlierRunAreNotFetchedAgain(t *testing.T) {
 	h.login("alice", hub.addr)
 	h.Until("the small image shows a preview", func() bool { return h.UI.Files.HasPreview("small.png") })
 	assert.Empty(t, h.snap().Transfers, "fetched once, in the earlier run")
+}
+
+// TestSharedLineShowsPicture copies an image into the hosted hub's folder:
+// the SHARED line in the chat shows its picture, and a text file's line
+// shows none.
+func TestSharedLineShowsPicture(t *testing.T) {
+	h, _, shared := hostHarness(t, ui.Config{})
+	h.Until("the file list came", func() bool { return !h.snap().FilesTime.IsZero() })
+	require.NoError(t, os.WriteFile(filepath.Join(shared, "beach.png"), pngBytes(t, 200, 120), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(shared, "list.txt"), []byte("eggs\n"), 0o644))
+	h.Until("the chat shows the picture", func() bool {
+		return slices.Contains(h.UI.Chat.Log.PreviewsLaidOut, "beach.png")
+	})
+	h.Until("the text file's line is in the chat", func() bool {
+		return h.hasMessage(func(m client.Message) bool { return m.Note == client.NoteShared && m.Name == "list.txt" })
+	})
+	h.Frame()
+	assert.NotContains(t, h.UI.Chat.Log.PreviewsLaidOut, "list.txt")
 }

@@ -345,7 +345,9 @@ func (u *UI) layoutPanel(gtx C, th *theme.Theme, snap *client.Snapshot, t Tab) D
 			CanOpenFolder: u.cfg.OpenFolder != nil, ShowHeader: true,
 		}.Layout)
 	}
-	return chat.Style{Th: th, Screen: u.Chat, Snap: snap, Msgs: u.logRows(snap.Messages)}.Layout(gtx)
+	return chat.Style{Th: th, Screen: u.Chat, Snap: snap, Msgs: u.logRows(snap.Messages), Preview: func(m *client.Message) (paint.ImageOp, bool) {
+		return u.sharedPreview(snap, m, gtx.Now)
+	}}.Layout(gtx)
 }
 
 func (u *UI) layoutTabs(gtx C, th *theme.Theme, snap *client.Snapshot) D {

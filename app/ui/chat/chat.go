@@ -6,6 +6,7 @@ import (
 	"gioui.org/io/key"
 	"gioui.org/layout"
 	"gioui.org/op"
+	"gioui.org/op/paint"
 
 	"github.com/natter-chat/natter/app/theme"
 	"github.com/natter-chat/natter/app/ui/kit"
@@ -92,6 +93,9 @@ type Style struct {
 	// Msgs are the log's rows when they are more than the client's log
 	// (the app's saved messages merged in); nil means Snap.Messages.
 	Msgs []client.Message
+	// Preview is a small picture of the file a SHARED line names, when
+	// one is ready; nil shows none.
+	Preview func(m *client.Message) (paint.ImageOp, bool)
 }
 
 // msgs are the log's rows after the hub's stored pages.
@@ -106,7 +110,7 @@ func (s Style) msgs() []client.Message {
 // chosen scrolls the log to it.
 func (s Style) layoutLog(gtx C) D {
 	fs := FinderStyle{Th: s.Th, Finder: s.Screen.Finder, Snap: s.Snap}
-	log := LogStyle{Th: s.Th, Log: s.Screen.Log, Msgs: s.msgs(), Nick: s.Snap.Nick, Older: OlderOf(s.Snap), Owned: ownedNicks(s.Snap.Users)}
+	log := LogStyle{Th: s.Th, Log: s.Screen.Log, Msgs: s.msgs(), Nick: s.Snap.Nick, Older: OlderOf(s.Snap), Owned: ownedNicks(s.Snap.Users), Preview: s.Preview}
 	d := layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Rigid(fs.Layout),
 		layout.Flexed(1, log.Layout),

@@ -12,6 +12,7 @@ import (
 	"gioui.org/io/pointer"
 	"gioui.org/layout"
 	"gioui.org/op/clip"
+	"gioui.org/op/paint"
 	"gioui.org/unit"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
@@ -44,6 +45,9 @@ type Log struct {
 	// EarlierLaidOut and DaysLaidOut how many of them had the "earlier
 	// messages" divider and a day's rule above them (see Marks).
 	RowsLaidOut, EarlierLaidOut, DaysLaidOut int
+	// PreviewsLaidOut names the files whose picture the last frame showed
+	// under their SHARED line.
+	PreviewsLaidOut []string
 
 	// wheelTag receives mouse wheel events over the log.
 	wheelTag int
@@ -275,6 +279,44 @@ type LogStyle struct {
 	// Owned, when set, says whether a nick is owned by the one connected
 	// (natter/1 section 9): its messages carry the mark.
 	Owned func(nick string) bool
+	// Preview, when set, is a small picture of the file a SHARED line
+	// names, when one is ready (the same the files list shows).
+	Preview func(m *client.Message) (paint.ImageOp, bool)
+}
+
+// sharedPictureSide is the largest side of the picture under a SHARED
+// line.
+const sharedPictureSide = 160
+
+// sharedPreview is the picture under m, a SHARED line of an image file,
+// when it is ready.
+func (s LogStyle) sharedPreview(m *client.Message) (paint.ImageOp, bool) {
+	if s.Preview == nil || m.Event != client.SysShared || m.Name == "" {
+		return paint.ImageOp{}, false
+	}
+	op, ok := s.Preview(m)
+	if ok {
+		s.Log.PreviewsLaidOut = append(s.Log.PreviewsLaidOut, m.Name)
+	}
+	return op, ok
+}
+
+// sharedPicture draws op within a square of sharedPictureSide, keeping
+// its shape, with rounded corners.
+func sharedPicture(gtx C, op paint.ImageOp) D {
+	side := gtx.Dp(sharedPictureSide)
+	sz := op.Size()
+	w, h := side, side
+	if sz.X > 0 && sz.Y > 0 {
+		if sz.X >= sz.Y {
+			h = max(1, side*sz.Y/sz.X)
+		} else {
+			w = max(1, side*sz.X/sz.Y)
+		}
+	}
+	gtx.Constraints = layout.Exact(image.Pt(w, h))
+	defer clip.UniformRRect(image.Rectangle{Max: image.Pt(w, h)}, gtx.Dp(6)).Push(gtx.Ops).Pop()
+	return widget.Image{Src: op, Fit: widget.Cover, Position: layout.Center}.Layout(gtx)
 }
 
 // mentionsUs reports whether m, the message of row r, is someone else's
@@ -301,6 +343,7 @@ func (s LogStyle) Layout(gtx C) D {
 	n := s.rowCount()
 	s.seekTarget(gtx, n)
 	l.RowsLaidOut, l.EarlierLaidOut, l.DaysLaidOut = 0, 0, 0
+	l.PreviewsLaidOut = l.PreviewsLaidOut[:0]
 	defer l.pruneRows()
 	return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 		layout.Rigid(func(gtx C) D {
@@ -430,13 +473,27 @@ func (s LogStyle) row(gtx C, i int, prev, m *client.Message) D {
 		if m.Event == client.SysError {
 			col = th.Danger
 		}
-		return layout.Inset{Top: 3, Bottom: 3, Left: 12, Right: 12}.Layout(gtx, func(gtx C) D {
+		line := func(gtx C) D {
 			return layout.Flex{Alignment: layout.Baseline}.Layout(gtx,
 				layout.Rigid(s.clock(m)),
 				layout.Flexed(1, func(gtx C) D {
 					l := kit.Label(th, 13, col, words.System(*m))
 					l.Font.Style = font.Italic
 					return l.Layout(gtx)
+				}),
+			)
+		}
+		return layout.Inset{Top: 3, Bottom: 3, Left: 12, Right: 12}.Layout(gtx, func(gtx C) D {
+			op, ok := s.sharedPreview(m)
+			if !ok {
+				return line(gtx)
+			}
+			return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+				layout.Rigid(line),
+				layout.Rigid(func(gtx C) D {
+					return layout.Inset{Top: 4, Left: unit.Dp(timeWidth)}.Layout(gtx, func(gtx C) D {
+						return sharedPicture(gtx, op)
+					})
 				}),
 			)
 		})
