@@ -286,6 +286,22 @@ func systemDark(logger *slog.Logger) bool {
 	return dark
 }
 
+// desktopOpener is the command that opens target with the desktop's
+// program for it (a folder, on Windows, with the file manager), the
+// target passed as an argument, never through a shell.
+func desktopOpener(target string, folder bool) *exec.Cmd {
+	switch {
+	case runtime.GOOS == "darwin":
+		return exec.Command("open", target)
+	case runtime.GOOS == "windows" && folder:
+		return exec.Command("explorer", target)
+	case runtime.GOOS == "windows":
+		return exec.Command("rundll32", "url.dll,FileProtocolHandler", target)
+	default:
+		return exec.Command("xdg-open", target)
+	}
+}
+
 // openURL opens an http or https address with the platform's opener: the
 // default browser. Only web addresses are handed over, and as an argument,
 // never through a shell. The error says in plain words what went wrong.
@@ -294,15 +310,7 @@ func openURL(url string) error {
 	if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
 		return errors.New("only web addresses (http and https) can be opened")
 	}
-	var cmd *exec.Cmd
-	switch runtime.GOOS {
-	case "darwin":
-		cmd = exec.Command("open", url)
-	case "windows":
-		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
-	default:
-		cmd = exec.Command("xdg-open", url)
-	}
+	cmd := desktopOpener(url, false)
 	if err := cmd.Start(); err != nil {
 		if errors.Is(err, exec.ErrNotFound) {
 			return fmt.Errorf("no program to open web pages was found (%s is missing)", filepath.Base(cmd.Path))

@@ -5,7 +5,6 @@ package main
 import (
 	"fmt"
 	"os/exec"
-	"runtime"
 
 	"github.com/natter-chat/natter/app/folders"
 )
@@ -17,43 +16,21 @@ func appFolders(override string) (folders.Folders, error) {
 }
 
 // openFolder shows dir in the desktop's file manager.
-func openFolder(dir string) error {
-	var cmd *exec.Cmd
-	switch runtime.GOOS {
-	case "darwin":
-		cmd = exec.Command("open", dir)
-	case "windows":
-		cmd = exec.Command("explorer", dir)
-	default:
-		cmd = exec.Command("xdg-open", dir)
-	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("open %s: %w", dir, err)
-	}
-	// Reap the opener when it exits; it usually hands off at once.
-	go func() { _ = cmd.Wait() }()
-	return nil
-}
+func openFolder(dir string) error { return startReaped(desktopOpener(dir, true), dir) }
 
 // refusedNotification says why a notification failed: the notification
 // service's own error says it all.
 func refusedNotification(err error) error { return err }
 
 // openFile opens path with the desktop's program for its kind.
-func openFile(path string) error {
-	var cmd *exec.Cmd
-	switch runtime.GOOS {
-	case "darwin":
-		cmd = exec.Command("open", path)
-	case "windows":
-		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", path)
-	default:
-		cmd = exec.Command("xdg-open", path)
-	}
+func openFile(path string) error { return startReaped(desktopOpener(path, false), path) }
+
+// startReaped starts cmd, the opener of target, and reaps it when it
+// exits; it usually hands off at once.
+func startReaped(cmd *exec.Cmd, target string) error {
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("open %s: %w", path, err)
+		return fmt.Errorf("open %s: %w", target, err)
 	}
-	// Reap the opener when it exits; it usually hands off at once.
 	go func() { _ = cmd.Wait() }()
 	return nil
 }
