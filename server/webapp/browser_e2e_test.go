@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"context"
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/cdproto/page"
@@ -25,14 +24,7 @@ func TestBrowserJoinsHub(t *testing.T) {
 	downloads := t.TempDir()
 	desk := dialPeer(t, hub.tcp, "desk")
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:0:0], browserFlags(t.TempDir())...)
-	opts = append(opts, chromedp.WindowSize(390, 844))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 4*guard)
-	defer cancelTimeout()
+	ctx := startPhoneBrowser(t)
 	var frames wsFrames
 	_, err := chromedp.Call(ctx, network.Enable, network.EnableParams{})
 	require.NoError(t, err)

@@ -143,6 +143,23 @@ func (p *tcpPeer) await(t *testing.T, re *regexp.Regexp) string {
 
 // browserFlags are those of a headless Chromium that draws WebGL in
 // software, with a fresh profile.
+// startPhoneBrowser starts headless Chromium in a phone-sized window
+// (390×844), with a profile of its own, for at most 4 guards; it stops
+// when the test ends.
+func startPhoneBrowser(t *testing.T) context.Context {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:0:0], browserFlags(t.TempDir())...)
+	opts = append(opts, chromedp.WindowSize(390, 844))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 4*guard)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancel()
+		cancelAlloc()
+	})
+	return ctx
+}
+
 func browserFlags(profile string) []chromedp.ExecAllocatorOption {
 	return []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath()),

@@ -61,14 +61,7 @@ func TestBrowserTabsByTouch(t *testing.T) {
 	downloads := t.TempDir()
 	desk := dialPeer(t, hub.tcp, "desk")
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:0:0], browserFlags(t.TempDir())...)
-	opts = append(opts, chromedp.WindowSize(390, 844))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 4*guard)
-	defer cancelTimeout()
+	ctx := startPhoneBrowser(t)
 	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateTouch, chromedp.EmulateMobile)))
 	_, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
 		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads})
