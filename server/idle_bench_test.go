@@ -34,10 +34,7 @@ func benchmarkIdleClients(b *testing.B, partial string) {
 			c.IdleTimeout = time.Hour
 			exemptLoopback(c)
 		})
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.GC()
-		runtime.ReadMemStats(&before)
+		before := memAfterGC()
 		b.StartTimer()
 		conns := make([]net.Conn, 0, n)
 		var buf [4096]byte
@@ -68,16 +65,30 @@ func benchmarkIdleClients(b *testing.B, partial string) {
 			}
 		}
 		b.StopTimer()
-		time.Sleep(100 * time.Millisecond)
-		runtime.GC()
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/n, "heap-B/client")
-		b.ReportMetric(float64(after.StackInuse-before.StackInuse)/n, "stack-B/client")
-		b.ReportMetric(float64(after.Sys-before.Sys)/n, "sys-B/client")
+		reportPerClient(b, before, n)
 		for _, c := range conns {
 			c.Close()
 		}
 		h.stop()
 	}
+}
+
+// memAfterGC is the process's memory once garbage is collected: what an
+// idle-cost benchmark starts from.
+func memAfterGC() runtime.MemStats {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return m
+}
+
+// reportPerClient reports the heap, stack and system memory grown since
+// before, per each of n clients, once the hub settled.
+func reportPerClient(b *testing.B, before runtime.MemStats, n int) {
+	time.Sleep(100 * time.Millisecond)
+	after := memAfterGC()
+	b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/float64(n), "heap-B/client")
+	b.ReportMetric(float64(after.StackInuse-before.StackInuse)/float64(n), "stack-B/client")
+	b.ReportMetric(float64(after.Sys-before.Sys)/float64(n), "sys-B/client")
 }

@@ -123,10 +123,7 @@ func benchmarkIdleWeb(b *testing.B, kind string) {
 			c.MaxClients = 2 * n
 			exemptLoopback(c)
 		})
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.GC()
-		runtime.ReadMemStats(&before)
+		before := memAfterGC()
 		b.StartTimer()
 		conns := make([]net.Conn, 0, n)
 		var buf [2 * proto.MaxHubLineLen]byte
@@ -169,13 +166,7 @@ func benchmarkIdleWeb(b *testing.B, kind string) {
 			conns = append(conns, c)
 		}
 		b.StopTimer()
-		time.Sleep(100 * time.Millisecond)
-		runtime.GC()
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/n, "heap-B/client")
-		b.ReportMetric(float64(after.StackInuse-before.StackInuse)/n, "stack-B/client")
-		b.ReportMetric(float64(after.Sys-before.Sys)/n, "sys-B/client")
+		reportPerClient(b, before, n)
 		for _, c := range conns {
 			c.Close()
 		}
