@@ -39,6 +39,10 @@ type previewFetcher struct {
 	ids     map[client.TransferID]bool
 	asked   map[fetchKey]bool   // queued, fetched or failed: never again
 	paths   map[fetchKey]string // fetched, where
+
+	// hidFrom and hidden are the last snapshot hide was given and its
+	// answer: a frame asks again for the same snapshot until it changes.
+	hidFrom, hidden *client.Snapshot
 }
 
 func newPreviewFetcher() *previewFetcher {
@@ -84,6 +88,7 @@ func (p *previewFetcher) step(s Session, snap *client.Snapshot, dir string) {
 		}
 		p.session, p.started, p.queue, p.current = s, 0, nil, 0
 		clear(p.ids)
+		p.hidFrom, p.hidden = nil, nil
 	}
 	if p.current != 0 {
 		// A fetch just asked for is not in the snapshot yet.
@@ -116,6 +121,9 @@ func (p *previewFetcher) hide(snap *client.Snapshot) *client.Snapshot {
 	if len(p.ids) == 0 {
 		return snap
 	}
+	if snap == p.hidFrom {
+		return p.hidden
+	}
 	view := *snap
 	view.Transfers = make([]client.Transfer, 0, len(snap.Transfers))
 	for _, t := range snap.Transfers {
@@ -123,5 +131,6 @@ func (p *previewFetcher) hide(snap *client.Snapshot) *client.Snapshot {
 			view.Transfers = append(view.Transfers, t)
 		}
 	}
+	p.hidFrom, p.hidden = snap, &view
 	return &view
 }
