@@ -150,8 +150,8 @@ for i in $(seq 1 "$RUNS"); do
 	echo "  2: 1000 clients, 2 senders x 100 msg/s for 10 s" >&2
 	run "paced-$i" 90s -clients 1000 -senders 2 -messages 1000 -rate 100 -size 64
 	echo "  1, 2: the same without the store" >&2
-	run "full-nostore-$i" 120s -clients 1000 -senders 2 -messages 2000 -size 64 -hub-args "-rate inf -data-dir -"
-	run "paced-nostore-$i" 90s -clients 1000 -senders 2 -messages 1000 -rate 100 -size 64 -hub-args "-rate inf -data-dir -"
+	run "full-nostore-$i" 120s -clients 1000 -senders 2 -messages 2000 -size 64 -hub-args "-rate inf -host-exempt 127.0.0.0/8,::1 -data-dir - -tls-addr="
+	run "paced-nostore-$i" 90s -clients 1000 -senders 2 -messages 1000 -rate 100 -size 64 -hub-args "-rate inf -host-exempt 127.0.0.0/8,::1 -data-dir - -tls-addr="
 	relay "relay-paced-$i" 90s -clients 1000 -senders 2 -messages 1000 -rate 100 -size 64
 	echo "  2: the same, the senders spread over each interval" >&2
 	run "spread-$i" 90s -clients 1000 -senders 2 -messages 1000 -rate 100 -size 64 -spread

@@ -19,7 +19,7 @@ type historyStore interface {
 	Search(ctx context.Context, words []string, limit int) ([]store.Message, error)
 	LastTime(ctx context.Context) (int64, error)
 	Index(ctx context.Context, max int) (int, error)
-	Prune(ctx context.Context, keep int, notBefore int64) (int64, error)
+	Prune(ctx context.Context, keep int, notBefore int64, max int) (int64, error)
 	Backup(ctx context.Context, path string) error
 	Close() error
 }
@@ -67,10 +67,20 @@ type committer struct {
 	st      historyStore // nil until the store opens
 	stopped bool
 
-	wake     chan struct{}
-	released chan [][]byte // stored batches, for the releaser to send, in order
-	done     chan struct{}
-	working  atomic.Bool // the last write succeeded: CAPS carries store
+	wake chan struct{}
+	done chan struct{}
+
+	// The lines of stored messages that the releaser has not sent yet, in
+	// order. The releaser takes all of them at once: when the fan-out is
+	// slower than the commits, what waits goes out together, one write
+	// per client for several lines, rather than as a queue of small
+	// batches each waiting for the one before it.
+	relMu     sync.Mutex
+	relLines  [][]byte
+	relSpare  [][]byte
+	relClosed bool
+	relWake   chan struct{}
+	working   atomic.Bool // the last write succeeded: CAPS carries store
 
 	// Figures for Stats: commits that succeeded, the messages they wrote
 	// and the time they took, and writes that failed.
@@ -82,7 +92,9 @@ type committer struct {
 	backlog   []store.Message
 	nextTry   time.Time
 	lastPrune time.Time
+	pruneDue  bool // retention has messages to forget
 	batch     []store.Message
+	lines     [][]byte
 	unindexed int // messages stored since the search index last caught up
 }
 
@@ -93,7 +105,7 @@ func openCommitter(cfg *Config, log *slog.Logger, release func([][]byte), raise 
 	c := &committer{
 		log: log, dir: cfg.DataDir, open: cfg.openStore, release: release, raise: raise,
 		keep: cfg.HistoryKeep, days: cfg.HistoryDays,
-		wake: make(chan struct{}, 1), released: make(chan [][]byte, 4), done: make(chan struct{}),
+		wake: make(chan struct{}, 1), relWake: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 	if c.open == nil {
 		c.open = openStore
@@ -170,12 +182,13 @@ func (c *committer) run(stop <-chan struct{}) {
 	releaserDone := make(chan struct{})
 	go func() {
 		defer close(releaserDone)
-		for lines := range c.released {
-			c.release(lines)
-		}
+		c.releaseLoop()
 	}()
 	defer func() {
-		close(c.released)
+		c.relMu.Lock()
+		c.relClosed = true
+		c.relMu.Unlock()
+		c.signalRelease()
 		<-releaserDone
 		close(c.done)
 	}()
@@ -191,9 +204,11 @@ func (c *committer) run(stop <-chan struct{}) {
 			if c.unindexed >= maxUnindexed {
 				c.index()
 			}
+			c.prune(1)
 			idle.Reset(indexPause)
 		case <-idle.C:
 			c.index()
+			c.prune(maxPrunePieces)
 		case <-stop:
 			c.mu.Lock()
 			c.stopped = true
@@ -227,15 +242,48 @@ func (c *committer) commitPending() {
 	c.pending = c.spare[:0]
 	c.mu.Unlock()
 	c.batch = c.batch[:0]
-	lines := make([][]byte, len(batch))
+	lines := c.lines[:0]
 	for i := range batch {
 		c.batch = append(c.batch, batch[i].msg)
-		lines[i] = batch[i].line
+		lines = append(lines, batch[i].line)
 		batch[i] = pendingMsg{}
 	}
 	c.write(c.batch)
-	c.released <- lines
+	c.relMu.Lock()
+	c.relLines = append(c.relLines, lines...)
+	c.relMu.Unlock()
+	clear(lines)
+	c.lines = lines[:0]
+	c.signalRelease()
 	c.spare = batch[:0]
+}
+
+func (c *committer) signalRelease() {
+	select {
+	case c.relWake <- struct{}{}:
+	default:
+	}
+}
+
+// releaseLoop sends the stored lines, all that wait at each turn, until
+// the committer has stopped and nothing waits.
+func (c *committer) releaseLoop() {
+	for range c.relWake {
+		c.relMu.Lock()
+		lines, closed := c.relLines, c.relClosed
+		c.relLines = c.relSpare[:0]
+		c.relMu.Unlock()
+		if len(lines) > 0 {
+			c.release(lines)
+			clear(lines)
+		}
+		c.relMu.Lock()
+		c.relSpare = lines[:0]
+		c.relMu.Unlock()
+		if closed {
+			return
+		}
+	}
 }
 
 // indexChunk is the most messages indexed at a time: a few milliseconds
@@ -344,7 +392,7 @@ func (c *committer) write(msgs []store.Message) {
 	}
 	if now.Sub(c.lastPrune) >= pruneEvery {
 		c.lastPrune = now
-		c.prune(st, now)
+		c.pruneDue = true
 	}
 }
 
@@ -360,12 +408,45 @@ func (c *committer) trimBacklog() {
 	}
 }
 
-// prune forgets what the retention limits no longer keep.
-func (c *committer) prune(st historyStore, now time.Time) {
-	notBefore := now.AddDate(0, 0, -c.days).UnixMilli()
-	if n, err := st.Prune(context.Background(), c.keep, notBefore); err != nil {
-		c.log.Warn("cannot forget old messages", "err", err)
-	} else if n > 0 {
-		c.log.Debug("forgot old messages", "count", n)
+// How retention forgets: in pieces of prunePiece messages, each a short
+// transaction, so that a large deletion (the limits lowered, or a hub
+// started after weeks) never holds up the messages waiting to be stored.
+const (
+	prunePiece     = 200
+	maxPrunePieces = maxBacklog / prunePiece // in one pause of the chat
+)
+
+// prune forgets what the retention limits no longer keep, at most pieces
+// pieces of it while no message waits to be stored; what is left is
+// forgotten at the next turns.
+func (c *committer) prune(pieces int) {
+	if !c.pruneDue {
+		return
+	}
+	st := c.reader()
+	if st == nil || !c.working.Load() {
+		return
+	}
+	notBefore := time.Now().AddDate(0, 0, -c.days).UnixMilli()
+	for range pieces {
+		c.mu.Lock()
+		waiting := len(c.pending) > 0
+		c.mu.Unlock()
+		if waiting {
+			return
+		}
+		n, err := st.Prune(context.Background(), c.keep, notBefore, prunePiece)
+		if err != nil {
+			c.log.Warn("cannot forget old messages", "err", err)
+			c.pruneDue = false // tried again at the next pruneEvery
+			return
+		}
+		if n > 0 {
+			c.log.Debug("forgot old messages", "count", n)
+		}
+		if n < prunePiece {
+			c.pruneDue = false
+			return
+		}
 	}
 }

@@ -302,3 +302,82 @@ func searchUntilFound(t *testing.T, c *testClient, words string) []string {
 	t.Fatalf("SEARCH %s never found anything", words)
 	return nil
 }
+
+// pruneCounter records the store's Prune calls.
+type pruneCounter struct {
+	historyStore
+	mu     sync.Mutex
+	pieces []int64 // messages forgot by each call
+}
+
+func (p *pruneCounter) Prune(ctx context.Context, keep int, notBefore int64, max int) (int64, error) {
+	n, err := p.historyStore.Prune(ctx, keep, notBefore, max)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n > int64(max) {
+		return n, fmt.Errorf("Prune(max %d) forgot %d", max, n)
+	}
+	p.pieces = append(p.pieces, n)
+	return n, err
+}
+
+func (p *pruneCounter) forgot() (total int64, calls int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, n := range p.pieces {
+		total += n
+	}
+	return total, len(p.pieces)
+}
+
+// TestRetentionForgetsInPieces: a history far over -history-keep is cut
+// down to it in short transactions, the newest messages kept.
+func TestRetentionForgetsInPieces(t *testing.T) {
+	const stored, keep = 3*prunePiece + 200, 150
+	data := t.TempDir()
+	st, err := store.Open(data)
+	require.NoError(t, err)
+	base := time.Now().UnixMilli() - 10*stored
+	var old []store.Message
+	for i := range stored {
+		old = append(old, store.Message{Time: base + int64(i), From: "old", Body: fmt.Sprint("old ", i)})
+	}
+	require.NoError(t, st.Append(t.Context(), old))
+	require.NoError(t, st.Close())
+
+	var counter *pruneCounter
+	h := startStoringHub(t, data, func(c *Config) {
+		c.HistoryKeep = keep
+		c.openStore = func(dir string) (historyStore, error) {
+			st, err := store.Open(dir)
+			if err != nil {
+				return nil, err
+			}
+			counter = &pruneCounter{historyStore: st}
+			return counter, nil
+		}
+	})
+	ann, _, _ := registerCaps(t, h.addr, "ann")
+	sent := postAll(t, ann, "new") // the first write starts the retention
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		total, _ := counter.forgot()
+		if total >= stored+1-keep {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "forgot %d of %d in 10 s", total, stored+1-keep)
+		waitAWhile()
+	}
+	total, calls := counter.forgot()
+	require.EqualValues(t, stored+1-keep, total)
+	require.GreaterOrEqual(t, calls, 4, "in pieces of at most %d", prunePiece)
+
+	// What is left is the newest keep, paged back in full.
+	ann.send("HISTORY 500")
+	page := ann.readBlock(proto.KwHistory)
+	require.Len(t, page, keep)
+	require.Equal(t, sent[0], page[len(page)-1])
+	first, err := proto.ParseEvent(page[0])
+	require.NoError(t, err)
+	require.Equal(t, base+int64(stored-keep+1), first.Time)
+}

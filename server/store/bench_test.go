@@ -129,6 +129,26 @@ func BenchmarkLargeStore(b *testing.B) {
 		reportP99(b, took)
 		b.ReportMetric(perMsg, "db-bytes/msg")
 	})
+	// Last, as it forgets messages: one piece of retention (200 of
+	// the oldest, with their search entries), the time a message that arrives
+	// meanwhile may wait for it.
+	for _, piece := range []int{200} {
+		b.Run(fmt.Sprintf("prune-%d", piece), func(b *testing.B) {
+			took := make([]time.Duration, 0, b.N)
+			for range b.N {
+				t0 := time.Now()
+				n, err := s.Prune(context.Background(), 1000, 0, piece)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if n == 0 {
+					b.Skip("the store is down to 1000 messages: fewer iterations, or more NATTER_BENCH_MESSAGES")
+				}
+				took = append(took, time.Since(t0))
+			}
+			reportP99(b, took)
+		})
+	}
 }
 
 func reportP99(b *testing.B, took []time.Duration) {

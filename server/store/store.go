@@ -250,22 +250,37 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 }
 
 // Prune forgets every message beyond the newest keep, and every one stamped
-// before notBefore, and returns how many it forgot.
-func (s *Store) Prune(ctx context.Context, keep int, notBefore int64) (int64, error) {
+// before notBefore, at most max of them (the oldest first), and returns how
+// many it forgot. A caller with more to forget calls it again: one
+// transaction that deletes a large part of the history would hold the
+// database, and every message waiting to be stored, for seconds.
+func (s *Store) Prune(ctx context.Context, keep int, notBefore int64, max int) (int64, error) {
+	if max <= 0 {
+		return 0, nil
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, s.wrap("pruning", err)
 	}
 	defer tx.Rollback()
 	cut := notBefore
-	var kth sql.NullInt64
-	err = tx.QueryRowContext(ctx, `SELECT time FROM messages ORDER BY time DESC LIMIT 1 OFFSET ?`, keep).Scan(&kth)
+	var t sql.NullInt64
+	err = tx.QueryRowContext(ctx, `SELECT time FROM messages ORDER BY time DESC LIMIT 1 OFFSET ?`, keep).Scan(&t)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return 0, s.wrap("pruning", err)
-	case kth.Int64+1 > cut:
-		cut = kth.Int64 + 1
+	case t.Int64+1 > cut:
+		cut = t.Int64 + 1
+	}
+	// At most max messages: those before the max-th oldest's successor.
+	err = tx.QueryRowContext(ctx, `SELECT time FROM messages WHERE time < ? ORDER BY time LIMIT 1 OFFSET ?`, cut, max).Scan(&t)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return 0, s.wrap("pruning", err)
+	default:
+		cut = t.Int64
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM messages_fts WHERE rowid < ?`, cut); err != nil {
 		return 0, s.wrap("pruning", err)

@@ -249,9 +249,18 @@ func TestPruneKeepsNewest(t *testing.T) {
 	if _, err := s.Index(t.Context(), 1000); err != nil {
 		t.Fatal(err)
 	}
-	n, err := s.Prune(t.Context(), 30, 0)
-	if err != nil || n != 70 {
-		t.Fatalf("Prune(keep 30) = %d, %v; want 70 forgotten", n, err)
+	// In pieces of at most 25, the oldest first.
+	for i, want := range []int64{25, 25, 20, 0} {
+		n, err := s.Prune(t.Context(), 30, 0, 25)
+		if err != nil || n != want {
+			t.Fatalf("Prune(keep 30, max 25) #%d = %d, %v; want %d forgotten", i+1, n, err, want)
+		}
+		if i == 0 {
+			got, _ := s.Latest(t.Context(), 1000)
+			if len(got) != 75 || got[0].Time != 1025 {
+				t.Fatalf("after the first piece: %d messages from %v; want 75 from 1025", len(got), got[0])
+			}
+		}
 	}
 	got, _ := s.Latest(t.Context(), 1000)
 	if len(got) != 30 || got[0].Time != 1070 {
@@ -260,7 +269,7 @@ func TestPruneKeepsNewest(t *testing.T) {
 	if found, _ := s.Search(t.Context(), []string{"10"}, 10); len(found) != 0 {
 		t.Fatalf("a pruned message is still found: %v", found)
 	}
-	n, err = s.Prune(t.Context(), 1000, 1090)
+	n, err := s.Prune(t.Context(), 1000, 1090, 1000)
 	if err != nil || n != 20 {
 		t.Fatalf("Prune(before 1090) = %d, %v; want 20", n, err)
 	}

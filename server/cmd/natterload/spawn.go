@@ -81,7 +81,12 @@ func spawnHub(ctx context.Context, path, args, logPath string, clients int) (*hu
 			return nil, err
 		}
 		tlsAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(tlsPort))
-		argv = append(argv, "-tls-addr", tlsAddr, "-data-dir", filepath.Join(root, "data"))
+		argv = append(argv, "-tls-addr", tlsAddr)
+	}
+	if !strings.Contains(args, "-data-dir") {
+		// A flag given twice takes its last value: the hub's own
+		// -data-dir (such as "-" for no store) must not be overridden.
+		argv = append(argv, "-data-dir", filepath.Join(root, "data"))
 	}
 	cmd := exec.Command(path, argv...)
 	cmd.Stdout = logFile

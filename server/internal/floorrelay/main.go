@@ -36,6 +36,8 @@ func main() {
 	fs.String("udp-addr", "", "ignored (accepted for natterload -spawn-hub)")
 	fs.String("dir", "", "ignored (accepted for natterload -spawn-hub)")
 	fs.Int("max-clients", 0, "ignored (accepted for natterload -spawn-hub)")
+	fs.String("tls-addr", "", "ignored (accepted for natterload -spawn-hub)")
+	fs.String("data-dir", "", "ignored (accepted for natterload -spawn-hub)")
 	fs.Parse(os.Args[1:])
 	if err := run(*addr); err != nil {
 		fmt.Fprintln(os.Stderr, "floorrelay:", err)
