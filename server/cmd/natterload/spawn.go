@@ -71,6 +71,17 @@ func spawnHub(ctx context.Context, path, args, logPath string, clients int) (*hu
 		argv = append(argv, "-max-clients", strconv.Itoa(clients+1))
 	}
 	argv = append(argv, "-addr", addr, "-udp-addr", addr, "-dir", shared)
+	// The hub measured listens on loopback alone: no web app or metrics
+	// on their fixed ports (which a second hub could not take either),
+	// and no announcement on the network.
+	for _, off := range []string{"-http-addr", "-metrics-addr"} {
+		if !strings.Contains(args, off) {
+			argv = append(argv, off+"=")
+		}
+	}
+	if !strings.Contains(args, "-announce") {
+		argv = append(argv, "-announce=false")
+	}
 	tlsAddr := ""
 	if !strings.Contains(args, "-tls-addr") {
 		// Every run has a TLS port, so that a plaintext run and a -tls run
