@@ -1,7 +1,6 @@
 package server
 
 import (
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -330,7 +329,7 @@ const transfersDisabled = "file transfers are not enabled on this hub"
 
 func (s *session) asker() requester {
 	r := requester{SessionID: s.id, Nick: s.nick, Addr: s.remote}
-	if tc, ok := s.conn.(*tls.Conn); ok {
+	if tc, ok := s.conn.(connectionStater); ok {
 		// A TLS session's transfers are sealed with keys from the session.
 		r.TransferKey = tlsTransferKeys(tc.ConnectionState())
 	}

@@ -78,7 +78,13 @@ func (p *tlsPort) serve(ctx context.Context, h *Hub, ln net.Listener, accept fun
 	p.log.Info("serving TLS", "addr", ln.Addr().String(), "fingerprint", fp.String(), "short_code", fp.ShortCode())
 	return h.acceptLoop(ctx, ln, func(raw net.Conn) {
 		h.wg.Go(func() {
-			conn := tls.Server(raw, p.config)
+			rec := newRecordConn(raw)
+			var conn *tls.Conn
+			if rec != nil {
+				conn = tls.Server(rec, p.config)
+			} else {
+				conn = tls.Server(raw, p.config)
+			}
 			hctx, cancel := context.WithTimeout(ctx, p.timeout)
 			err := conn.HandshakeContext(hctx)
 			cancel()
@@ -87,6 +93,10 @@ func (p *tlsPort) serve(ctx context.Context, h *Hub, ln net.Listener, accept fun
 				// that refuse the hub's key end here; none is news.
 				p.log.Debug("TLS handshake failed", "remote", raw.RemoteAddr().String(), "err", err)
 				raw.Close()
+				return
+			}
+			if rec != nil {
+				accept(&tlsConnSession{Conn: conn, rec: rec})
 				return
 			}
 			accept(conn)
@@ -115,7 +125,7 @@ func (h *Hub) TLSAddr() net.Addr {
 // clientKey returns the fingerprint of the key a TLS client presented, if
 // it presented one.
 func clientKey(conn net.Conn) (identity.Fingerprint, bool) {
-	tc, ok := conn.(*tls.Conn)
+	tc, ok := conn.(connectionStater)
 	if !ok {
 		return identity.Fingerprint{}, false
 	}

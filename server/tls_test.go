@@ -4,10 +4,14 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -138,4 +142,89 @@ func TestTLSOnly(t *testing.T) {
 	assert.ErrorContains(t, err, "NoAddr")
 	_, err = New(Config{Dir: t.TempDir(), TLS: &TLSConfig{}})
 	assert.ErrorContains(t, err, "DataDir")
+}
+
+// heldConn holds what is written while hold is set, to send it in one
+// write: the TLS records written meanwhile then reach the hub together.
+type heldConn struct {
+	net.Conn
+	hold bool
+	held []byte
+}
+
+func (c *heldConn) Write(p []byte) (int, error) {
+	if c.hold {
+		c.held = append(c.held, p...)
+		return len(p), nil
+	}
+	return c.Conn.Write(p)
+}
+
+func (c *heldConn) flush() error {
+	c.hold = false
+	_, err := c.Conn.Write(c.held)
+	c.held = nil
+	return err
+}
+
+// However a client's lines fall into TLS records (many in one record, one
+// split over several, several records arriving at once), each is answered
+// without waiting for more input; and an idle TLS session waits for input
+// in the runtime's poller, not inside tls.Conn.Read (see recordConn).
+func TestTLSLinesAcrossRecords(t *testing.T) {
+	h, _, tlsAddr := startTLSHub(t, t.TempDir(), func(c *Config) { c.MaxLineRate = NoLineLimit })
+	fp, _ := h.Fingerprint()
+	raw, err := net.DialTimeout("tcp", tlsAddr, guard)
+	require.NoError(t, err)
+	held := &heldConn{Conn: raw}
+	conn := tls.Client(held, identity.ClientConfig(nil, identity.ExpectFingerprint(fp)))
+	t.Cleanup(func() { conn.Close() })
+	c := &testClient{t: t, conn: conn, r: proto.NewReader(bufio.NewReader(conn), proto.MaxHubLineLen)}
+	c.expect("HELLO natter/1 Test hub")
+	c.event() // CAPS
+
+	// 40 lines in one record, the first as long as the hub's first read
+	// of it: that read ends at a line's end, with the rest of the record
+	// left in TLS.
+	var many strings.Builder
+	first := "PING " + strings.Repeat("f", firstReadSize-len("PING \n"))
+	many.WriteString(first + "\n")
+	for i := range 40 {
+		fmt.Fprintf(&many, "PING many%d\n", i)
+	}
+	c.sendRaw(many.String())
+	c.expect("PONG " + first[len("PING "):])
+	for i := range 40 {
+		c.expect(fmt.Sprintf("PONG many%d", i))
+	}
+	// One line in three records.
+	for _, part := range []string{"PI", "NG spl", "it\n"} {
+		c.sendRaw(part)
+	}
+	c.expect("PONG split")
+	// Five records in one TCP write.
+	held.hold = true
+	for i := range 5 {
+		c.send(fmt.Sprintf("PING together%d", i))
+	}
+	require.NoError(t, held.flush())
+	for i := range 5 {
+		c.expect(fmt.Sprintf("PONG together%d", i))
+	}
+
+	if !rawReadSupported {
+		return
+	}
+	// Idle now: the session's reader waits in the poller.
+	deadline := time.Now().Add(guard)
+	for {
+		buf := make([]byte, 1<<20)
+		stacks := string(buf[:runtime.Stack(buf, true)])
+		if strings.Contains(stacks, "(*recordConn).waitReadable") {
+			require.NotContains(t, stacks, "crypto/tls.(*Conn).Read", "a TLS session waits inside tls.Conn.Read")
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "no TLS session waits in recordConn.waitReadable:\n%s", stacks)
+		time.Sleep(10 * time.Millisecond)
+	}
 }
