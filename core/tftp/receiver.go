@@ -40,6 +40,7 @@ func newReceiver(t *transport, cfg Config, w io.Writer, h hash.Hash, blksize, wi
 	if h == nil {
 		h = sha256.New()
 	}
+	t.setWindow(window)
 	return &receiver{t: t, cfg: cfg, w: bufio.NewWriterSize(w, writeBufferSize), h: h,
 		blksize: blksize, window: window, rto: newRTOTimer(cfg), done: offset,
 		meter: meter{fn: cfg.Progress, total: total}, ack: make([]byte, 4)}

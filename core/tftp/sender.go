@@ -56,6 +56,7 @@ const readAheadSize = 64 << 10
 func newSender(t *transport, cfg Config, src io.Reader, blksize, window int, offset, total int64) *sender {
 	s := &sender{t: t, cfg: cfg, src: src, blksize: blksize, rto: newRTOTimer(cfg), done: offset,
 		meter: meter{fn: cfg.Progress, total: total}}
+	t.setWindow(window)
 	if blksize < readAheadSize {
 		s.ahead = bufio.NewReaderSize(src, readAheadSize)
 		s.src = s.ahead

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"runtime"
 	"strconv"
 	"sync/atomic"
 	"syscall"
@@ -18,17 +19,25 @@ import (
 // sysSocket moves a transfer's datagrams with direct system calls on the
 // descriptor of a *net.UDPConn; see transport.recvSys for how it is used.
 //
-// A stop-and-wait transfer waits for every packet. Through the runtime's
-// network poller each wait costs a failed read, a pass through the
-// scheduler, an epoll_wait and timer work for the read deadline; on one
-// CPU shared with the peer that nearly doubles the time per block. Here a
-// read is tried at once, and only when nothing is queued does the
-// goroutine wait, in one ppoll(2) on the socket and on an eventfd that
-// cancellation signals, with the retransmission timeout as argument.
-// Sending is one sendto(2) to an address encoded once. The calls that
-// cannot block (sendto, recvfrom) are raw system calls, which bypass the
-// scheduler; ppoll is an ordinary blocking system call, so the runtime
-// runs other goroutines while it lasts.
+// Sending is one sendto(2) to an address encoded once; reading is one
+// recvfrom(2). The calls that cannot block are raw system calls, which
+// bypass the scheduler. A transfer waits for a datagram in one of two ways
+// (setWait chooses):
+//
+//   - in ppoll(2), on the socket and on an eventfd that cancellation
+//     signals, with the retransmission timeout as argument: the goroutine
+//     goes on on its own thread the moment the datagram comes, which is
+//     the fastest wait for a stop-and-wait transfer while other processors
+//     are free. But a goroutine in a system call keeps its processor (P)
+//     until the runtime's monitor takes it back, after 20 µs to 10 ms: with
+//     a single P (GOMAXPROCS=1) nothing else in the process runs meanwhile,
+//     not even the other end of an in-process transfer (which then crawls
+//     at one block per monitor tick) or a hub's chat, and every wait costs
+//     the monitor a wake-up.
+//   - in the runtime's network poller (RawConn.Read, with a read deadline
+//     as the timer): the goroutine gives its P back while it waits. This
+//     is the wait with a single P, and for windows of more than one block,
+//     where the next datagram is usually queued already.
 type sysSocket struct {
 	rc     syscall.RawConn
 	fd     int // the descriptor, when the transfer owns the socket; else -1
@@ -55,6 +64,12 @@ type sysSocket struct {
 	sendFn  func(fd uintptr)
 	pollFn  func(fd uintptr)
 	writeFn func(fd uintptr) bool
+
+	// The wait in the runtime's poller (setWait).
+	poller     bool
+	uc         *net.UDPConn
+	deadline   time.Time // the read deadline set on uc, or zero
+	pollRecvFn func(fd uintptr) bool
 }
 
 // pollFd is struct pollfd of poll(2).
@@ -97,6 +112,8 @@ func newSysSocket(uc *net.UDPConn, owned bool) *sysSocket {
 		s.fd = fd
 	}
 	s.recvFn, s.sendFn, s.pollFn, s.writeFn = s.recvfrom, s.sendto, s.ppoll, s.writeOnce
+	s.uc, s.pollRecvFn = uc, s.recvOrWait
+	s.setWait(1)
 	return s
 }
 
@@ -250,6 +267,57 @@ func (s *sysSocket) recvfrom(fd uintptr) {
 			return
 		}
 	}
+}
+
+// setWait chooses how the transfer waits for datagrams, for a window of
+// window blocks: in the poller with a single P or a window of more than
+// one block, in ppoll otherwise (see sysSocket). The choice is made when
+// the transfer starts; GOMAXPROCS rarely changes while one runs.
+func (s *sysSocket) setWait(window int) {
+	s.poller = window > 1 || runtime.GOMAXPROCS(0) == 1
+}
+
+// usesPoller reports whether the transfer waits in the runtime's poller.
+func (s *sysSocket) usesPoller() bool { return s.poller }
+
+// recv reads a datagram into buf, waiting in the runtime's poller until
+// deadline for one to come; it returns os.ErrDeadlineExceeded when none
+// came, or when wake was called.
+func (s *sysSocket) recv(buf []byte, deadline time.Time) (int, error) {
+	if !deadline.Equal(s.deadline) {
+		if err := s.uc.SetReadDeadline(deadline); err != nil {
+			return 0, err
+		}
+		s.deadline = deadline
+	}
+	// wake sets woken before it moves the deadline to the past: either
+	// this sees woken, or the deadline set above is moved after it.
+	if s.woken.Load() {
+		return 0, os.ErrDeadlineExceeded
+	}
+	s.buf = buf
+	if err := s.rc.Read(s.pollRecvFn); err != nil {
+		s.deadline = time.Time{} // passed, or moved by wake
+		if !errors.Is(err, os.ErrDeadlineExceeded) || s.woken.Load() {
+			return 0, err
+		}
+		// A deadline already past fails the read before it is tried;
+		// a datagram that is queued is read all the same, as in ppoll.
+		if n, ok, rerr := s.tryRecv(buf); ok || rerr != nil {
+			return n, rerr
+		}
+		return 0, err
+	}
+	if s.errno != 0 {
+		return 0, os.NewSyscallError("recvfrom", s.errno)
+	}
+	return s.n, nil
+}
+
+// recvOrWait is recvfrom for rc.Read: false asks it to wait for input.
+func (s *sysSocket) recvOrWait(fd uintptr) bool {
+	s.recvfrom(fd)
+	return s.errno != syscall.EAGAIN
 }
 
 // wait blocks in ppoll until a datagram is queued, wake is called, or d

@@ -25,6 +25,11 @@ func (*sysSocket) adoptFrom()                        {}
 func (*sysSocket) send([]byte, bool) error           { return errWoken }
 func (*sysSocket) tryRecv([]byte) (int, bool, error) { return 0, false, errWoken }
 func (*sysSocket) wait(time.Duration) error          { return errWoken }
+func (*sysSocket) setWait(int)                       {}
+func (*sysSocket) usesPoller() bool                  { return false }
+func (*sysSocket) recv([]byte, time.Time) (int, error) {
+	return 0, errWoken
+}
 
 // destReader learns the destination of datagrams on Linux only.
 type destReader struct{}

@@ -81,6 +81,14 @@ func newTransport(ctx context.Context, conn net.PacketConn, peer net.Addr, locke
 
 func (t *transport) close() { t.stop() }
 
+// setWindow tells the transport the transfer's window, which decides how
+// it waits for datagrams (see sysSocket).
+func (t *transport) setWindow(window int) {
+	if t.sys != nil {
+		t.sys.setWait(window)
+	}
+}
+
 // wakeOnCancel makes a cancelled ctx wake a read blocked on conn at once
 // (the reader then sees ctx.Err); wake, when set, is called too. The
 // returned stop waits for the wake-up if it has already begun, so that
@@ -89,10 +97,12 @@ func wakeOnCancel(ctx context.Context, conn net.PacketConn, wake func()) (stop f
 	fired := make(chan struct{})
 	stopFn := context.AfterFunc(ctx, func() {
 		defer close(fired)
-		_ = conn.SetReadDeadline(time.Now())
+		// wake first: a reader in the poller that set its deadline
+		// after this one moved it sees that it was woken.
 		if wake != nil {
 			wake()
 		}
+		_ = conn.SetReadDeadline(time.Now())
 	})
 	return func() {
 		if !stopFn() {
@@ -219,8 +229,9 @@ func (t *transport) recvAt(deadline, now time.Time) ([]byte, error) {
 // recvSys is recv on the direct system-call path. A datagram already
 // queued is read at once, whatever the deadline: in a stop-and-wait
 // exchange the answer often is, since the peer ran as soon as the last
-// packet woke it. Otherwise the goroutine waits in the kernel until a
-// datagram comes, the deadline passes or the context is cancelled.
+// packet woke it. Otherwise the goroutine waits, in ppoll or in the
+// runtime's poller (sysSocket.setWait), until a datagram comes, the
+// deadline passes or the context is cancelled.
 func (t *transport) recvSys(deadline, now time.Time) ([]byte, error) {
 	waited := false
 	for {
@@ -232,7 +243,19 @@ func (t *transport) recvSys(deadline, now time.Time) ([]byte, error) {
 			ok  bool
 			err error
 		)
-		if waited || t.tryFirst() {
+		if t.sys.usesPoller() {
+			n, err = t.sys.recv(t.buf, deadline)
+			ok = err == nil
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				if cerr := t.ctx.Err(); cerr != nil {
+					return nil, cerr
+				}
+				if !time.Now().Before(deadline) {
+					return nil, errExpired
+				}
+				continue // moved under us by a cancel not visible yet
+			}
+		} else if waited || t.tryFirst() {
 			n, ok, err = t.sys.tryRecv(t.buf)
 			if !waited && err == nil {
 				t.noteTry(ok)
