@@ -70,6 +70,7 @@ type sysSocket struct {
 	uc         *net.UDPConn
 	deadline   time.Time // the read deadline set on uc, or zero
 	pollRecvFn func(fd uintptr) bool
+	timer      *preciseTimer // nil until a wait needs it
 }
 
 // pollFd is struct pollfd of poll(2).
@@ -118,7 +119,12 @@ func newSysSocket(uc *net.UDPConn, owned bool) *sysSocket {
 }
 
 // close releases the eventfd; the socket belongs to its owner.
-func (s *sysSocket) close() { _ = syscall.Close(s.wakeFd) }
+func (s *sysSocket) close() {
+	_ = syscall.Close(s.wakeFd)
+	if s.timer != nil {
+		s.timer.close()
+	}
+}
 
 // wake makes a wait in progress, and every later one, return errWoken.
 func (s *sysSocket) wake() {
@@ -296,6 +302,9 @@ func (s *sysSocket) recv(buf []byte, deadline time.Time) (int, error) {
 		return 0, os.ErrDeadlineExceeded
 	}
 	s.buf = buf
+	if d := time.Until(deadline); s.timer == nil && d > 0 && d < preciseBelow {
+		s.timer = newPreciseTimer(s.uc) // nil when the system has none
+	}
 	if err := s.rc.Read(s.pollRecvFn); err != nil {
 		s.deadline = time.Time{} // passed, or moved by wake
 		if !errors.Is(err, os.ErrDeadlineExceeded) || s.woken.Load() {
@@ -314,10 +323,74 @@ func (s *sysSocket) recv(buf []byte, deadline time.Time) (int, error) {
 	return s.n, nil
 }
 
-// recvOrWait is recvfrom for rc.Read: false asks it to wait for input.
+// recvOrWait is recvfrom for rc.Read: false asks it to wait for input,
+// with the precise timer set first when the deadline is near.
 func (s *sysSocket) recvOrWait(fd uintptr) bool {
 	s.recvfrom(fd)
-	return s.errno != syscall.EAGAIN
+	if s.errno != syscall.EAGAIN {
+		return true
+	}
+	if s.timer != nil {
+		if d := time.Until(s.deadline); d > 0 && d < preciseBelow {
+			s.timer.set(d)
+		}
+	}
+	return false
+}
+
+// preciseBelow is the longest wait the precise timer serves: the runtime
+// wakes a goroutine for a read deadline up to about a millisecond late
+// (its poller sleeps in whole milliseconds), which would make every lost
+// block on a fast link cost a millisecond, several round trips.
+const preciseBelow = 4 * time.Millisecond
+
+// preciseTimer ends a wait in the runtime's poller at its deadline to the
+// microsecond: a timerfd, which the poller watches like a socket, and a
+// goroutine that moves the socket's read deadline to the past when it
+// expires. An expiry that comes after the datagram did (the timer is set
+// again, not stopped, at each wait) only makes the next read check the
+// time once more.
+type preciseTimer struct {
+	file  *os.File
+	fd    int
+	spec  [2]syscall.Timespec // struct itimerspec: interval, value
+	done  chan struct{}
+	fired atomic.Int64 // expiries seen
+}
+
+func newPreciseTimer(uc *net.UDPConn) *preciseTimer {
+	fd, _, errno := syscall.RawSyscall(syscall.SYS_TIMERFD_CREATE, uintptr(clockMonotonic), uintptr(syscall.O_NONBLOCK|syscall.O_CLOEXEC), 0)
+	if errno != 0 {
+		return nil
+	}
+	t := &preciseTimer{file: os.NewFile(fd, "tftp timer"), fd: int(fd), done: make(chan struct{})}
+	go func() {
+		defer close(t.done)
+		var n [8]byte
+		for {
+			if _, err := t.file.Read(n[:]); err != nil {
+				return // closed
+			}
+			t.fired.Add(1)
+			_ = uc.SetReadDeadline(time.Now())
+		}
+	}()
+	return t
+}
+
+const clockMonotonic = 1 // CLOCK_MONOTONIC
+
+// set makes the timer expire in d, replacing any earlier setting.
+func (t *preciseTimer) set(d time.Duration) {
+	t.spec[1] = syscall.NsecToTimespec(int64(d))
+	_, _, _ = syscall.RawSyscall6(syscall.SYS_TIMERFD_SETTIME, uintptr(t.fd), 0, uintptr(unsafe.Pointer(&t.spec[0])), 0, 0, 0)
+}
+
+// close stops the timer and waits for its goroutine, which touches the
+// socket no more once close returns.
+func (t *preciseTimer) close() {
+	_ = t.file.Close()
+	<-t.done
 }
 
 // wait blocks in ppoll until a datagram is queued, wake is called, or d

@@ -76,6 +76,17 @@ func TestPollerRecv(t *testing.T) {
 
 	_, err = s.recv(buf, time.Now().Add(30*time.Millisecond))
 	require.ErrorIs(t, err, os.ErrDeadlineExceeded, "nothing came")
+	require.Nil(t, s.timer, "a far deadline needs no precise timer")
+
+	// A near deadline is ended by the precise timer, not before it.
+	for range 3 {
+		deadline := time.Now().Add(300 * time.Microsecond)
+		_, err = s.recv(buf, deadline)
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded, "nothing came")
+		require.False(t, time.Now().Before(deadline), "ended before its deadline")
+	}
+	require.NotNil(t, s.timer)
+	require.Positive(t, s.timer.fired.Load(), "the precise timer ended no wait")
 
 	go func() {
 		time.Sleep(20 * time.Millisecond)
