@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"encoding/binary"
 	"net"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -22,7 +23,8 @@ const tlsRecordHeaderLen = 5
 // session.
 //
 // Only the framing is read here (the length in each header); TLS checks
-// and decrypts every byte as before. A client sends at most 20 lines a
+// and decrypts every byte as before. TLS reads the connection under its
+// own input lock, which guards the framing state too. A client sends at most 20 lines a
 // second, so the extra read per record costs nothing that matters.
 type recordConn struct {
 	net.Conn
@@ -82,19 +84,21 @@ type tlsConnSession struct {
 	rec *recordConn
 	// more is set when the last Read filled its buffer: TLS may hold
 	// the rest of the record's plaintext, which Read returns at once.
-	more bool
+	// Atomic: a closing session drains its input from another goroutine
+	// (lingeringClose).
+	more atomic.Bool
 }
 
 func (s *tlsConnSession) Read(p []byte) (int, error) {
 	n, err := s.Conn.Read(p)
-	s.more = n == len(p)
+	s.more.Store(n == len(p))
 	return n, err
 }
 
 // Wait blocks until Read has input to return: at once when TLS may hold
 // some, otherwise once the socket has some.
 func (s *tlsConnSession) Wait() error {
-	if s.more {
+	if s.more.Load() {
 		return nil
 	}
 	return s.rec.waitReadable()
