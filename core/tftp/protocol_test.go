@@ -549,3 +549,37 @@ func TestPeerTimeoutNeverLengthensRecovery(t *testing.T) {
 		assert.Equal(t, int64(3000), sink.n)
 	})
 }
+
+// TestServerRepeatsFinalAck: a server that received an upload's final block
+// sends its final ACK again on its own timer while it dallies, so that a
+// sender whose own timer is long (curl's waits up to a minute) and whose
+// copy of the ACK was lost hears it again; a few times at most.
+func TestServerRepeatsFinalAck(t *testing.T) {
+	h := newMemHandler()
+	addr := startServer(t, &Server{Handler: h, Config: Config{Dally: 300 * time.Millisecond}})
+	p := newRawPeer(t)
+	p.sendTo(addr, mustRequest(t, OpWRQ, "up"))
+	pkt, tid := p.recv(5 * time.Second)
+	blk, err := ParseAck(pkt)
+	require.NoError(t, err)
+	require.Equal(t, uint16(0), blk)
+	_, err = p.conn.WriteToUDP(AppendData(nil, 1, []byte("short, so final")), tid)
+	require.NoError(t, err)
+	// The first final ACK is "lost": this sender never sends again, yet
+	// hears it again.
+	acks := 0
+	for {
+		pkt, _, err := p.tryRecv(time.Second)
+		if err != nil {
+			break // the server stopped dallying
+		}
+		blk, err := ParseAck(pkt)
+		require.NoError(t, err)
+		require.Equal(t, uint16(1), blk)
+		acks++
+		require.LessOrEqual(t, acks, 1+finalAckRepeats, "the final ACK is repeated %d times at most", finalAckRepeats)
+	}
+	require.Greater(t, acks, 1, "the final ACK was not sent again")
+	<-h.upload(t, "up").done
+	require.Equal(t, "short, so final", h.upload(t, "up").buf.String())
+}

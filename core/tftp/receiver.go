@@ -32,7 +32,16 @@ type receiver struct {
 	// flushed but before it is acknowledged; an error is sent as ERROR
 	// instead of the final ACK.
 	finish func() error
+	// repeatFinal makes the receiver send its final ACK again on its own
+	// timer while it dallies, finalAckRepeats times at most: a server
+	// sets it, since a stock sender (curl) waits its own timer, up to a
+	// minute, for a final ACK that was lost, and meanwhile the server
+	// would have stopped answering.
+	repeatFinal bool
 }
+
+// finalAckRepeats bounds the repeats of the final ACK (repeatFinal).
+const finalAckRepeats = 3
 
 const writeBufferSize = 64 << 10
 
@@ -297,8 +306,26 @@ func (r *receiver) complete(last uint64) error {
 	}
 	now := time.Now()
 	quiet, stop := now.Add(dally), now.Add(r.cfg.NoProgress)
+	repeats, interval := 0, r.rto.timeout()
+	next := now.Add(interval)
 	for {
-		p, err := r.t.recv(minTime(quiet, stop))
+		until := minTime(quiet, stop)
+		repeating := r.repeatFinal && repeats < finalAckRepeats && next.Before(until)
+		if repeating {
+			until = next
+		}
+		p, err := r.t.recv(until)
+		if err == errExpired && repeating {
+			// The sender said nothing since: it may not have the ACK.
+			repeats++
+			r.stats.Retransmits++
+			if err := r.t.send(ack); err != nil {
+				return nil
+			}
+			interval *= 2
+			next = time.Now().Add(interval)
+			continue
+		}
 		if err != nil {
 			return nil // the data is complete whatever happens now
 		}

@@ -406,6 +406,7 @@ func (s *Server) serveWrite(ctx context.Context, t *transport, cfg Config, req *
 	}
 	cfg.Progress = nil
 	rcv := newReceiver(t, cfg, sink, nil, p.blksize, p.window, 0, p.tsize)
+	rcv.repeatFinal = true
 	if need := 4 + p.blksize + 1; need > len(t.buf) {
 		t.buf = make([]byte, need) // one byte more than a DATA packet, to see oversized ones
 	}
