@@ -33,7 +33,10 @@
 // its timer expires, and acknowledges duplicate DATA again without
 // writing it.
 // After the final ACK the receiver dallies briefly to answer a
-// retransmitted final block, in case that ACK was lost.
+// retransmitted final block, in case that ACK was lost; a server also
+// sends the final ACK again on its own timer meanwhile (three times at
+// most), since a stock sender may wait a minute before it sends the final
+// block again (curl does, for want of a repeated ACK).
 //
 // # Timer
 //
