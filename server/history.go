@@ -67,8 +67,9 @@ type committer struct {
 	st      historyStore // nil until the store opens
 	stopped bool
 
-	wake chan struct{}
-	done chan struct{}
+	wake    chan struct{}
+	done    chan struct{}
+	working atomic.Bool // the last write succeeded: CAPS carries store
 
 	// The lines of stored messages that the releaser has not sent yet, in
 	// order. The releaser takes all of them at once: when the fan-out is
@@ -80,7 +81,6 @@ type committer struct {
 	relSpare  [][]byte
 	relClosed bool
 	relWake   chan struct{}
-	working   atomic.Bool // the last write succeeded: CAPS carries store
 
 	// Figures for Stats: commits that succeeded, the messages they wrote
 	// and the time they took, and writes that failed.
@@ -94,7 +94,6 @@ type committer struct {
 	lastPrune time.Time
 	pruneDue  bool // retention has messages to forget
 	batch     []store.Message
-	lines     [][]byte
 	unindexed int // messages stored since the search index last caught up
 }
 
@@ -176,8 +175,8 @@ func (c *committer) add(line []byte, m store.Message) bool {
 }
 
 // run commits batches until stop is closed, then commits what is pending.
-// A second goroutine sends each stored batch, so that the next batch is
-// written while the last one goes out.
+// A second goroutine sends the stored lines (releaseLoop), so that the
+// next batch is written while the last ones go out.
 func (c *committer) run(stop <-chan struct{}) {
 	releaserDone := make(chan struct{})
 	go func() {
@@ -242,18 +241,16 @@ func (c *committer) commitPending() {
 	c.pending = c.spare[:0]
 	c.mu.Unlock()
 	c.batch = c.batch[:0]
-	lines := c.lines[:0]
 	for i := range batch {
 		c.batch = append(c.batch, batch[i].msg)
-		lines = append(lines, batch[i].line)
-		batch[i] = pendingMsg{}
 	}
 	c.write(c.batch)
 	c.relMu.Lock()
-	c.relLines = append(c.relLines, lines...)
+	for i := range batch {
+		c.relLines = append(c.relLines, batch[i].line)
+	}
 	c.relMu.Unlock()
-	clear(lines)
-	c.lines = lines[:0]
+	clear(batch)
 	c.signalRelease()
 	c.spare = batch[:0]
 }
