@@ -302,7 +302,7 @@ func (s *sysSocket) recv(buf []byte, deadline time.Time) (int, error) {
 		return 0, os.ErrDeadlineExceeded
 	}
 	s.buf = buf
-	if d := time.Until(deadline); s.timer == nil && d > 0 && d < preciseBelow {
+	if _, near := nearDeadline(deadline); near && s.timer == nil {
 		s.timer = newPreciseTimer(s.uc) // nil when the system has none
 	}
 	if err := s.rc.Read(s.pollRecvFn); err != nil {
@@ -331,11 +331,18 @@ func (s *sysSocket) recvOrWait(fd uintptr) bool {
 		return true
 	}
 	if s.timer != nil {
-		if d := time.Until(s.deadline); d > 0 && d < preciseBelow {
+		if d, near := nearDeadline(s.deadline); near {
 			s.timer.set(d)
 		}
 	}
 	return false
+}
+
+// nearDeadline returns how far off deadline is, and whether it is near
+// enough for the precise timer.
+func nearDeadline(deadline time.Time) (time.Duration, bool) {
+	d := time.Until(deadline)
+	return d, d > 0 && d < preciseBelow
 }
 
 // preciseBelow is the longest wait the precise timer serves: the runtime

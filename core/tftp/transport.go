@@ -253,7 +253,7 @@ func (t *transport) recvSys(deadline, now time.Time) ([]byte, error) {
 				if !time.Now().Before(deadline) {
 					return nil, errExpired
 				}
-				continue // moved under us by a cancel not visible yet
+				continue // moved by a late expiry of the precise timer, or by a cancel not visible yet
 			}
 		} else if waited || t.tryFirst() {
 			n, ok, err = t.sys.tryRecv(t.buf)
