@@ -78,13 +78,12 @@ func (p *tlsPort) serve(ctx context.Context, h *Hub, ln net.Listener, accept fun
 	p.log.Info("serving TLS", "addr", ln.Addr().String(), "fingerprint", fp.String(), "short_code", fp.ShortCode())
 	return h.acceptLoop(ctx, ln, func(raw net.Conn) {
 		h.wg.Go(func() {
+			under := raw
 			rec := newRecordConn(raw)
-			var conn *tls.Conn
 			if rec != nil {
-				conn = tls.Server(rec, p.config)
-			} else {
-				conn = tls.Server(raw, p.config)
+				under = rec
 			}
+			conn := tls.Server(under, p.config)
 			hctx, cancel := context.WithTimeout(ctx, p.timeout)
 			err := conn.HandshakeContext(hctx)
 			cancel()
@@ -95,11 +94,11 @@ func (p *tlsPort) serve(ctx context.Context, h *Hub, ln net.Listener, accept fun
 				raw.Close()
 				return
 			}
+			var session net.Conn = conn
 			if rec != nil {
-				accept(&tlsConnSession{Conn: conn, rec: rec})
-				return
+				session = &tlsConnSession{Conn: conn, rec: rec}
 			}
-			accept(conn)
+			accept(session)
 		})
 	})
 }
